@@ -1,0 +1,80 @@
+"""Connection pools and schema migrations for the case store.
+
+Migrations are plain, numbered SQL files under `infra/migrations`, applied in order inside
+one transaction each and recorded in `schema_migrations`; an advisory lock lets several
+workers start at once without racing to migrate.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeAlias
+
+import asyncpg
+
+from dsar.config import PROJECT_ROOT
+
+if TYPE_CHECKING:
+    from asyncpg.pool import PoolConnectionProxy
+
+# A plain connection or one borrowed from a pool; activities accept either.
+Conn: TypeAlias = "asyncpg.Connection[Any] | PoolConnectionProxy[Any]"
+
+MIGRATIONS_DIR = PROJECT_ROOT / "infra" / "migrations"
+_MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
+_LOCK_ID = 0x44534152  # "DSAR"
+
+
+async def _init_connection(conn: asyncpg.Connection) -> None:
+    # jsonb arrives as Python objects, so activities never hand-parse JSON text.
+    await conn.set_type_codec("jsonb", encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
+
+
+async def create_pool(dsn: str, *, min_size: int = 1, max_size: int = 10) -> asyncpg.Pool:
+    pool = await asyncpg.create_pool(dsn, min_size=min_size, max_size=max_size, init=_init_connection)
+    assert pool is not None
+    return pool
+
+
+def migration_files(directory: Path = MIGRATIONS_DIR) -> list[tuple[int, Path]]:
+    found = []
+    for path in sorted(directory.glob("*.sql")):
+        match = _MIGRATION_NAME.match(path.name)
+        if not match:
+            raise ValueError(f"migration file {path.name} must be named NNNN_description.sql")
+        found.append((int(match.group(1)), path))
+    versions = [v for v, _ in found]
+    if len(versions) != len(set(versions)):
+        raise ValueError("two migration files share a version number")
+    return found
+
+
+async def migrate(dsn: str, directory: Path = MIGRATIONS_DIR) -> list[int]:
+    """Apply pending migrations; returns the versions applied now."""
+    conn = await asyncpg.connect(dsn)
+    applied_now: list[int] = []
+    try:
+        await conn.execute("SELECT pg_advisory_lock($1)", _LOCK_ID)
+        await conn.execute(
+            "CREATE TABLE IF NOT EXISTS schema_migrations ("
+            " version int PRIMARY KEY, name text NOT NULL,"
+            " applied_at timestamptz NOT NULL DEFAULT now())"
+        )
+        done = {r["version"] for r in await conn.fetch("SELECT version FROM schema_migrations")}
+        for version, path in migration_files(directory):
+            if version in done:
+                continue
+            async with conn.transaction():
+                await conn.execute(path.read_text(encoding="utf-8"))
+                await conn.execute(
+                    "INSERT INTO schema_migrations (version, name) VALUES ($1, $2)",
+                    version,
+                    path.name,
+                )
+            applied_now.append(version)
+    finally:
+        await conn.execute("SELECT pg_advisory_unlock($1)", _LOCK_ID)
+        await conn.close()
+    return applied_now

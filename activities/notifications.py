@@ -1,0 +1,166 @@
+"""E-mails to the person, sent at most once per request and kind.
+
+A row in `notifications` is claimed before the message goes out and marked sent after;
+a retry finds it sent and does nothing. If a worker dies in the instant between the SMTP
+server accepting the message and the row being marked, the retry sends again with the
+same Message-ID, which mail systems use to drop duplicates.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import smtplib
+import ssl
+import uuid
+from datetime import timedelta
+from email.message import EmailMessage
+from email.utils import formataddr, make_msgid
+from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote, urlsplit
+
+import asyncpg
+import structlog
+from temporalio import activity
+from temporalio.exceptions import ApplicationError
+
+from activities.audit import append_audit
+from activities.case_store import load_subject
+from activities.db import Conn
+from activities.rendering import authority_view, render_mail
+from dsar.codec import KeyRing
+from dsar.config import Settings
+from dsar.messages import Activity, NotificationKind, NotificationResult, SendNotification
+
+if TYPE_CHECKING:
+    from mypy_boto3_s3 import S3Client
+
+log = structlog.get_logger(__name__)
+MESSAGE_NAMESPACE = uuid.UUID("0c7d3f0e-2b8f-4a59-8d0e-3c6a3b1f9e21")
+
+
+class SmtpSender:
+    """Sends through the relay named by DSAR_SMTP_URL (smtp://, smtp+starttls:// or smtps://)."""
+
+    def __init__(self, url: str) -> None:
+        parts = urlsplit(url)
+        if parts.scheme not in ("smtp", "smtps", "smtp+starttls"):
+            raise ValueError("DSAR_SMTP_URL must start with smtp://, smtp+starttls:// or smtps://")
+        self._scheme = parts.scheme
+        self._host = parts.hostname or "localhost"
+        self._port = parts.port or (465 if parts.scheme == "smtps" else 25)
+        self._user = unquote(parts.username) if parts.username else None
+        self._password = unquote(parts.password) if parts.password else None
+
+    def send(self, message: EmailMessage) -> None:
+        context = ssl.create_default_context()
+        smtp: smtplib.SMTP
+        if self._scheme == "smtps":
+            smtp = smtplib.SMTP_SSL(self._host, self._port, context=context, timeout=30)
+        else:
+            smtp = smtplib.SMTP(self._host, self._port, timeout=30)
+        with smtp:
+            if self._scheme == "smtp+starttls":
+                smtp.starttls(context=context)
+            if self._user and self._password:
+                smtp.login(self._user, self._password)
+            smtp.send_message(message)
+
+
+class NotificationActivities:
+    def __init__(
+        self,
+        pool: asyncpg.Pool,
+        ring: KeyRing,
+        settings: Settings,
+        s3: S3Client,
+        sender: SmtpSender | None = None,
+    ) -> None:
+        self._pool = pool
+        self._ring = ring
+        self._settings = settings
+        self._s3 = s3
+        self._sender = sender or SmtpSender(settings.smtp_url)
+
+    @activity.defn(name=Activity.SEND_NOTIFICATION)
+    async def send_notification(self, inp: SendNotification) -> NotificationResult:
+        notification_id = uuid.uuid5(MESSAGE_NAMESPACE, f"{inp.reference}:{inp.kind.value}")
+        message_id = make_msgid(idstring=notification_id.hex, domain="dsar.local")
+        async with self._pool.acquire() as conn:
+            async with conn.transaction():
+                row = await conn.fetchrow(
+                    "INSERT INTO notifications (id, reference, kind, message_id, status)"
+                    " VALUES ($1, $2, $3, $4, 'sending')"
+                    " ON CONFLICT (reference, kind) DO UPDATE SET reference = EXCLUDED.reference"
+                    " RETURNING status, message_id",
+                    notification_id,
+                    inp.reference,
+                    inp.kind.value,
+                    message_id,
+                )
+                assert row is not None
+            if row["status"] == "sent":
+                return NotificationResult(message_id=row["message_id"], already_sent=True)
+            message_id = row["message_id"]
+            request = await conn.fetchrow("SELECT * FROM requests WHERE reference = $1", inp.reference)
+            assert request is not None
+            subject = await load_subject(conn, self._ring, inp.reference)
+            context = await self._context(conn, inp, request)
+        context["name"] = subject.full_name
+        mail = render_mail(inp.kind.value, request["language"], context)
+        message = EmailMessage()
+        message["From"] = self._settings.mail_from
+        message["To"] = formataddr((subject.full_name, subject.email))
+        message["Subject"] = mail.subject
+        message["Message-ID"] = message_id
+        message["X-DSAR-Reference"] = inp.reference
+        message.set_content(mail.body)
+        try:
+            await asyncio.to_thread(self._sender.send, message)
+        except (OSError, smtplib.SMTPException) as exc:
+            # The relay's reply may quote the address; keep only the error class.
+            raise ApplicationError(f"mail relay refused or unreachable: {type(exc).__name__}") from None
+        async with self._pool.acquire() as conn, conn.transaction():
+            await conn.execute(
+                "UPDATE notifications SET status = 'sent', sent_at = now()"
+                " WHERE reference = $1 AND kind = $2",
+                inp.reference,
+                inp.kind.value,
+            )
+            await append_audit(
+                conn,
+                reference=inp.reference,
+                actor="dsar-notifications",
+                action=f"notification.{inp.kind.value}.sent",
+                details={"message_id": message_id, "channel": "email"},
+                idempotency_key=f"{inp.reference}:notification:{inp.kind.value}",
+            )
+        log.info("notification.sent", reference=inp.reference, kind=inp.kind.value)
+        return NotificationResult(message_id=message_id, already_sent=False)
+
+    async def _context(self, conn: Conn, inp: SendNotification, request: asyncpg.Record) -> dict[str, Any]:
+        context: dict[str, Any] = {
+            "reference": inp.reference,
+            "rights": list(request["rights"]),
+            "received_on": request["received_on"],
+            "due_on": request["due_on"],
+            "authority": authority_view(request["jurisdiction"], request["language"]),
+            "privacy_email": self._settings.privacy_team_email,
+        }
+        if inp.kind is NotificationKind.DELIVERY:
+            artefact = await conn.fetchrow(
+                "SELECT bucket, s3_key FROM artefacts WHERE reference = $1 AND kind = 'access-package'",
+                inp.reference,
+            )
+            if artefact is None:
+                raise ApplicationError(
+                    "no package to deliver", type="InvalidRequestError", non_retryable=True
+                )
+            expires = timedelta(days=self._settings.link_expiry_days)
+            # The link is made here, at sending time, so it never enters workflow history.
+            context["link"] = self._s3.generate_presigned_url(
+                "get_object",
+                Params={"Bucket": artefact["bucket"], "Key": artefact["s3_key"]},
+                ExpiresIn=int(expires.total_seconds()),
+            )
+            context["link_days"] = self._settings.link_expiry_days
+        return context

@@ -1,0 +1,245 @@
+"""The response package: a human-readable report, machine-readable JSON, one zip in S3.
+
+Built from the case store (never from workflow history) and written under a key derived
+from the request reference alone, so building it twice yields one object, one artefact
+row and the same checksum as far as content allows.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import tempfile
+import zipfile
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+import asyncpg
+import structlog
+from temporalio import activity
+
+from activities.audit import append_audit
+from activities.case_store import load_subject
+from activities.rendering import authority_view, render_html
+from activities.storage import artefact_id, package_key
+from dsar.codec import KeyRing
+from dsar.group import Category, GroupRegistry
+from dsar.messages import Activity, BuildPackageInput, PackageResult
+from dsar.privacy_notice import art15_items, load_privacy_notice, load_report_strings
+
+if TYPE_CHECKING:
+    from mypy_boto3_s3 import S3Client
+
+log = structlog.get_logger(__name__)
+
+PACKAGE_KIND = "access-package"
+JSON_SCHEMA_ID = "https://dsar.example/schemas/access-package/v1.json"
+
+
+@dataclass
+class CategoryView:
+    category: str
+    label: str
+    records: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass
+class SystemView:
+    code: str
+    name: str
+    status: str
+    categories: list[CategoryView] = field(default_factory=list)
+
+
+@dataclass
+class CompanyView:
+    code: str
+    legal_name: str
+    country: str
+    systems: list[SystemView] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class RequestView:
+    reference: str
+    received_on: Any
+    rights: list[str]
+    jurisdiction: str
+
+
+class PackagingActivities:
+    def __init__(
+        self,
+        pool: asyncpg.Pool,
+        ring: KeyRing,
+        registry: GroupRegistry,
+        s3: S3Client,
+        bucket: str,
+    ) -> None:
+        self._pool = pool
+        self._ring = ring
+        self._registry = registry
+        self._s3 = s3
+        self._bucket = bucket
+
+    @activity.defn(name=Activity.BUILD_PACKAGE)
+    async def build_package(self, inp: BuildPackageInput) -> PackageResult:
+        async with self._pool.acquire() as conn:
+            request = await conn.fetchrow("SELECT * FROM requests WHERE reference = $1", inp.reference)
+            assert request is not None, "registered before packaging"
+            subject = await load_subject(conn, self._ring, inp.reference)
+            results = await conn.fetch(
+                "SELECT company, system, status FROM collection_results WHERE reference = $1",
+                inp.reference,
+            )
+            rows = await conn.fetch(
+                "SELECT company, system, category, source_table, source_key, matched_on, data"
+                " FROM collected_records WHERE reference = $1 ORDER BY company, system, category, id",
+                inp.reference,
+            )
+        language = request["language"]
+        strings = load_report_strings(language)
+        notice = load_privacy_notice()
+        status_of = {(r["company"], r["system"]): r["status"] for r in results}
+        companies = self._group(rows, status_of, strings)
+        generated_at = datetime.now(UTC)
+        view = RequestView(
+            reference=inp.reference,
+            received_on=request["received_on"],
+            rights=list(request["rights"]),
+            jurisdiction=request["jurisdiction"],
+        )
+        html = render_html(
+            "report/access_report.html.j2",
+            {
+                "lang": language,
+                "t": strings,
+                "request": view,
+                "subject_name": subject.full_name,
+                "generated_at": generated_at,
+                "companies": companies,
+                "art15": art15_items(notice, language),
+                "authority": authority_view(request["jurisdiction"], language),
+                "controller": notice.controller,
+            },
+        )
+        document = {
+            "$schema": JSON_SCHEMA_ID,
+            "reference": inp.reference,
+            "generated_at": generated_at.isoformat(),
+            "language": language,
+            "subject": {"full_name": subject.full_name, "email": subject.email},
+            "companies": [
+                {
+                    "code": c.code,
+                    "legal_name": c.legal_name,
+                    "country": c.country,
+                    "systems": [
+                        {
+                            "code": s.code,
+                            "name": s.name,
+                            "status": s.status,
+                            "categories": [
+                                {"category": cat.category, "records": cat.records} for cat in s.categories
+                            ],
+                        }
+                        for s in c.systems
+                    ],
+                }
+                for c in companies
+            ],
+        }
+        artefact = artefact_id(inp.reference, PACKAGE_KIND)
+        key = package_key(artefact)
+        digest, size = await asyncio.to_thread(self._upload, key, html, document)
+        async with self._pool.acquire() as conn, conn.transaction():
+            await conn.execute(
+                "INSERT INTO artefacts (id, reference, kind, bucket, s3_key, sha256, bytes)"
+                " VALUES ($1, $2, $3, $4, $5, $6, $7)"
+                " ON CONFLICT (reference, kind) DO UPDATE SET sha256 = EXCLUDED.sha256,"
+                " bytes = EXCLUDED.bytes, created_at = now()",
+                artefact,
+                inp.reference,
+                PACKAGE_KIND,
+                self._bucket,
+                key,
+                digest,
+                size,
+            )
+            await append_audit(
+                conn,
+                reference=inp.reference,
+                actor="dsar-packaging",
+                action="package.built",
+                details={"artefact": artefact, "bytes": size, "records": len(rows)},
+                idempotency_key=f"{inp.reference}:package:{digest}",
+            )
+        log.info("package.built", reference=inp.reference, bytes=size, records=len(rows))
+        return PackageResult(
+            artefact_id=artefact,
+            bytes=size,
+            sha256=digest,
+            records=len(rows),
+            companies_with_data=sorted({r["company"] for r in rows}),
+        )
+
+    def _group(
+        self,
+        rows: list[asyncpg.Record],
+        status_of: dict[tuple[str, str], str],
+        strings: dict[str, str],
+    ) -> list[CompanyView]:
+        """Every company and system appears, also where nothing was found: the person is
+        told where the group looked, not only where it found something."""
+        by_place: dict[tuple[str, str, str], list[dict[str, Any]]] = defaultdict(list)
+        for r in rows:
+            by_place[(r["company"], r["system"], r["category"])].append(
+                {"table": r["source_table"], "key": r["source_key"], "data": r["data"]}
+            )
+        views = []
+        for company in self._registry.companies:
+            cview = CompanyView(company.code, company.legal_name, company.country)
+            for system in company.systems:
+                sview = SystemView(
+                    system.code, system.name, status_of.get((company.code, system.code), "not collected")
+                )
+                for category in system.categories:
+                    records = by_place.get((company.code, system.code, category.value), [])
+                    if records:
+                        sview.categories.append(
+                            CategoryView(category.value, _label(strings, category), records)
+                        )
+                cview.systems.append(sview)
+            views.append(cview)
+        return views
+
+    def _upload(self, key: str, html: str, document: dict[str, Any]) -> tuple[str, int]:
+        with tempfile.SpooledTemporaryFile(max_size=32 * 1024 * 1024) as spool:
+            with zipfile.ZipFile(spool, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+                archive.writestr("report.html", html)
+                archive.writestr("data.json", json.dumps(document, ensure_ascii=False, indent=2, default=str))
+            spool.seek(0)
+            digest = hashlib.sha256()
+            size = 0
+            for chunk in iter(lambda: spool.read(1 << 20), b""):
+                digest.update(chunk)
+                size += len(chunk)
+            spool.seek(0)
+            self._s3.upload_fileobj(
+                spool,
+                self._bucket,
+                key,
+                ExtraArgs={
+                    "ServerSideEncryption": "AES256",
+                    "ContentType": "application/zip",
+                    "Metadata": {"sha256": digest.hexdigest()},
+                },
+            )
+        return digest.hexdigest(), size
+
+
+def _label(strings: dict[str, str], category: Category) -> str:
+    return strings.get(f"category_{category.value}", category.value.replace("_", " "))

@@ -1,0 +1,518 @@
+"""`dsar`: the privacy team's command line.
+
+Every command validates its input before it touches anything, and names the field and the
+rule when it refuses; human steps go to the workflow as Updates, so the answer (accepted,
+or refused with the reason) comes back at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from collections.abc import Awaitable, Callable
+from datetime import UTC, date, datetime
+from typing import Annotated, Any, NoReturn, TypeVar
+from zoneinfo import ZoneInfo
+
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+from rich.live import Live
+from rich.table import Table
+from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError
+from temporalio.common import SearchAttributePair, TypedSearchAttributes, WorkflowIDReusePolicy
+from temporalio.service import RPCError, RPCStatusCode
+
+from dsar import search_attributes as sa
+from dsar.config import Settings
+from dsar.domain import (
+    Channel,
+    Language,
+    RequestSubmission,
+    Right,
+    Status,
+    SubjectIdentity,
+    format_reference,
+    parse_reference,
+    workflow_id_for,
+)
+from dsar.messages import (
+    CompanyCollectionState,
+    IdentityDecision,
+    RequestState,
+    ReviewDecision,
+    RightsRequestInput,
+)
+from dsar.task_queues import CONTROL_TASK_QUEUE
+
+app = typer.Typer(
+    name="dsar",
+    help="Handle GDPR data-subject rights requests, from receipt to delivery.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+out = Console()
+err = Console(stderr=True)
+T = TypeVar("T")
+
+# Rights whose whole path is built; the others are refused rather than half-handled.
+SUPPORTED_RIGHTS = {Right.ACCESS}
+
+# Option names as the user typed them, for error messages.
+_FIELD_FLAGS = {
+    "full_name": "--name",
+    "email": "--email",
+    "phone": "--phone",
+    "customer_number": "--customer-number",
+    "postcode": "--postcode",
+    "rights": "RIGHTS",
+    "language": "--language",
+    "jurisdiction": "--jurisdiction",
+    "channel": "--channel",
+    "received_on": "--received",
+}
+
+
+class UsageError(Exception):
+    def __init__(self, field: str, rule: str) -> None:
+        super().__init__(f"{field}: {rule}")
+
+
+def fail(message: str, code: int = 2) -> NoReturn:
+    err.print(f"[bold red]error:[/] {message}", highlight=False)
+    raise typer.Exit(code)
+
+
+def run(coro: Awaitable[T]) -> T:
+    try:
+        return asyncio.run(coro)  # type: ignore[arg-type]
+    except UsageError as exc:
+        fail(str(exc))
+    except WorkflowUpdateFailedError as exc:
+        cause = exc.cause
+        fail(f"refused: {getattr(cause, 'message', None) or cause}", 1)
+    except RPCError as exc:
+        if exc.status == RPCStatusCode.NOT_FOUND:
+            fail("no request with that reference", 1)
+        if exc.status == RPCStatusCode.UNAVAILABLE:
+            fail("cannot reach Temporal; is the stack running (make dev) or DSAR_TEMPORAL_ADDRESS set?", 1)
+        fail(f"Temporal refused the call: {exc.status.name if exc.status else 'error'}", 1)
+    except (OSError, ConnectionError) as exc:
+        fail(f"cannot reach a service: {type(exc).__name__}; is the stack running (make dev)?", 1)
+
+
+def _settings() -> Settings:
+    try:
+        return Settings.from_env()
+    except ValueError as exc:
+        fail(str(exc))
+
+
+async def _client(settings: Settings) -> Client:
+    from dsar.client import connect
+
+    try:
+        return await connect(settings)
+    except ValueError as exc:
+        raise UsageError("configuration", str(exc)) from None
+    except RuntimeError:
+        raise OSError("Temporal unreachable") from None
+
+
+def _reference(value: str) -> str:
+    try:
+        return parse_reference(value)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from None
+
+
+def validate_submission(
+    *,
+    rights: list[str],
+    name: str,
+    email: str,
+    phone: str | None,
+    customer_number: str | None,
+    language: str,
+    jurisdiction: str,
+    channel: str,
+    received: str,
+    today: date | None = None,
+) -> RequestSubmission:
+    """Everything a submission must satisfy, checked before anything is stored or started."""
+    from dsar import clock
+
+    for right in rights:
+        if right not in {r.value for r in Right}:
+            raise UsageError(
+                "RIGHTS", f"unknown right '{right}'; choose from {', '.join(r.value for r in Right)}"
+            )
+    try:
+        received_on = date.fromisoformat(received)
+    except ValueError:
+        raise UsageError("--received", "must be a date like 2026-11-20") from None
+    try:
+        submission = RequestSubmission(
+            rights=[Right(r) for r in rights],
+            subject=SubjectIdentity(
+                full_name=name, email=email, phone=phone or None, customer_number=customer_number
+            ),
+            language=language,  # type: ignore[arg-type]
+            jurisdiction=jurisdiction,
+            channel=channel,  # type: ignore[arg-type]
+            received_on=received_on,
+        )
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        loc = [str(p) for p in first["loc"]]
+        field = _FIELD_FLAGS.get(loc[-1] if loc else "", loc[-1] if loc else "input")
+        message = str(first["msg"]).removeprefix("Value error, ")
+        raise UsageError(field, message) from None
+    try:
+        zone = ZoneInfo(clock.get_jurisdiction(submission.jurisdiction).timezone)
+    except ValueError as exc:
+        raise UsageError("--jurisdiction", str(exc)) from None
+    local_today = today or datetime.now(UTC).astimezone(zone).date()
+    if submission.received_on > local_today:
+        raise UsageError("--received", "the date of receipt cannot be in the future")
+    unsupported = [r.value for r in submission.rights if r not in SUPPORTED_RIGHTS]
+    if unsupported:
+        raise UsageError("RIGHTS", f"{', '.join(unsupported)} cannot be handled yet; only access is built")
+    return submission
+
+
+async def _allocate_reference(settings: Settings) -> str:
+    import asyncpg
+
+    conn = await asyncpg.connect(settings.database_url)
+    try:
+        number = await conn.fetchval("SELECT nextval('request_number_seq')")
+    finally:
+        await conn.close()
+    return format_reference(datetime.now(UTC).year, int(number))
+
+
+def summary_for(reference: str, submission: RequestSubmission) -> str:
+    """The UI's summary line: process facts only, never the person."""
+    rights = ", ".join(r.value for r in submission.rights)
+    return (
+        f"{reference}: {rights} · {submission.jurisdiction} · received {submission.received_on.isoformat()}"
+    )
+
+
+async def start_request(
+    client: Client,
+    reference: str,
+    submission: RequestSubmission,
+    actor: str,
+    task_queue: str = CONTROL_TASK_QUEUE,
+) -> None:
+    from workflows.rights_request import RightsRequestWorkflow
+
+    received_at = datetime.combine(submission.received_on, datetime.min.time(), tzinfo=UTC)
+    await client.start_workflow(
+        RightsRequestWorkflow.run,
+        RightsRequestInput(reference=reference, submission=submission, submitted_by=actor),
+        id=workflow_id_for(reference),
+        task_queue=task_queue,
+        id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+        static_summary=summary_for(reference, submission),
+        search_attributes=TypedSearchAttributes(
+            [
+                SearchAttributePair(sa.DSAR_STATUS, Status.RECEIVED.value),
+                SearchAttributePair(sa.DSAR_RIGHTS, [r.value for r in submission.rights]),
+                SearchAttributePair(sa.DSAR_JURISDICTION, submission.jurisdiction),
+                SearchAttributePair(sa.DSAR_RECEIVED_AT, received_at),
+            ]
+        ),
+    )
+
+
+JsonFlag = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
+
+
+@app.command()
+def submit(
+    rights: Annotated[
+        list[str],
+        typer.Argument(
+            help="access, rectification, erasure, restriction, portability, objection, consent_withdrawal"
+        ),
+    ],
+    name: Annotated[str, typer.Option("--name", help="The person's full name as they gave it.")],
+    email: Annotated[str, typer.Option("--email", help="The person's e-mail address.")],
+    received: Annotated[
+        str,
+        typer.Option(
+            "--received", help="Date the request reached the group (YYYY-MM-DD); may be in the past."
+        ),
+    ],
+    phone: Annotated[
+        str | None, typer.Option("--phone", help="Phone number, any format; stored as E.164.")
+    ] = None,
+    customer_number: Annotated[str | None, typer.Option("--customer-number")] = None,
+    language: Annotated[str, typer.Option("--language", help="sv or en")] = Language.SV.value,
+    jurisdiction: Annotated[str, typer.Option("--jurisdiction", help="SE or GB")] = "SE",
+    channel: Annotated[
+        str, typer.Option("--channel", help=", ".join(c.value for c in Channel))
+    ] = Channel.EMAIL.value,
+    as_json: JsonFlag = False,
+) -> None:
+    """Record a new request and start its workflow."""
+    settings = _settings()
+
+    async def go() -> str:
+        submission = validate_submission(
+            rights=rights,
+            name=name,
+            email=email,
+            phone=phone,
+            customer_number=customer_number,
+            language=language,
+            jurisdiction=jurisdiction,
+            channel=channel,
+            received=received,
+        )
+        client = await _client(settings)
+        reference = await _allocate_reference(settings)
+        await start_request(client, reference, submission, settings.actor)
+        return reference
+
+    reference = run(go())
+    if as_json:
+        out.print_json(json.dumps({"reference": reference, "workflow_id": workflow_id_for(reference)}))
+    else:
+        out.print(f"Started {reference} (workflow {workflow_id_for(reference)}).")
+        out.print(f"Next: confirm the person's identity with [bold]dsar verify {reference}[/].")
+
+
+async def _state(client: Client, reference: str) -> RequestState:
+    handle: WorkflowHandle[Any, Any] = client.get_workflow_handle(workflow_id_for(reference))
+    state: RequestState = await handle.query("state", result_type=RequestState)
+    return state
+
+
+async def _company_progress(client: Client, reference: str, company: str) -> CompanyCollectionState | None:
+    handle: WorkflowHandle[Any, Any] = client.get_workflow_handle(
+        f"{workflow_id_for(reference)}-company-{company}"
+    )
+    try:
+        progress: CompanyCollectionState = await handle.query("progress", result_type=CompanyCollectionState)
+        return progress
+    except Exception:
+        return None
+
+
+def _status_table(state: RequestState, progress: dict[str, CompanyCollectionState | None]) -> Table:
+    table = Table(title=f"{state.reference}", show_header=False, title_justify="left")
+    table.add_column("field", style="bold")
+    table.add_column("value")
+    table.add_row("status", state.status.value)
+    table.add_row("rights", ", ".join(r.value for r in state.rights))
+    table.add_row("jurisdiction", state.jurisdiction)
+    table.add_row("received", state.received_on.isoformat())
+    if state.clock_stopped:
+        table.add_row("due", "clock stopped")
+    elif state.due_on:
+        left = (state.due_on - date.today()).days
+        table.add_row("due", f"{state.due_on.isoformat()} ({left} days left)")
+    if state.identity_verified_by:
+        table.add_row("identity confirmed by", state.identity_verified_by)
+    if state.approved_by:
+        table.add_row("approved by", state.approved_by)
+    for company in state.companies:
+        detail = progress.get(company.company)
+        if detail and detail.systems:
+            systems = ", ".join(f"{s.system}:{s.status.value}({s.records})" for s in detail.systems)
+        else:
+            systems = "waiting for the company's worker" if not company.done else ""
+        mark = "done" if company.done else "collecting"
+        table.add_row(f"company {company.company}", f"{mark}, {company.records} records {systems}".strip())
+    if state.package:
+        table.add_row("package", f"{state.package.records} records, {state.package.bytes} bytes")
+    return table
+
+
+def _state_json(state: RequestState, progress: dict[str, CompanyCollectionState | None]) -> str:
+    data = state.model_dump(mode="json")
+    data["collection"] = {k: v.model_dump(mode="json") if v else None for k, v in progress.items()}
+    return json.dumps(data)
+
+
+@app.command()
+def status(
+    reference: Annotated[str, typer.Argument(callback=_reference, help="e.g. DSAR-2026-000042")],
+    watch: Annotated[bool, typer.Option("--watch", help="Follow the request live until it closes.")] = False,
+    as_json: JsonFlag = False,
+) -> None:
+    """Show where a request stands, with each company's collection progress."""
+    settings = _settings()
+
+    async def snapshot(client: Client) -> tuple[RequestState, dict[str, CompanyCollectionState | None]]:
+        state = await _state(client, reference)
+        progress = {c.company: await _company_progress(client, reference, c.company) for c in state.companies}
+        return state, progress
+
+    async def go() -> None:
+        client = await _client(settings)
+        state, progress = await snapshot(client)
+        if not watch:
+            if as_json:
+                out.print_json(_state_json(state, progress))
+            else:
+                out.print(_status_table(state, progress))
+            return
+        with Live(_status_table(state, progress), console=out, refresh_per_second=2) as live:
+            while state.status.is_open:
+                await asyncio.sleep(1.0)
+                state, progress = await snapshot(client)
+                if as_json:
+                    out.print(_state_json(state, progress))
+                live.update(_status_table(state, progress))
+
+    run(go())
+
+
+def build_list_query(status: str | None, due_before: date | None, overdue_on: date | None) -> str:
+    clauses = ['WorkflowType = "RightsRequestWorkflow"']
+    if status:
+        clauses.append(f'{sa.DSAR_STATUS.name} = "{Status(status).value}"')
+    if due_before:
+        clauses.append(f'{sa.DSAR_DUE_AT.name} < "{due_before.isoformat()}T23:59:59Z"')
+    if overdue_on:
+        clauses.append(f'{sa.DSAR_DUE_AT.name} < "{overdue_on.isoformat()}T00:00:00Z"')
+        clauses.append('ExecutionStatus = "Running"')
+    return " AND ".join(clauses)
+
+
+@app.command("list")
+def list_requests(
+    status_filter: Annotated[
+        str | None, typer.Option("--status", help=", ".join(s.value for s in Status))
+    ] = None,
+    due_before: Annotated[str | None, typer.Option("--due-before", help="YYYY-MM-DD")] = None,
+    limit: Annotated[int, typer.Option("--limit", min=1, max=10000)] = 100,
+    as_json: JsonFlag = False,
+) -> None:
+    """List requests from Temporal visibility, soonest due first."""
+    if status_filter and status_filter not in {s.value for s in Status}:
+        fail(f"--status: unknown status '{status_filter}'; choose from {', '.join(s.value for s in Status)}")
+    try:
+        due = date.fromisoformat(due_before) if due_before else None
+    except ValueError:
+        fail("--due-before: must be a date like 2026-12-20")
+    settings = _settings()
+    query = build_list_query(status_filter, due, None)
+
+    async def go() -> list[dict[str, Any]]:
+        client = await _client(settings)
+        rows = []
+        async for wf in client.list_workflows(query, limit=limit):
+            attrs = wf.typed_search_attributes
+            due_at = attrs.get(sa.DSAR_DUE_AT)
+            rows.append(
+                {
+                    "reference": wf.id.removeprefix("dsar-"),
+                    "status": attrs.get(sa.DSAR_STATUS),
+                    "rights": list(attrs.get(sa.DSAR_RIGHTS) or []),
+                    "jurisdiction": attrs.get(sa.DSAR_JURISDICTION),
+                    "due_at": due_at.isoformat() if due_at else None,
+                    "days_left": (due_at.date() - date.today()).days if due_at else None,
+                    "execution": wf.status.name if wf.status else None,
+                }
+            )
+        rows.sort(key=lambda r: r["due_at"] or "9999")
+        return rows
+
+    rows = run(go())
+    if as_json:
+        out.print_json(json.dumps(rows))
+        return
+    table = Table("reference", "status", "rights", "jurisdiction", "due", "days left")
+    for r in rows:
+        table.add_row(
+            r["reference"],
+            r["status"] or "",
+            ", ".join(r["rights"]),
+            r["jurisdiction"] or "",
+            (r["due_at"] or "")[:10],
+            "" if r["days_left"] is None else str(r["days_left"]),
+        )
+    out.print(table)
+
+
+def _update(reference: str, name: str, arg: Any, as_json: bool, done: Callable[[RequestState], str]) -> None:
+    settings = _settings()
+
+    async def go() -> RequestState:
+        client = await _client(settings)
+        handle: WorkflowHandle[Any, Any] = client.get_workflow_handle(workflow_id_for(reference))
+        state: RequestState = await handle.execute_update(name, arg, result_type=RequestState)
+        return state
+
+    state = run(go())
+    if as_json:
+        out.print_json(state.model_dump_json())
+    else:
+        out.print(done(state))
+
+
+@app.command()
+def verify(
+    reference: Annotated[str, typer.Argument(callback=_reference)],
+    note: Annotated[str | None, typer.Option("--note", help="How identity was confirmed.")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Confirm the requester's identity; collection starts at once."""
+    settings = _settings()
+    decision = IdentityDecision(actor=settings.actor, note=note)
+    _update(
+        reference,
+        "verify_identity",
+        decision,
+        as_json,
+        lambda s: f"Identity confirmed for {s.reference}; collecting.",
+    )
+
+
+@app.command()
+def approve(
+    reference: Annotated[str, typer.Argument(callback=_reference)],
+    note: Annotated[str | None, typer.Option("--note")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Approve the collected data for delivery to the person."""
+    settings = _settings()
+    decision = ReviewDecision(actor=settings.actor, note=note)
+    _update(
+        reference,
+        "approve",
+        decision,
+        as_json,
+        lambda s: f"Approved {s.reference}; packaging and delivery follow.",
+    )
+
+
+@app.command()
+def migrate() -> None:
+    """Apply pending case-store migrations (the local stack does this itself)."""
+    from activities.db import migrate as apply
+
+    settings = _settings()
+    applied = run(apply(settings.database_url))
+    out.print(f"applied migrations: {applied or 'none pending'}")
+
+
+@app.command()
+def dev(
+    fresh: Annotated[bool, typer.Option("--fresh", help="Delete the state folder first.")] = False,
+) -> None:
+    """Run the whole local stack with the demo group; Ctrl-C stops everything."""
+    from workers.devstack import run_stack
+
+    sys.exit(run_stack(fresh=fresh))
+
+
+def main() -> None:
+    app()

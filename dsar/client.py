@@ -1,0 +1,20 @@
+"""Connecting to Temporal with the product's data converter (pydantic + encryption)."""
+
+from __future__ import annotations
+
+from temporalio.client import Client
+
+from dsar.codec import KeyRing, data_converter
+from dsar.config import Settings
+
+
+def key_ring(settings: Settings) -> KeyRing:
+    return KeyRing.from_settings(settings.codec_keys, settings.codec_key_file)
+
+
+async def connect(settings: Settings, ring: KeyRing | None = None) -> Client:
+    return await Client.connect(
+        settings.temporal_address,
+        namespace=settings.temporal_namespace,
+        data_converter=data_converter(ring or key_ring(settings)),
+    )

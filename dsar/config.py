@@ -1,0 +1,102 @@
+"""Settings, read only from the environment, so production needs no file on disk.
+
+The local stack writes the same variables into `<state dir>/local.env`; when a variable is
+not set in the environment, that file supplies it, so `dsar` in a second terminal talks to
+the running stack without exports. Real environment variables always win.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+LOCAL_ENV_FILE = "local.env"
+
+
+def state_dir() -> Path:
+    return Path(os.environ.get("DSAR_STATE_DIR", PROJECT_ROOT / ".dsar")).resolve()
+
+
+def _local_env() -> dict[str, str]:
+    path = state_dir() / LOCAL_ENV_FILE
+    if not path.is_file():
+        return {}
+    values: dict[str, str] = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        line = line.strip()
+        if line and not line.startswith("#") and "=" in line:
+            key, _, value = line.partition("=")
+            values[key.strip()] = value.strip()
+    return values
+
+
+def environment() -> dict[str, str]:
+    """The effective settings: the stack's local.env under the real environment."""
+    merged = _local_env()
+    merged.update({k: v for k, v in os.environ.items() if k.startswith(("DSAR_", "AWS_"))})
+    return merged
+
+
+@dataclass(frozen=True)
+class Settings:
+    temporal_address: str = "localhost:7233"
+    temporal_namespace: str = "default"
+    database_url: str = "postgresql://dsar@localhost:5432/dsar"
+    s3_endpoint_url: str | None = None
+    s3_region: str = "eu-north-1"
+    s3_bucket: str = "dsar-packages"
+    s3_access_key_id: str | None = None
+    s3_secret_access_key: str | None = None
+    smtp_url: str = "smtp://localhost:1025"
+    mail_from: str = "Privacy team <europe-privacy@ecisolutions.com>"
+    privacy_team_email: str = "europe-privacy@ecisolutions.com"
+    codec_keys: str | None = None
+    codec_key_file: str | None = None
+    link_expiry_days: int = 7
+    log_format: str = "console"
+    log_level: str = "INFO"
+    actor: str = "unknown"
+    connections: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> Settings:
+        env = environment() if env is None else env
+
+        def get(name: str, default: str | None = None) -> str | None:
+            value = env.get(name)
+            return value if value not in (None, "") else default
+
+        expiry = get("DSAR_LINK_EXPIRY_DAYS", "7") or "7"
+        if not expiry.isdigit() or not 1 <= int(expiry) <= 7:
+            # S3 presigned URLs signed with SigV4 cannot outlive seven days.
+            raise ValueError("DSAR_LINK_EXPIRY_DAYS must be a whole number from 1 to 7")
+        return cls(
+            temporal_address=get("DSAR_TEMPORAL_ADDRESS", cls.temporal_address) or "",
+            temporal_namespace=get("DSAR_TEMPORAL_NAMESPACE", cls.temporal_namespace) or "",
+            database_url=get("DSAR_DATABASE_URL", cls.database_url) or "",
+            s3_endpoint_url=get("DSAR_S3_ENDPOINT_URL"),
+            s3_region=get("DSAR_S3_REGION", cls.s3_region) or "",
+            s3_bucket=get("DSAR_S3_BUCKET", cls.s3_bucket) or "",
+            s3_access_key_id=get("AWS_ACCESS_KEY_ID"),
+            s3_secret_access_key=get("AWS_SECRET_ACCESS_KEY"),
+            smtp_url=get("DSAR_SMTP_URL", cls.smtp_url) or "",
+            mail_from=get("DSAR_MAIL_FROM", cls.mail_from) or "",
+            privacy_team_email=get("DSAR_PRIVACY_TEAM_EMAIL", cls.privacy_team_email) or "",
+            codec_keys=get("DSAR_CODEC_KEYS"),
+            codec_key_file=get("DSAR_CODEC_KEY_FILE"),
+            link_expiry_days=int(expiry),
+            log_format=get("DSAR_LOG_FORMAT", cls.log_format) or "console",
+            log_level=get("DSAR_LOG_LEVEL", cls.log_level) or "INFO",
+            actor=get("DSAR_USER") or os.environ.get("USER") or "unknown",
+            connections={
+                k.removeprefix("DSAR_CONN_"): v for k, v in env.items() if k.startswith("DSAR_CONN_")
+            },
+        )
+
+    def connection(self, name: str) -> str:
+        try:
+            return self.connections[name]
+        except KeyError:
+            raise ValueError(f"DSAR_CONN_{name} is not set (connection setting of a system)") from None

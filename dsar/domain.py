@@ -1,0 +1,192 @@
+"""Domain types shared by the CLI, the workflows and the activities.
+
+They are pydantic models so that one definition validates the privacy team's input,
+travels through Temporal (the pydantic data converter) and is read back by activities.
+Nothing here does I/O, so the workflow sandbox can import it.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import date
+from enum import StrEnum
+from typing import Annotated
+
+import phonenumbers
+from email_validator import EmailNotValidError, validate_email
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+
+
+class Right(StrEnum):
+    """The seven rights the group's privacy notice promises."""
+
+    ACCESS = "access"  # Art. 15
+    RECTIFICATION = "rectification"  # Art. 16
+    ERASURE = "erasure"  # Art. 17
+    RESTRICTION = "restriction"  # Art. 18
+    PORTABILITY = "portability"  # Art. 20
+    OBJECTION = "objection"  # Art. 21
+    CONSENT_WITHDRAWAL = "consent_withdrawal"  # Art. 7(3)
+
+
+class Status(StrEnum):
+    """Where a request stands; mirrored into the `DsarStatus` search attribute."""
+
+    RECEIVED = "received"
+    IDENTITY = "identity"
+    COLLECTING = "collecting"
+    REVIEW = "review"
+    PACKAGING = "packaging"
+    DELIVERY = "delivery"
+    DELIVERED = "delivered"
+    CLOSED = "closed"
+    REJECTED = "rejected"
+
+    @property
+    def is_open(self) -> bool:
+        return self not in (Status.DELIVERED, Status.CLOSED, Status.REJECTED)
+
+
+class Language(StrEnum):
+    SV = "sv"
+    EN = "en"
+
+
+class Channel(StrEnum):
+    """How the request reached the group; recorded because the reply may go the same way."""
+
+    EMAIL = "email"
+    WEB = "web"
+    LETTER = "letter"
+    PHONE = "phone"
+    IN_PERSON = "in_person"
+
+
+class IdentityKey(StrEnum):
+    """Keys the group's systems can be searched by."""
+
+    EMAIL = "email"
+    PHONE = "phone"
+    CUSTOMER_NUMBER = "customer_number"
+    NATIONAL_ID = "national_id"
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+MAX_NAME = 200
+
+
+def normalise_email(value: str) -> str:
+    """E-mail addresses are matched case-insensitively, so one canonical form is stored."""
+    try:
+        result = validate_email(value.strip(), check_deliverability=False)
+    except EmailNotValidError as exc:
+        raise ValueError("is not a valid e-mail address") from exc
+    return result.normalized.lower()
+
+
+def normalise_phone(value: str, region: str = "SE") -> str:
+    """Systems store phones in many spellings; E.164 is the one form every connector matches on."""
+    try:
+        parsed = phonenumbers.parse(value.strip(), region)
+    except phonenumbers.NumberParseException as exc:
+        raise ValueError("is not a phone number") from exc
+    if not phonenumbers.is_valid_number(parsed):
+        raise ValueError("is not a valid phone number")
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+def _clean_text(value: str) -> str:
+    value = unicodedata.normalize("NFC", value).strip()
+    if _CONTROL.search(value):
+        raise ValueError("must not contain control characters")
+    return value
+
+
+def _name(value: str) -> str:
+    value = _clean_text(value)
+    if not value:
+        raise ValueError("must not be empty")
+    if len(value) > MAX_NAME:
+        raise ValueError(f"must be at most {MAX_NAME} characters")
+    return value
+
+
+Name = Annotated[str, AfterValidator(_name)]
+
+
+class SubjectIdentity(BaseModel):
+    """Who the person claims to be. Personal data: it only travels encrypted."""
+
+    model_config = ConfigDict(frozen=True)
+
+    full_name: Name
+    email: str
+    phone: str | None = None
+    customer_number: str | None = Field(default=None, max_length=64)
+    postcode: str | None = Field(default=None, max_length=16)
+
+    @field_validator("email")
+    @classmethod
+    def _email(cls, value: str) -> str:
+        return normalise_email(value)
+
+    @field_validator("phone")
+    @classmethod
+    def _phone(cls, value: str | None) -> str | None:
+        return normalise_phone(value) if value else None
+
+    @field_validator("customer_number", "postcode")
+    @classmethod
+    def _text(cls, value: str | None) -> str | None:
+        return _clean_text(value) or None if value else None
+
+    def search_keys(self) -> dict[IdentityKey, str]:
+        """The exact keys collection may match on."""
+        keys = {IdentityKey.EMAIL: self.email}
+        if self.phone:
+            keys[IdentityKey.PHONE] = self.phone
+        if self.customer_number:
+            keys[IdentityKey.CUSTOMER_NUMBER] = self.customer_number
+        return keys
+
+
+class RequestSubmission(BaseModel):
+    """A request as the privacy team records it, before it has a reference."""
+
+    rights: list[Right] = Field(min_length=1)
+    subject: SubjectIdentity
+    language: Language
+    jurisdiction: str
+    channel: Channel
+    received_on: date
+
+    @field_validator("rights")
+    @classmethod
+    def _unique_rights(cls, value: list[Right]) -> list[Right]:
+        # Order is kept as given so letters list rights the way the person asked.
+        return list(dict.fromkeys(value))
+
+    @field_validator("jurisdiction")
+    @classmethod
+    def _jurisdiction(cls, value: str) -> str:
+        return value.strip().upper()
+
+
+REFERENCE_PATTERN = re.compile(r"^DSAR-\d{4}-\d{6}$")
+
+
+def format_reference(year: int, number: int) -> str:
+    return f"DSAR-{year:04d}-{number:06d}"
+
+
+def parse_reference(value: str) -> str:
+    """References arrive from people typing them; accept any case, refuse anything else."""
+    candidate = value.strip().upper()
+    if not REFERENCE_PATTERN.match(candidate):
+        raise ValueError("is not a request reference like DSAR-2026-000042")
+    return candidate
+
+
+def workflow_id_for(reference: str) -> str:
+    return f"dsar-{reference}"

@@ -1,0 +1,163 @@
+"""Shared fixtures: the real servers the product runs on, started once per test session.
+
+PostgreSQL, S3 and SMTP are the same local servers `dsar dev` runs (`workers.local_servers`);
+Temporal is either the time-skipping test server (long clocks) or the dev server
+(visibility, end to end). Nothing is mocked but what lies outside the product.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import asyncpg
+import pytest
+import pytest_asyncio
+from temporalio.testing import WorkflowEnvironment
+
+from activities.db import create_pool, migrate
+from activities.storage import ensure_bucket, s3_client
+from dsar import search_attributes as sa
+from dsar.codec import KeyRing, data_converter, new_key_file_text
+from dsar.config import Settings
+from dsar.group import GroupRegistry, load_group
+from workers.local_servers import LocalPostgres, LocalS3, MailCatcher, free_port, venv_binary
+
+os.environ.setdefault("DSAR_PG_FAST", "1")
+
+
+@dataclass
+class Servers:
+    postgres: LocalPostgres
+    s3: LocalS3
+    mail: MailCatcher
+    case_dsn: str
+    connections: dict[str, str]
+
+    def settings(self, ring_text: str, **overrides: str) -> Settings:
+        env = {
+            "DSAR_DATABASE_URL": self.case_dsn,
+            "DSAR_S3_ENDPOINT_URL": self.s3.endpoint_url,
+            "DSAR_S3_BUCKET": "dsar-test-packages",
+            "DSAR_SMTP_URL": self.mail.url,
+            "DSAR_CODEC_KEYS": ring_text.replace("\n", ","),
+            "AWS_ACCESS_KEY_ID": "test",
+            "AWS_SECRET_ACCESS_KEY": "test-secret",
+            **{f"DSAR_CONN_{k}": v for k, v in self.connections.items()},
+            **overrides,
+        }
+        return Settings.from_env(env)
+
+
+@pytest.fixture(scope="session")
+def key_text() -> str:
+    return new_key_file_text("test1").strip()
+
+
+@pytest.fixture(scope="session")
+def ring(key_text: str) -> KeyRing:
+    return KeyRing.parse(key_text)
+
+
+@pytest.fixture(scope="session")
+def registry() -> GroupRegistry:
+    return load_group()
+
+
+@pytest.fixture(scope="session")
+def servers(tmp_path_factory: pytest.TempPathFactory, registry: GroupRegistry) -> Iterator[Servers]:
+    import asyncio
+
+    from workers.demo_group import seed_demo_group
+
+    root = tmp_path_factory.mktemp("servers")
+    postgres = LocalPostgres(root / "pg", free_port(), root / "logs" / "pg.log")
+    s3 = LocalS3(free_port())
+    mail = MailCatcher(root / "mail", free_port())
+    postgres.start()
+    try:
+        s3.start()
+        mail.start()
+        postgres.create_database("dsar")
+        case_dsn = postgres.dsn("dsar")
+        asyncio.run(migrate(case_dsn))
+        connections = asyncio.run(seed_demo_group(postgres.admin_dsn, registry))
+        servers = Servers(postgres, s3, mail, case_dsn, connections)
+        yield servers
+    finally:
+        mail.stop()
+        s3.stop()
+        postgres.stop()
+
+
+@pytest.fixture(scope="session")
+def settings(servers: Servers, key_text: str) -> Settings:
+    settings = servers.settings(key_text)
+    ensure_bucket(s3_client(settings), settings.s3_bucket, settings.s3_region)
+    return settings
+
+
+@pytest_asyncio.fixture(scope="session")
+async def case_pool(servers: Servers) -> AsyncIterator[asyncpg.Pool]:
+    pool = await create_pool(servers.case_dsn)
+    yield pool
+    await pool.close()
+
+
+@pytest_asyncio.fixture(scope="session")
+async def source_pools(servers: Servers) -> AsyncIterator[dict[str, asyncpg.Pool]]:
+    pools = {name: await create_pool(dsn, max_size=4) for name, dsn in servers.connections.items()}
+    yield pools
+    for pool in pools.values():
+        await pool.close()
+
+
+@pytest_asyncio.fixture(scope="session")
+async def time_skipping_env(ring: KeyRing) -> AsyncIterator[WorkflowEnvironment]:
+    env = await WorkflowEnvironment.start_time_skipping(
+        test_server_existing_path=venv_binary("temporal-test-server"),
+        data_converter=data_converter(ring),
+    )
+    await register_search_attributes(env)
+    yield env
+    await env.shutdown()
+
+
+@pytest_asyncio.fixture(scope="session")
+async def dev_env(ring: KeyRing) -> AsyncIterator[WorkflowEnvironment]:
+    env = await WorkflowEnvironment.start_local(
+        dev_server_existing_path=venv_binary("temporal"),
+        data_converter=data_converter(ring),
+        search_attributes=sa.ALL,
+        dev_server_log_level="warn",
+    )
+    yield env
+    await env.shutdown()
+
+
+async def register_search_attributes(env: WorkflowEnvironment) -> None:
+    """The time-skipping server knows no custom search attributes until told; an
+    unregistered upsert fails the workflow task and the test would just hang."""
+    from temporalio.api.enums.v1 import IndexedValueType
+    from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest
+
+    await env.client.operator_service.add_search_attributes(
+        AddSearchAttributesRequest(
+            namespace=env.client.namespace,
+            search_attributes={
+                key.name: IndexedValueType.ValueType(key.indexed_value_type) for key in sa.ALL
+            },
+        )
+    )
+
+
+@pytest.fixture
+def task_suffix() -> str:
+    return f"-t{uuid.uuid4().hex[:8]}"
+
+
+def tests_dir() -> Path:
+    return Path(__file__).parent

@@ -1,0 +1,162 @@
+"""The access path on the time-skipping server, with the real activities behind it.
+
+Workers run on fresh task queues, the request is started by the same code the CLI uses,
+and the human steps go through the same Updates.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
+from datetime import date
+from typing import Any
+
+import asyncpg
+import pytest
+from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError
+
+from dsar.cli import start_request
+from dsar.codec import KeyRing
+from dsar.config import Settings
+from dsar.domain import Channel, Language, RequestSubmission, Right, Status, SubjectIdentity, format_reference
+from dsar.group import GroupRegistry
+from dsar.messages import IdentityDecision, RequestState, ReviewDecision
+from dsar.task_queues import CONTROL_TASK_QUEUE
+from workers.company import company_worker
+from workers.control import control_worker
+from workers.demo_group import DEMO_PEOPLE
+from workers.local_servers import wait_until
+from workflows.rights_request import RightsRequestWorkflow
+
+
+async def new_reference(pool: asyncpg.Pool) -> str:
+    number = await pool.fetchval("SELECT nextval('request_number_seq')")
+    return format_reference(2026, int(number))
+
+
+@asynccontextmanager
+async def running_workers(
+    client: Client,
+    *,
+    suffix: str,
+    settings: Settings,
+    ring: KeyRing,
+    registry: GroupRegistry,
+    case_pool: asyncpg.Pool,
+    source_pools: dict[str, asyncpg.Pool],
+) -> AsyncIterator[str]:
+    control_queue = CONTROL_TASK_QUEUE + suffix
+    async with AsyncExitStack() as stack:
+        await stack.enter_async_context(
+            control_worker(
+                client,
+                settings=settings,
+                ring=ring,
+                registry=registry,
+                pool=case_pool,
+                task_queue=control_queue,
+                company_queue_suffix=suffix,
+            )
+        )
+        for company in registry.companies:
+            sources = {s.connection: source_pools[s.connection] for s in company.systems if s.connection}
+            await stack.enter_async_context(
+                company_worker(
+                    client,
+                    company=company,
+                    ring=ring,
+                    registry=registry,
+                    case_pool=case_pool,
+                    sources=sources,
+                    task_queue=company.task_queue + suffix,
+                )
+            )
+        yield control_queue
+
+
+async def wait_for_status(handle: WorkflowHandle[Any, Any], status: Status) -> RequestState:
+    async def reached() -> RequestState | None:
+        state: RequestState = await handle.query(RightsRequestWorkflow.state)
+        return state if state.status == status else None
+
+    result: RequestState = await wait_until(reached, timeout=60)
+    return result
+
+
+def astrid() -> Any:
+    return next(p for p in DEMO_PEOPLE if p.full_name == "Astrid Lindqvist")
+
+
+@pytest.fixture
+def workers_kwargs(
+    settings: Settings,
+    ring: KeyRing,
+    registry: GroupRegistry,
+    case_pool: asyncpg.Pool,
+    source_pools: dict[str, asyncpg.Pool],
+    task_suffix: str,
+) -> dict[str, Any]:
+    return {
+        "suffix": task_suffix,
+        "settings": settings,
+        "ring": ring,
+        "registry": registry,
+        "case_pool": case_pool,
+        "source_pools": source_pools,
+    }
+
+
+async def test_access_request_is_delivered_with_only_the_persons_records(
+    time_skipping_env: Any, workers_kwargs: dict[str, Any], case_pool: asyncpg.Pool, servers: Any
+) -> None:
+    client = time_skipping_env.client
+    person = astrid()
+    async with running_workers(client, **workers_kwargs) as control_queue:
+        reference = await new_reference(case_pool)
+        submission = RequestSubmission(
+            rights=[Right.ACCESS],
+            subject=SubjectIdentity(full_name=person.full_name, email=person.email),
+            language=Language.EN,
+            jurisdiction="SE",
+            channel=Channel.EMAIL,
+            received_on=date(2026, 11, 20),
+        )
+        await start_request(client, reference, submission, "tester", task_queue=control_queue)
+        handle = client.get_workflow_handle(f"dsar-{reference}")
+
+        state = await wait_for_status(handle, Status.IDENTITY)
+        assert state.due_on == date(2026, 12, 21)  # 20 Dec 2026 is a Sunday
+
+        # Approving before identity is confirmed is refused, and changes nothing.
+        with pytest.raises(WorkflowUpdateFailedError):
+            await handle.execute_update(RightsRequestWorkflow.approve, ReviewDecision(actor="reviewer"))
+
+        await handle.execute_update(
+            RightsRequestWorkflow.verify_identity, IdentityDecision(actor="privacy-officer")
+        )
+        state = await wait_for_status(handle, Status.REVIEW)
+        assert all(c.done for c in state.companies)
+        with_data = sorted(c.company for c in state.companies if c.records > 0)
+        assert with_data == sorted(person.companies)
+
+        await handle.execute_update(RightsRequestWorkflow.approve, ReviewDecision(actor="reviewer"))
+        final: RequestState = await handle.result()
+
+    assert final.status == Status.DELIVERED
+    assert final.package is not None and final.package.companies_with_data == sorted(person.companies)
+    rows = await case_pool.fetch(
+        "SELECT matched_on, data FROM collected_records WHERE reference = $1", reference
+    )
+    assert rows and all(r["matched_on"] != "unknown" for r in rows)
+    sent = [m for m in servers.mail.messages() if m["X-DSAR-Reference"] == reference]
+    assert sorted(m["Subject"].split(" (")[0] for m in sent) == [
+        "We have received your request",
+        "Your personal data is ready",
+    ]
+    audit = await case_pool.fetch(
+        "SELECT actor, action FROM audit_log WHERE reference = $1 ORDER BY seq", reference
+    )
+    actions = [r["action"] for r in audit]
+    assert actions[0] == "request.registered"
+    assert ("privacy-officer", "status.collecting") in [(r["actor"], r["action"]) for r in audit]
+    assert actions[-1] == "status.delivered"

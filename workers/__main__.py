@@ -1,0 +1,78 @@
+"""Worker entry points: `python -m workers control` or `python -m workers company <code>`.
+
+Containers run one of these each; configuration comes only from the environment.
+SIGTERM (container stop) and Ctrl-C shut the worker down gracefully, letting running
+activities finish within the grace period.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import signal
+from contextlib import AsyncExitStack
+
+import structlog
+
+from activities.db import create_pool, migrate
+from dsar.client import connect, key_ring
+from dsar.config import Settings
+from dsar.group import load_group
+from dsar.logs import configure_logging
+from workers.company import company_worker
+from workers.control import control_worker
+
+log = structlog.get_logger("workers")
+
+
+async def run(role: str, company_code: str | None) -> None:
+    settings = Settings.from_env()
+    configure_logging(settings.log_format, settings.log_level)
+    registry = load_group()
+    ring = key_ring(settings)
+    client = await connect(settings, ring)
+    async with AsyncExitStack() as stack:
+        if role == "control":
+            await migrate(settings.database_url)
+            pool = await create_pool(settings.database_url)
+            stack.push_async_callback(pool.close)
+            worker = control_worker(client, settings=settings, ring=ring, registry=registry, pool=pool)
+        else:
+            assert company_code is not None
+            company = registry.company(company_code)
+            case_pool = await create_pool(settings.database_url, max_size=4)
+            stack.push_async_callback(case_pool.close)
+            sources = {}
+            for name in sorted({s.connection for s in company.systems if s.connection}):
+                source = await create_pool(settings.connection(name), max_size=4)
+                stack.push_async_callback(source.close)
+                sources[name] = source
+            worker = company_worker(
+                client, company=company, ring=ring, registry=registry, case_pool=case_pool, sources=sources
+            )
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        async with worker:
+            log.info("worker.started", role=role, company=company_code, task_queue=worker.task_queue)
+            await stop.wait()
+        log.info("worker.stopped", role=role, company=company_code)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m workers", description=__doc__)
+    sub = parser.add_subparsers(dest="role", required=True)
+    sub.add_parser("control", help="the control-plane worker")
+    company = sub.add_parser("company", help="the worker of one group company")
+    company.add_argument("code", help="company code from the group registry, e.g. se01")
+    args = parser.parse_args()
+    if args.role == "company":
+        codes = [c.code for c in load_group().companies]
+        if args.code not in codes:
+            parser.error(f"company: unknown code {args.code!r}; known: {', '.join(codes)}")
+    asyncio.run(run(args.role, getattr(args, "code", None)))
+
+
+if __name__ == "__main__":
+    main()

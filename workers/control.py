@@ -1,0 +1,51 @@
+"""The control-plane worker: the request workflow and the case-store, packaging and
+notification activities."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import asyncpg
+from temporalio.client import Client
+from temporalio.worker import Worker
+
+from activities.case_store import CaseStoreActivities
+from activities.notifications import NotificationActivities, SmtpSender
+from activities.packaging import PackagingActivities
+from activities.storage import s3_client
+from dsar.codec import KeyRing
+from dsar.config import Settings
+from dsar.group import GroupRegistry
+from dsar.task_queues import CONTROL_TASK_QUEUE
+from workflows.rights_request import RightsRequestWorkflow
+
+
+def control_worker(
+    client: Client,
+    *,
+    settings: Settings,
+    ring: KeyRing,
+    registry: GroupRegistry,
+    pool: asyncpg.Pool,
+    task_queue: str = CONTROL_TASK_QUEUE,
+    sender: SmtpSender | None = None,
+    company_queue_suffix: str = "",
+) -> Worker:
+    s3 = s3_client(settings)
+    case_store = CaseStoreActivities(pool, ring, registry, company_queue_suffix)
+    packaging = PackagingActivities(pool, ring, registry, s3, settings.s3_bucket)
+    notifications = NotificationActivities(pool, ring, settings, s3, sender)
+    return Worker(
+        client,
+        task_queue=task_queue,
+        workflows=[RightsRequestWorkflow],
+        activities=[
+            case_store.register_request,
+            case_store.record_status,
+            case_store.compute_deadline,
+            case_store.plan_collection,
+            packaging.build_package,
+            notifications.send_notification,
+        ],
+        graceful_shutdown_timeout=timedelta(seconds=30),
+    )

@@ -1,0 +1,234 @@
+"""`dsar dev`: the whole product on one machine, with nothing installed but Python.
+
+Starts PostgreSQL (case store + one database per demo company), a local S3 endpoint, a
+mail catcher, the Temporal dev server with its UI, and the worker pools (control plane
+plus one per company, each its own process as in production). Writes the endpoints to
+`<state>/local.env` so `dsar` in another terminal finds them. Ctrl-C (or SIGTERM) stops
+everything in reverse order; a stack killed outright is cleaned up at the next start.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from dsar.codec import new_key_file_text
+from dsar.config import LOCAL_ENV_FILE, PROJECT_ROOT, state_dir
+from dsar.group import GroupRegistry, load_group
+from workers.local_servers import (
+    LocalPostgres,
+    LocalS3,
+    MailCatcher,
+    TemporalDevServer,
+    stop_process,
+)
+
+CASE_DATABASE = "dsar"
+DEV_AWS = {"AWS_ACCESS_KEY_ID": "dsar-local", "AWS_SECRET_ACCESS_KEY": "dsar-local-secret"}
+
+
+@dataclass(frozen=True)
+class Ports:
+    temporal: int = int(os.environ.get("DSAR_DEV_TEMPORAL_PORT", "7233"))
+    ui: int = int(os.environ.get("DSAR_DEV_UI_PORT", "8233"))
+    postgres: int = int(os.environ.get("DSAR_DEV_PG_PORT", "55432"))
+    s3: int = int(os.environ.get("DSAR_DEV_S3_PORT", "9100"))
+    smtp: int = int(os.environ.get("DSAR_DEV_SMTP_PORT", "1025"))
+
+
+def ensure_key_file(state: Path) -> Path:
+    path = state / "codec-keys"
+    if not path.exists():
+        path.write_text(new_key_file_text("k1"), encoding="utf-8")
+        path.chmod(0o600)
+    return path
+
+
+def kill_stale(pid_file: Path) -> None:
+    """A stack killed with SIGKILL leaves servers behind; stop them before starting anew."""
+    if not pid_file.exists():
+        return
+    try:
+        pid = int(pid_file.read_text().split()[0])
+        os.kill(pid, signal.SIGTERM)
+        for _ in range(50):
+            os.kill(pid, 0)
+            time.sleep(0.1)
+        os.kill(pid, signal.SIGKILL)
+    except (ValueError, ProcessLookupError, PermissionError, IndexError):
+        pass
+    pid_file.unlink(missing_ok=True)
+
+
+class Stack:
+    """The servers and workers of one local installation."""
+
+    def __init__(self, state: Path, ports: Ports, registry: GroupRegistry) -> None:
+        self.state = state
+        self.ports = ports
+        self.registry = registry
+        logs = state / "logs"
+        self.postgres = LocalPostgres(state / "postgres", ports.postgres, logs / "postgres.log")
+        self.s3 = LocalS3(ports.s3)
+        self.mail = MailCatcher(state / "mail", ports.smtp)
+        self.temporal = TemporalDevServer(
+            state / "temporal.db", ports.temporal, ports.ui, logs / "temporal.log"
+        )
+        self.workers: dict[str, subprocess.Popen[bytes]] = {}
+        self.env: dict[str, str] = {}
+
+    def start_servers(self) -> None:
+        (self.state / "logs").mkdir(parents=True, exist_ok=True)
+        kill_stale(self.state / "postgres" / "postmaster.pid")
+        kill_stale(self.state / "temporal.pid")
+        self.postgres.start()
+        self.postgres.create_database(CASE_DATABASE)
+        self.s3.start()
+        self.mail.start()
+        self.temporal.start()
+        assert self.temporal.process is not None
+        (self.state / "temporal.pid").write_text(str(self.temporal.process.pid))
+
+    async def prepare_data(self) -> dict[str, str]:
+        from activities.db import migrate
+        from workers.demo_group import seed_demo_group
+
+        case_dsn = self.postgres.dsn(CASE_DATABASE)
+        await migrate(case_dsn)
+        return await seed_demo_group(self.postgres.admin_dsn, self.registry)
+
+    def write_env(self, connections: dict[str, str], key_file: Path) -> dict[str, str]:
+        env = {
+            "DSAR_TEMPORAL_ADDRESS": self.temporal.address,
+            "DSAR_TEMPORAL_NAMESPACE": "default",
+            "DSAR_DATABASE_URL": self.postgres.dsn(CASE_DATABASE),
+            "DSAR_S3_ENDPOINT_URL": self.s3.endpoint_url,
+            "DSAR_S3_BUCKET": "dsar-packages",
+            "DSAR_S3_REGION": "eu-north-1",
+            "DSAR_SMTP_URL": self.mail.url,
+            "DSAR_CODEC_KEY_FILE": str(key_file),
+            **DEV_AWS,
+            **{f"DSAR_CONN_{name}": dsn for name, dsn in connections.items()},
+        }
+        lines = ["# Written by `dsar dev` for the running local stack; do not edit."]
+        lines += [f"{k}={v}" for k, v in env.items()]
+        path = self.state / LOCAL_ENV_FILE
+        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        path.chmod(0o600)
+        self.env = env
+        return env
+
+    def create_bucket(self) -> None:
+        from activities.storage import ensure_bucket, s3_client
+        from dsar.config import Settings
+
+        settings = Settings.from_env(self.env)
+        ensure_bucket(s3_client(settings), settings.s3_bucket, settings.s3_region)
+
+    def worker_env(self) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("DSAR_CONN_")}
+        env.update(self.env)
+        env.setdefault("DSAR_LOG_FORMAT", "json")
+        return env
+
+    def start_worker(self, role: str, company: str | None = None) -> subprocess.Popen[bytes]:
+        name = role if company is None else f"company-{company}"
+        args = [sys.executable, "-m", "workers", role] + ([company] if company else [])
+        log = open(self.state / "logs" / f"worker-{name}.log", "ab")
+        process = subprocess.Popen(
+            args,
+            env=self.worker_env(),
+            cwd=PROJECT_ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        log.close()
+        self.workers[name] = process
+        return process
+
+    def start_workers(self) -> None:
+        self.start_worker("control")
+        for company in self.registry.companies:
+            self.start_worker("company", company.code)
+
+    def stop_workers(self) -> None:
+        for process in self.workers.values():
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+        for process in self.workers.values():
+            stop_process(process, signal.SIGTERM, timeout=30)
+        self.workers.clear()
+
+    def stop(self) -> None:
+        self.stop_workers()
+        for stopper in (self.temporal.stop, self.mail.stop, self.s3.stop, self.postgres.stop):
+            try:
+                stopper()
+            except Exception as exc:  # keep stopping the rest
+                print(f"while stopping: {type(exc).__name__}: {exc}", file=sys.stderr)
+        (self.state / "temporal.pid").unlink(missing_ok=True)
+
+    def describe(self) -> list[tuple[str, str]]:
+        return [
+            ("Temporal UI", f"http://localhost:{self.ports.ui}"),
+            ("Temporal gRPC", self.temporal.address),
+            ("PostgreSQL (case store)", self.postgres.dsn(CASE_DATABASE)),
+            ("S3 endpoint", f"{self.s3.endpoint_url} (bucket dsar-packages)"),
+            ("SMTP catcher", f"{self.mail.url} -> {self.mail.folder}"),
+            ("Settings for `dsar`", str(self.state / LOCAL_ENV_FILE)),
+            ("Logs", str(self.state / "logs")),
+            ("Workers", ", ".join(f"{n} (pid {p.pid})" for n, p in self.workers.items())),
+        ]
+
+
+def run_stack(*, fresh: bool = False, ports: Ports | None = None) -> int:
+    state = state_dir()
+    if fresh and state.exists():
+        shutil.rmtree(state)
+    state.mkdir(parents=True, exist_ok=True)
+    registry = load_group()
+    stack = Stack(state, ports or Ports(), registry)
+    stopping = False
+
+    def on_signal(signum: int, _frame: Any) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    try:
+        print("Starting the local stack ...", flush=True)
+        stack.start_servers()
+        connections = asyncio.run(stack.prepare_data())
+        stack.write_env(connections, ensure_key_file(state))
+        stack.create_bucket()
+        stack.start_workers()
+        width = max(len(k) for k, _ in stack.describe())
+        print("\nThe DSAR local stack is running:\n")
+        for key, value in stack.describe():
+            print(f"  {key.ljust(width)}  {value}")
+        print(
+            "\nTry:  dsar submit access --name 'Astrid Lindqvist' --email astrid.lindqvist@example.se "
+            "--received $(date +%F)\nPress Ctrl-C to stop everything.",
+            flush=True,
+        )
+        while not stopping:
+            for name, process in list(stack.workers.items()):
+                if process.poll() is not None:
+                    print(f"worker {name} exited with {process.returncode}; see {state / 'logs'}", flush=True)
+                    del stack.workers[name]
+            time.sleep(0.5)
+        return 0
+    finally:
+        print("\nStopping ...", flush=True)
+        stack.stop()
+        print("Stopped.", flush=True)
