@@ -516,3 +516,7 @@ def dev(
 
 def main() -> None:
     app()
+
+
+if __name__ == "__main__":
+    main()

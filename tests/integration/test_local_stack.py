@@ -1,0 +1,226 @@
+"""End to end on the real local stack, driven as a privacy team would drive it.
+
+The stack is the one `dsar dev` starts (`workers.devstack.Stack`), on free ports in a
+temporary state folder: Temporal dev server, PostgreSQL, S3, the SMTP catcher and the
+worker pools as separate processes. The request is handled with the `dsar` command, the
+stock `temporal` CLI checks visibility, and the package is fetched through the link in
+the delivered e-mail. Midway through collection the whole worker pool is killed with
+SIGKILL and started again; the request still ends with one e-mail and one package.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+import zipfile
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import pytest
+
+from dsar.group import load_group
+from workers.demo_group import DEMO_PEOPLE
+from workers.devstack import Ports, Stack, ensure_key_file
+from workers.local_servers import free_port, venv_binary
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    import asyncio
+
+    state = tmp_path_factory.mktemp("state")
+    ports = Ports(temporal=free_port(), ui=free_port(), postgres=free_port(), s3=free_port(), smtp=free_port())
+    stack = Stack(state, ports, load_group())
+    try:
+        stack.start_servers()
+        connections = asyncio.run(stack.prepare_data())
+        stack.write_env(connections, ensure_key_file(state))
+        stack.create_bucket()
+        yield stack
+    finally:
+        stack.stop()
+
+
+def dsar(stack: Stack, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DSAR_")}
+    env.update({"DSAR_STATE_DIR": str(stack.state), "DSAR_USER": "privacy-officer", "COLUMNS": "200"})
+    return subprocess.run(
+        [sys.executable, "-m", "dsar.cli", *args], env=env, capture_output=True, text=True, timeout=120
+    )
+
+
+def status(stack: Stack, reference: str) -> dict[str, Any]:
+    result = dsar(stack, "status", reference, "--json")
+    assert result.returncode == 0, result.stderr
+    parsed: dict[str, Any] = json.loads(result.stdout)
+    return parsed
+
+
+def wait_status(stack: Stack, reference: str, wanted: str, timeout: float = 90) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout
+    while True:
+        state = status(stack, reference)
+        if state["status"] == wanted:
+            return state
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{reference} stayed {state['status']}, wanted {wanted}")
+        time.sleep(0.5)
+
+
+def mails_for(stack: Stack, reference: str) -> list[Any]:
+    return [m for m in stack.mail.messages() if m["X-DSAR-Reference"] == reference]
+
+
+def test_invalid_submission_is_refused_and_starts_nothing(stack: Stack) -> None:
+    result = dsar(stack, "submit", "access", "--name", "X", "--email", "nope", "--received", "2026-01-01")
+    assert result.returncode == 2
+    assert "--email" in result.stderr and "not a valid e-mail address" in result.stderr
+    listed = dsar(stack, "list", "--json")
+    assert listed.returncode == 0, listed.stderr
+    assert json.loads(listed.stdout) == []
+
+
+def test_access_request_end_to_end_survives_killing_the_workers(stack: Stack) -> None:
+    person = next(p for p in DEMO_PEOPLE if p.full_name == "Astrid Lindqvist")
+    assert len(person.companies) >= 3
+    # Only the control plane and the first company's worker run at first, so collection
+    # is certainly under way (one company done, the others waiting) when the pool dies.
+    first = person.companies[0]
+    stack.start_worker("control")
+    stack.start_worker("company", first)
+
+    submitted = dsar(
+        stack, "submit", "access", "--name", person.full_name, "--email", person.email,
+        "--language", "en", "--jurisdiction", "SE", "--received", date.today().isoformat(), "--json",
+    )
+    assert submitted.returncode == 0, submitted.stderr
+    reference = json.loads(submitted.stdout)["reference"]
+    assert re.fullmatch(r"DSAR-\d{4}-\d{6}", reference)
+
+    wait_status(stack, reference, "identity")
+    refused = dsar(stack, "approve", reference)
+    assert refused.returncode == 1 and "refused" in refused.stderr
+
+    verified = dsar(stack, "verify", reference, "--note", "matched customer record")
+    assert verified.returncode == 0, verified.stderr
+    state = wait_status(stack, reference, "collecting")
+
+    def first_company_done() -> bool:
+        progress = status(stack, reference)
+        return any(c["company"] == first and c["done"] for c in progress["companies"])
+
+    deadline = time.monotonic() + 60
+    while not first_company_done():
+        assert time.monotonic() < deadline, "first company never finished"
+        time.sleep(0.5)
+    state = status(stack, reference)
+    assert state["status"] == "collecting"
+    assert not all(c["done"] for c in state["companies"])
+
+    for process in stack.workers.values():
+        process.send_signal(signal.SIGKILL)
+        process.wait(10)
+    stack.workers.clear()
+    stack.start_workers()
+
+    state = wait_status(stack, reference, "review")
+    with_data = sorted(c["company"] for c in state["companies"] if c["records"] > 0)
+    assert with_data == sorted(person.companies)
+
+    approved = dsar(stack, "approve", reference)
+    assert approved.returncode == 0, approved.stderr
+    wait_status(stack, reference, "delivered")
+
+    # The stock Temporal CLI finds it by the search attribute.
+    listed = subprocess.run(
+        [venv_binary("temporal"), "workflow", "list", "--address", stack.temporal.address,
+         "--query", 'DsarStatus="delivered"', "--output", "json"],
+        capture_output=True, text=True, timeout=60,
+    )
+    assert listed.returncode == 0, listed.stderr
+    assert f"dsar-{reference}" in listed.stdout
+
+    # Exactly one acknowledgement and one delivery e-mail, and one package.
+    mails = mails_for(stack, reference)
+    kinds = sorted(m["Subject"].split(" (")[0] for m in mails)
+    assert kinds == ["We have received your request", "Your personal data is ready"]
+    delivery = next(m for m in mails if m["Subject"].startswith("Your personal data"))
+    body = delivery.get_content()
+    link = re.search(r"(http://127\.0\.0\.1:\d+/\S+)", body)
+    assert link, body
+    assert person.email not in link.group(1) and reference not in link.group(1)
+
+    with urllib.request.urlopen(link.group(1), timeout=30) as response:  # noqa: S310 - local S3
+        archive = zipfile.ZipFile(io.BytesIO(response.read()))
+    assert sorted(archive.namelist()) == ["data.json", "report.html"]
+    document = json.loads(archive.read("data.json"))
+    report = archive.read("report.html").decode()
+    assert person.full_name in report
+    assert "Article 15(1)(a)" in report and "Article 15(2)" in report
+
+    companies_with_records = {
+        c["code"]
+        for c in document["companies"]
+        if any(cat["records"] for s in c["systems"] for cat in s["categories"])
+    }
+    assert companies_with_records == set(person.companies)
+    identity_values = {person.email, person.phone, person.customer_number} - {None}
+    for company in document["companies"]:
+        for system in company["systems"]:
+            for category in system["categories"]:
+                for record in category["records"]:
+                    values = {str(v).lower() for v in record["data"].values() if v is not None}
+                    assert values & {str(v).lower() for v in identity_values}, (
+                        f"a record in {company['code']}/{system['code']} is not the person's"
+                    )
+
+    counts = asyncio_run(_package_counts(stack, reference))
+    assert counts == {"artefacts": 1, "delivery_notifications": 1}
+    objects = stack_s3_objects(stack)
+    assert len([k for k in objects if k.startswith("packages/")]) == 1
+
+
+async def _package_counts(stack: Stack, reference: str) -> dict[str, int]:
+    conn = await asyncpg.connect(stack.env["DSAR_DATABASE_URL"])
+    try:
+        artefacts = await conn.fetchval("SELECT count(*) FROM artefacts WHERE reference = $1", reference)
+        sent = await conn.fetchval(
+            "SELECT count(*) FROM notifications WHERE reference = $1 AND kind = 'delivery' AND status = 'sent'",
+            reference,
+        )
+    finally:
+        await conn.close()
+    return {"artefacts": int(artefacts), "delivery_notifications": int(sent)}
+
+
+def asyncio_run(coro: Any) -> Any:
+    import asyncio
+
+    return asyncio.run(coro)
+
+
+def stack_s3_objects(stack: Stack) -> list[str]:
+    from activities.storage import s3_client
+    from dsar.config import Settings
+
+    settings = Settings.from_env(stack.env)
+    listing = s3_client(settings).list_objects_v2(Bucket=settings.s3_bucket)
+    return [o["Key"] for o in listing.get("Contents", [])]
+
+
+def test_readme_walkthrough_names_real_commands() -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    for command in ("make dev", "make test", "dsar submit access", "dsar verify", "dsar approve"):
+        assert command in readme

@@ -1,0 +1,73 @@
+"""Validation of a new request: every refusal names the field and the rule."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from dsar.cli import UsageError, validate_submission
+from dsar.domain import Right, parse_reference
+
+GOOD = {
+    "rights": ["access"],
+    "name": "Astrid Lindqvist",
+    "email": "Astrid.Lindqvist@Example.se",
+    "phone": "070-123 45 67",
+    "customer_number": None,
+    "language": "sv",
+    "jurisdiction": "se",
+    "channel": "email",
+    "received": "2026-11-20",
+    "today": date(2026, 11, 25),
+}
+
+
+def test_a_good_submission_is_normalised() -> None:
+    sub = validate_submission(**GOOD)  # type: ignore[arg-type]
+    assert sub.rights == [Right.ACCESS]
+    assert sub.subject.email == "astrid.lindqvist@example.se"
+    assert sub.subject.phone == "+46701234567"
+    assert sub.jurisdiction == "SE"
+
+
+@pytest.mark.parametrize(
+    ("change", "field", "rule"),
+    [
+        ({"rights": ["acess"]}, "RIGHTS", "unknown right 'acess'"),
+        ({"email": "not-an-address"}, "--email", "not a valid e-mail address"),
+        ({"email": "a@b"}, "--email", "not a valid e-mail address"),
+        ({"phone": "12"}, "--phone", "phone number"),
+        ({"name": "  "}, "--name", "must not be empty"),
+        ({"name": "x" * 201}, "--name", "at most 200"),
+        ({"name": "Eve\x07"}, "--name", "control characters"),
+        ({"language": "de"}, "--language", "'sv' or 'en'"),
+        ({"jurisdiction": "XX"}, "--jurisdiction", "unknown jurisdiction"),
+        ({"channel": "pigeon"}, "--channel", "Input should be"),
+        ({"received": "2026-11-26"}, "--received", "cannot be in the future"),
+        ({"received": "20/11/2026"}, "--received", "date like"),
+        ({"rights": ["erasure"]}, "RIGHTS", "cannot be handled yet"),
+    ],
+)
+def test_bad_input_names_field_and_rule(change: dict[str, object], field: str, rule: str) -> None:
+    with pytest.raises(UsageError) as caught:
+        validate_submission(**{**GOOD, **change})  # type: ignore[arg-type]
+    message = str(caught.value)
+    assert message.startswith(f"{field}:"), message
+    assert rule in message, message
+
+
+def test_receipt_today_in_the_jurisdictions_zone_is_accepted() -> None:
+    sub = validate_submission(**{**GOOD, "received": "2026-11-25"})  # type: ignore[arg-type]
+    assert sub.received_on == date(2026, 11, 25)
+
+
+@pytest.mark.parametrize("value", ["DSAR-2026-000042", " dsar-2026-000042 "])
+def test_references_are_parsed(value: str) -> None:
+    assert parse_reference(value) == "DSAR-2026-000042"
+
+
+@pytest.mark.parametrize("value", ["DSAR-26-42", "dsar-2026-000042; DROP TABLE", "", "../etc"])
+def test_bad_references_are_refused(value: str) -> None:
+    with pytest.raises(ValueError, match="not a request reference"):
+        parse_reference(value)
