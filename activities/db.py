@@ -29,7 +29,23 @@ _LOCK_ID = 0x44534152  # "DSAR"
 
 async def _init_connection(conn: asyncpg.Connection) -> None:
     # jsonb arrives as Python objects, so activities never hand-parse JSON text.
-    await conn.set_type_codec("jsonb", encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
+    # Binary format, so COPY (used to stream collected records) can encode it too.
+    await conn.set_type_codec(
+        "jsonb",
+        encoder=_jsonb_encode,
+        decoder=_jsonb_decode,
+        schema="pg_catalog",
+        format="binary",
+    )
+
+
+def _jsonb_encode(value: Any) -> bytes:
+    return b"\x01" + json.dumps(value, ensure_ascii=False).encode("utf-8")
+
+
+def _jsonb_decode(data: bytes) -> Any:
+    # The first byte is jsonb's binary format version.
+    return json.loads(data[1:])
 
 
 async def create_pool(dsn: str, *, min_size: int = 1, max_size: int = 10) -> asyncpg.Pool:

@@ -48,8 +48,6 @@ from pydantic import (
     model_validator,
 )
 
-DEFAULT_CONFIG = Path(__file__).resolve().parent.parent / "infra" / "jurisdictions.toml"
-
 # 1182/71 Art. 3(4) and the ICO both name Saturday and Sunday; no jurisdiction we serve
 # has another weekend, so it is not configuration (yet).
 _WEEKEND = frozenset({5, 6})
@@ -281,9 +279,19 @@ def parse_jurisdictions(text: str) -> dict[str, Jurisdiction]:
     return _parse(text, "<string>")
 
 
+def default_config_path() -> Path:
+    """The shipped ``infra/jurisdictions.toml``.
+
+    A function, not a constant, because resolving the path touches the file system,
+    which the Temporal workflow sandbox forbids at import time.
+    """
+    return Path(__file__).resolve().parent.parent / "infra" / "jurisdictions.toml"
+
+
 @functools.cache
 def _load_default() -> dict[str, Jurisdiction]:
-    return _parse(DEFAULT_CONFIG.read_text(encoding="utf-8"), str(DEFAULT_CONFIG))
+    path = default_config_path()
+    return _parse(path.read_text(encoding="utf-8"), str(path))
 
 
 def load_jurisdictions(path: Path | None = None) -> dict[str, Jurisdiction]:

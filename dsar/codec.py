@@ -26,10 +26,17 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from temporalio.api.common.v1 import Payload
-from temporalio.converter import DataConverter, PayloadCodec
+from temporalio.converter import (
+    DataConverter,
+    DefaultFailureConverterWithEncodedAttributes,
+    PayloadCodec,
+    SerializationContext,
+    WithSerializationContext,
+)
 
 ENCODING = b"binary/encrypted"
 METADATA_KEY_ID = "encryption-key-id"
+METADATA_WORKFLOW_ID = "dsar-workflow-id"
 LOOKUP_ID = "lookup"
 _NONCE = 12
 
@@ -111,20 +118,25 @@ def new_key_file_text(key_id: str = "k1") -> str:
     return f"{key_id}:{key}\n{LOOKUP_ID}:{lookup}\n"
 
 
-class EncryptionCodec(PayloadCodec):
-    def __init__(self, ring: KeyRing) -> None:
+class EncryptionCodec(PayloadCodec, WithSerializationContext):
+    def __init__(self, ring: KeyRing, workflow_id: str | None = None) -> None:
         self._ring = ring
+        self._workflow_id = workflow_id
+
+    def with_context(self, context: SerializationContext) -> EncryptionCodec:
+        # The workflow id (never personal data) rides along in clear metadata so the codec
+        # server can log which request an operator's decode concerned.
+        workflow_id = getattr(context, "workflow_id", None)
+        return EncryptionCodec(self._ring, workflow_id if isinstance(workflow_id, str) else None)
 
     async def encode(self, payloads: Sequence[Payload]) -> list[Payload]:
         out = []
         for payload in payloads:
             key_id, blob = self._ring.encrypt(payload.SerializeToString())
-            out.append(
-                Payload(
-                    metadata={"encoding": ENCODING, METADATA_KEY_ID: key_id.encode()},
-                    data=blob,
-                )
-            )
+            metadata = {"encoding": ENCODING, METADATA_KEY_ID: key_id.encode()}
+            if self._workflow_id:
+                metadata[METADATA_WORKFLOW_ID] = self._workflow_id.encode()
+            out.append(Payload(metadata=metadata, data=blob))
         return out
 
     async def decode(self, payloads: Sequence[Payload]) -> list[Payload]:
@@ -145,4 +157,9 @@ def data_converter(ring: KeyRing) -> DataConverter:
     the CLI, every worker and the tests share."""
     from temporalio.contrib.pydantic import pydantic_data_converter
 
-    return dataclasses.replace(pydantic_data_converter, payload_codec=EncryptionCodec(ring))
+    # Failure messages and stack traces are encoded too: they are stored in history as well.
+    return dataclasses.replace(
+        pydantic_data_converter,
+        payload_codec=EncryptionCodec(ring),
+        failure_converter_class=DefaultFailureConverterWithEncodedAttributes,
+    )

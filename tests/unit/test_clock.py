@@ -22,6 +22,7 @@ from dsar.clock import (
     add_months,
     compute_deadline,
     days_left,
+    default_config_path,
     escalation_dates,
     get_jurisdiction,
     load_jurisdictions,
@@ -538,10 +539,8 @@ def test_shipped_configuration() -> None:
 
 
 def test_load_from_path_and_default_are_equal(tmp_path: Path) -> None:
-    from dsar import clock
-
     copy = tmp_path / "j.toml"
-    copy.write_text(clock.DEFAULT_CONFIG.read_text(encoding="utf-8"), encoding="utf-8")
+    copy.write_text(default_config_path().read_text(encoding="utf-8"), encoding="utf-8")
     assert load_jurisdictions(copy) == load_jurisdictions()
 
 

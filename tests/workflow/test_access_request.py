@@ -122,7 +122,7 @@ async def test_access_request_is_delivered_with_only_the_persons_records(
             received_on=date(2026, 11, 20),
         )
         await start_request(client, reference, submission, "tester", task_queue=control_queue)
-        handle = client.get_workflow_handle(f"dsar-{reference}")
+        handle = client.get_workflow_handle_for(RightsRequestWorkflow.run, f"dsar-{reference}")
 
         state = await wait_for_status(handle, Status.IDENTITY)
         assert state.due_on == date(2026, 12, 21)  # 20 Dec 2026 is a Sunday
