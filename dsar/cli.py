@@ -11,7 +11,7 @@ import asyncio
 import json
 import sys
 from collections.abc import Awaitable, Callable
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any, NoReturn, TypeVar
 from zoneinfo import ZoneInfo
 
@@ -298,7 +298,10 @@ async def _company_progress(client: Client, reference: str, company: str) -> Com
         f"{workflow_id_for(reference)}-company-{company}"
     )
     try:
-        progress: CompanyCollectionState = await handle.query("progress", result_type=CompanyCollectionState)
+        # A company whose worker is down cannot answer; don't let it stall the whole view.
+        progress: CompanyCollectionState = await handle.query(
+            "progress", result_type=CompanyCollectionState, rpc_timeout=timedelta(seconds=2)
+        )
         return progress
     except Exception:
         return None

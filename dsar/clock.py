@@ -152,9 +152,7 @@ class HolidayCalendar(_Config):
         # Asking the library now turns a typo into a load-time error instead of a
         # deadline silently computed without holidays.
         try:
-            holidays.country_holidays(
-                self.country, subdiv=self.subdiv, years=(), categories=self.categories
-            )
+            holidays.country_holidays(self.country, subdiv=self.subdiv, years=(), categories=self.categories)
         except (NotImplementedError, ValueError) as exc:
             raise ValueError(f"not known to the holidays library: {exc}") from None
         return self
@@ -309,9 +307,7 @@ def get_jurisdiction(code: str) -> Jurisdiction:
     try:
         return known[code]
     except KeyError:
-        raise ValueError(
-            f"unknown jurisdiction {code!r}; known: {', '.join(sorted(known))}"
-        ) from None
+        raise ValueError(f"unknown jurisdiction {code!r}; known: {', '.join(sorted(known))}") from None
 
 
 @dataclass(frozen=True)
@@ -399,9 +395,7 @@ def compute_deadline(
     """
     for stop in stops:
         if stop.started_on < received_on:
-            raise ValueError(
-                f"clock stop starting {stop.started_on} is before receipt on {received_on}"
-            )
+            raise ValueError(f"clock stop starting {stop.started_on} is before receipt on {received_on}")
         if stop.resumed_on is not None and stop.resumed_on < stop.started_on:
             raise ValueError(
                 f"clock stop resumed on {stop.resumed_on} before it started on {stop.started_on}"
@@ -428,11 +422,7 @@ def compute_deadline(
         )
 
     original = next_working_day(_raw_end(start, jurisdiction), jurisdiction)
-    due = (
-        next_working_day(_raw_extended_end(start, jurisdiction), jurisdiction)
-        if extended
-        else original
-    )
+    due = next_working_day(_raw_extended_end(start, jurisdiction), jurisdiction) if extended else original
     return Deadline(
         start_on=start,
         due_on=due,

@@ -68,9 +68,7 @@ def _jurisdictions() -> dict[str, Jurisdiction]:
 @pytest.mark.parametrize(
     ("start", "months", "expected"),
     [
-        pytest.param(
-            D(2025, 9, 3), 1, D(2025, 10, 3), id="1182/71 3(2)(c) same date: 3 Sep->3 Oct"
-        ),
+        pytest.param(D(2025, 9, 3), 1, D(2025, 10, 3), id="1182/71 3(2)(c) same date: 3 Sep->3 Oct"),
         pytest.param(D(2026, 1, 31), 1, D(2026, 2, 28), id="1182/71 3(2)(c) 31 Jan->28 Feb common"),
         pytest.param(D(2028, 1, 31), 1, D(2028, 2, 29), id="1182/71 3(2)(c) 31 Jan->29 Feb leap"),
         pytest.param(D(2100, 1, 31), 1, D(2100, 2, 28), id="1182/71 3(2)(c) 2100 is not leap"),
@@ -176,12 +174,8 @@ def test_next_working_day(code: str, day: date, expected: date) -> None:
             D(2026, 3, 2),
             id="1182/71 3(2)(c)+3(4) 31 Jan->Sat 28 Feb->Mon 2 Mar",
         ),
-        pytest.param(
-            "GB", D(2027, 1, 31), D(2027, 3, 1), id="ICO 31 Jan 2027->Sun 28 Feb->Mon 1 Mar"
-        ),
-        pytest.param(
-            "SE", D(2028, 1, 31), D(2028, 2, 29), id="1182/71 3(2)(c) leap: Tue 29 Feb 2028"
-        ),
+        pytest.param("GB", D(2027, 1, 31), D(2027, 3, 1), id="ICO 31 Jan 2027->Sun 28 Feb->Mon 1 Mar"),
+        pytest.param("SE", D(2028, 1, 31), D(2028, 2, 29), id="1182/71 3(2)(c) leap: Tue 29 Feb 2028"),
         pytest.param("GB", D(2028, 1, 31), D(2028, 2, 29), id="ICO leap: Tue 29 Feb 2028"),
         pytest.param("SE", D(2026, 3, 29), D(2026, 4, 29), id="1182/71 3(2)(c) 29 Mar->Wed 29 Apr"),
         pytest.param("SE", D(2026, 3, 30), D(2026, 4, 30), id="1182/71 3(2)(c) 30 Mar->Thu 30 Apr"),
@@ -200,12 +194,8 @@ def test_next_working_day(code: str, day: date, expected: date) -> None:
         pytest.param("GB", D(2026, 5, 19), D(2026, 6, 19), id="ICO GB works on Fri 19 Jun 2026"),
         pytest.param("SE", D(2028, 5, 6), D(2028, 6, 7), id="1182/71 3(4) nationaldagen Tue->Wed"),
         pytest.param("GB", D(2028, 5, 6), D(2028, 6, 6), id="ICO GB works on Tue 6 Jun 2028"),
-        pytest.param(
-            "SE", D(2026, 11, 24), D(2026, 12, 28), id="Lag 1930:173 julafton Thu->jul->Mon 28 Dec"
-        ),
-        pytest.param(
-            "SE", D(2029, 11, 24), D(2029, 12, 27), id="Lag 1930:173 julafton Mon 2029->Thu 27 Dec"
-        ),
+        pytest.param("SE", D(2026, 11, 24), D(2026, 12, 28), id="Lag 1930:173 julafton Thu->jul->Mon 28 Dec"),
+        pytest.param("SE", D(2029, 11, 24), D(2029, 12, 27), id="Lag 1930:173 julafton Mon 2029->Thu 27 Dec"),
         pytest.param("GB", D(2029, 11, 24), D(2029, 12, 24), id="ICO GB works on Mon 24 Dec 2029"),
         pytest.param(
             "SE",
@@ -214,23 +204,15 @@ def test_next_working_day(code: str, day: date, expected: date) -> None:
             id="Lag 1930:173 Sun 30 Dec->nyarsafton Mon->New Year Tue->Wed 2 Jan 2030",
         ),
         pytest.param("GB", D(2029, 11, 30), D(2029, 12, 31), id="ICO GB Sun 30 Dec->Mon 31 Dec"),
-        pytest.param(
-            "SE", D(2027, 2, 26), D(2027, 3, 30), id="1182/71 3(4) SE Easter: Fri 26->Tue 30"
-        ),
+        pytest.param("SE", D(2027, 2, 26), D(2027, 3, 30), id="1182/71 3(4) SE Easter: Fri 26->Tue 30"),
         # ICO: bank holidays of England and Wales, including substitute days.
         pytest.param("GB", D(2026, 7, 31), D(2026, 9, 1), id="ICO summer bank hol Mon 31 Aug->Tue"),
         pytest.param("SE", D(2026, 7, 31), D(2026, 8, 31), id="SE works on Mon 31 Aug 2026"),
-        pytest.param(
-            "GB", D(2027, 11, 27), D(2027, 12, 29), id="ICO substitutes Mon 27+Tue 28 Dec->Wed 29"
-        ),
-        pytest.param(
-            "GB", D(2027, 11, 28), D(2027, 12, 29), id="ICO substitute Tue 28 Dec->Wed 29"
-        ),
+        pytest.param("GB", D(2027, 11, 27), D(2027, 12, 29), id="ICO substitutes Mon 27+Tue 28 Dec->Wed 29"),
+        pytest.param("GB", D(2027, 11, 28), D(2027, 12, 29), id="ICO substitute Tue 28 Dec->Wed 29"),
         pytest.param("SE", D(2027, 11, 27), D(2027, 12, 27), id="SE has no substitute Mon 27 Dec"),
         pytest.param("GB", D(2026, 11, 28), D(2026, 12, 29), id="ICO substitute Mon 28 Dec 2026"),
-        pytest.param(
-            "GB", D(2027, 12, 3), D(2028, 1, 4), id="ICO substitute New Year Mon 3 Jan 2028"
-        ),
+        pytest.param("GB", D(2027, 12, 3), D(2028, 1, 4), id="ICO substitute New Year Mon 3 Jan 2028"),
         # A days-based jurisdiction (configuration only): 1182/71 3(1) excludes the day of
         # receipt, so 45 days from Fri 2 Jan 2026 is Mon 16 Feb, Presidents' Day -> Tue 17.
         pytest.param("US-XT", D(2026, 1, 2), D(2026, 2, 17), id="config-only 45 days+holiday"),
@@ -251,21 +233,11 @@ def test_due_date(code: str, received: date, due: date) -> None:
     ("code", "received", "due_at"),
     [
         # The request is due at the end of the due date in the jurisdiction's zone.
-        pytest.param(
-            "SE", D(2026, 3, 16), datetime(2026, 4, 16, 21, 59, 59, 999999, UTC), id="CEST +2"
-        ),
-        pytest.param(
-            "SE", D(2026, 1, 30), datetime(2026, 3, 2, 22, 59, 59, 999999, UTC), id="CET +1"
-        ),
-        pytest.param(
-            "GB", D(2026, 3, 16), datetime(2026, 4, 16, 22, 59, 59, 999999, UTC), id="BST +1"
-        ),
-        pytest.param(
-            "GB", D(2026, 11, 28), datetime(2026, 12, 29, 23, 59, 59, 999999, UTC), id="GMT +0"
-        ),
-        pytest.param(
-            "US-XT", D(2026, 1, 5), datetime(2026, 2, 20, 7, 59, 59, 999999, UTC), id="PST -8"
-        ),
+        pytest.param("SE", D(2026, 3, 16), datetime(2026, 4, 16, 21, 59, 59, 999999, UTC), id="CEST +2"),
+        pytest.param("SE", D(2026, 1, 30), datetime(2026, 3, 2, 22, 59, 59, 999999, UTC), id="CET +1"),
+        pytest.param("GB", D(2026, 3, 16), datetime(2026, 4, 16, 22, 59, 59, 999999, UTC), id="BST +1"),
+        pytest.param("GB", D(2026, 11, 28), datetime(2026, 12, 29, 23, 59, 59, 999999, UTC), id="GMT +0"),
+        pytest.param("US-XT", D(2026, 1, 5), datetime(2026, 2, 20, 7, 59, 59, 999999, UTC), id="PST -8"),
     ],
 )
 def test_due_at_is_end_of_local_day_in_utc(code: str, received: date, due_at: datetime) -> None:
@@ -282,25 +254,15 @@ def test_due_at_is_end_of_local_day_in_utc(code: str, received: date, due_at: da
     [
         # Art. 12(3) + 1182/71: three months from the same start, across a year end;
         # Sun 28 Feb 2027 moves to Mon 1 Mar. The notice is due by Wed 30 Dec 2026.
-        pytest.param(
-            "SE", D(2026, 11, 30), D(2026, 12, 30), D(2027, 3, 1), id="Art. 12(3) SE across year"
-        ),
-        pytest.param(
-            "GB", D(2026, 11, 30), D(2026, 12, 30), D(2027, 3, 1), id="Art. 12(3) GB across year"
-        ),
+        pytest.param("SE", D(2026, 11, 30), D(2026, 12, 30), D(2027, 3, 1), id="Art. 12(3) SE across year"),
+        pytest.param("GB", D(2026, 11, 30), D(2026, 12, 30), D(2027, 3, 1), id="Art. 12(3) GB across year"),
         # Not one month plus two: 31 Jan -> Thu 30 Apr, not 28 Feb + 2 months = 28 Apr
         # (nor the rolled Mon 2 Mar + 2 months = 2 May).
-        pytest.param(
-            "SE", D(2026, 1, 31), D(2026, 3, 2), D(2026, 4, 30), id="Art. 12(3) not 1+2 months"
-        ),
+        pytest.param("SE", D(2026, 1, 31), D(2026, 3, 2), D(2026, 4, 30), id="Art. 12(3) not 1+2 months"),
         # Into a leap February: Tue 29 Feb 2028.
-        pytest.param(
-            "GB", D(2027, 11, 30), D(2027, 12, 30), D(2028, 2, 29), id="Art. 12(3) leap Feb"
-        ),
+        pytest.param("GB", D(2027, 11, 30), D(2027, 12, 30), D(2028, 2, 29), id="Art. 12(3) leap Feb"),
         # Config-only 45 + 45 days: 90 days from Fri 2 Jan 2026 is Thu 2 Apr 2026.
-        pytest.param(
-            "US-XT", D(2026, 1, 2), D(2026, 2, 17), D(2026, 4, 2), id="config-only 45+45 days"
-        ),
+        pytest.param("US-XT", D(2026, 1, 2), D(2026, 2, 17), D(2026, 4, 2), id="config-only 45+45 days"),
     ],
 )
 def test_extension(code: str, received: date, notice_by: date, extended_due: date) -> None:
@@ -433,9 +395,7 @@ def test_restart_with_extension_counts_three_months_from_resume() -> None:
 @pytest.mark.parametrize(
     ("stop", "message"),
     [
-        pytest.param(
-            ClockStop(D(2026, 3, 1), D(2026, 3, 5)), "before receipt", id="before receipt"
-        ),
+        pytest.param(ClockStop(D(2026, 3, 1), D(2026, 3, 5)), "before receipt", id="before receipt"),
         pytest.param(ClockStop(D(2026, 3, 5), D(2026, 3, 4)), "before it started", id="backwards"),
     ],
 )
@@ -591,12 +551,8 @@ def _entry(**overrides: str) -> str:
             r"'US-XT'.*exactly one of 'months' or 'days'",
             id="both months and days",
         ),
-        pytest.param(
-            _entry(days="#"), r"'US-XT'.*exactly one of 'months' or 'days'", id="no period"
-        ),
-        pytest.param(
-            _entry(days='days = "45"'), r"'US-XT'.*field 'days'", id="period is not an integer"
-        ),
+        pytest.param(_entry(days="#"), r"'US-XT'.*exactly one of 'months' or 'days'", id="no period"),
+        pytest.param(_entry(days='days = "45"'), r"'US-XT'.*field 'days'", id="period is not an integer"),
         pytest.param(_entry(days="days = 0"), r"'US-XT'.*field 'days'", id="period not positive"),
         pytest.param(
             _entry(days="months = 3", extension_days="extension_months = 3"),
@@ -631,9 +587,7 @@ def _entry(**overrides: str) -> str:
             r"'US-XT'.*field 'extra_non_working_days.0.weekday'",
             id="unknown weekday",
         ),
-        pytest.param(
-            _entry(code='code = "us-xt"'), r"jurisdiction 'us-xt'.*field 'code'", id="bad code"
-        ),
+        pytest.param(_entry(code='code = "us-xt"'), r"jurisdiction 'us-xt'.*field 'code'", id="bad code"),
         pytest.param(
             _entry(website='website = "http://insecure.example"'),
             r"'US-XT'.*field 'authority.website'",
