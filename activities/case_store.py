@@ -136,7 +136,9 @@ class CaseStoreActivities:
         # to the registry later does not change the plan of a request already running.
         return CollectionPlan(
             companies=[
-                CompanyTarget(code=c.code, legal_name=c.legal_name, task_queue=c.task_queue + self._queue_suffix)
+                CompanyTarget(
+                    code=c.code, legal_name=c.legal_name, task_queue=c.task_queue + self._queue_suffix
+                )
                 for c in self._registry.companies
             ]
         )

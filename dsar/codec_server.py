@@ -70,7 +70,7 @@ class _Handler(BaseHTTPRequestHandler):
     server: _CodecHTTPServer
     protocol_version = "HTTP/1.1"
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+    def log_message(self, format: str, *args: Any) -> None:
         # The access log would print paths, and a path may hold a token.
         pass
 
@@ -101,7 +101,7 @@ class _Handler(BaseHTTPRequestHandler):
             parts = parts[1:]
         return token, "/" + "/".join(parts)
 
-    def do_OPTIONS(self) -> None:  # noqa: N802 - stdlib naming
+    def do_OPTIONS(self) -> None:
         origin = self.headers.get("Origin")
         status = HTTPStatus.NO_CONTENT if origin == self.server.config.ui_origin else HTTPStatus.FORBIDDEN
         self.send_response(status)
@@ -109,7 +109,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", "0")
         self.end_headers()
 
-    def do_POST(self) -> None:  # noqa: N802 - stdlib naming
+    def do_POST(self) -> None:
         config = self.server.config
         origin = self.headers.get("Origin")
         if origin and origin != config.ui_origin:

@@ -12,6 +12,7 @@ from temporalio.worker import Worker
 from activities.collection import CollectionActivities
 from dsar.codec import KeyRing
 from dsar.group import Company, GroupRegistry
+from workers.sandbox import workflow_runner
 from workflows.company_collection import CompanyCollectionWorkflow
 
 
@@ -33,4 +34,5 @@ def company_worker(
         activities=[collection.list_systems, collection.collect_system],
         max_concurrent_activities=8,
         graceful_shutdown_timeout=timedelta(seconds=30),
+        workflow_runner=workflow_runner(),
     )

@@ -17,6 +17,7 @@ from dsar.codec import KeyRing
 from dsar.config import Settings
 from dsar.group import GroupRegistry
 from dsar.task_queues import CONTROL_TASK_QUEUE
+from workers.sandbox import workflow_runner
 from workflows.rights_request import RightsRequestWorkflow
 
 
@@ -48,4 +49,5 @@ def control_worker(
             notifications.send_notification,
         ],
         graceful_shutdown_timeout=timedelta(seconds=30),
+        workflow_runner=workflow_runner(),
     )

@@ -41,7 +41,9 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     import asyncio
 
     state = tmp_path_factory.mktemp("state")
-    ports = Ports(temporal=free_port(), ui=free_port(), postgres=free_port(), s3=free_port(), smtp=free_port())
+    ports = Ports(
+        temporal=free_port(), ui=free_port(), postgres=free_port(), s3=free_port(), smtp=free_port()
+    )
     stack = Stack(state, ports, load_group())
     try:
         stack.start_servers()
@@ -102,8 +104,20 @@ def test_access_request_end_to_end_survives_killing_the_workers(stack: Stack) ->
     stack.start_worker("company", first)
 
     submitted = dsar(
-        stack, "submit", "access", "--name", person.full_name, "--email", person.email,
-        "--language", "en", "--jurisdiction", "SE", "--received", date.today().isoformat(), "--json",
+        stack,
+        "submit",
+        "access",
+        "--name",
+        person.full_name,
+        "--email",
+        person.email,
+        "--language",
+        "en",
+        "--jurisdiction",
+        "SE",
+        "--received",
+        date.today().isoformat(),
+        "--json",
     )
     assert submitted.returncode == 0, submitted.stderr
     reference = json.loads(submitted.stdout)["reference"]
@@ -145,9 +159,20 @@ def test_access_request_end_to_end_survives_killing_the_workers(stack: Stack) ->
 
     # The stock Temporal CLI finds it by the search attribute.
     listed = subprocess.run(
-        [venv_binary("temporal"), "workflow", "list", "--address", stack.temporal.address,
-         "--query", 'DsarStatus="delivered"', "--output", "json"],
-        capture_output=True, text=True, timeout=60,
+        [
+            venv_binary("temporal"),
+            "workflow",
+            "list",
+            "--address",
+            stack.temporal.address,
+            "--query",
+            'DsarStatus="delivered"',
+            "--output",
+            "json",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert listed.returncode == 0, listed.stderr
     assert f"dsar-{reference}" in listed.stdout
@@ -197,7 +222,8 @@ async def _package_counts(stack: Stack, reference: str) -> dict[str, int]:
     try:
         artefacts = await conn.fetchval("SELECT count(*) FROM artefacts WHERE reference = $1", reference)
         sent = await conn.fetchval(
-            "SELECT count(*) FROM notifications WHERE reference = $1 AND kind = 'delivery' AND status = 'sent'",
+            "SELECT count(*) FROM notifications"
+            " WHERE reference = $1 AND kind = 'delivery' AND status = 'sent'",
             reference,
         )
     finally:
