@@ -44,6 +44,7 @@ from dsar.messages import (
     ReviewDecision,
     RightsRequestInput,
 )
+from dsar.roles import Role, load_roles
 from dsar.task_queues import CONTROL_TASK_QUEUE
 
 app = typer.Typer(
@@ -274,6 +275,10 @@ def submit(
             channel=channel,
             received=received,
         )
+        try:
+            load_roles(settings.roles_file).require(settings.actor, Role.REQUESTER)
+        except (ValueError, PermissionError) as exc:
+            raise UsageError("role", str(exc)) from None
         client = await _client(settings)
         reference = await _allocate_reference(settings)
         await start_request(client, reference, submission, settings.actor)

@@ -54,6 +54,10 @@ class Settings:
     privacy_team_email: str = "europe-privacy@ecisolutions.com"
     codec_keys: str | None = None
     codec_key_file: str | None = None
+    roles_file: str | None = None
+    codec_tokens: str | None = None
+    codec_ui_origin: str = "http://localhost:8233"
+    codec_listen: str = "127.0.0.1:8081"
     link_expiry_days: int = 7
     log_format: str = "console"
     log_level: str = "INFO"
@@ -86,6 +90,10 @@ class Settings:
             privacy_team_email=get("DSAR_PRIVACY_TEAM_EMAIL", cls.privacy_team_email) or "",
             codec_keys=get("DSAR_CODEC_KEYS"),
             codec_key_file=get("DSAR_CODEC_KEY_FILE"),
+            roles_file=get("DSAR_ROLES_FILE"),
+            codec_tokens=get("DSAR_CODEC_TOKENS"),
+            codec_ui_origin=get("DSAR_CODEC_UI_ORIGIN", cls.codec_ui_origin) or "",
+            codec_listen=get("DSAR_CODEC_LISTEN", cls.codec_listen) or "",
             link_expiry_days=int(expiry),
             log_format=get("DSAR_LOG_FORMAT", cls.log_format) or "console",
             log_level=get("DSAR_LOG_LEVEL", cls.log_level) or "INFO",

@@ -27,6 +27,7 @@ class Activity:
     COLLECT_SYSTEM = "collect_system"
     BUILD_PACKAGE = "build_package"
     SEND_NOTIFICATION = "send_notification"
+    LOAD_ROLES = "load_roles"
 
 
 class RightsRequestInput(BaseModel):

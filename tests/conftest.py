@@ -93,9 +93,30 @@ def servers(tmp_path_factory: pytest.TempPathFactory, registry: GroupRegistry) -
         postgres.stop()
 
 
+ROLES = """
+[users.tester]
+roles = ["requester"]
+[users.privacy-officer]
+roles = ["reviewer"]
+[users.reviewer]
+roles = ["reviewer"]
+[users.admin]
+roles = ["administrator"]
+[users.intruder]
+roles = ["requester"]
+"""
+
+
 @pytest.fixture(scope="session")
-def settings(servers: Servers, key_text: str) -> Settings:
-    settings = servers.settings(key_text)
+def roles_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("roles") / "roles.toml"
+    path.write_text(ROLES, encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="session")
+def settings(servers: Servers, key_text: str, roles_file: Path) -> Settings:
+    settings = servers.settings(key_text, DSAR_ROLES_FILE=str(roles_file))
     ensure_bucket(s3_client(settings), settings.s3_bucket, settings.s3_region)
     return settings
 

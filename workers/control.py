@@ -9,6 +9,7 @@ import asyncpg
 from temporalio.client import Client
 from temporalio.worker import Worker
 
+from activities.access_control import AccessControlActivities
 from activities.case_store import CaseStoreActivities
 from activities.notifications import NotificationActivities, SmtpSender
 from activities.packaging import PackagingActivities
@@ -36,6 +37,7 @@ def control_worker(
     case_store = CaseStoreActivities(pool, ring, registry, company_queue_suffix)
     packaging = PackagingActivities(pool, ring, registry, s3, settings.s3_bucket)
     notifications = NotificationActivities(pool, ring, settings, s3, sender)
+    access = AccessControlActivities(settings.roles_file)
     return Worker(
         client,
         task_queue=task_queue,
@@ -47,6 +49,7 @@ def control_worker(
             case_store.plan_collection,
             packaging.build_package,
             notifications.send_notification,
+            access.load_roles,
         ],
         graceful_shutdown_timeout=timedelta(seconds=30),
         workflow_runner=workflow_runner(),

@@ -52,6 +52,20 @@ def ensure_key_file(state: Path) -> Path:
     return path
 
 
+def ensure_roles_file(state: Path) -> Path:
+    """On a laptop the person running the stack is the whole privacy team."""
+    from dsar.config import Settings
+
+    path = state / "roles.toml"
+    if not path.exists():
+        users = sorted({Settings.from_env().actor, "privacy-officer"})
+        grants = "".join(
+            f'[users."{u}"]\nroles = ["requester", "reviewer", "administrator"]\n\n' for u in users
+        )
+        path.write_text("# Local stack: every local user holds every role.\n\n" + grants, encoding="utf-8")
+    return path
+
+
 def kill_stale(pid_file: Path) -> None:
     """A stack killed with SIGKILL leaves servers behind; stop them before starting anew."""
     if not pid_file.exists():
@@ -115,6 +129,7 @@ class Stack:
             "DSAR_S3_REGION": "eu-north-1",
             "DSAR_SMTP_URL": self.mail.url,
             "DSAR_CODEC_KEY_FILE": str(key_file),
+            "DSAR_ROLES_FILE": str(ensure_roles_file(self.state)),
             **DEV_AWS,
             **{f"DSAR_CONN_{name}": dsn for name, dsn in connections.items()},
         }

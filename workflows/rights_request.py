@@ -38,6 +38,7 @@ with workflow.unsafe.imports_passed_through():
         SendNotification,
         StatusChange,
     )
+    from dsar.roles import Role, RoleGrants
     from workflows.company_collection import CompanyCollectionWorkflow
 
 T = TypeVar("T")
@@ -56,6 +57,7 @@ class RightsRequestWorkflow:
         self._state: RequestState | None = None
         self._identity: IdentityDecision | None = None
         self._approval: ReviewDecision | None = None
+        self._grants = RoleGrants()
 
     @workflow.run
     async def run(self, req: RightsRequestInput) -> RequestState:
@@ -78,6 +80,7 @@ class RightsRequestWorkflow:
         await self._notify(NotificationKind.ACKNOWLEDGEMENT)
 
         # Identity: nothing is collected before the requester is known to be the person.
+        await self._refresh_grants()
         await self._set_status(Status.IDENTITY, SYSTEM_ACTOR)
         await workflow.wait_condition(lambda: self._identity is not None)
         assert self._identity is not None
@@ -94,6 +97,7 @@ class RightsRequestWorkflow:
         await asyncio.gather(*(self._collect(req.reference, c.code, c.task_queue) for c in plan.companies))
 
         # Review: a person approves what will be sent.
+        await self._refresh_grants()
         await self._set_status(Status.REVIEW, SYSTEM_ACTOR)
         await workflow.wait_condition(lambda: self._approval is not None)
         assert self._approval is not None
@@ -127,6 +131,7 @@ class RightsRequestWorkflow:
                 f"identity can only be confirmed while the request waits for it "
                 f"(it is now '{state.status.value}')"
             )
+        self._require(decision.actor, Role.REVIEWER)
 
     @workflow.update
     async def approve(self, decision: ReviewDecision) -> RequestState:
@@ -140,12 +145,23 @@ class RightsRequestWorkflow:
             raise ValueError(
                 f"a request can only be approved while it waits for review (it is now '{state.status.value}')"
             )
+        self._require(decision.actor, Role.REVIEWER)
 
     @workflow.query
     def state(self) -> RequestState:
         return self._current()
 
+    def _require(self, actor: str, role: Role) -> None:
+        try:
+            self._grants.require(actor, role)
+        except PermissionError as exc:
+            raise ValueError(str(exc)) from None
+
     # --- steps -------------------------------------------------------------------------
+
+    async def _refresh_grants(self) -> None:
+        """Grants are read when a human step opens, so a revoked user is refused from then on."""
+        self._grants = await self._activity(Activity.LOAD_ROLES, self._current().reference, RoleGrants)
 
     async def _collect(self, reference: str, company: str, task_queue: str) -> None:
         result: CompanyCollectionResult = await workflow.execute_child_workflow(

@@ -131,6 +131,12 @@ async def test_access_request_is_delivered_with_only_the_persons_records(
         with pytest.raises(WorkflowUpdateFailedError):
             await handle.execute_update(RightsRequestWorkflow.approve, ReviewDecision(actor="reviewer"))
 
+        # Someone without the reviewer role cannot confirm identity.
+        with pytest.raises(WorkflowUpdateFailedError) as refused:
+            await handle.execute_update(
+                RightsRequestWorkflow.verify_identity, IdentityDecision(actor="intruder")
+            )
+        assert "does not have the reviewer role" in str(refused.value.cause)
         await handle.execute_update(
             RightsRequestWorkflow.verify_identity, IdentityDecision(actor="privacy-officer")
         )

@@ -1,0 +1,77 @@
+"""Who may do what. Every human decision names its actor, and the workflow checks the
+actor's role before accepting it, so the audit trail shows an authorised person for each.
+
+Grants come from a TOML file named by `DSAR_ROLES_FILE`:
+
+    [users.astrid-admin]
+    roles = ["requester", "reviewer", "administrator"]
+
+The CLI's actor is `DSAR_USER` (else the login name). Behind a real deployment that name
+must come from an authenticated session (Temporal's mTLS or an API gateway); this module
+decides what a known user may do, not who they are.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from enum import StrEnum
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+_USER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,99}$")
+
+
+class Role(StrEnum):
+    REQUESTER = "requester"  # records requests
+    REVIEWER = "reviewer"  # confirms identity, approves, decides on redactions and extensions
+    ADMINISTRATOR = "administrator"  # refuses requests, changes configuration
+
+
+class UserGrant(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    roles: list[Role] = Field(min_length=1)
+
+
+class RoleGrants(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    users: dict[str, UserGrant] = Field(default_factory=dict)
+
+    @field_validator("users")
+    @classmethod
+    def _names(cls, value: dict[str, UserGrant]) -> dict[str, UserGrant]:
+        for name in value:
+            if not _USER.match(name):
+                raise ValueError(f"user name {name!r} must be 1-100 letters, digits, . _ @ -")
+        return value
+
+    def has(self, user: str, role: Role) -> bool:
+        grant = self.users.get(user)
+        return grant is not None and (role in grant.roles or Role.ADMINISTRATOR in grant.roles)
+
+    def require(self, user: str, role: Role) -> None:
+        """Raises with a message fit for the CLI; it names the user, who is staff, not the person."""
+        if not self.has(user, role):
+            raise PermissionError(f"user '{user}' does not have the {role.value} role")
+
+
+def parse_roles(text: str, source: str = "roles file") -> RoleGrants:
+    try:
+        return RoleGrants.model_validate(tomllib.loads(text))
+    except tomllib.TOMLDecodeError as exc:
+        raise ValueError(f"{source}: not valid TOML: {exc}") from None
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
+        raise ValueError(f"{source}: {problems}") from None
+
+
+def load_roles(path: str | None) -> RoleGrants:
+    if not path:
+        raise ValueError("DSAR_ROLES_FILE is not set: nobody could confirm or approve anything")
+    file = Path(path)
+    if not file.is_file():
+        raise ValueError("DSAR_ROLES_FILE does not name a readable file")
+    return parse_roles(file.read_text(encoding="utf-8"), str(file))
