@@ -512,6 +512,36 @@ def migrate() -> None:
     out.print(f"applied migrations: {applied or 'none pending'}")
 
 
+@app.command("codec-server")
+def codec_server() -> None:
+    """Serve the payload codec to the Temporal UI for operators holding a token."""
+    from dsar.client import key_ring
+    from dsar.codec_server import CodecServer, CodecServerConfig, parse_tokens
+    from dsar.logs import configure_logging
+
+    settings = _settings()
+    configure_logging(settings.log_format, settings.log_level)
+    host, _, port = settings.codec_listen.rpartition(":")
+    if not host or not port.isdigit():
+        fail("DSAR_CODEC_LISTEN: must look like 127.0.0.1:8081")
+    try:
+        config = CodecServerConfig(
+            ring=key_ring(settings),
+            tokens=parse_tokens(settings.codec_tokens),
+            ui_origin=settings.codec_ui_origin,
+            host=host,
+            port=int(port),
+        )
+    except ValueError as exc:
+        fail(str(exc))
+    server = CodecServer(config)
+    out.print(f"codec server on {server.url}, answering the UI at {config.ui_origin}")
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        server.stop()
+
+
 @app.command()
 def dev(
     fresh: Annotated[bool, typer.Option("--fresh", help="Delete the state folder first.")] = False,

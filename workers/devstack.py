@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import secrets
 import shutil
 import signal
 import subprocess
@@ -21,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from dsar.codec import new_key_file_text
+from dsar.codec_server import CodecServer
 from dsar.config import LOCAL_ENV_FILE, PROJECT_ROOT, state_dir
 from dsar.group import GroupRegistry, load_group
 from workers.local_servers import (
@@ -42,6 +44,7 @@ class Ports:
     postgres: int = int(os.environ.get("DSAR_DEV_PG_PORT", "55432"))
     s3: int = int(os.environ.get("DSAR_DEV_S3_PORT", "9100"))
     smtp: int = int(os.environ.get("DSAR_DEV_SMTP_PORT", "1025"))
+    codec: int = int(os.environ.get("DSAR_DEV_CODEC_PORT", "8081"))
 
 
 def ensure_key_file(state: Path) -> Path:
@@ -64,6 +67,15 @@ def ensure_roles_file(state: Path) -> Path:
         )
         path.write_text("# Local stack: every local user holds every role.\n\n" + grants, encoding="utf-8")
     return path
+
+
+def ensure_codec_token(state: Path) -> str:
+    """The operator token for the codec server; the local UI is wired with it."""
+    path = state / "codec-token"
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(24), encoding="utf-8")
+        path.chmod(0o600)
+    return path.read_text(encoding="utf-8").strip()
 
 
 def kill_stale(pid_file: Path) -> None:
@@ -93,9 +105,18 @@ class Stack:
         self.postgres = LocalPostgres(state / "postgres", ports.postgres, logs / "postgres.log")
         self.s3 = LocalS3(ports.s3)
         self.mail = MailCatcher(state / "mail", ports.smtp)
+        self.codec_token = ensure_codec_token(state)
+        self.ui_origin = f"http://localhost:{ports.ui}"
+        # The UI posts to <endpoint>/decode; the token is the endpoint's first path segment.
+        codec_endpoint = f"http://localhost:{ports.codec}/{self.codec_token}"
         self.temporal = TemporalDevServer(
-            state / "temporal.db", ports.temporal, ports.ui, logs / "temporal.log"
+            state / "temporal.db",
+            ports.temporal,
+            ports.ui,
+            logs / "temporal.log",
+            extra_args=["--ui-codec-endpoint", codec_endpoint],
         )
+        self.codec_server: CodecServer | None = None
         self.workers: dict[str, subprocess.Popen[bytes]] = {}
         self.env: dict[str, str] = {}
 
@@ -141,6 +162,20 @@ class Stack:
         self.env = env
         return env
 
+    def start_codec_server(self, key_file: Path) -> None:
+        from dsar.codec import KeyRing
+        from dsar.codec_server import CodecServerConfig, parse_tokens
+
+        ring = KeyRing.from_settings(None, str(key_file))
+        config = CodecServerConfig(
+            ring=ring,
+            tokens=parse_tokens(f"local-operator:{self.codec_token}"),
+            ui_origin=self.ui_origin,
+            port=self.ports.codec,
+        )
+        self.codec_server = CodecServer(config)
+        self.codec_server.start()
+
     def create_bucket(self) -> None:
         from activities.storage import ensure_bucket, s3_client
         from dsar.config import Settings
@@ -185,7 +220,10 @@ class Stack:
 
     def stop(self) -> None:
         self.stop_workers()
-        for stopper in (self.temporal.stop, self.mail.stop, self.s3.stop, self.postgres.stop):
+        stoppers = [self.temporal.stop, self.mail.stop, self.s3.stop, self.postgres.stop]
+        if self.codec_server is not None:
+            stoppers.insert(0, self.codec_server.stop)
+        for stopper in stoppers:
             try:
                 stopper()
             except Exception as exc:  # keep stopping the rest
@@ -198,6 +236,7 @@ class Stack:
             ("Temporal gRPC", self.temporal.address),
             ("PostgreSQL (case store)", self.postgres.dsn(CASE_DATABASE)),
             ("S3 endpoint", f"{self.s3.endpoint_url} (bucket dsar-packages)"),
+            ("Codec server", f"http://localhost:{self.ports.codec} (token in {self.state / 'codec-token'})"),
             ("SMTP catcher", f"{self.mail.url} -> {self.mail.folder}"),
             ("Settings for `dsar`", str(self.state / LOCAL_ENV_FILE)),
             ("Logs", str(self.state / "logs")),
@@ -224,7 +263,9 @@ def run_stack(*, fresh: bool = False, ports: Ports | None = None) -> int:
         print("Starting the local stack ...", flush=True)
         stack.start_servers()
         connections = asyncio.run(stack.prepare_data())
-        stack.write_env(connections, ensure_key_file(state))
+        key_file = ensure_key_file(state)
+        stack.write_env(connections, key_file)
+        stack.start_codec_server(key_file)
         stack.create_bucket()
         stack.start_workers()
         width = max(len(k) for k, _ in stack.describe())

@@ -328,6 +328,7 @@ class TemporalDevServer:
             str(self.ui_port),
             "--log-level",
             "warn",
+            "--ui-disable-news-fetch",
             *dev_server_flags(),
             *self.extra_args,
         ]

@@ -42,13 +42,20 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
 
     state = tmp_path_factory.mktemp("state")
     ports = Ports(
-        temporal=free_port(), ui=free_port(), postgres=free_port(), s3=free_port(), smtp=free_port()
+        temporal=free_port(),
+        ui=free_port(),
+        postgres=free_port(),
+        s3=free_port(),
+        smtp=free_port(),
+        codec=free_port(),
     )
     stack = Stack(state, ports, load_group())
     try:
         stack.start_servers()
         connections = asyncio.run(stack.prepare_data())
-        stack.write_env(connections, ensure_key_file(state))
+        key_file = ensure_key_file(state)
+        stack.write_env(connections, key_file)
+        stack.start_codec_server(key_file)
         stack.create_bucket()
         yield stack
     finally:
