@@ -27,7 +27,7 @@ _MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 _LOCK_ID = 0x44534152  # "DSAR"
 
 
-async def _init_connection(conn: asyncpg.Connection) -> None:
+async def init_connection(conn: asyncpg.Connection) -> None:
     # jsonb arrives as Python objects, so activities never hand-parse JSON text.
     # Binary format, so COPY (used to stream collected records) can encode it too.
     await conn.set_type_codec(
@@ -49,7 +49,7 @@ def _jsonb_decode(data: bytes) -> Any:
 
 
 async def create_pool(dsn: str, *, min_size: int = 1, max_size: int = 10) -> asyncpg.Pool:
-    pool = await asyncpg.create_pool(dsn, min_size=min_size, max_size=max_size, init=_init_connection)
+    pool = await asyncpg.create_pool(dsn, min_size=min_size, max_size=max_size, init=init_connection)
     assert pool is not None
     return pool
 
@@ -65,6 +65,19 @@ def migration_files(directory: Path = MIGRATIONS_DIR) -> list[tuple[int, Path]]:
     if len(versions) != len(set(versions)):
         raise ValueError("two migration files share a version number")
     return found
+
+
+async def ensure_app_login(admin_dsn: str, user: str = "dsar") -> None:
+    """A login user in the application role, as a deployment would create it by hand."""
+    if not user.isidentifier():
+        raise ValueError("the application user must be a plain identifier")
+    conn = await asyncpg.connect(admin_dsn)
+    try:
+        exists = await conn.fetchval("SELECT 1 FROM pg_roles WHERE rolname = $1", user)
+        if not exists:
+            await conn.execute(f'CREATE ROLE "{user}" LOGIN IN ROLE dsar_app')
+    finally:
+        await conn.close()
 
 
 async def migrate(dsn: str, directory: Path = MIGRATIONS_DIR) -> list[int]:

@@ -512,6 +512,65 @@ def migrate() -> None:
     out.print(f"applied migrations: {applied or 'none pending'}")
 
 
+@app.command()
+def audit(
+    reference: Annotated[str | None, typer.Argument(help="Show this request's trail.")] = None,
+    verify_chain: Annotated[
+        bool, typer.Option("--verify", help="Recompute the whole hash chain; exit 1 on any break.")
+    ] = False,
+    as_json: JsonFlag = False,
+) -> None:
+    """Print a request's audit trail, or prove that no entry was changed or removed."""
+    if reference is None and not verify_chain:
+        fail("give a reference, or --verify to check the whole trail")
+    ref = _reference(reference) if reference else None
+    settings = _settings()
+
+    async def go() -> tuple[list[dict[str, Any]], list[Any]]:
+        import asyncpg
+
+        from activities.audit import verify_chain as check
+        from activities.db import init_connection
+
+        conn = await asyncpg.connect(settings.database_url)
+        try:
+            await init_connection(conn)
+            rows = []
+            if ref:
+                records = await conn.fetch(
+                    "SELECT seq, at, actor, action, details, hash FROM audit_log"
+                    " WHERE reference = $1 ORDER BY seq",
+                    ref,
+                )
+                rows = [dict(r) | {"at": r["at"].isoformat()} for r in records]
+            problems = await check(conn) if verify_chain else []
+        finally:
+            await conn.close()
+        return rows, problems
+
+    rows, problems = run(go())
+    if as_json:
+        out.print_json(
+            json.dumps(
+                {"entries": rows, "problems": [p.__dict__ for p in problems], "verified": verify_chain}
+            )
+        )
+    else:
+        if ref:
+            table = Table("seq", "at", "actor", "action", "details", title=f"audit trail of {ref}")
+            for r in rows:
+                table.add_row(str(r["seq"]), r["at"][:19], r["actor"], r["action"], json.dumps(r["details"]))
+            out.print(table)
+        if verify_chain:
+            if problems:
+                for p in problems:
+                    err.print(f"[bold red]audit entry {p.seq}:[/] {p.problem}", highlight=False)
+            else:
+                out.print("audit trail intact: every entry matches its hash and its predecessor")
+    if problems:
+        raise typer.Exit(1)
+
+
 @app.command("codec-server")
 def codec_server() -> None:
     """Serve the payload codec to the Temporal UI for operators holding a token."""

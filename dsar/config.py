@@ -44,6 +44,7 @@ class Settings:
     temporal_address: str = "localhost:7233"
     temporal_namespace: str = "default"
     database_url: str = "postgresql://dsar@localhost:5432/dsar"
+    migration_database_url: str | None = None
     s3_endpoint_url: str | None = None
     s3_region: str = "eu-north-1"
     s3_bucket: str = "dsar-packages"
@@ -80,6 +81,7 @@ class Settings:
             temporal_address=get("DSAR_TEMPORAL_ADDRESS", cls.temporal_address) or "",
             temporal_namespace=get("DSAR_TEMPORAL_NAMESPACE", cls.temporal_namespace) or "",
             database_url=get("DSAR_DATABASE_URL", cls.database_url) or "",
+            migration_database_url=get("DSAR_MIGRATION_DATABASE_URL"),
             s3_endpoint_url=get("DSAR_S3_ENDPOINT_URL"),
             s3_region=get("DSAR_S3_REGION", cls.s3_region) or "",
             s3_bucket=get("DSAR_S3_BUCKET", cls.s3_bucket) or "",

@@ -18,7 +18,7 @@ import pytest
 import pytest_asyncio
 from temporalio.testing import WorkflowEnvironment
 
-from activities.db import create_pool, migrate
+from activities.db import create_pool, ensure_app_login, migrate
 from activities.storage import ensure_bucket, s3_client
 from dsar import search_attributes as sa
 from dsar.codec import KeyRing, data_converter, new_key_file_text
@@ -82,8 +82,9 @@ def servers(tmp_path_factory: pytest.TempPathFactory, registry: GroupRegistry) -
         s3.start()
         mail.start()
         postgres.create_database("dsar")
-        case_dsn = postgres.dsn("dsar")
-        asyncio.run(migrate(case_dsn))
+        asyncio.run(migrate(postgres.dsn("dsar")))
+        asyncio.run(ensure_app_login(postgres.admin_dsn, "dsar"))
+        case_dsn = postgres.dsn("dsar", "dsar")
         connections = asyncio.run(seed_demo_group(postgres.admin_dsn, registry))
         servers = Servers(postgres, s3, mail, case_dsn, connections)
         yield servers

@@ -33,7 +33,7 @@ async def run(role: str, company_code: str | None) -> None:
     client = await connect(settings, ring)
     async with AsyncExitStack() as stack:
         if role == "control":
-            await migrate(settings.database_url)
+            await migrate(settings.migration_database_url or settings.database_url)
             pool = await create_pool(settings.database_url)
             stack.push_async_callback(pool.close)
             worker = control_worker(client, settings=settings, ring=ring, registry=registry, pool=pool)

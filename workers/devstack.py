@@ -34,6 +34,7 @@ from workers.local_servers import (
 )
 
 CASE_DATABASE = "dsar"
+APP_USER = "dsar"  # in role dsar_app: may not UPDATE or DELETE the audit trail
 DEV_AWS = {"AWS_ACCESS_KEY_ID": "dsar-local", "AWS_SECRET_ACCESS_KEY": "dsar-local-secret"}
 
 
@@ -133,18 +134,19 @@ class Stack:
         (self.state / "temporal.pid").write_text(str(self.temporal.process.pid))
 
     async def prepare_data(self) -> dict[str, str]:
-        from activities.db import migrate
+        from activities.db import ensure_app_login, migrate
         from workers.demo_group import seed_demo_group
 
-        case_dsn = self.postgres.dsn(CASE_DATABASE)
-        await migrate(case_dsn)
+        await migrate(self.postgres.dsn(CASE_DATABASE))
+        await ensure_app_login(self.postgres.admin_dsn, APP_USER)
         return await seed_demo_group(self.postgres.admin_dsn, self.registry)
 
     def write_env(self, connections: dict[str, str], key_file: Path) -> dict[str, str]:
         env = {
             "DSAR_TEMPORAL_ADDRESS": self.temporal.address,
             "DSAR_TEMPORAL_NAMESPACE": "default",
-            "DSAR_DATABASE_URL": self.postgres.dsn(CASE_DATABASE),
+            "DSAR_DATABASE_URL": self.postgres.dsn(CASE_DATABASE, APP_USER),
+            "DSAR_MIGRATION_DATABASE_URL": self.postgres.dsn(CASE_DATABASE),
             "DSAR_S3_ENDPOINT_URL": self.s3.endpoint_url,
             "DSAR_S3_BUCKET": "dsar-packages",
             "DSAR_S3_REGION": "eu-north-1",

