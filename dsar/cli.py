@@ -66,6 +66,7 @@ _FIELD_FLAGS = {
     "email": "--email",
     "phone": "--phone",
     "customer_number": "--customer-number",
+    "national_id": "--national-id",
     "postcode": "--postcode",
     "rights": "RIGHTS",
     "language": "--language",
@@ -136,6 +137,7 @@ def validate_submission(
     phone: str | None,
     customer_number: str | None,
     language: str,
+    national_id: str | None = None,
     jurisdiction: str,
     channel: str,
     received: str,
@@ -157,7 +159,11 @@ def validate_submission(
         submission = RequestSubmission(
             rights=[Right(r) for r in rights],
             subject=SubjectIdentity(
-                full_name=name, email=email, phone=phone or None, customer_number=customer_number
+                full_name=name,
+                email=email,
+                phone=phone or None,
+                customer_number=customer_number,
+                national_id=national_id or None,
             ),
             language=language,  # type: ignore[arg-type]
             jurisdiction=jurisdiction,
@@ -253,6 +259,9 @@ def submit(
         str | None, typer.Option("--phone", help="Phone number, any format; stored as E.164.")
     ] = None,
     customer_number: Annotated[str | None, typer.Option("--customer-number")] = None,
+    national_id: Annotated[
+        str | None, typer.Option("--national-id", help="Swedish personnummer or UK NI number.")
+    ] = None,
     language: Annotated[str, typer.Option("--language", help="sv or en")] = Language.SV.value,
     jurisdiction: Annotated[str, typer.Option("--jurisdiction", help="SE or GB")] = "SE",
     channel: Annotated[
@@ -270,6 +279,7 @@ def submit(
             email=email,
             phone=phone,
             customer_number=customer_number,
+            national_id=national_id,
             language=language,
             jurisdiction=jurisdiction,
             channel=channel,

@@ -96,6 +96,29 @@ def normalise_phone(value: str, region: str = "SE") -> str:
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
 
 
+# HMRC's allocation rules, plus the QQ prefix HMRC reserves for examples and tests.
+_NINO = re.compile(r"^(?:QQ|(?!BG|GB|NK|KN|TN|NT|ZZ)[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z])\d{6}[A-D]$")
+
+
+def normalise_national_id(value: str) -> str:
+    """A Swedish personnummer (check digit verified) or a UK National Insurance number."""
+    from stdnum.exceptions import ValidationError as NumberError
+    from stdnum.se import personnummer
+
+    compact = re.sub(r"[\s]", "", value).upper()
+    if _NINO.match(compact):
+        return compact
+    try:
+        number = personnummer.validate(compact)
+    except NumberError:
+        raise ValueError(
+            "is neither a valid Swedish personnummer nor a UK National Insurance number"
+        ) from None
+    # One unambiguous stored form, with the century: YYYYMMDD-NNNN.
+    born = personnummer.get_birth_date(number)
+    return f"{born:%Y%m%d}-{personnummer.compact(number)[-4:]}"
+
+
 def _clean_text(value: str) -> str:
     value = unicodedata.normalize("NFC", value).strip()
     if _CONTROL.search(value):
@@ -124,6 +147,7 @@ class SubjectIdentity(BaseModel):
     email: str
     phone: str | None = None
     customer_number: str | None = Field(default=None, max_length=64)
+    national_id: str | None = None
     postcode: str | None = Field(default=None, max_length=16)
 
     @field_validator("email")
@@ -135,6 +159,11 @@ class SubjectIdentity(BaseModel):
     @classmethod
     def _phone(cls, value: str | None) -> str | None:
         return normalise_phone(value) if value else None
+
+    @field_validator("national_id")
+    @classmethod
+    def _national_id(cls, value: str | None) -> str | None:
+        return normalise_national_id(value) if value else None
 
     @field_validator("customer_number", "postcode")
     @classmethod
@@ -148,6 +177,8 @@ class SubjectIdentity(BaseModel):
             keys[IdentityKey.PHONE] = self.phone
         if self.customer_number:
             keys[IdentityKey.CUSTOMER_NUMBER] = self.customer_number
+        if self.national_id:
+            keys[IdentityKey.NATIONAL_ID] = self.national_id
         return keys
 
 

@@ -30,7 +30,11 @@ def cli(dsn: str, state: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("DSAR_")}
     env |= {"DSAR_DATABASE_URL": dsn, "DSAR_STATE_DIR": str(state), "COLUMNS": "200"}
     return subprocess.run(
-        [sys.executable, "-m", "dsar.cli", "audit", *args], env=env, capture_output=True, text=True, timeout=60
+        [sys.executable, "-m", "dsar.cli", "audit", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
 
 

@@ -47,6 +47,8 @@ def test_a_good_submission_is_normalised() -> None:
         ({"received": "2026-11-26"}, "--received", "cannot be in the future"),
         ({"received": "20/11/2026"}, "--received", "date like"),
         ({"rights": ["erasure"]}, "RIGHTS", "cannot be handled yet"),
+        ({"national_id": "780412-1238"}, "--national-id", "personnummer"),
+        ({"national_id": "QQ12345"}, "--national-id", "National Insurance"),
     ],
 )
 def test_bad_input_names_field_and_rule(change: dict[str, object], field: str, rule: str) -> None:
@@ -55,6 +57,15 @@ def test_bad_input_names_field_and_rule(change: dict[str, object], field: str, r
     message = str(caught.value)
     assert message.startswith(f"{field}:"), message
     assert rule in message, message
+
+
+@pytest.mark.parametrize(
+    ("given", "stored"),
+    [("197804121239", "19780412-1239"), ("780412-1239", "19780412-1239"), ("qq 12 34 56 c", "QQ123456C")],
+)
+def test_national_ids_are_checked_and_normalised(given: str, stored: str) -> None:
+    sub = validate_submission(**{**GOOD, "national_id": given})  # type: ignore[arg-type]
+    assert sub.subject.national_id == stored
 
 
 def test_receipt_today_in_the_jurisdictions_zone_is_accepted() -> None:
