@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import sys
 from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime, timedelta
@@ -622,7 +623,22 @@ def dev(
 
 
 def main() -> None:
-    app()
+    # The Temporal client's Rust threads can abort a short-lived process during interpreter
+    # teardown (temporalio/sdk-python#300), turning a finished command into exit code -6.
+    # Everything is done and flushed by then, so leave without the teardown.
+    code: int = 0
+    try:
+        app()
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    except BaseException:
+        import traceback
+
+        traceback.print_exc()
+        code = 1
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
 
 
 if __name__ == "__main__":

@@ -18,6 +18,7 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 import zipfile
 from collections.abc import Iterator
@@ -29,6 +30,7 @@ import asyncpg
 import pytest
 
 from dsar.group import load_group
+from dsar.logs import configure_logging
 from workers.demo_group import DEMO_PEOPLE
 from workers.devstack import Ports, Stack, ensure_key_file
 from workers.local_servers import free_port, venv_binary
@@ -49,6 +51,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         smtp=free_port(),
         codec=free_port(),
     )
+    configure_logging("console", "INFO")
     stack = Stack(state, ports, load_group())
     try:
         stack.start_servers()
@@ -257,3 +260,103 @@ def test_readme_walkthrough_names_real_commands() -> None:
     readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
     for command in ("make dev", "make test", "dsar submit access", "dsar verify", "dsar approve"):
         assert command in readme
+
+
+def test_history_logs_and_search_attributes_hold_no_personal_data(
+    stack: Stack, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """Temporal stores every input and result; none of it may show the person in clear.
+    The same payloads open through the codec server for an operator with the token."""
+    import base64
+
+    from google.protobuf import json_format
+    from temporalio.api.common.v1 import Payloads
+
+    from dsar.client import connect
+    from dsar.config import Settings
+
+    if not stack.workers:
+        stack.start_workers()
+    person = next(p for p in DEMO_PEOPLE if p.full_name == "Astrid Lindqvist")
+    national_id = "19780412-1239"
+    submitted = dsar(
+        stack, "submit", "access", "--name", person.full_name, "--email", person.email,
+        "--phone", person.phone, "--customer-number", person.customer_number or "",
+        "--national-id", national_id, "--received", date.today().isoformat(), "--json",
+    )  # fmt: skip
+    assert submitted.returncode == 0, submitted.stderr
+    reference = json.loads(submitted.stdout)["reference"]
+    wait_status(stack, reference, "identity")
+    assert dsar(stack, "verify", reference).returncode == 0
+    wait_status(stack, reference, "review")
+    assert dsar(stack, "approve", reference).returncode == 0
+    wait_status(stack, reference, "delivered")
+
+    secrets_ = [person.full_name, person.email, person.phone, person.phone.lstrip("+"), national_id]
+    secrets_ += [person.customer_number or "", "Lindqvist", "19780412"]
+    secrets_ = [s.lower() for s in secrets_ if s]
+
+    async def gather() -> tuple[list[bytes], list[str], Any]:
+        client = await connect(Settings.from_env(stack.env))
+        histories: list[bytes] = []
+        attributes: list[str] = []
+        started_input = None
+        ids = [f"dsar-{reference}"] + [f"dsar-{reference}-company-{c.code}" for c in stack.registry.companies]
+        for workflow_id in ids:
+            handle = client.get_workflow_handle(workflow_id)
+            history = await handle.fetch_history()
+            histories.append(
+                history.to_json().encode() + b"".join(e.SerializeToString() for e in history.events)
+            )
+            if started_input is None:
+                started_input = history.events[0].workflow_execution_started_event_attributes.input
+            description = await handle.describe()
+            attributes.append(repr(description.raw_description.workflow_execution_info.search_attributes))
+            attributes.append(repr(description.raw_description.workflow_execution_info.memo))
+        return histories, attributes, started_input
+
+    histories, attributes, started_input = asyncio_run(gather())
+    for blob in histories:
+        text = blob.decode("utf-8", "replace").lower()
+        for secret in secrets_:
+            assert secret not in text, "personal data in workflow history"
+    for text in attributes:
+        for secret in secrets_:
+            assert secret not in text.lower(), "personal data in search attributes or memo"
+    for log_file in (stack.state / "logs").glob("*.log"):
+        content = log_file.read_text(errors="replace").lower()
+        for secret in secrets_:
+            assert secret not in content, f"personal data in {log_file.name}"
+
+    # An operator with the token reads the same payloads through the codec server.
+    body = json.dumps(json_format.MessageToDict(started_input)).encode()
+    url = f"http://127.0.0.1:{stack.ports.codec}/decode"
+
+    def post(url: str, headers: dict[str, str]) -> tuple[int, bytes]:
+        request = urllib.request.Request(url, data=body, method="POST", headers=headers)  # noqa: S310
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 - loopback
+                return response.status, response.read()
+        except urllib.error.HTTPError as exc:
+            return exc.code, exc.read()
+
+    origin = stack.ui_origin
+    plain = {"Content-Type": "application/json", "X-Namespace": "default", "Origin": origin}
+    status_code, reply = post(url, {**plain, "Authorization": f"Bearer {stack.codec_token}"})
+    assert status_code == 200
+    decoded = json_format.Parse(reply, Payloads())
+    assert person.email in base64.b64decode(base64.b64encode(decoded.payloads[0].data)).decode()
+    # The UI form: the token as the endpoint's first path segment.
+    url_with_token = f"http://127.0.0.1:{stack.ports.codec}/{stack.codec_token}/decode"
+    assert post(url_with_token, plain)[0] == 200
+    assert post(url, plain)[0] == 401
+    assert post(url, {**plain, "Authorization": "Bearer wrong-token-wrong-token"})[0] == 401
+    assert (
+        post(url, {**plain, "Origin": "http://evil.example", "Authorization": f"Bearer {stack.codec_token}"})[
+            0
+        ]
+        == 403
+    )
+    captured = capfd.readouterr()
+    assert "codec.decode" in captured.out + captured.err
+    assert f"dsar-{reference}" in captured.out + captured.err
