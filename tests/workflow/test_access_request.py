@@ -6,104 +6,18 @@ and the human steps go through the same Updates.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import AsyncExitStack, asynccontextmanager
 from datetime import date
 from typing import Any
 
 import asyncpg
 import pytest
-from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError
+from temporalio.client import WorkflowUpdateFailedError
 
 from dsar.cli import start_request
-from dsar.codec import KeyRing
-from dsar.config import Settings
-from dsar.domain import Channel, Language, RequestSubmission, Right, Status, SubjectIdentity, format_reference
-from dsar.group import GroupRegistry
+from dsar.domain import Channel, Language, RequestSubmission, Right, Status, SubjectIdentity
 from dsar.messages import IdentityDecision, RequestState, ReviewDecision
-from dsar.task_queues import CONTROL_TASK_QUEUE
-from workers.company import company_worker
-from workers.control import control_worker
-from workers.demo_group import DEMO_PEOPLE
-from workers.local_servers import wait_until
+from tests.workflow.conftest import astrid, new_reference, running_workers, wait_for_status
 from workflows.rights_request import RightsRequestWorkflow
-
-
-async def new_reference(pool: asyncpg.Pool) -> str:
-    number = await pool.fetchval("SELECT nextval('request_number_seq')")
-    return format_reference(2026, int(number))
-
-
-@asynccontextmanager
-async def running_workers(
-    client: Client,
-    *,
-    suffix: str,
-    settings: Settings,
-    ring: KeyRing,
-    registry: GroupRegistry,
-    case_pool: asyncpg.Pool,
-    source_pools: dict[str, asyncpg.Pool],
-) -> AsyncIterator[str]:
-    control_queue = CONTROL_TASK_QUEUE + suffix
-    async with AsyncExitStack() as stack:
-        await stack.enter_async_context(
-            control_worker(
-                client,
-                settings=settings,
-                ring=ring,
-                registry=registry,
-                pool=case_pool,
-                task_queue=control_queue,
-                company_queue_suffix=suffix,
-            )
-        )
-        for company in registry.companies:
-            sources = {s.connection: source_pools[s.connection] for s in company.systems if s.connection}
-            await stack.enter_async_context(
-                company_worker(
-                    client,
-                    company=company,
-                    ring=ring,
-                    registry=registry,
-                    case_pool=case_pool,
-                    sources=sources,
-                    task_queue=company.task_queue + suffix,
-                )
-            )
-        yield control_queue
-
-
-async def wait_for_status(handle: WorkflowHandle[Any, Any], status: Status) -> RequestState:
-    async def reached() -> RequestState | None:
-        state: RequestState = await handle.query(RightsRequestWorkflow.state)
-        return state if state.status == status else None
-
-    result: RequestState = await wait_until(reached, timeout=60)
-    return result
-
-
-def astrid() -> Any:
-    return next(p for p in DEMO_PEOPLE if p.full_name == "Astrid Lindqvist")
-
-
-@pytest.fixture
-def workers_kwargs(
-    settings: Settings,
-    ring: KeyRing,
-    registry: GroupRegistry,
-    case_pool: asyncpg.Pool,
-    source_pools: dict[str, asyncpg.Pool],
-    task_suffix: str,
-) -> dict[str, Any]:
-    return {
-        "suffix": task_suffix,
-        "settings": settings,
-        "ring": ring,
-        "registry": registry,
-        "case_pool": case_pool,
-        "source_pools": source_pools,
-    }
 
 
 async def test_access_request_is_delivered_with_only_the_persons_records(

@@ -1,0 +1,78 @@
+"""Rotating the payload key: requests started under the old key finish under the new one."""
+
+from __future__ import annotations
+
+import base64
+import json
+from datetime import date
+from typing import Any
+
+import asyncpg
+import pytest
+from temporalio.client import Client
+
+from dsar.cli import start_request
+from dsar.codec import METADATA_KEY_ID, KeyConfigError, KeyRing, data_converter, new_key_file_text
+from dsar.domain import Channel, Language, RequestSubmission, Right, Status, SubjectIdentity
+from dsar.messages import IdentityDecision, RequestState, ReviewDecision
+from tests.workflow.conftest import astrid, new_reference, running_workers, wait_for_status
+from workflows.rights_request import RightsRequestWorkflow
+
+
+def payload_key_ids(history: Any) -> set[str]:
+    """Every key id stamped on any payload anywhere in a history."""
+    found: set[str] = set()
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key == METADATA_KEY_ID and isinstance(value, str):
+                    found.add(base64.b64decode(value).decode())
+                else:
+                    walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(json.loads(history.to_json()))
+    return found
+
+
+async def test_requests_started_under_the_old_key_finish_after_rotation(
+    dev_env: Any, workers_kwargs: dict[str, Any], case_pool: asyncpg.Pool, key_text: str
+) -> None:
+    # The dev server: workers stop at once there, as they do in production.
+    old_client: Client = dev_env.client
+    person = astrid()
+    async with running_workers(old_client, **workers_kwargs) as control_queue:
+        reference = await new_reference(case_pool)
+        submission = RequestSubmission(
+            rights=[Right.ACCESS],
+            subject=SubjectIdentity(full_name=person.full_name, email=person.email),
+            language=Language.SV,
+            jurisdiction="GB",
+            channel=Channel.LETTER,
+            received_on=date(2026, 11, 2),
+        )
+        await start_request(old_client, reference, submission, "tester", task_queue=control_queue)
+        handle = old_client.get_workflow_handle_for(RightsRequestWorkflow.run, f"dsar-{reference}")
+        await wait_for_status(handle, Status.IDENTITY)
+
+    # Rotation: a new active key in front, the old one kept for reading.
+    rotated = KeyRing.parse(new_key_file_text("test2").split("\n")[0] + "\n" + key_text)
+    assert rotated.active_id == "test2"
+    new_client = Client(**{**old_client.config(), "data_converter": data_converter(rotated)})
+    async with running_workers(new_client, **{**workers_kwargs, "ring": rotated}):
+        handle = new_client.get_workflow_handle_for(RightsRequestWorkflow.run, f"dsar-{reference}")
+        await handle.execute_update(RightsRequestWorkflow.verify_identity, IdentityDecision(actor="reviewer"))
+        await wait_for_status(handle, Status.REVIEW)
+        await handle.execute_update(RightsRequestWorkflow.approve, ReviewDecision(actor="reviewer"))
+        final: RequestState = await handle.result()
+
+    assert final.status == Status.DELIVERED
+    history = await handle.fetch_history()
+    assert payload_key_ids(history) == {"test1", "test2"}
+    # The old key alone can no longer read what was written after the rotation.
+    old_only = Client(**{**old_client.config(), "data_converter": data_converter(KeyRing.parse(key_text))})
+    with pytest.raises(KeyConfigError, match="no key with id 'test2'"):
+        await old_only.get_workflow_handle_for(RightsRequestWorkflow.run, f"dsar-{reference}").result()
