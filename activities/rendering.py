@@ -23,7 +23,9 @@ TEMPLATES_DIR = PROJECT_ROOT / "templates"
 def environment() -> Environment:
     return Environment(
         loader=FileSystemLoader(TEMPLATES_DIR),
-        autoescape=select_autoescape(enabled_extensions=("html.j2", "html"), default=True),
+        autoescape=select_autoescape(
+            enabled_extensions=("html.j2", "html"), disabled_extensions=("txt.j2",), default=True
+        ),
         undefined=StrictUndefined,
         keep_trailing_newline=True,
     )
