@@ -449,6 +449,8 @@ def list_requests(
         out.print_json(json.dumps(rows))
         return
     table = Table("reference", "status", "rights", "jurisdiction", "due", "days left")
+    table.columns[0].no_wrap = True
+    table.columns[0].min_width = len("DSAR-2026-000000")
     for r in rows:
         table.add_row(
             r["reference"],

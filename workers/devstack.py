@@ -236,7 +236,7 @@ class Stack:
         return [
             ("Temporal UI", f"http://localhost:{self.ports.ui}"),
             ("Temporal gRPC", self.temporal.address),
-            ("PostgreSQL (case store)", self.postgres.dsn(CASE_DATABASE)),
+            ("PostgreSQL (case store)", self.postgres.dsn(CASE_DATABASE, APP_USER)),
             ("S3 endpoint", f"{self.s3.endpoint_url} (bucket dsar-packages)"),
             ("Codec server", f"http://localhost:{self.ports.codec} (token in {self.state / 'codec-token'})"),
             ("SMTP catcher", f"{self.mail.url} -> {self.mail.folder}"),

@@ -228,8 +228,12 @@ class LocalS3:
         return f"http://{LOOPBACK}:{self.port}"
 
     def start(self) -> None:
+        import logging
+
         from moto.server import ThreadedMotoServer
 
+        # One access-log line per S3 call would drown the stack's own output.
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)
         self._server = ThreadedMotoServer(ip_address=LOOPBACK, port=self.port, verbose=False)
         self._server.start()
         wait_for_port(self.port, 30)
