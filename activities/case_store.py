@@ -14,7 +14,6 @@ from temporalio.exceptions import ApplicationError
 
 from activities.audit import append_audit
 from activities.db import Conn
-from dsar import clock
 from dsar.codec import KeyRing
 from dsar.domain import Status, SubjectIdentity
 from dsar.group import GroupRegistry
@@ -22,8 +21,6 @@ from dsar.messages import (
     Activity,
     CollectionPlan,
     CompanyTarget,
-    DeadlineInput,
-    DeadlineResult,
     RightsRequestInput,
     StatusChange,
 )
@@ -91,44 +88,24 @@ class CaseStoreActivities:
         closed = not change.status.is_open
         async with self._pool.acquire() as conn, conn.transaction():
             await conn.execute(
-                "UPDATE requests SET status = $2, due_on = $3, updated_at = now(),"
+                "UPDATE requests SET status = $2, due_on = $3, extended = $5, updated_at = now(),"
                 " closed_at = CASE WHEN $4 THEN coalesce(closed_at, now()) END"
                 " WHERE reference = $1",
                 change.reference,
                 change.status.value,
                 change.due_on,
                 closed,
+                change.extended,
             )
             await append_audit(
                 conn,
                 reference=change.reference,
                 actor=change.actor,
-                action=f"status.{change.status.value}",
+                action=change.action or f"status.{change.status.value}",
                 details=dict(change.details),
-                idempotency_key=f"{change.reference}:status:{change.status.value}",
+                idempotency_key=f"{change.reference}:{change.action or 'status.' + change.status.value}"
+                f":{change.occasion}",
             )
-
-    @activity.defn(name=Activity.COMPUTE_DEADLINE)
-    async def compute_deadline(self, inp: DeadlineInput) -> DeadlineResult:
-        # An activity, not workflow code: a holiday-library upgrade may change a computed
-        # date, and a recorded result keeps replays of running requests deterministic.
-        try:
-            jurisdiction = clock.get_jurisdiction(inp.jurisdiction)
-        except ValueError as exc:
-            raise ApplicationError(str(exc), type="InvalidRequestError", non_retryable=True) from None
-        deadline = clock.compute_deadline(
-            inp.received_on,
-            jurisdiction,
-            stops=[clock.ClockStop(s.started_on, s.resumed_on) for s in inp.stops],
-            extended=inp.extended,
-        )
-        return DeadlineResult(
-            start_on=deadline.start_on,
-            due_on=deadline.due_on,
-            due_at=deadline.due_at,
-            extension_notice_by=deadline.extension_notice_by,
-            clock_stopped=deadline.clock_stopped,
-        )
 
     @activity.defn(name=Activity.PLAN_COLLECTION)
     async def plan_collection(self, reference: str) -> CollectionPlan:

@@ -83,18 +83,21 @@ class NotificationActivities:
 
     @activity.defn(name=Activity.SEND_NOTIFICATION)
     async def send_notification(self, inp: SendNotification) -> NotificationResult:
-        notification_id = uuid.uuid5(MESSAGE_NAMESPACE, f"{inp.reference}:{inp.kind.value}")
+        once = f"{inp.reference}:{inp.kind.value}:{inp.occasion}"
+        notification_id = uuid.uuid5(MESSAGE_NAMESPACE, once)
         message_id = make_msgid(idstring=notification_id.hex, domain="dsar.local")
         async with self._pool.acquire() as conn:
             async with conn.transaction():
                 row = await conn.fetchrow(
-                    "INSERT INTO notifications (id, reference, kind, message_id, status)"
-                    " VALUES ($1, $2, $3, $4, 'sending')"
-                    " ON CONFLICT (reference, kind) DO UPDATE SET reference = EXCLUDED.reference"
+                    "INSERT INTO notifications (id, reference, kind, occasion, recipient_role,"
+                    " message_id, status) VALUES ($1, $2, $3, $4, $5, $6, 'sending')"
+                    " ON CONFLICT (reference, kind, occasion) DO UPDATE SET reference = EXCLUDED.reference"
                     " RETURNING status, message_id",
                     notification_id,
                     inp.reference,
                     inp.kind.value,
+                    inp.occasion,
+                    "person" if inp.kind.to_person else "team",
                     message_id,
                 )
                 assert row is not None
@@ -103,16 +106,30 @@ class NotificationActivities:
             message_id = row["message_id"]
             request = await conn.fetchrow("SELECT * FROM requests WHERE reference = $1", inp.reference)
             assert request is not None
-            subject = await load_subject(conn, self._ring, inp.reference)
             context = await self._context(conn, inp, request)
-        context["name"] = subject.full_name
-        mail = render_mail(inp.kind.value, request["language"], context)
+            if inp.kind.to_person:
+                subject = await load_subject(conn, self._ring, inp.reference)
+                context["name"] = subject.full_name
+                recipient = formataddr((subject.full_name, subject.email))
+                language = request["language"]
+            else:
+                # Mail to the team names the request, never the person.
+                recipient = (
+                    self._settings.escalation_email
+                    if inp.kind is NotificationKind.ESCALATION
+                    else self._settings.privacy_team_email
+                )
+                language = "en"
+        mail = render_mail(inp.kind.value, language, context)
         message = EmailMessage()
         message["From"] = self._settings.mail_from
-        message["To"] = formataddr((subject.full_name, subject.email))
+        message["To"] = recipient
         message["Subject"] = mail.subject
         message["Message-ID"] = message_id
         message["X-DSAR-Reference"] = inp.reference
+        message["X-DSAR-Kind"] = inp.kind.value
+        if inp.occasion:
+            message["X-DSAR-Occasion"] = inp.occasion
         message.set_content(mail.body)
         try:
             await asyncio.to_thread(self._sender.send, message)
@@ -122,19 +139,20 @@ class NotificationActivities:
         async with self._pool.acquire() as conn, conn.transaction():
             await conn.execute(
                 "UPDATE notifications SET status = 'sent', sent_at = now()"
-                " WHERE reference = $1 AND kind = $2",
+                " WHERE reference = $1 AND kind = $2 AND occasion = $3",
                 inp.reference,
                 inp.kind.value,
+                inp.occasion,
             )
             await append_audit(
                 conn,
                 reference=inp.reference,
                 actor="dsar-notifications",
                 action=f"notification.{inp.kind.value}.sent",
-                details={"message_id": message_id, "channel": "email"},
-                idempotency_key=f"{inp.reference}:notification:{inp.kind.value}",
+                details={"message_id": message_id, "channel": "email", "occasion": inp.occasion},
+                idempotency_key=f"{once}:notification",
             )
-        log.info("notification.sent", reference=inp.reference, kind=inp.kind.value)
+        log.info("notification.sent", reference=inp.reference, kind=inp.kind.value, occasion=inp.occasion)
         return NotificationResult(message_id=message_id, already_sent=False)
 
     async def _context(self, conn: Conn, inp: SendNotification, request: asyncpg.Record) -> dict[str, Any]:
@@ -145,6 +163,10 @@ class NotificationActivities:
             "due_on": request["due_on"],
             "authority": authority_view(request["jurisdiction"], request["language"]),
             "privacy_email": self._settings.privacy_team_email,
+            "occasion": inp.occasion,
+            "text": inp.text or "",
+            "status": request["status"],
+            "extended": request["extended"],
         }
         if inp.kind is NotificationKind.DELIVERY:
             artefact = await conn.fetchrow(

@@ -39,6 +39,15 @@ def environment() -> dict[str, str]:
     return merged
 
 
+def _days(name: str, value: str | None, default: tuple[int, ...]) -> tuple[int, ...]:
+    if value is None:
+        return default
+    parts = [p.strip() for p in value.split(",") if p.strip()]
+    if not parts or not all(p.isdigit() and 0 < int(p) <= 365 for p in parts):
+        raise ValueError(f"{name} must be whole numbers of days from 1 to 365, separated by commas")
+    return tuple(int(p) for p in parts)
+
+
 @dataclass(frozen=True)
 class Settings:
     temporal_address: str = "localhost:7233"
@@ -53,6 +62,10 @@ class Settings:
     smtp_url: str = "smtp://localhost:1025"
     mail_from: str = "Privacy team <europe-privacy@ecisolutions.com>"
     privacy_team_email: str = "europe-privacy@ecisolutions.com"
+    escalation_email: str = "europe-privacy-escalation@ecisolutions.com"
+    team_reminder_days: tuple[int, ...] = (14, 7, 3, 1)
+    identity_reminder_days: tuple[int, ...] = (7, 14)
+    identity_timeout_days: int = 30
     codec_keys: str | None = None
     codec_key_file: str | None = None
     roles_file: str | None = None
@@ -90,6 +103,16 @@ class Settings:
             smtp_url=get("DSAR_SMTP_URL", cls.smtp_url) or "",
             mail_from=get("DSAR_MAIL_FROM", cls.mail_from) or "",
             privacy_team_email=get("DSAR_PRIVACY_TEAM_EMAIL", cls.privacy_team_email) or "",
+            escalation_email=get("DSAR_ESCALATION_EMAIL", cls.escalation_email) or "",
+            team_reminder_days=_days(
+                "DSAR_TEAM_REMINDER_DAYS", get("DSAR_TEAM_REMINDER_DAYS"), (14, 7, 3, 1)
+            ),
+            identity_reminder_days=_days(
+                "DSAR_IDENTITY_REMINDER_DAYS", get("DSAR_IDENTITY_REMINDER_DAYS"), (7, 14)
+            ),
+            identity_timeout_days=_days(
+                "DSAR_IDENTITY_TIMEOUT_DAYS", get("DSAR_IDENTITY_TIMEOUT_DAYS"), (30,)
+            )[0],
             codec_keys=get("DSAR_CODEC_KEYS"),
             codec_key_file=get("DSAR_CODEC_KEY_FILE"),
             roles_file=get("DSAR_ROLES_FILE"),

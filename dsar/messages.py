@@ -16,6 +16,21 @@ from pydantic import BaseModel, Field
 from dsar.domain import RequestSubmission, Right, Status
 
 
+class NotificationKind(StrEnum):
+    ACKNOWLEDGEMENT = "acknowledgement"
+    DELIVERY = "delivery"
+    TEAM_REMINDER = "team_reminder"  # to the privacy team, before the due date
+    ESCALATION = "escalation"  # to the escalation address, on and after the due date
+    IDENTITY_REMINDER = "identity_reminder"  # to the person, while identity is outstanding
+    IDENTITY_NOT_VERIFIED = "identity_not_verified"  # to the person, when we close
+    EXTENSION = "extension"  # to the person: the deadline moves, and why
+    CLARIFICATION = "clarification"  # to the person: a question from the privacy team
+
+    @property
+    def to_person(self) -> bool:
+        return self not in (NotificationKind.TEAM_REMINDER, NotificationKind.ESCALATION)
+
+
 class Activity:
     """Activity names: the contract between `workflows/` and `activities/`."""
 
@@ -28,6 +43,7 @@ class Activity:
     BUILD_PACKAGE = "build_package"
     SEND_NOTIFICATION = "send_notification"
     LOAD_ROLES = "load_roles"
+    LOAD_CLOCK_SETTINGS = "load_clock_settings"
 
 
 class RightsRequestInput(BaseModel):
@@ -36,9 +52,27 @@ class RightsRequestInput(BaseModel):
     submitted_by: str
 
 
+class StopReason(StrEnum):
+    """Why the clock stopped; the jurisdiction's policy decides which reasons count."""
+
+    IDENTITY = "identity"  # waiting for identity evidence
+    CLARIFICATION = "clarification"  # the privacy team asked the person a question
+
+
 class ClockStopInfo(BaseModel):
-    started_on: date
-    resumed_on: date | None = None
+    reason: StopReason
+    started_at: datetime
+    resumed_at: datetime | None = None
+
+
+class ClockSettings(BaseModel):
+    """Reminder and escalation rules, read from configuration when a request starts."""
+
+    team_reminder_days: list[int] = Field(default_factory=lambda: [14, 7, 3, 1])
+    identity_reminder_days: list[int] = Field(default_factory=lambda: [7, 14])
+    identity_timeout_days: int = 30
+    escalation_horizon_days: int = 90
+    notify_hour: int = 9
 
 
 class DeadlineInput(BaseModel):
@@ -46,6 +80,15 @@ class DeadlineInput(BaseModel):
     jurisdiction: str
     stops: list[ClockStopInfo] = Field(default_factory=list)
     extended: bool = False
+    settings: ClockSettings = Field(default_factory=ClockSettings)
+
+
+class DeadlineEvent(BaseModel):
+    """A dated duty of the clock: a reminder to the team, or an escalation."""
+
+    at: datetime
+    kind: NotificationKind
+    occasion: str  # the local date it concerns; makes the notification unique
 
 
 class DeadlineResult(BaseModel):
@@ -53,7 +96,25 @@ class DeadlineResult(BaseModel):
     due_on: date | None
     due_at: datetime | None
     extension_notice_by: date | None
+    extension_notice_by_at: datetime | None = None
     clock_stopped: bool
+    extended: bool = False
+    events: list[DeadlineEvent] = Field(default_factory=list)
+
+
+class ExtensionDecision(BaseModel):
+    actor: str = Field(min_length=1, max_length=100)
+    reason: str = Field(max_length=4000)
+
+
+class ClarificationRequest(BaseModel):
+    actor: str = Field(min_length=1, max_length=100)
+    question: str = Field(max_length=4000)
+
+
+class ClarificationAnswer(BaseModel):
+    actor: str = Field(min_length=1, max_length=100)
+    note: str | None = Field(default=None, max_length=4000)
 
 
 class StatusChange(BaseModel):
@@ -61,17 +122,21 @@ class StatusChange(BaseModel):
     status: Status
     actor: str
     due_on: date | None = None
+    extended: bool = False
+    # A decision or clock event recorded without a change of status (e.g. "extended").
+    action: str | None = None
+    occasion: str = ""
     details: dict[str, str | int | bool | None] = Field(default_factory=dict)
-
-
-class NotificationKind(StrEnum):
-    ACKNOWLEDGEMENT = "acknowledgement"
-    DELIVERY = "delivery"
 
 
 class SendNotification(BaseModel):
     reference: str
     kind: NotificationKind
+    # Distinguishes repeated kinds (the 7-day reminder from the 3-day one); part of the
+    # idempotency key, so each occasion is sent once.
+    occasion: str = ""
+    # Free text for the letter, written by the privacy team (extension reason, question).
+    text: str | None = Field(default=None, max_length=4000)
 
 
 class NotificationResult(BaseModel):
@@ -166,6 +231,18 @@ class CompanyProgress(BaseModel):
     failed_systems: list[str] = Field(default_factory=list)
 
 
+class SentNotice(BaseModel):
+    """A letter or e-mail the workflow sent, stamped with workflow time."""
+
+    kind: NotificationKind
+    occasion: str = ""
+    at: datetime
+
+    @property
+    def key(self) -> str:
+        return f"{self.kind.value}:{self.occasion}" if self.occasion else self.kind.value
+
+
 class RequestState(BaseModel):
     """What `dsar status` and the UI show: process facts only, no personal data."""
 
@@ -177,6 +254,11 @@ class RequestState(BaseModel):
     due_on: date | None = None
     due_at: datetime | None = None
     clock_stopped: bool = False
+    extended: bool = False
+    extension_reason: str | None = None
+    outcome: str | None = None
+    open_question: bool = False
+    notices: list[SentNotice] = Field(default_factory=list)
     identity_verified_by: str | None = None
     approved_by: str | None = None
     companies: list[CompanyProgress] = Field(default_factory=list)

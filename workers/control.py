@@ -11,12 +11,14 @@ from temporalio.worker import Worker
 
 from activities.access_control import AccessControlActivities
 from activities.case_store import CaseStoreActivities
+from activities.deadlines import DeadlineActivities
 from activities.notifications import NotificationActivities, SmtpSender
 from activities.packaging import PackagingActivities
 from activities.storage import s3_client
 from dsar.codec import KeyRing
 from dsar.config import Settings
 from dsar.group import GroupRegistry
+from dsar.messages import ClockSettings
 from dsar.task_queues import CONTROL_TASK_QUEUE
 from workers.sandbox import workflow_runner
 from workflows.rights_request import RightsRequestWorkflow
@@ -38,6 +40,13 @@ def control_worker(
     packaging = PackagingActivities(pool, ring, registry, s3, settings.s3_bucket)
     notifications = NotificationActivities(pool, ring, settings, s3, sender)
     access = AccessControlActivities(settings.roles_file)
+    deadlines = DeadlineActivities(
+        ClockSettings(
+            team_reminder_days=list(settings.team_reminder_days),
+            identity_reminder_days=list(settings.identity_reminder_days),
+            identity_timeout_days=settings.identity_timeout_days,
+        )
+    )
     return Worker(
         client,
         task_queue=task_queue,
@@ -45,7 +54,8 @@ def control_worker(
         activities=[
             case_store.register_request,
             case_store.record_status,
-            case_store.compute_deadline,
+            deadlines.compute_deadline,
+            deadlines.load_clock_settings,
             case_store.plan_collection,
             packaging.build_package,
             notifications.send_notification,

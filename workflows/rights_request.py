@@ -1,6 +1,11 @@
 """One data-subject request, from receipt to delivery, read top to bottom.
 
 received -> identity -> collecting -> review -> packaging -> delivery -> delivered
+               └─> closed (identity not verified)
+
+Beside the main line runs the statutory clock (Art. 12(3)): reminders to the privacy
+team before the due date and an escalation on it and every working day after, all as
+durable timers that move whenever the deadline moves (an extension, a stopped clock).
 
 Every side effect is an activity named in `dsar.messages.Activity`; human steps are
 Updates whose validators answer the CLI at once. The workflow keeps only process facts
@@ -10,7 +15,8 @@ Updates whose validators answer the CLI at once. The workflow keeps only process
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+from collections.abc import Callable
+from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from temporalio import workflow
@@ -22,12 +28,18 @@ with workflow.unsafe.imports_passed_through():
     from dsar.messages import (
         Activity,
         BuildPackageInput,
+        ClarificationAnswer,
+        ClarificationRequest,
+        ClockSettings,
+        ClockStopInfo,
         CollectionPlan,
         CompanyCollectionInput,
         CompanyCollectionResult,
         CompanyProgress,
+        DeadlineEvent,
         DeadlineInput,
         DeadlineResult,
+        ExtensionDecision,
         IdentityDecision,
         NotificationKind,
         NotificationResult,
@@ -36,7 +48,9 @@ with workflow.unsafe.imports_passed_through():
         ReviewDecision,
         RightsRequestInput,
         SendNotification,
+        SentNotice,
         StatusChange,
+        StopReason,
     )
     from dsar.roles import Role, RoleGrants
     from workflows.company_collection import CompanyCollectionWorkflow
@@ -49,18 +63,27 @@ ACTIVITY_RETRY = RetryPolicy(
     non_retryable_error_types=["InvalidRequestError"],
 )
 SYSTEM_ACTOR = "dsar-workflow"
+IDENTITY_NOT_VERIFIED = "identity_not_verified"
 
 
 @workflow.defn
 class RightsRequestWorkflow:
     def __init__(self) -> None:
         self._state: RequestState | None = None
+        self._req: RightsRequestInput | None = None
         self._identity: IdentityDecision | None = None
         self._approval: ReviewDecision | None = None
         self._grants = RoleGrants()
+        self._clock = ClockSettings()
+        self._stops: list[ClockStopInfo] = []
+        self._deadline: DeadlineResult | None = None
+        self._deadline_version = 0
+        self._questions = 0
+        self._closed = False
 
     @workflow.run
     async def run(self, req: RightsRequestInput) -> RequestState:
+        self._req = req
         sub = req.submission
         self._state = RequestState(
             reference=req.reference,
@@ -69,21 +92,25 @@ class RightsRequestWorkflow:
             jurisdiction=sub.jurisdiction,
             received_on=sub.received_on,
         )
-        deadline = await self._activity(
-            Activity.COMPUTE_DEADLINE,
-            DeadlineInput(received_on=sub.received_on, jurisdiction=sub.jurisdiction),
-            DeadlineResult,
-        )
-        self._apply_deadline(deadline)
+        self._clock = await self._activity(Activity.LOAD_CLOCK_SETTINGS, req.reference, ClockSettings)
+        await self._recompute_deadline()
         await self._activity(Activity.REGISTER_REQUEST, req, type(None))
         await self._set_status(Status.RECEIVED, req.submitted_by)
         await self._notify(NotificationKind.ACKNOWLEDGEMENT)
+        clock = asyncio.create_task(self._watch_deadline())
 
         # Identity: nothing is collected before the requester is known to be the person.
+        # Where the jurisdiction says so (the ICO), the clock waits for the evidence.
         await self._refresh_grants()
+        self._stops.append(ClockStopInfo(reason=StopReason.IDENTITY, started_at=workflow.now()))
+        await self._recompute_deadline()
         await self._set_status(Status.IDENTITY, SYSTEM_ACTOR)
-        await workflow.wait_condition(lambda: self._identity is not None)
+        if not await self._await_identity():
+            await self._close_unverified()
+            return await self._finish(clock)
         assert self._identity is not None
+        self._stops[0].resumed_at = workflow.now()
+        await self._recompute_deadline()
         self._state.identity_verified_by = self._identity.actor
         await self._set_status(
             Status.COLLECTING, self._identity.actor, {"identity_method": self._identity.method}
@@ -114,7 +141,7 @@ class RightsRequestWorkflow:
         await self._notify(NotificationKind.DELIVERY)
         self._state.delivered_at = workflow.now()
         await self._set_status(Status.DELIVERED, SYSTEM_ACTOR)
-        return self._state
+        return await self._finish(clock)
 
     # --- human steps -------------------------------------------------------------------
 
@@ -147,6 +174,84 @@ class RightsRequestWorkflow:
             )
         self._require(decision.actor, Role.REVIEWER)
 
+    @workflow.update
+    async def extend(self, decision: ExtensionDecision) -> RequestState:
+        """Art. 12(3): up to two more months, told to the person with reasons in time."""
+        state = self._current()
+        if state.extended:  # a second update validated before the first one ran
+            raise ValueError("the deadline has already been extended once")
+        state.extended = True
+        state.extension_reason = decision.reason.strip()
+        await self._recompute_deadline()
+        await self._record("deadline.extended", decision.actor, {"due_on": _iso(state.due_on)})
+        await self._notify(NotificationKind.EXTENSION, text=state.extension_reason)
+        return state
+
+    @extend.validator
+    def _check_extend(self, decision: ExtensionDecision) -> None:
+        self._require(decision.actor, Role.REVIEWER)
+        state = self._current()
+        if not decision.reason.strip():
+            raise ValueError("reason: an extension needs a reason, since the person must be told why")
+        if self._closed or not state.status.is_open:
+            raise ValueError(f"the request is already {state.status.value}")
+        if state.extended:
+            raise ValueError("the deadline has already been extended once")
+        deadline = self._current_deadline()
+        if deadline.extension_notice_by_at is None:
+            raise ValueError(
+                "no extension is possible now: the clock is stopped, or the jurisdiction allows none"
+            )
+        if workflow.now() > deadline.extension_notice_by_at:
+            raise ValueError(
+                f"too late: the person had to be told of an extension by the original due date "
+                f"{_iso(deadline.extension_notice_by)}"
+            )
+
+    @workflow.update
+    async def clarify(self, request: ClarificationRequest) -> RequestState:
+        """Ask the person a question; by the jurisdiction's policy the clock waits for the answer."""
+        state = self._current()
+        self._questions += 1
+        state.open_question = True
+        self._stops.append(ClockStopInfo(reason=StopReason.CLARIFICATION, started_at=workflow.now()))
+        await self._recompute_deadline()
+        await self._record("clarification.asked", request.actor, {}, occasion=str(self._questions))
+        await self._notify(
+            NotificationKind.CLARIFICATION, occasion=str(self._questions), text=request.question.strip()
+        )
+        return state
+
+    @clarify.validator
+    def _check_clarify(self, request: ClarificationRequest) -> None:
+        self._require(request.actor, Role.REVIEWER)
+        if not request.question.strip():
+            raise ValueError("question: must not be empty")
+        state = self._current()
+        if self._closed or not state.status.is_open:
+            raise ValueError(f"the request is already {state.status.value}")
+        if state.open_question:
+            raise ValueError("a question to the person is already waiting for an answer")
+
+    @workflow.update
+    async def answer(self, answer: ClarificationAnswer) -> RequestState:
+        state = self._current()
+        state.open_question = False
+        for stop in self._stops:
+            if stop.reason is StopReason.CLARIFICATION and stop.resumed_at is None:
+                stop.resumed_at = workflow.now()
+        await self._recompute_deadline()
+        await self._record(
+            "clarification.answered", answer.actor, {"due_on": _iso(state.due_on)}, str(self._questions)
+        )
+        return state
+
+    @answer.validator
+    def _check_answer(self, answer: ClarificationAnswer) -> None:
+        self._require(answer.actor, Role.REVIEWER)
+        if not self._current().open_question:
+            raise ValueError("there is no open question to the person")
+
     @workflow.query
     def state(self) -> RequestState:
         return self._current()
@@ -156,6 +261,97 @@ class RightsRequestWorkflow:
             self._grants.require(actor, role)
         except PermissionError as exc:
             raise ValueError(str(exc)) from None
+
+    # --- the clock ---------------------------------------------------------------------
+
+    async def _recompute_deadline(self) -> None:
+        state = self._current()
+        deadline = await self._activity(
+            Activity.COMPUTE_DEADLINE,
+            DeadlineInput(
+                received_on=state.received_on,
+                jurisdiction=state.jurisdiction,
+                stops=self._stops,
+                extended=state.extended,
+                settings=self._clock,
+            ),
+            DeadlineResult,
+        )
+        self._deadline = deadline
+        self._deadline_version += 1
+        state.due_on = deadline.due_on
+        state.due_at = deadline.due_at
+        state.clock_stopped = deadline.clock_stopped
+        updates: list[SearchAttributeUpdate[Any]] = [
+            sa.DSAR_RIGHTS.value_set([r.value for r in state.rights]),
+            sa.DSAR_JURISDICTION.value_set(state.jurisdiction),
+            sa.DSAR_DUE_AT.value_set(deadline.due_at) if deadline.due_at else sa.DSAR_DUE_AT.value_unset(),
+        ]
+        workflow.upsert_search_attributes(updates)
+        self._update_details()
+
+    async def _watch_deadline(self) -> None:
+        """Sleep until the next reminder or escalation; start over whenever the deadline moves."""
+        while not self._closed:
+            version = self._deadline_version
+            moved: Callable[[], bool] = lambda v=version: self._closed or self._deadline_version != v  # type: ignore[misc]  # noqa: E731
+            deadline = self._current_deadline()
+            now = workflow.now()
+            sent = {n.key for n in self._current().notices}
+            pending = [e for e in deadline.events if _key(e.kind, e.occasion) not in sent]
+            missed = [e for e in pending if e.at <= now and e.kind is NotificationKind.ESCALATION]
+            if missed and not any(k.startswith(NotificationKind.ESCALATION.value) for k in sent):
+                # Entered or resumed after its due date: escalate at once, once.
+                await self._send_event(missed[-1])
+                continue
+            upcoming = [e for e in pending if e.at > now]
+            if not upcoming:
+                await workflow.wait_condition(moved)
+                continue
+            changed = await self._wait_until(moved, upcoming[0].at)
+            if not changed:
+                await self._send_event(upcoming[0])
+
+    async def _send_event(self, event: DeadlineEvent) -> None:
+        await self._notify(event.kind, occasion=event.occasion)
+
+    async def _await_identity(self) -> bool:
+        """Remind the person on the configured days; give up after the configured period."""
+        started = workflow.now()
+        close_at = started + timedelta(days=self._clock.identity_timeout_days)
+        verified: Callable[[], bool] = lambda: self._identity is not None  # noqa: E731
+        for days in sorted(
+            d for d in self._clock.identity_reminder_days if d < self._clock.identity_timeout_days
+        ):
+            if await self._wait_until(verified, started + timedelta(days=days)):
+                return True
+            await self._notify(
+                NotificationKind.IDENTITY_REMINDER, occasion=f"day-{days}", text=close_at.date().isoformat()
+            )
+        return await self._wait_until(verified, close_at)
+
+    async def _close_unverified(self) -> None:
+        state = self._current()
+        state.outcome = IDENTITY_NOT_VERIFIED
+        await self._notify(NotificationKind.IDENTITY_NOT_VERIFIED)
+        await self._set_status(Status.CLOSED, SYSTEM_ACTOR, {"outcome": IDENTITY_NOT_VERIFIED})
+
+    async def _finish(self, clock: asyncio.Task[None]) -> RequestState:
+        self._closed = True
+        await clock
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        return self._current()
+
+    async def _wait_until(self, condition: Callable[[], bool], when: datetime) -> bool:
+        """True if the condition came true before `when`, False once `when` has passed."""
+        remaining = when - workflow.now()
+        if remaining <= timedelta(0):
+            return condition()
+        try:
+            await workflow.wait_condition(condition, timeout=remaining)
+        except TimeoutError:
+            return False
+        return True
 
     # --- steps -------------------------------------------------------------------------
 
@@ -178,44 +374,49 @@ class RightsRequestWorkflow:
                 progress.failed_systems = [s.system for s in result.systems if s.status == "failed"]
         self._update_details()
 
-    async def _notify(self, kind: NotificationKind) -> NotificationResult:
-        return await self._activity(
+    async def _notify(
+        self, kind: NotificationKind, occasion: str = "", text: str | None = None
+    ) -> NotificationResult:
+        state = self._current()
+        result = await self._activity(
             Activity.SEND_NOTIFICATION,
-            SendNotification(reference=self._current().reference, kind=kind),
+            SendNotification(reference=state.reference, kind=kind, occasion=occasion, text=text),
             NotificationResult,
         )
+        state.notices.append(SentNotice(kind=kind, occasion=occasion, at=workflow.now()))
+        return result
 
     async def _set_status(
         self, status: Status, actor: str, details: dict[str, str | int | bool | None] | None = None
     ) -> None:
-        state = self._current()
-        state.status = status
+        self._current().status = status
         workflow.upsert_search_attributes([sa.DSAR_STATUS.value_set(status.value)])
         self._update_details()
+        await self._record(None, actor, details or {})
+
+    async def _record(
+        self,
+        action: str | None,
+        actor: str,
+        details: dict[str, str | int | bool | None],
+        occasion: str = "",
+    ) -> None:
+        """Mirror status and deadline into the case store, and append to the audit trail."""
+        state = self._current()
         await self._activity(
             Activity.RECORD_STATUS,
             StatusChange(
                 reference=state.reference,
-                status=status,
+                status=state.status,
                 actor=actor,
                 due_on=state.due_on,
-                details=details or {},
+                extended=state.extended,
+                action=action,
+                occasion=occasion,
+                details=details,
             ),
             type(None),
         )
-
-    def _apply_deadline(self, deadline: DeadlineResult) -> None:
-        state = self._current()
-        state.due_on = deadline.due_on
-        state.due_at = deadline.due_at
-        state.clock_stopped = deadline.clock_stopped
-        updates: list[SearchAttributeUpdate[Any]] = [
-            sa.DSAR_RIGHTS.value_set([r.value for r in state.rights]),
-            sa.DSAR_JURISDICTION.value_set(state.jurisdiction),
-        ]
-        if deadline.due_at is not None:
-            updates.append(sa.DSAR_DUE_AT.value_set(deadline.due_at))
-        workflow.upsert_search_attributes(updates)
 
     def _update_details(self) -> None:
         """Current details in the UI: what an operator needs at a glance, no personal data."""
@@ -223,14 +424,19 @@ class RightsRequestWorkflow:
         today = workflow.now().date()
         lines = [
             f"**{state.reference}** · {', '.join(r.value for r in state.rights)} · {state.jurisdiction}",
-            f"- Stage: **{state.status.value}**",
+            f"- Stage: **{state.status.value}**" + (f" ({state.outcome})" if state.outcome else ""),
             f"- Received: {state.received_on.isoformat()}",
         ]
         if state.clock_stopped:
             lines.append("- Clock: **stopped** (waiting for the person)")
-        elif state.due_on is not None:
+        elif state.due_on is not None and state.status.is_open:
             left = (state.due_on - today).days
-            lines.append(f"- Due: {state.due_on.isoformat()} ({left} days left)")
+            overdue = " — **OVERDUE**" if left < 0 else ""
+            lines.append(f"- Due: {state.due_on.isoformat()} ({left} days left){overdue}")
+        if state.extended:
+            lines.append("- Deadline extended (Art. 12(3))")
+        if state.open_question:
+            lines.append("- Waiting for the person's answer to a question")
         for c in state.companies:
             mark = "done" if c.done else "collecting"
             failed = f", failed: {', '.join(c.failed_systems)}" if c.failed_systems else ""
@@ -241,6 +447,11 @@ class RightsRequestWorkflow:
         if self._state is None:
             raise ValueError("the request has not started yet")
         return self._state
+
+    def _current_deadline(self) -> DeadlineResult:
+        if self._deadline is None:
+            raise ValueError("the deadline has not been computed yet")
+        return self._deadline
 
     async def _activity(
         self, name: str, arg: Any, result_type: type[T], timeout: timedelta = timedelta(minutes=5)
@@ -253,3 +464,11 @@ class RightsRequestWorkflow:
             retry_policy=ACTIVITY_RETRY,
         )
         return result
+
+
+def _key(kind: NotificationKind, occasion: str) -> str:
+    return f"{kind.value}:{occasion}" if occasion else kind.value
+
+
+def _iso(value: Any) -> str | None:
+    return value.isoformat() if value is not None else None
