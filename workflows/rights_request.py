@@ -378,12 +378,13 @@ class RightsRequestWorkflow:
         self, kind: NotificationKind, occasion: str = "", text: str | None = None
     ) -> NotificationResult:
         state = self._current()
+        at = workflow.now()
         result = await self._activity(
             Activity.SEND_NOTIFICATION,
             SendNotification(reference=state.reference, kind=kind, occasion=occasion, text=text),
             NotificationResult,
         )
-        state.notices.append(SentNotice(kind=kind, occasion=occasion, at=workflow.now()))
+        state.notices.append(SentNotice(kind=kind, occasion=occasion, at=at))
         return result
 
     async def _set_status(
