@@ -39,7 +39,10 @@ from dsar.domain import (
     workflow_id_for,
 )
 from dsar.messages import (
+    ClarificationAnswer,
+    ClarificationRequest,
     CompanyCollectionState,
+    ExtensionDecision,
     IdentityDecision,
     RequestState,
     ReviewDecision,
@@ -336,6 +339,12 @@ def _status_table(state: RequestState, progress: dict[str, CompanyCollectionStat
     elif state.due_on:
         left = (state.due_on - date.today()).days
         table.add_row("due", f"{state.due_on.isoformat()} ({left} days left)")
+    if state.extended:
+        table.add_row("extended", state.extension_reason or "yes")
+    if state.open_question:
+        table.add_row("question", "waiting for the person's answer (dsar answer)")
+    if state.outcome:
+        table.add_row("outcome", state.outcome.replace("_", " "))
     if state.identity_verified_by:
         table.add_row("identity confirmed by", state.identity_verified_by)
     if state.approved_by:
@@ -393,14 +402,32 @@ def status(
     run(go())
 
 
-def build_list_query(status: str | None, due_before: date | None, overdue_on: date | None) -> str:
+def _rfc3339(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def parse_window(value: str) -> timedelta:
+    """`7d`, `2w` or a plain number of days."""
+    text = value.strip().lower()
+    unit = 7 if text.endswith("w") else 1
+    number = text.rstrip("dw")
+    if not number.isdigit() or not 0 < int(number) * unit <= 3650:
+        raise UsageError("--due-within", "must look like 7d or 2w")
+    return timedelta(days=int(number) * unit)
+
+
+def build_list_query(
+    status: str | None, due_before: datetime | None = None, overdue_at: datetime | None = None
+) -> str:
+    """A visibility query; every value in it comes from a checked enum or a datetime."""
     clauses = ['WorkflowType = "RightsRequestWorkflow"']
     if status:
         clauses.append(f'{sa.DSAR_STATUS.name} = "{Status(status).value}"')
     if due_before:
-        clauses.append(f'{sa.DSAR_DUE_AT.name} < "{due_before.isoformat()}T23:59:59Z"')
-    if overdue_on:
-        clauses.append(f'{sa.DSAR_DUE_AT.name} < "{overdue_on.isoformat()}T00:00:00Z"')
+        clauses.append(f'{sa.DSAR_DUE_AT.name} <= "{_rfc3339(due_before)}"')
+        clauses.append('ExecutionStatus = "Running"')
+    if overdue_at:
+        clauses.append(f'{sa.DSAR_DUE_AT.name} < "{_rfc3339(overdue_at)}"')
         clauses.append('ExecutionStatus = "Running"')
     return " AND ".join(clauses)
 
@@ -410,19 +437,23 @@ def list_requests(
     status_filter: Annotated[
         str | None, typer.Option("--status", help=", ".join(s.value for s in Status))
     ] = None,
-    due_before: Annotated[str | None, typer.Option("--due-before", help="YYYY-MM-DD")] = None,
+    due_within: Annotated[
+        str | None, typer.Option("--due-within", help="Open requests due within e.g. 7d or 2w.")
+    ] = None,
+    overdue: Annotated[bool, typer.Option("--overdue", help="Open requests past their due date.")] = False,
     limit: Annotated[int, typer.Option("--limit", min=1, max=10000)] = 100,
     as_json: JsonFlag = False,
 ) -> None:
     """List requests from Temporal visibility, soonest due first."""
     if status_filter and status_filter not in {s.value for s in Status}:
         fail(f"--status: unknown status '{status_filter}'; choose from {', '.join(s.value for s in Status)}")
+    now = datetime.now(UTC)
     try:
-        due = date.fromisoformat(due_before) if due_before else None
-    except ValueError:
-        fail("--due-before: must be a date like 2026-12-20")
+        window = parse_window(due_within) if due_within else None
+    except UsageError as exc:
+        fail(str(exc))
     settings = _settings()
-    query = build_list_query(status_filter, due, None)
+    query = build_list_query(status_filter, now + window if window else None, now if overdue else None)
 
     async def go() -> list[dict[str, Any]]:
         client = await _client(settings)
@@ -513,6 +544,137 @@ def approve(
         as_json,
         lambda s: f"Approved {s.reference}; packaging and delivery follow.",
     )
+
+
+@app.command()
+def extend(
+    reference: Annotated[str, typer.Argument(callback=_reference)],
+    reason: Annotated[str, typer.Option("--reason", help="Why more time is needed; sent to the person.")],
+    as_json: JsonFlag = False,
+) -> None:
+    """Extend the deadline by two months (Art. 12(3)); the person is told why at once."""
+    settings = _settings()
+    decision = ExtensionDecision(actor=settings.actor, reason=reason)
+    _update(
+        reference,
+        "extend",
+        decision,
+        as_json,
+        lambda s: (
+            f"Extended {s.reference}; now due {s.due_on.isoformat() if s.due_on else '-'}. Notice sent."
+        ),
+    )
+
+
+@app.command()
+def clarify(
+    reference: Annotated[str, typer.Argument(callback=_reference)],
+    question: Annotated[str, typer.Option("--question", help="Sent to the person as written.")],
+    as_json: JsonFlag = False,
+) -> None:
+    """Ask the person a question; where the jurisdiction allows, the clock waits for the answer."""
+    settings = _settings()
+    request = ClarificationRequest(actor=settings.actor, question=question)
+    _update(
+        reference,
+        "clarify",
+        request,
+        as_json,
+        lambda s: f"Question sent for {s.reference}; clock {'stopped' if s.clock_stopped else 'running'}.",
+    )
+
+
+@app.command()
+def answer(
+    reference: Annotated[str, typer.Argument(callback=_reference)],
+    note: Annotated[str | None, typer.Option("--note", help="What the person answered, in short.")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Record that the person answered; the clock starts again from today."""
+    settings = _settings()
+    _update(
+        reference,
+        "answer",
+        ClarificationAnswer(actor=settings.actor, note=note),
+        as_json,
+        lambda s: f"Answer recorded for {s.reference}; due {s.due_on.isoformat() if s.due_on else '-'}.",
+    )
+
+
+@app.command()
+def report(
+    start: Annotated[str, typer.Option("--from", help="First day of receipt, YYYY-MM-DD.")],
+    end: Annotated[str, typer.Option("--to", help="Last day of receipt, YYYY-MM-DD.")],
+    as_json: JsonFlag = False,
+) -> None:
+    """Deadline performance for requests received in a period, per right and jurisdiction."""
+    from dsar import clock
+    from dsar.report import RequestRow, summarise
+
+    try:
+        first, last = date.fromisoformat(start), date.fromisoformat(end)
+    except ValueError:
+        fail("--from/--to: must be dates like 2026-01-31")
+    if last < first:
+        fail("--to: must not be before --from")
+    settings = _settings()
+
+    async def go() -> list[RequestRow]:
+        import asyncpg
+
+        conn = await asyncpg.connect(settings.database_url)
+        try:
+            records = await conn.fetch(
+                "SELECT reference, rights, jurisdiction, received_on, due_on, status, extended, closed_at"
+                " FROM requests WHERE received_on BETWEEN $1 AND $2",
+                first,
+                last,
+            )
+        finally:
+            await conn.close()
+        return [
+            RequestRow(
+                reference=r["reference"],
+                rights=tuple(r["rights"]),
+                jurisdiction=r["jurisdiction"],
+                timezone=clock.get_jurisdiction(r["jurisdiction"]).timezone,
+                received_on=r["received_on"],
+                due_on=r["due_on"],
+                status=r["status"],
+                extended=r["extended"],
+                closed_at=r["closed_at"],
+            )
+            for r in records
+        ]
+
+    result = summarise(run(go()), first, last, date.today())
+    if as_json:
+        out.print_json(
+            json.dumps(
+                {
+                    "from": first.isoformat(),
+                    "to": last.isoformat(),
+                    "total": result.total.as_dict(),
+                    "by_right": {k: v.as_dict() for k, v in result.by_right.items()},
+                    "by_jurisdiction": {k: v.as_dict() for k, v in result.by_jurisdiction.items()},
+                }
+            )
+        )
+        return
+    table = Table(
+        "", "received", "on time", "late", "open", "open overdue", "extended", "median days",
+        title=f"Requests received {first.isoformat()} to {last.isoformat()}",
+    )  # fmt: skip
+    groups = [("all", result.total)]
+    groups += [(f"right: {k}", v) for k, v in result.by_right.items()]
+    groups += [(f"jurisdiction: {k}", v) for k, v in result.by_jurisdiction.items()]
+    for label, f in groups:
+        median = "-" if f.median_days_to_close is None else f"{f.median_days_to_close:g}"
+        table.add_row(
+            label, str(f.received), str(f.closed_on_time), str(f.closed_late), str(f.open),
+            str(f.open_overdue), str(f.extended), median,
+        )  # fmt: skip
+    out.print(table)
 
 
 @app.command()

@@ -360,3 +360,81 @@ def test_history_logs_and_search_attributes_hold_no_personal_data(
     captured = capfd.readouterr()
     assert "codec.decode" in captured.out + captured.err
     assert f"dsar-{reference}" in captured.out + captured.err
+
+
+def test_clock_commands_list_extend_clarify_and_report(stack: Stack) -> None:
+    """Visibility filters, the extension and clarification commands, and the report, via `dsar`."""
+    from datetime import timedelta
+
+    if not stack.workers:
+        stack.start_workers()
+    person = next(p for p in DEMO_PEOPLE if p.full_name == "Oliver Bennett")
+    today = date.today()
+
+    def submit(received: date, jurisdiction: str) -> str:
+        result = dsar(
+            stack, "submit", "access", "--name", person.full_name, "--email", person.email,
+            "--jurisdiction", jurisdiction, "--language", "en", "--received", received.isoformat(), "--json",
+        )  # fmt: skip
+        assert result.returncode == 0, result.stderr
+        return str(json.loads(result.stdout)["reference"])
+
+    late = submit(today - timedelta(days=50), "SE")
+    fresh = submit(today, "SE")
+    for reference in (late, fresh):
+        wait_status(stack, reference, "identity")
+
+    def listed(*flags: str) -> set[str]:
+        deadline = time.monotonic() + 30
+        while True:  # visibility is eventually consistent
+            result = dsar(stack, "list", *flags, "--json")
+            assert result.returncode == 0, result.stderr
+            refs = {r["reference"] for r in json.loads(result.stdout)}
+            if late in refs or fresh in refs or time.monotonic() > deadline:
+                return refs
+            time.sleep(0.5)
+
+    overdue = listed("--overdue")
+    assert late in overdue and fresh not in overdue
+    soon = listed("--due-within", "40d")
+    assert fresh in soon and late in soon
+    bad = dsar(stack, "list", "--due-within", "soon")
+    assert bad.returncode == 2 and "--due-within" in bad.stderr
+
+    too_late = dsar(stack, "extend", late, "--reason", "complex")
+    assert too_late.returncode == 1 and "too late" in too_late.stderr
+    no_reason = dsar(stack, "extend", fresh, "--reason", "   ")
+    assert no_reason.returncode == 1 and "needs a reason" in no_reason.stderr
+    extended = dsar(stack, "extend", fresh, "--reason", "Your data is held by four companies.", "--json")
+    assert extended.returncode == 0, extended.stderr
+    assert json.loads(extended.stdout)["extended"] is True
+
+    asked = dsar(stack, "clarify", fresh, "--question", "Which e-mail address did you use with us?", "--json")
+    assert asked.returncode == 0, asked.stderr
+    assert json.loads(asked.stdout)["clock_stopped"] is True
+    answered = dsar(stack, "answer", fresh, "--json")
+    assert answered.returncode == 0 and json.loads(answered.stdout)["clock_stopped"] is False
+
+    kinds = sorted(m["X-DSAR-Kind"] for m in mails_for(stack, fresh))
+    assert kinds == ["acknowledgement", "clarification", "extension"]
+    notice = next(m for m in mails_for(stack, fresh) if m["X-DSAR-Kind"] == "extension")
+    assert "Your data is held by four companies." in notice.get_content()
+    # The overdue one escalated at once, to the escalation address, naming no one.
+    escalation = next(
+        m for m in stack.mail.messages() if m["X-DSAR-Reference"] == late and m["X-DSAR-Kind"] == "escalation"
+    )
+    assert person.full_name not in escalation.get_content() and person.email not in escalation["To"]
+
+    report = dsar(
+        stack,
+        "report",
+        "--from",
+        (today - timedelta(days=60)).isoformat(),
+        "--to",
+        today.isoformat(),
+        "--json",
+    )
+    assert report.returncode == 0, report.stderr
+    figures = json.loads(report.stdout)
+    assert figures["total"]["received"] >= 2
+    assert figures["total"]["open_overdue"] >= 1 and figures["total"]["extended"] >= 1
