@@ -12,6 +12,7 @@ import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 import pytest
@@ -21,7 +22,7 @@ from temporalio.testing import WorkflowEnvironment
 from activities.db import create_pool, ensure_app_login, migrate
 from activities.storage import ensure_bucket, s3_client
 from dsar import search_attributes as sa
-from dsar.codec import KeyRing, data_converter, new_key_file_text
+from dsar.codec import KeyRing, data_converter
 from dsar.config import Settings
 from dsar.group import GroupRegistry, load_group
 from workers.local_servers import LocalPostgres, LocalS3, MailCatcher, free_port, venv_binary
@@ -52,9 +53,14 @@ class Servers:
         return Settings.from_env(env)
 
 
+HISTORIES = Path(__file__).parent / "histories"
+
+
 @pytest.fixture(scope="session")
 def key_text() -> str:
-    return new_key_file_text("test1").strip()
+    """A fixed test-only key, so histories recorded by one run replay in every later run."""
+    lines = (HISTORIES / "test-codec-keys").read_text().splitlines()
+    return "\n".join(line for line in lines if line and not line.startswith("#"))
 
 
 @pytest.fixture(scope="session")
@@ -183,3 +189,15 @@ def task_suffix() -> str:
 
 def tests_dir() -> Path:
     return Path(__file__).parent
+
+
+async def record_history(handle: Any, name: str) -> None:
+    """With DSAR_RECORD_HISTORIES=1, keep this run's history as a replay fixture.
+
+    Record a new shape whenever workflow code changes in a way that is released; old
+    recordings stay, so every shape ever shipped keeps replaying."""
+    if os.environ.get("DSAR_RECORD_HISTORIES") != "1":
+        return
+    history = await handle.fetch_history()
+    target = HISTORIES / f"{name}.json"
+    target.write_text(history.to_json(), encoding="utf-8")

@@ -16,6 +16,7 @@ from temporalio.client import WorkflowUpdateFailedError
 from dsar.cli import start_request
 from dsar.domain import Channel, Language, RequestSubmission, Right, Status, SubjectIdentity
 from dsar.messages import IdentityDecision, RequestState, ReviewDecision
+from tests.conftest import record_history
 from tests.workflow.conftest import astrid, new_reference, running_workers, wait_for_status
 from workflows.rights_request import RightsRequestWorkflow
 
@@ -61,6 +62,9 @@ async def test_access_request_is_delivered_with_only_the_persons_records(
 
         await handle.execute_update(RightsRequestWorkflow.approve, ReviewDecision(actor="reviewer"))
         final: RequestState = await handle.result()
+        await record_history(handle, "rights_request_access_delivered")
+        company = client.get_workflow_handle(f"dsar-{reference}-company-{person.companies[0]}")
+        await record_history(company, "company_collection")
 
     assert final.status == Status.DELIVERED
     assert final.package is not None and final.package.companies_with_data == sorted(person.companies)

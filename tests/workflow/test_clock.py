@@ -26,6 +26,7 @@ from dsar.messages import (
     NotificationKind,
     RequestState,
 )
+from tests.conftest import record_history
 from tests.workflow.conftest import astrid, new_reference, running_workers, wait_for_status
 from workflows.rights_request import RightsRequestWorkflow
 
@@ -74,6 +75,7 @@ async def test_a_person_who_never_proves_identity_is_reminded_then_closed(
         # while virtual time races past it.
         await time_skipping_env.sleep(timedelta(days=31))
         final: RequestState = await handle.result()
+        await record_history(handle, "rights_request_identity_not_verified")
 
     assert final.status == Status.CLOSED and final.outcome == "identity_not_verified"
     reminders = [n.at for n in final.notices if n.kind == NotificationKind.IDENTITY_REMINDER]

@@ -1,0 +1,77 @@
+"""Replay of recorded histories: a change to workflow code that would break requests
+already running fails here, before it ships.
+
+Every history under tests/histories was recorded from a released shape of a workflow
+(`DSAR_RECORD_HISTORIES=1 pytest tests/workflow`). Change workflow code behind
+`workflow.patched("<change-id>")` so that old histories take the old path.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from temporalio import workflow
+from temporalio.client import WorkflowHistory
+from temporalio.worker import Replayer
+
+from dsar.codec import KeyRing, data_converter
+from dsar.messages import Activity, RequestState, RightsRequestInput
+from workers.sandbox import workflow_runner
+from workflows.company_collection import CompanyCollectionWorkflow
+from workflows.rights_request import RightsRequestWorkflow
+
+HISTORIES = sorted((Path(__file__).parents[1] / "histories").glob("*.json"))
+
+
+def load(path: Path) -> WorkflowHistory:
+    return WorkflowHistory.from_json(f"replay-{path.stem}", path.read_text(encoding="utf-8"))
+
+
+def replayer(*workflows: type) -> Replayer:
+    return Replayer(
+        workflows=list(workflows),
+        data_converter=data_converter(KeyRing.parse(KEYS)),
+        workflow_runner=workflow_runner(),
+    )
+
+
+KEYS = "\n".join(
+    line
+    for line in (Path(__file__).parents[1] / "histories" / "test-codec-keys").read_text().splitlines()
+    if line and not line.startswith("#")
+)
+
+
+def test_there_are_recorded_histories_of_every_workflow_type() -> None:
+    names = {p.stem for p in HISTORIES}
+    assert any(n.startswith("rights_request") for n in names)
+    assert any(n.startswith("company_collection") for n in names)
+
+
+@pytest.mark.parametrize("path", HISTORIES, ids=lambda p: p.stem)
+async def test_recorded_history_replays(path: Path) -> None:
+    result = await replayer(RightsRequestWorkflow, CompanyCollectionWorkflow).replay_workflow(load(path))
+    assert result.replay_failure is None
+
+
+@workflow.defn(name="RightsRequestWorkflow", sandboxed=False)
+class ReorderedRightsRequestWorkflow(RightsRequestWorkflow):
+    """A deliberately broken edit: the deadline is computed after registering, not before."""
+
+    @workflow.run
+    async def run(self, req: RightsRequestInput) -> RequestState:
+        await workflow.execute_activity(
+            Activity.REGISTER_REQUEST, req, start_to_close_timeout=timedelta(minutes=1)
+        )
+        return await super().run(req)
+
+
+async def test_reordering_commands_without_a_patch_fails_replay() -> None:
+    path = next(p for p in HISTORIES if p.stem == "rights_request_access_delivered")
+    result = await replayer(ReorderedRightsRequestWorkflow, CompanyCollectionWorkflow).replay_workflow(
+        load(path), raise_on_replay_failure=False
+    )
+    assert result.replay_failure is not None
+    assert "nondetermin" in str(result.replay_failure).lower()
