@@ -16,7 +16,7 @@ from dsar.codec import KeyRing
 from dsar.domain import format_reference
 from dsar.group import GroupRegistry
 from dsar.messages import RightsRequestInput
-from tests.unit.test_malformed_input import emails, hostile_text, submit
+from tests.unit.test_malformed_input import hostile_text, submit
 
 
 def test_accepted_submissions_round_trip_through_the_case_store(
