@@ -9,15 +9,15 @@ pattern and always quoted.
 from __future__ import annotations
 
 import re
-import tomllib
 from enum import StrEnum
 from functools import cache
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from dsar.domain import IdentityKey, Right
+from dsar.toml_config import parse_toml_model
 
 _IDENTIFIER = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 _CODE = re.compile(r"^[a-z][a-z0-9]{1,15}$")
@@ -184,15 +184,7 @@ class RegistryError(ValueError):
 
 
 def parse_group(text: str, source: str = "group registry") -> GroupRegistry:
-    try:
-        raw = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise RegistryError(f"{source}: not valid TOML: {exc}") from None
-    try:
-        return GroupRegistry.model_validate(raw)
-    except ValidationError as exc:
-        problems = "; ".join(f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors())
-        raise RegistryError(f"{source}: {problems}") from None
+    return parse_toml_model(GroupRegistry, text, source, RegistryError)
 
 
 @cache

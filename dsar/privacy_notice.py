@@ -28,12 +28,12 @@ from pydantic import (
     EmailStr,
     Field,
     StringConstraints,
-    ValidationError,
     model_validator,
 )
 
 from dsar.domain import Language, Right
 from dsar.group import Category
+from dsar.toml_config import parse_toml_model
 
 _ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_NOTICE_FILE = _ROOT / "infra" / "privacy_notice.toml"
@@ -315,21 +315,8 @@ class PrivacyNotice(_Frozen):
         raise KeyError(source_id)
 
 
-def _describe(exc: ValidationError) -> str:
-    return "; ".join(
-        f"{'.'.join(str(p) for p in err['loc']) or '(notice)'}: {err['msg']}" for err in exc.errors()
-    )
-
-
 def parse_privacy_notice(text: str, source: str = "privacy notice") -> PrivacyNotice:
-    try:
-        raw = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise PrivacyNoticeError(f"{source}: not valid TOML: {exc}") from None
-    try:
-        return PrivacyNotice.model_validate(raw)
-    except ValidationError as exc:
-        raise PrivacyNoticeError(f"{source}: {_describe(exc)}") from None
+    return parse_toml_model(PrivacyNotice, text, source, PrivacyNoticeError)
 
 
 @cache

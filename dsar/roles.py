@@ -14,11 +14,12 @@ decides what a known user may do, not who they are.
 from __future__ import annotations
 
 import re
-import tomllib
 from enum import StrEnum
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from dsar.toml_config import parse_toml_model
 
 _USER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,99}$")
 
@@ -59,13 +60,7 @@ class RoleGrants(BaseModel):
 
 
 def parse_roles(text: str, source: str = "roles file") -> RoleGrants:
-    try:
-        return RoleGrants.model_validate(tomllib.loads(text))
-    except tomllib.TOMLDecodeError as exc:
-        raise ValueError(f"{source}: not valid TOML: {exc}") from None
-    except ValidationError as exc:
-        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
-        raise ValueError(f"{source}: {problems}") from None
+    return parse_toml_model(RoleGrants, text, source)
 
 
 def load_roles(path: str | None) -> RoleGrants:

@@ -207,6 +207,15 @@ class Stack:
         self.workers[name] = process
         return process
 
+    def bring_up(self) -> None:
+        """Everything but the workers: servers, schema, demo data, settings, codec, bucket."""
+        self.start_servers()
+        connections = asyncio.run(self.prepare_data())
+        key_file = ensure_key_file(self.state)
+        self.write_env(connections, key_file)
+        self.start_codec_server(key_file)
+        self.create_bucket()
+
     def start_workers(self) -> None:
         self.start_worker("control")
         for company in self.registry.companies:
@@ -263,12 +272,7 @@ def run_stack(*, fresh: bool = False, ports: Ports | None = None) -> int:
     signal.signal(signal.SIGINT, on_signal)
     try:
         print("Starting the local stack ...", flush=True)
-        stack.start_servers()
-        connections = asyncio.run(stack.prepare_data())
-        key_file = ensure_key_file(state)
-        stack.write_env(connections, key_file)
-        stack.start_codec_server(key_file)
-        stack.create_bucket()
+        stack.bring_up()
         stack.start_workers()
         width = max(len(k) for k, _ in stack.describe())
         print("\nThe DSAR local stack is running:\n")

@@ -32,7 +32,7 @@ import pytest
 from dsar.group import load_group
 from dsar.logs import configure_logging
 from workers.demo_group import DEMO_PEOPLE
-from workers.devstack import Ports, Stack, ensure_key_file
+from workers.devstack import Ports, Stack
 from workers.local_servers import free_port, venv_binary
 
 pytestmark = pytest.mark.integration
@@ -40,8 +40,6 @@ pytestmark = pytest.mark.integration
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    import asyncio
-
     state = tmp_path_factory.mktemp("state")
     ports = Ports(
         temporal=free_port(),
@@ -54,12 +52,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     configure_logging("console", "INFO")
     stack = Stack(state, ports, load_group())
     try:
-        stack.start_servers()
-        connections = asyncio.run(stack.prepare_data())
-        key_file = ensure_key_file(state)
-        stack.write_env(connections, key_file)
-        stack.start_codec_server(key_file)
-        stack.create_bucket()
+        stack.bring_up()
         yield stack
     finally:
         stack.stop()
