@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
+from datetime import date
 from typing import Any
 
 import asyncpg
 import pytest
 from temporalio.client import Client, WorkflowHandle
 
+from dsar.cli import start_request
 from dsar.codec import KeyRing
 from dsar.config import Settings
-from dsar.domain import Status, format_reference
+from dsar.domain import Channel, Language, RequestSubmission, Right, Status, SubjectIdentity, format_reference
 from dsar.group import GroupRegistry
 from dsar.messages import RequestState
 from dsar.task_queues import CONTROL_TASK_QUEUE
@@ -98,3 +100,26 @@ def workers_kwargs(
         "case_pool": case_pool,
         "source_pools": source_pools,
     }
+
+
+async def start_request_for(
+    client: Client,
+    queue: str,
+    pool: asyncpg.Pool,
+    received: date,
+    jurisdiction: str = "SE",
+    language: Language = Language.EN,
+) -> WorkflowHandle[Any, Any]:
+    """Astrid's access request, started by the same code the CLI uses."""
+    person = astrid()
+    reference = await new_reference(pool)
+    submission = RequestSubmission(
+        rights=[Right.ACCESS],
+        subject=SubjectIdentity(full_name=person.full_name, email=person.email),
+        language=language,
+        jurisdiction=jurisdiction,
+        channel=Channel.EMAIL,
+        received_on=received,
+    )
+    await start_request(client, reference, submission, "tester", task_queue=queue)
+    return client.get_workflow_handle_for(RightsRequestWorkflow.run, f"dsar-{reference}")

@@ -13,11 +13,10 @@ import asyncpg
 import pytest
 from temporalio.client import WorkflowUpdateFailedError
 
-from dsar.cli import start_request
-from dsar.domain import Channel, Language, RequestSubmission, Right, Status, SubjectIdentity
+from dsar.domain import Status
 from dsar.messages import IdentityDecision, RequestState, ReviewDecision
 from tests.conftest import record_history
-from tests.workflow.conftest import astrid, new_reference, running_workers, wait_for_status
+from tests.workflow.conftest import astrid, running_workers, start_request_for, wait_for_status
 from workflows.rights_request import RightsRequestWorkflow
 
 
@@ -27,17 +26,8 @@ async def test_access_request_is_delivered_with_only_the_persons_records(
     client = time_skipping_env.client
     person = astrid()
     async with running_workers(client, **workers_kwargs) as control_queue:
-        reference = await new_reference(case_pool)
-        submission = RequestSubmission(
-            rights=[Right.ACCESS],
-            subject=SubjectIdentity(full_name=person.full_name, email=person.email),
-            language=Language.EN,
-            jurisdiction="SE",
-            channel=Channel.EMAIL,
-            received_on=date(2026, 11, 20),
-        )
-        await start_request(client, reference, submission, "tester", task_queue=control_queue)
-        handle = client.get_workflow_handle_for(RightsRequestWorkflow.run, f"dsar-{reference}")
+        handle = await start_request_for(client, control_queue, case_pool, date(2026, 11, 20))
+        reference = handle.id.removeprefix("dsar-")
 
         state = await wait_for_status(handle, Status.IDENTITY)
         assert state.due_on == date(2026, 12, 21)  # 20 Dec 2026 is a Sunday

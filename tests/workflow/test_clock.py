@@ -13,11 +13,10 @@ from zoneinfo import ZoneInfo
 
 import asyncpg
 import pytest
-from temporalio.client import Client, WorkflowUpdateFailedError
+from temporalio.client import WorkflowUpdateFailedError
 
 from dsar import clock
-from dsar.cli import start_request
-from dsar.domain import Channel, Language, RequestSubmission, Right, Status, SubjectIdentity
+from dsar.domain import Status
 from dsar.messages import (
     ClarificationAnswer,
     ClarificationRequest,
@@ -27,27 +26,10 @@ from dsar.messages import (
     RequestState,
 )
 from tests.conftest import record_history
-from tests.workflow.conftest import astrid, new_reference, running_workers, wait_for_status
+from tests.workflow.conftest import running_workers, start_request_for, wait_for_status
 from workflows.rights_request import RightsRequestWorkflow
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
-
-
-async def start(
-    client: Client, queue: str, pool: asyncpg.Pool, received: date, jurisdiction: str = "SE"
-) -> Any:
-    person = astrid()
-    reference = await new_reference(pool)
-    submission = RequestSubmission(
-        rights=[Right.ACCESS],
-        subject=SubjectIdentity(full_name=person.full_name, email=person.email),
-        language=Language.EN,
-        jurisdiction=jurisdiction,
-        channel=Channel.EMAIL,
-        received_on=received,
-    )
-    await start_request(client, reference, submission, "tester", task_queue=queue)
-    return client.get_workflow_handle_for(RightsRequestWorkflow.run, f"dsar-{reference}")
 
 
 async def end(handle: Any) -> None:
@@ -68,7 +50,7 @@ async def test_a_person_who_never_proves_identity_is_reminded_then_closed(
     now = await time_skipping_env.get_current_time()
     today = now.astimezone(STOCKHOLM).date()
     async with running_workers(client, **workers_kwargs) as queue:
-        handle = await start(client, queue, case_pool, today)
+        handle = await start_request_for(client, queue, case_pool, today)
         first = await wait_for_status(handle, Status.IDENTITY)
         started = next(n.at for n in first.notices if n.kind == NotificationKind.ACKNOWLEDGEMENT)
         # Skip ahead explicitly: a result long-poll on the time-skipping server can give up
@@ -101,7 +83,7 @@ async def test_an_overdue_request_escalates_every_working_day(
     sweden = clock.get_jurisdiction("SE")
     received = today - timedelta(days=45)  # already past its one-month deadline
     async with running_workers(client, **workers_kwargs) as queue:
-        handle = await start(client, queue, case_pool, received)
+        handle = await start_request_for(client, queue, case_pool, received)
         state = await wait_for_status(handle, Status.IDENTITY)
         await handle.execute_update(RightsRequestWorkflow.verify_identity, IdentityDecision(actor="reviewer"))
         state = await wait_for_status(handle, Status.REVIEW)
@@ -142,7 +124,7 @@ async def test_an_extension_moves_every_timer(
     sweden = clock.get_jurisdiction("SE")
     received = today
     async with running_workers(client, **workers_kwargs) as queue:
-        handle = await start(client, queue, case_pool, received)
+        handle = await start_request_for(client, queue, case_pool, received)
         await wait_for_status(handle, Status.IDENTITY)
         await handle.execute_update(RightsRequestWorkflow.verify_identity, IdentityDecision(actor="reviewer"))
         before = await wait_for_status(handle, Status.REVIEW)
@@ -193,7 +175,7 @@ async def test_a_question_stops_the_clock_until_answered(
     today = now.astimezone(STOCKHOLM).date()
     sweden = clock.get_jurisdiction("SE")
     async with running_workers(client, **workers_kwargs) as queue:
-        handle = await start(client, queue, case_pool, today)
+        handle = await start_request_for(client, queue, case_pool, today)
         await wait_for_status(handle, Status.IDENTITY)
         asked: RequestState = await handle.execute_update(
             RightsRequestWorkflow.clarify,

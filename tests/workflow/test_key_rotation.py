@@ -11,11 +11,10 @@ import asyncpg
 import pytest
 from temporalio.client import Client
 
-from dsar.cli import start_request
 from dsar.codec import METADATA_KEY_ID, KeyConfigError, KeyRing, data_converter, new_key_file_text
-from dsar.domain import Channel, Language, RequestSubmission, Right, Status, SubjectIdentity
+from dsar.domain import Language, Status
 from dsar.messages import IdentityDecision, RequestState, ReviewDecision
-from tests.workflow.conftest import astrid, new_reference, running_workers, wait_for_status
+from tests.workflow.conftest import running_workers, start_request_for, wait_for_status
 from workflows.rights_request import RightsRequestWorkflow
 
 
@@ -43,19 +42,11 @@ async def test_requests_started_under_the_old_key_finish_after_rotation(
 ) -> None:
     # The dev server: workers stop at once there, as they do in production.
     old_client: Client = dev_env.client
-    person = astrid()
     async with running_workers(old_client, **workers_kwargs) as control_queue:
-        reference = await new_reference(case_pool)
-        submission = RequestSubmission(
-            rights=[Right.ACCESS],
-            subject=SubjectIdentity(full_name=person.full_name, email=person.email),
-            language=Language.SV,
-            jurisdiction="GB",
-            channel=Channel.LETTER,
-            received_on=date(2026, 11, 2),
+        handle = await start_request_for(
+            old_client, control_queue, case_pool, date(2026, 11, 2), jurisdiction="GB", language=Language.SV
         )
-        await start_request(old_client, reference, submission, "tester", task_queue=control_queue)
-        handle = old_client.get_workflow_handle_for(RightsRequestWorkflow.run, f"dsar-{reference}")
+        reference = handle.id.removeprefix("dsar-")
         await wait_for_status(handle, Status.IDENTITY)
 
     # Rotation: a new active key in front, the old one kept for reading.
