@@ -153,6 +153,11 @@ class NotificationActivities:
                 idempotency_key=f"{once}:notification",
             )
         log.info("notification.sent", reference=inp.reference, kind=inp.kind.value, occasion=inp.occasion)
+        activity.metric_meter().create_counter("dsar_notifications_sent", "Letters and e-mails sent").add(
+            1, {"kind": inp.kind.value}
+        )
+        if inp.kind is NotificationKind.DELIVERY:
+            activity.metric_meter().create_counter("dsar_deliveries", "Response packages delivered").add(1)
         return NotificationResult(message_id=message_id, already_sent=False)
 
     async def _context(self, conn: Conn, inp: SendNotification, request: asyncpg.Record) -> dict[str, Any]:

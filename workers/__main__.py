@@ -21,6 +21,7 @@ from dsar.group import load_group
 from dsar.logs import configure_logging
 from workers.company import company_worker
 from workers.control import control_worker
+from workers.metrics import publish_case_metrics, runtime_with_metrics
 
 log = structlog.get_logger("workers")
 
@@ -30,13 +31,18 @@ async def run(role: str, company_code: str | None) -> None:
     configure_logging(settings.log_format, settings.log_level)
     registry = load_group()
     ring = key_ring(settings)
-    client = await connect(settings, ring)
+    runtime = runtime_with_metrics(settings.metrics_bind)
+    client = await connect(settings, ring, runtime)
+    stop = asyncio.Event()
     async with AsyncExitStack() as stack:
         if role == "control":
             await migrate(settings.migration_database_url or settings.database_url)
             pool = await create_pool(settings.database_url)
             stack.push_async_callback(pool.close)
             worker = control_worker(client, settings=settings, ring=ring, registry=registry, pool=pool)
+            if runtime is not None:
+                gauges = asyncio.create_task(publish_case_metrics(pool, runtime.metric_meter, stop))
+                stack.push_async_callback(lambda: gauges)
         else:
             assert company_code is not None
             company = registry.company(company_code)
@@ -50,7 +56,6 @@ async def run(role: str, company_code: str | None) -> None:
             worker = company_worker(
                 client, company=company, ring=ring, registry=registry, case_pool=case_pool, sources=sources
             )
-        stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)

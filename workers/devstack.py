@@ -46,6 +46,8 @@ class Ports:
     s3: int = int(os.environ.get("DSAR_DEV_S3_PORT", "9100"))
     smtp: int = int(os.environ.get("DSAR_DEV_SMTP_PORT", "1025"))
     codec: int = int(os.environ.get("DSAR_DEV_CODEC_PORT", "8081"))
+    # Worker metrics: control on this port, each company on the next ones.
+    metrics: int = int(os.environ.get("DSAR_DEV_METRICS_PORT", "9464"))
 
 
 def ensure_key_file(state: Path) -> Path:
@@ -191,13 +193,19 @@ class Stack:
         env.setdefault("DSAR_LOG_FORMAT", "json")
         return env
 
+    def metrics_port(self, company: str | None = None) -> int:
+        codes = [c.code for c in self.registry.companies]
+        return self.ports.metrics + (0 if company is None else 1 + codes.index(company))
+
     def start_worker(self, role: str, company: str | None = None) -> subprocess.Popen[bytes]:
         name = role if company is None else f"company-{company}"
+        env = self.worker_env()
+        env["DSAR_METRICS_BIND"] = f"127.0.0.1:{self.metrics_port(company)}"
         args = [sys.executable, "-m", "workers", role] + ([company] if company else [])
         log = open(self.state / "logs" / f"worker-{name}.log", "ab")
         process = subprocess.Popen(
             args,
-            env=self.worker_env(),
+            env=env,
             cwd=PROJECT_ROOT,
             stdout=log,
             stderr=subprocess.STDOUT,
@@ -252,6 +260,10 @@ class Stack:
             ("Settings for `dsar`", str(self.state / LOCAL_ENV_FILE)),
             ("Logs", str(self.state / "logs")),
             ("Workers", ", ".join(f"{n} (pid {p.pid})" for n, p in self.workers.items())),
+            (
+                "Worker metrics",
+                f"http://127.0.0.1:{self.ports.metrics}/metrics (control; companies on the next ports)",
+            ),
         ]
 
 

@@ -74,6 +74,10 @@ class CompanyCollectionWorkflow:
             cause = err.cause
             reason = cause.message if isinstance(cause, ApplicationError) else type(cause).__name__
             workflow.logger.warning("system %s/%s failed", system.company, system.system)
+            # Replay-safe: the SDK does not count again when a history is replayed.
+            workflow.metric_meter().create_counter(
+                "dsar_collection_failures", "Systems whose collection failed"
+            ).add(1, {"company": system.company, "system": system.system})
             result = SystemResult(
                 company=system.company,
                 system=system.system,

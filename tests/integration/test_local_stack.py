@@ -48,6 +48,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         s3=free_port(),
         smtp=free_port(),
         codec=free_port(),
+        metrics=free_port(),
     )
     configure_logging("console", "INFO")
     stack = Stack(state, ports, load_group())
@@ -431,3 +432,30 @@ def test_clock_commands_list_extend_clarify_and_report(stack: Stack) -> None:
     figures = json.loads(report.stdout)
     assert figures["total"]["received"] >= 2
     assert figures["total"]["open_overdue"] >= 1 and figures["total"]["extended"] >= 1
+
+
+def test_worker_metrics_endpoint_serves_sdk_and_product_metrics(stack: Stack) -> None:
+    if not stack.workers:
+        stack.start_workers()
+
+    def scrape(port: int) -> str:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as response:
+                    text: str = response.read().decode()
+                if "dsar_requests_open" in text or port != stack.metrics_port():
+                    return text
+            except OSError:
+                pass
+            assert time.monotonic() < deadline, f"no metrics on {port}"
+            time.sleep(0.5)
+
+    control = scrape(stack.metrics_port())
+    # The SDK's own metrics ...
+    assert "temporal_worker_task_slots_available" in control or "temporal_request" in control
+    # ... and the product's, on the same endpoint.
+    assert 'dsar_requests_open{status="identity"' in control or "dsar_requests_open{" in control
+    assert "dsar_requests_overdue" in control
+    company = scrape(stack.metrics_port(stack.registry.companies[0].code))
+    assert "temporal_" in company
