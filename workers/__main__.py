@@ -65,13 +65,51 @@ async def run(role: str, company_code: str | None) -> None:
         log.info("worker.stopped", role=role, company=company_code)
 
 
+async def setup(demo: bool) -> None:
+    """One-shot job before the workers: schema, bucket, search attributes (and demo data)."""
+    from temporalio.api.enums.v1 import IndexedValueType
+    from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest, ListSearchAttributesRequest
+
+    from activities.storage import ensure_bucket, s3_client
+    from dsar import search_attributes as sa
+
+    settings = Settings.from_env()
+    configure_logging(settings.log_format, settings.log_level)
+    await migrate(settings.migration_database_url or settings.database_url)
+    ensure_bucket(s3_client(settings), settings.s3_bucket, settings.s3_region)
+    client = await connect(settings)
+    existing = await client.operator_service.list_search_attributes(
+        ListSearchAttributesRequest(namespace=settings.temporal_namespace)
+    )
+    missing = {
+        key.name: IndexedValueType.ValueType(key.indexed_value_type)
+        for key in sa.ALL
+        if key.name not in existing.custom_attributes
+    }
+    if missing:
+        await client.operator_service.add_search_attributes(
+            AddSearchAttributesRequest(namespace=settings.temporal_namespace, search_attributes=missing)
+        )
+    if demo:
+        from workers.demo_group import seed_demo_group
+
+        admin = settings.migration_database_url or settings.database_url
+        await seed_demo_group(admin, load_group())
+    log.info("setup.done", search_attributes_added=sorted(missing), demo=demo)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m workers", description=__doc__)
     sub = parser.add_subparsers(dest="role", required=True)
     sub.add_parser("control", help="the control-plane worker")
     company = sub.add_parser("company", help="the worker of one group company")
     company.add_argument("code", help="company code from the group registry, e.g. se01")
+    setup_cmd = sub.add_parser("setup", help="migrate, create the bucket, register search attributes")
+    setup_cmd.add_argument("--demo", action="store_true", help="also load the demo group's data")
     args = parser.parse_args()
+    if args.role == "setup":
+        asyncio.run(setup(args.demo))
+        return
     if args.role == "company":
         codes = [c.code for c in load_group().companies]
         if args.code not in codes:
