@@ -13,8 +13,10 @@ DSAR_RIGHTS = SearchAttributeKey.for_keyword_list("DsarRights")
 DSAR_JURISDICTION = SearchAttributeKey.for_keyword("DsarJurisdiction")
 DSAR_DUE_AT = SearchAttributeKey.for_datetime("DsarDueAt")
 DSAR_RECEIVED_AT = SearchAttributeKey.for_datetime("DsarReceivedAt")
+# "<company>/<system>" codes of systems whose collection failed: an operator's to-do list.
+DSAR_FAILED_SYSTEMS = SearchAttributeKey.for_keyword_list("DsarFailedSystems")
 
-ALL = (DSAR_STATUS, DSAR_RIGHTS, DSAR_JURISDICTION, DSAR_DUE_AT, DSAR_RECEIVED_AT)
+ALL = (DSAR_STATUS, DSAR_RIGHTS, DSAR_JURISDICTION, DSAR_DUE_AT, DSAR_RECEIVED_AT, DSAR_FAILED_SYSTEMS)
 
 
 def dev_server_flags() -> list[str]:

@@ -372,6 +372,9 @@ class RightsRequestWorkflow:
                 progress.done = True
                 progress.records = result.records
                 progress.failed_systems = [s.system for s in result.systems if s.status == "failed"]
+        failed = [f"{c.company}/{s}" for c in self._current().companies for s in c.failed_systems]
+        if failed:
+            workflow.upsert_search_attributes([sa.DSAR_FAILED_SYSTEMS.value_set(failed)])
         self._update_details()
 
     async def _notify(
