@@ -7,6 +7,7 @@ from temporalio.runtime import Runtime
 
 from dsar.codec import KeyRing, data_converter
 from dsar.config import Settings
+from dsar.tracing import tracing_interceptors
 
 
 def key_ring(settings: Settings) -> KeyRing:
@@ -19,4 +20,5 @@ async def connect(settings: Settings, ring: KeyRing | None = None, runtime: Runt
         namespace=settings.temporal_namespace,
         data_converter=data_converter(ring or key_ring(settings)),
         runtime=runtime,
+        interceptors=tracing_interceptors(settings.otel_endpoint),
     )

@@ -74,6 +74,7 @@ class Settings:
     codec_listen: str = "127.0.0.1:8081"
     link_expiry_days: int = 7
     metrics_bind: str | None = None
+    otel_endpoint: str | None = None
     log_format: str = "console"
     log_level: str = "INFO"
     actor: str = "unknown"
@@ -122,6 +123,7 @@ class Settings:
             codec_listen=get("DSAR_CODEC_LISTEN", cls.codec_listen) or "",
             link_expiry_days=int(expiry),
             metrics_bind=get("DSAR_METRICS_BIND"),
+            otel_endpoint=get("DSAR_OTEL_ENDPOINT"),
             log_format=get("DSAR_LOG_FORMAT", cls.log_format) or "console",
             log_level=get("DSAR_LOG_LEVEL", cls.log_level) or "INFO",
             actor=get("DSAR_USER") or os.environ.get("USER") or "unknown",
