@@ -33,7 +33,7 @@ from dsar.group import load_group
 from dsar.logs import configure_logging
 from workers.demo_group import DEMO_PEOPLE
 from workers.devstack import Ports, Stack
-from workers.local_servers import free_port, venv_binary
+from workers.local_servers import free_port, free_port_block, venv_binary
 
 pytestmark = pytest.mark.integration
 
@@ -48,7 +48,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         s3=free_port(),
         smtp=free_port(),
         codec=free_port(),
-        metrics=free_port(),
+        metrics=free_port_block(1 + len(load_group().companies)),
     )
     configure_logging("console", "INFO")
     stack = Stack(state, ports, load_group())
