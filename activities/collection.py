@@ -23,7 +23,7 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities.case_store import load_subject
-from activities.db import Conn
+from activities.db import Conn, quote_ident
 from dsar.codec import KeyRing
 from dsar.domain import IdentityKey
 from dsar.group import Company, GroupRegistry, System, SystemKind, TableMapping
@@ -71,11 +71,6 @@ def jsonable(value: Any) -> Any:
     return str(value)
 
 
-def _quote(identifier: str) -> str:
-    # Identifiers were validated by the registry; quoting keeps them identifiers anyway.
-    return '"' + identifier.replace('"', '""') + '"'
-
-
 def build_search(mapping: TableMapping, keys: Mapping[IdentityKey, str]) -> tuple[str, list[str]]:
     """A query for the rows of one table that match any of the person's exact keys."""
     clauses: list[str] = []
@@ -85,15 +80,15 @@ def build_search(mapping: TableMapping, keys: Mapping[IdentityKey, str]) -> tupl
         if value is None:
             continue
         args.append(value)
-        col = _quote(column)
+        col = quote_ident(column)
         clauses.append(
             f"lower({col}) = ${len(args)}" if key is IdentityKey.EMAIL else f"{col} = ${len(args)}"
         )
     if not clauses:
         return "", []
     sql = (
-        f"SELECT * FROM {_quote(mapping.table)} WHERE {' OR '.join(clauses)}"  # noqa: S608
-        f" ORDER BY {_quote(mapping.key_column)}"
+        f"SELECT * FROM {quote_ident(mapping.table)} WHERE {' OR '.join(clauses)}"  # noqa: S608
+        f" ORDER BY {quote_ident(mapping.key_column)}"
     )
     return sql, args
 

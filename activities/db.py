@@ -27,6 +27,11 @@ _MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 _LOCK_ID = 0x44534152  # "DSAR"
 
 
+def quote_ident(identifier: str) -> str:
+    """Quote a (registry-validated) SQL identifier; values always go as bound parameters."""
+    return '"' + identifier.replace('"', '""') + '"'
+
+
 async def init_connection(conn: asyncpg.Connection) -> None:
     # jsonb arrives as Python objects, so activities never hand-parse JSON text.
     # Binary format, so COPY (used to stream collected records) can encode it too.

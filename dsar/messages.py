@@ -240,7 +240,12 @@ class SentNotice(BaseModel):
 
     @property
     def key(self) -> str:
-        return f"{self.kind.value}:{self.occasion}" if self.occasion else self.kind.value
+        return notice_key(self.kind, self.occasion)
+
+
+def notice_key(kind: NotificationKind, occasion: str) -> str:
+    """What makes a notice unique within a request: its kind and, if repeated, the occasion."""
+    return f"{kind.value}:{occasion}" if occasion else kind.value
 
 
 class RequestState(BaseModel):

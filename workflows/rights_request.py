@@ -51,6 +51,7 @@ with workflow.unsafe.imports_passed_through():
         SentNotice,
         StatusChange,
         StopReason,
+        notice_key,
     )
     from dsar.roles import Role, RoleGrants
     from workflows.company_collection import CompanyCollectionWorkflow
@@ -298,7 +299,7 @@ class RightsRequestWorkflow:
             deadline = self._current_deadline()
             now = workflow.now()
             sent = {n.key for n in self._current().notices}
-            pending = [e for e in deadline.events if _key(e.kind, e.occasion) not in sent]
+            pending = [e for e in deadline.events if notice_key(e.kind, e.occasion) not in sent]
             missed = [e for e in pending if e.at <= now and e.kind is NotificationKind.ESCALATION]
             if missed and not any(k.startswith(NotificationKind.ESCALATION.value) for k in sent):
                 # Entered or resumed after its due date: escalate at once, once.
@@ -468,10 +469,6 @@ class RightsRequestWorkflow:
             retry_policy=ACTIVITY_RETRY,
         )
         return result
-
-
-def _key(kind: NotificationKind, occasion: str) -> str:
-    return f"{kind.value}:{occasion}" if occasion else kind.value
 
 
 def _iso(value: Any) -> str | None:

@@ -7,7 +7,7 @@ from the table-tested `dsar.clock` module and from the calendar.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -32,6 +32,12 @@ from workflows.rights_request import RightsRequestWorkflow
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 
 
+async def server_today(env: Any) -> tuple[datetime, date]:
+    """The session's server keeps its virtual clock between tests: "today" is its today."""
+    now: datetime = await env.get_current_time()
+    return now, now.astimezone(STOCKHOLM).date()
+
+
 async def end(handle: Any) -> None:
     """A workflow left open after its workers stop would hold the shared server's clock:
     the time-skipping server does not skip past a task no worker will ever take."""
@@ -46,9 +52,7 @@ async def test_a_person_who_never_proves_identity_is_reminded_then_closed(
     time_skipping_env: Any, workers_kwargs: dict[str, Any], case_pool: asyncpg.Pool
 ) -> None:
     client = time_skipping_env.client
-    # The session's server keeps its virtual clock between tests: "today" is its today.
-    now = await time_skipping_env.get_current_time()
-    today = now.astimezone(STOCKHOLM).date()
+    _, today = await server_today(time_skipping_env)
     async with running_workers(client, **workers_kwargs) as queue:
         handle = await start_request_for(client, queue, case_pool, today)
         first = await wait_for_status(handle, Status.IDENTITY)
@@ -77,9 +81,7 @@ async def test_an_overdue_request_escalates_every_working_day(
     time_skipping_env: Any, workers_kwargs: dict[str, Any], case_pool: asyncpg.Pool
 ) -> None:
     client = time_skipping_env.client
-    # The session's server keeps its virtual clock between tests: "today" is its today.
-    now = await time_skipping_env.get_current_time()
-    today = now.astimezone(STOCKHOLM).date()
+    _, today = await server_today(time_skipping_env)
     sweden = clock.get_jurisdiction("SE")
     received = today - timedelta(days=45)  # already past its one-month deadline
     async with running_workers(client, **workers_kwargs) as queue:
@@ -119,9 +121,7 @@ async def test_an_extension_moves_every_timer(
     time_skipping_env: Any, workers_kwargs: dict[str, Any], case_pool: asyncpg.Pool
 ) -> None:
     client = time_skipping_env.client
-    # The session's server keeps its virtual clock between tests: "today" is its today.
-    now = await time_skipping_env.get_current_time()
-    today = now.astimezone(STOCKHOLM).date()
+    _, today = await server_today(time_skipping_env)
     sweden = clock.get_jurisdiction("SE")
     received = today
     async with running_workers(client, **workers_kwargs) as queue:
@@ -171,9 +171,7 @@ async def test_a_question_stops_the_clock_until_answered(
     time_skipping_env: Any, workers_kwargs: dict[str, Any], case_pool: asyncpg.Pool
 ) -> None:
     client = time_skipping_env.client
-    # The session's server keeps its virtual clock between tests: "today" is its today.
-    now = await time_skipping_env.get_current_time()
-    today = now.astimezone(STOCKHOLM).date()
+    now, today = await server_today(time_skipping_env)
     sweden = clock.get_jurisdiction("SE")
     async with running_workers(client, **workers_kwargs) as queue:
         handle = await start_request_for(client, queue, case_pool, today)
