@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeAlias
 
@@ -53,6 +55,17 @@ def _jsonb_decode(data: bytes) -> Any:
     return json.loads(data[1:])
 
 
+@asynccontextmanager
+async def connection(dsn: str) -> AsyncIterator[asyncpg.Connection[Any]]:
+    """One short-lived connection (CLI commands, set-up), with the same codecs as the pool."""
+    conn = await asyncpg.connect(dsn)
+    try:
+        await init_connection(conn)
+        yield conn
+    finally:
+        await conn.close()
+
+
 async def create_pool(dsn: str, *, min_size: int = 1, max_size: int = 10) -> asyncpg.Pool:
     pool = await asyncpg.create_pool(dsn, min_size=min_size, max_size=max_size, init=init_connection)
     assert pool is not None
@@ -76,13 +89,10 @@ async def ensure_app_login(admin_dsn: str, user: str = "dsar") -> None:
     """A login user in the application role, as a deployment would create it by hand."""
     if not user.isidentifier():
         raise ValueError("the application user must be a plain identifier")
-    conn = await asyncpg.connect(admin_dsn)
-    try:
+    async with connection(admin_dsn) as conn:
         exists = await conn.fetchval("SELECT 1 FROM pg_roles WHERE rolname = $1", user)
         if not exists:
             await conn.execute(f'CREATE ROLE "{user}" LOGIN IN ROLE dsar_app')
-    finally:
-        await conn.close()
 
 
 async def migrate(dsn: str, directory: Path = MIGRATIONS_DIR) -> list[int]:

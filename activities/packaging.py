@@ -13,6 +13,7 @@ import json
 import tempfile
 import zipfile
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -26,6 +27,7 @@ from activities.case_store import load_subject
 from activities.rendering import authority_view, render_html
 from activities.storage import artefact_id, package_key
 from dsar.codec import KeyRing
+from dsar.domain import Language
 from dsar.group import Category, GroupRegistry
 from dsar.messages import Activity, BuildPackageInput, PackageResult
 from dsar.privacy_notice import art15_items, load_privacy_notice, load_report_strings
@@ -104,7 +106,7 @@ class PackagingActivities:
         strings = load_report_strings(language)
         notice = load_privacy_notice()
         status_of = {(r["company"], r["system"]): r["status"] for r in results}
-        companies = self._group(rows, status_of, strings)
+        companies = self._group(rows, status_of, lambda c: notice.category_label(c, Language(language)))
         generated_at = datetime.now(UTC)
         view = RequestView(
             reference=inp.reference,
@@ -190,7 +192,7 @@ class PackagingActivities:
         self,
         rows: list[asyncpg.Record],
         status_of: dict[tuple[str, str], str],
-        strings: dict[str, str],
+        label: Callable[[Category], str],
     ) -> list[CompanyView]:
         """Every company and system appears, also where nothing was found: the person is
         told where the group looked, not only where it found something."""
@@ -209,9 +211,7 @@ class PackagingActivities:
                 for category in system.categories:
                     records = by_place.get((company.code, system.code, category.value), [])
                     if records:
-                        sview.categories.append(
-                            CategoryView(category.value, _label(strings, category), records)
-                        )
+                        sview.categories.append(CategoryView(category.value, label(category), records))
                 cview.systems.append(sview)
             views.append(cview)
         return views
@@ -239,7 +239,3 @@ class PackagingActivities:
                 },
             )
         return digest.hexdigest(), size
-
-
-def _label(strings: dict[str, str], category: Category) -> str:
-    return strings.get(f"category_{category.value}", category.value.replace("_", " "))

@@ -194,13 +194,10 @@ def validate_submission(
 
 
 async def _allocate_reference(settings: Settings) -> str:
-    import asyncpg
+    from activities.db import connection
 
-    conn = await asyncpg.connect(settings.database_url)
-    try:
+    async with connection(settings.database_url) as conn:
         number = await conn.fetchval("SELECT nextval('request_number_seq')")
-    finally:
-        await conn.close()
     return format_reference(datetime.now(UTC).year, int(number))
 
 
@@ -620,18 +617,15 @@ def report(
     settings = _settings()
 
     async def go() -> list[RequestRow]:
-        import asyncpg
+        from activities.db import connection
 
-        conn = await asyncpg.connect(settings.database_url)
-        try:
+        async with connection(settings.database_url) as conn:
             records = await conn.fetch(
                 "SELECT reference, rights, jurisdiction, received_on, due_on, status, extended, closed_at"
                 " FROM requests WHERE received_on BETWEEN $1 AND $2",
                 first,
                 last,
             )
-        finally:
-            await conn.close()
         return [
             RequestRow(
                 reference=r["reference"],
@@ -702,14 +696,10 @@ def audit(
     settings = _settings()
 
     async def go() -> tuple[list[dict[str, Any]], list[Any]]:
-        import asyncpg
-
         from activities.audit import verify_chain as check
-        from activities.db import init_connection
+        from activities.db import connection
 
-        conn = await asyncpg.connect(settings.database_url)
-        try:
-            await init_connection(conn)
+        async with connection(settings.database_url) as conn:
             rows = []
             if ref:
                 records = await conn.fetch(
@@ -719,8 +709,6 @@ def audit(
                 )
                 rows = [dict(r) | {"at": r["at"].isoformat()} for r in records]
             problems = await check(conn) if verify_chain else []
-        finally:
-            await conn.close()
         return rows, problems
 
     rows, problems = run(go())
