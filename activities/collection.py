@@ -1,9 +1,9 @@
-"""Collection from a company's PostgreSQL systems into the case store.
+"""What every connector shares: the registry lookups, the error rules and the result row.
 
-Claim-check: rows are streamed with a server-side cursor straight into the case store and
-the workflow only ever sees counts. Each system is written in one case-store transaction
-that first removes what an earlier attempt stored, so a retry or a crashed worker never
-leaves duplicate records.
+Each connector kind (PostgreSQL, S3, HTTP, manual upload) is its own class of activities
+with its clients injected; they all store records in the case store (claim-check: the
+workflow only ever sees counts) and report one `collection_results` row per system, so
+the privacy team and the package see the same figures.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import base64
 import ipaddress
 import json
 import uuid
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
@@ -22,17 +22,24 @@ import structlog
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from activities.case_store import load_subject
-from activities.db import Conn, quote_ident
+from activities.audit import append_audit
+from activities.db import Conn
 from dsar.codec import KeyRing
-from dsar.domain import IdentityKey
-from dsar.group import Company, GroupRegistry, System, SystemKind, TableMapping
-from dsar.messages import Activity, CollectSystemInput, SystemRef, SystemResult, SystemStatus
+from dsar.group import Company, GroupRegistry, System, SystemKind
+from dsar.messages import (
+    Activity,
+    CollectSystemInput,
+    DecideMatchesInput,
+    RecordSystemResultInput,
+    SystemRef,
+    SystemResult,
+)
 
 log = structlog.get_logger(__name__)
 
-BATCH = 2000
-_RECORD_COLUMNS = [
+PERMANENT = "PermanentSystemError"
+
+RECORD_COLUMNS = [
     "reference",
     "company",
     "system",
@@ -41,15 +48,19 @@ _RECORD_COLUMNS = [
     "category",
     "matched_on",
     "data",
+    "confidence",
+    "needs_confirmation",
+    "object_key",
 ]
 
 
-class PermanentSystemError(Exception):
-    """A retry cannot fix this (missing table, bad configuration); the workflow reports it."""
+def permanent(message: str) -> ApplicationError:
+    """A retry cannot fix this (missing table, bad configuration): report at once."""
+    return ApplicationError(message, type=PERMANENT, non_retryable=True)
 
 
 def jsonable(value: Any) -> Any:
-    """Source rows hold dates, decimals, addresses and bytes; the case store keeps JSON."""
+    """Source values hold dates, decimals, addresses and bytes; the case store keeps JSON."""
     if value is None or isinstance(value, str | int | float | bool):
         return value
     if isinstance(value, datetime | date | time):
@@ -71,190 +82,175 @@ def jsonable(value: Any) -> Any:
     return str(value)
 
 
-def build_search(mapping: TableMapping, keys: Mapping[IdentityKey, str]) -> tuple[str, list[str]]:
-    """A query for the rows of one table that match any of the person's exact keys."""
-    clauses: list[str] = []
-    args: list[str] = []
-    for key, column in mapping.match.items():
-        value = keys.get(key)
-        if value is None:
-            continue
-        args.append(value)
-        col = quote_ident(column)
-        clauses.append(
-            f"lower({col}) = ${len(args)}" if key is IdentityKey.EMAIL else f"{col} = ${len(args)}"
-        )
-    if not clauses:
-        return "", []
-    sql = (
-        f"SELECT * FROM {quote_ident(mapping.table)} WHERE {' OR '.join(clauses)}"  # noqa: S608
-        f" ORDER BY {quote_ident(mapping.key_column)}"
+def record_row(
+    inp: CollectSystemInput,
+    *,
+    table: str,
+    key: str,
+    category: str,
+    matched_on: str,
+    data: Any,
+    confidence: float = 1.0,
+    object_key: str | None = None,
+) -> tuple[Any, ...]:
+    """One `collected_records` row in `RECORD_COLUMNS` order."""
+    return (
+        inp.reference,
+        inp.company,
+        inp.system,
+        table,
+        key,
+        category,
+        matched_on,
+        data,
+        confidence,
+        confidence < 1.0,
+        object_key,
     )
-    return sql, args
 
 
-def matched_on(row: Mapping[str, Any], mapping: TableMapping, keys: Mapping[IdentityKey, str]) -> str:
-    hits = []
-    for key, column in mapping.match.items():
-        value = row.get(column)
-        wanted = keys.get(key)
-        if value is None or wanted is None:
-            continue
-        if (str(value).lower() if key is IdentityKey.EMAIL else str(value)) == wanted:
-            hits.append(key.value)
-    return ",".join(hits) or "unknown"
+async def clear_system(case: Conn, reference: str, company: str, system: str) -> None:
+    """Forget an earlier attempt's records, so a fresh collection never stores one twice."""
+    await case.execute(
+        "DELETE FROM collected_records WHERE reference = $1 AND company = $2 AND system = $3",
+        reference,
+        company,
+        system,
+    )
 
 
-class CollectionActivities:
-    """Runs inside one company: `sources` holds pools for that company's systems only."""
+async def store_rows(case: Conn, rows: list[tuple[Any, ...]]) -> int:
+    if rows:
+        await case.copy_records_to_table("collected_records", records=rows, columns=RECORD_COLUMNS)
+    return len(rows)
 
-    def __init__(
-        self,
-        case_pool: asyncpg.Pool,
-        ring: KeyRing,
-        registry: GroupRegistry,
-        sources: Mapping[str, asyncpg.Pool],
-    ) -> None:
-        self._case_pool = case_pool
-        self._ring = ring
+
+async def save_result(case: Conn, reference: str, result: SystemResult, actor: str | None = None) -> None:
+    await case.execute(
+        "INSERT INTO collection_results (reference, company, system, kind, status, records, bytes,"
+        " categories, error, decided_by, note, updated_at)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, now())"
+        " ON CONFLICT (reference, company, system) DO UPDATE SET kind = EXCLUDED.kind,"
+        " status = EXCLUDED.status, records = EXCLUDED.records, bytes = EXCLUDED.bytes,"
+        " categories = EXCLUDED.categories, error = EXCLUDED.error,"
+        " decided_by = EXCLUDED.decided_by, note = EXCLUDED.note, updated_at = now()",
+        reference,
+        result.company,
+        result.system,
+        result.kind,
+        result.status.value,
+        result.records,
+        result.bytes,
+        result.categories,
+        result.error,
+        actor,
+        result.note,
+    )
+
+
+class RegistryLookup:
+    """Registry lookups that fail permanently, naming only codes, when configuration is wrong."""
+
+    def __init__(self, registry: GroupRegistry) -> None:
         self._registry = registry
-        self._sources = sources
 
-    def _company(self, code: str) -> Company:
+    def company(self, code: str) -> Company:
         try:
             return self._registry.company(code)
         except KeyError:
-            raise ApplicationError(
-                f"company {code} is not in the group registry",
-                type="PermanentSystemError",
-                non_retryable=True,
-            ) from None
+            raise permanent(f"company {code} is not in the group registry") from None
+
+    def system(self, company: str, code: str) -> System:
+        try:
+            return self.company(company).system(code)
+        except KeyError:
+            raise permanent(f"system {code} is not in company {company}") from None
+
+
+async def guarded(
+    inp: CollectSystemInput,
+    collect: Callable[[], Awaitable[SystemResult]],
+    permanent_errors: tuple[type[Exception], ...],
+) -> SystemResult:
+    """Sort failures into permanent and transient, and keep values out of the messages.
+
+    Driver messages can quote the data they choked on, so only the error class leaves this
+    process; the system and company codes say where.
+    """
+    bound = log.bind(reference=inp.reference, company=inp.company, system=inp.system)
+    try:
+        result = await collect()
+    except ApplicationError:
+        raise
+    except permanent_errors as exc:
+        bound.error("collection.failed.permanent", error=type(exc).__name__)
+        raise permanent(f"{type(exc).__name__} in {inp.company}/{inp.system}") from None
+    except Exception as exc:
+        bound.warning("collection.failed.transient", error=type(exc).__name__)
+        raise ApplicationError(f"{type(exc).__name__} in {inp.company}/{inp.system}") from None
+    bound.info("collection.done", records=result.records, bytes=result.bytes, fuzzy=result.fuzzy_matches)
+    return result
+
+
+class CollectionActivities:
+    """The connector-independent steps: which systems a company has, and decisions about them."""
+
+    def __init__(self, case_pool: asyncpg.Pool, ring: KeyRing, registry: GroupRegistry) -> None:
+        self._case_pool = case_pool
+        self._ring = ring
+        self._lookup = RegistryLookup(registry)
 
     @activity.defn(name=Activity.LIST_SYSTEMS)
     async def list_systems(self, company: str) -> list[SystemRef]:
         return [
-            SystemRef(company=company, system=s.code, name=s.name, kind=s.kind.value)
-            for s in self._company(company).systems
+            SystemRef(
+                company=company,
+                system=s.code,
+                name=s.name,
+                kind=s.kind.value,
+                reminder_days=s.reminder_days if s.kind is SystemKind.MANUAL else [],
+            )
+            for s in self._lookup.company(company).systems
         ]
 
-    @activity.defn(name=Activity.COLLECT_SYSTEM)
-    async def collect_system(self, inp: CollectSystemInput) -> SystemResult:
-        company = self._company(inp.company)
-        try:
-            system = company.system(inp.system)
-        except KeyError:
-            raise ApplicationError(
-                f"system {inp.system} is not in company {inp.company}",
-                type="PermanentSystemError",
-                non_retryable=True,
-            ) from None
-        if system.kind is not SystemKind.POSTGRES:
-            raise ApplicationError(
-                f"system kind {system.kind.value} has no automatic connector",
-                type="PermanentSystemError",
-                non_retryable=True,
+    @activity.defn(name=Activity.RECORD_SYSTEM_RESULT)
+    async def record_system_result(self, inp: RecordSystemResultInput) -> None:
+        """A decision about one system (not applicable, task sent), mirrored and audited."""
+        self._lookup.system(inp.result.company, inp.result.system)
+        async with self._case_pool.acquire() as case, case.transaction():
+            await save_result(case, inp.reference, inp.result, inp.actor)
+            await append_audit(
+                case,
+                reference=inp.reference,
+                actor=inp.actor,
+                action=f"system.{inp.result.status.value}",
+                details={"company": inp.result.company, "system": inp.result.system},
+                idempotency_key=(
+                    f"{inp.reference}:system:{inp.result.company}/{inp.result.system}:"
+                    f"{inp.result.status.value}:{inp.occasion}"
+                ),
             )
-        bound = log.bind(reference=inp.reference, company=inp.company, system=inp.system)
-        try:
-            result = await self._collect_postgres(inp, system)
-        except ApplicationError:
-            raise
-        except (
-            asyncpg.UndefinedTableError,
-            asyncpg.UndefinedColumnError,
-            asyncpg.InvalidPasswordError,
-        ) as exc:
-            # Database messages can quote values; only the error class leaves this process.
-            bound.error("collection.failed.permanent", error=type(exc).__name__)
-            raise ApplicationError(
-                f"{type(exc).__name__} in {inp.company}/{inp.system}",
-                type="PermanentSystemError",
-                non_retryable=True,
-            ) from None
-        except Exception as exc:
-            bound.warning("collection.failed.transient", error=type(exc).__name__)
-            raise ApplicationError(f"{type(exc).__name__} in {inp.company}/{inp.system}") from None
-        bound.info("collection.done", records=result.records, bytes=result.bytes)
-        return result
 
-    async def _collect_postgres(self, inp: CollectSystemInput, system: System) -> SystemResult:
-        assert system.connection is not None
-        source = self._sources.get(system.connection)
-        if source is None:
-            raise ApplicationError(
-                f"DSAR_CONN_{system.connection} is not configured on this worker",
-                type="PermanentSystemError",
-                non_retryable=True,
+    @activity.defn(name=Activity.DECIDE_MATCHES)
+    async def decide_matches(self, inp: DecideMatchesInput) -> int:
+        """Confirm or reject name-and-postcode matches; only confirmed ones reach the package."""
+        column = "confirmed_by" if inp.decision.accept else "rejected_by"
+        other = "rejected_by" if inp.decision.accept else "confirmed_by"
+        async with self._case_pool.acquire() as case, case.transaction():
+            changed = await case.fetch(
+                f"UPDATE collected_records SET {column} = $3, {other} = NULL"  # noqa: S608
+                " WHERE reference = $1 AND id = ANY($2::bigint[]) AND needs_confirmation RETURNING id",
+                inp.reference,
+                inp.decision.record_ids,
+                inp.decision.actor,
             )
-        async with self._case_pool.acquire() as case:
-            keys = (await load_subject(case, self._ring, inp.reference)).search_keys()
-            total = 0
-            size = 0
-            categories: set[str] = set()
-            async with case.transaction():
-                await case.execute(
-                    "DELETE FROM collected_records WHERE reference = $1 AND company = $2 AND system = $3",
-                    inp.reference,
-                    inp.company,
-                    inp.system,
-                )
-                async with source.acquire() as src, src.transaction(readonly=True):
-                    for mapping in system.tables:
-                        sql, args = build_search(mapping, keys)
-                        if not sql:
-                            continue
-                        batch: list[tuple[Any, ...]] = []
-                        async for row in src.cursor(sql, *args, prefetch=BATCH):
-                            data = {k: jsonable(v) for k, v in row.items()}
-                            size += len(json.dumps(data, ensure_ascii=False))
-                            batch.append(
-                                (
-                                    inp.reference,
-                                    inp.company,
-                                    inp.system,
-                                    mapping.table,
-                                    str(row[mapping.key_column]),
-                                    mapping.category.value,
-                                    matched_on(dict(row.items()), mapping, keys),
-                                    data,
-                                )
-                            )
-                            if len(batch) >= BATCH:
-                                total += await self._store(case, batch)
-                                categories.add(mapping.category.value)
-                                activity.heartbeat(total)
-                        if batch:
-                            total += await self._store(case, batch)
-                            categories.add(mapping.category.value)
-                            activity.heartbeat(total)
-                status = SystemStatus.COLLECTED
-                await case.execute(
-                    "INSERT INTO collection_results (reference, company, system, status, records,"
-                    " bytes, categories, error, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, NULL, now())"
-                    " ON CONFLICT (reference, company, system) DO UPDATE SET status = EXCLUDED.status,"
-                    " records = EXCLUDED.records, bytes = EXCLUDED.bytes,"
-                    " categories = EXCLUDED.categories, error = NULL, updated_at = now()",
-                    inp.reference,
-                    inp.company,
-                    inp.system,
-                    status.value,
-                    total,
-                    size,
-                    sorted(categories),
-                )
-        return SystemResult(
-            company=inp.company,
-            system=inp.system,
-            name=system.name,
-            status=status,
-            records=total,
-            bytes=size,
-            categories=sorted(categories),
-        )
-
-    @staticmethod
-    async def _store(case: Conn, batch: list[tuple[Any, ...]]) -> int:
-        count = len(batch)
-        await case.copy_records_to_table("collected_records", records=batch, columns=_RECORD_COLUMNS)
-        batch.clear()
-        return count
+            ids = sorted(r["id"] for r in changed)
+            await append_audit(
+                case,
+                reference=inp.reference,
+                actor=inp.decision.actor,
+                action="match.confirmed" if inp.decision.accept else "match.rejected",
+                details={"records": json.dumps(ids)},
+                idempotency_key=f"{inp.reference}:match:{column}:{json.dumps(ids)}",
+            )
+        return len(ids)

@@ -29,6 +29,7 @@ from activities.db import Conn
 from activities.rendering import authority_view, render_mail
 from dsar.codec import KeyRing
 from dsar.config import Settings
+from dsar.group import load_group
 from dsar.messages import Activity, NotificationKind, NotificationResult, SendNotification
 
 if TYPE_CHECKING:
@@ -112,6 +113,13 @@ class NotificationActivities:
                 context["name"] = subject.full_name
                 recipient = formataddr((subject.full_name, subject.email))
                 language = request["language"]
+            elif inp.kind.to_system_owner:
+                # The owner of a manual system has to know whom to search for; the mail goes to
+                # that team's mailbox inside the group, never outside it.
+                recipient = self._system_owner(inp.system)
+                context["person"] = await load_subject(conn, self._ring, inp.reference)
+                context["system"] = inp.system
+                language = "en"
             else:
                 # Mail to the team names the request, never the person.
                 recipient = (
@@ -159,6 +167,19 @@ class NotificationActivities:
         if inp.kind is NotificationKind.DELIVERY:
             activity.metric_meter().create_counter("dsar_deliveries", "Response packages delivered").add(1)
         return NotificationResult(message_id=message_id, already_sent=False)
+
+    @staticmethod
+    def _system_owner(system: str | None) -> str:
+        company, _, code = (system or "").partition("/")
+        try:
+            owner = load_group().company(company).system(code).owner
+        except KeyError:
+            owner = None
+        if owner is None:
+            raise ApplicationError(
+                "the system has no owner to send the task to", type="InvalidRequestError", non_retryable=True
+            )
+        return owner
 
     async def _context(self, conn: Conn, inp: SendNotification, request: asyncpg.Record) -> dict[str, Any]:
         context: dict[str, Any] = {

@@ -16,7 +16,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
-from dsar.domain import IdentityKey, Right
+from dsar.domain import IdentityKey, Right, normalise_email
 from dsar.toml_config import parse_toml_model
 
 _IDENTIFIER = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
@@ -68,8 +68,25 @@ class Category(StrEnum):
 
 
 class SystemKind(StrEnum):
-    POSTGRES = "postgres"
-    MANUAL = "manual"
+    """How a system is reached; each kind has its own connector activity."""
+
+    POSTGRES = "postgres"  # a database the company's worker can query
+    S3 = "s3"  # documents and media in an object store
+    HTTP = "http"  # a SaaS system with a JSON API
+    MANUAL = "manual"  # only a person can search it: a task for the system's owner
+
+
+class FuzzyMapping(BaseModel):
+    """Columns for the name-plus-postcode match, used when no exact key finds the person.
+
+    Such matches are never trusted on their own: they are stored flagged, with a score, and
+    stay out of the response until a reviewer confirms them.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: Identifier
+    postcode: Identifier
 
 
 class TableMapping(BaseModel):
@@ -82,6 +99,48 @@ class TableMapping(BaseModel):
     key_column: Identifier = "id"
     # identity key -> column holding it; emails are compared lower-cased, phones in E.164.
     match: dict[IdentityKey, Identifier] = Field(min_length=1)
+    fuzzy: FuzzyMapping | None = None
+
+
+class ObjectLayout(StrEnum):
+    PER_PERSON = "per_person"  # <prefix>/<identity key value>/<file>
+    INDEX = "index"  # <prefix>/index.json maps identity key values to object keys
+
+
+class ObjectStoreMapping(BaseModel):
+    """Where a person's files sit in an S3 system (the bucket comes from the connection)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    layout: ObjectLayout
+    key: IdentityKey  # which identity key names the folder or indexes the files
+    category: Category
+    index: str = "index.json"
+
+
+class HttpMapping(BaseModel):
+    """A generic JSON API: one GET per identity key, records in a list field of the reply."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    # Path below the connection's base URL; `{value}` is replaced by the (URL-encoded) key.
+    search: dict[IdentityKey, Annotated[str, Field(pattern=r"^/[^\s]*\{value\}[^\s]*$")]] = Field(
+        min_length=1
+    )
+    records_field: str = "records"
+    id_field: str = "id"
+    category: Category
+
+
+class RetentionRule(BaseModel):
+    """Data a legal duty makes the group keep (e.g. accounting records) despite erasure."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    category: Category
+    years: int = Field(ge=1, le=100)
+    legal_basis: str = Field(min_length=1, max_length=300)
+    jurisdiction: Annotated[str, Field(pattern=r"^[A-Z]{2}$")] | None = None
 
 
 class System(BaseModel):
@@ -96,10 +155,32 @@ class System(BaseModel):
     identity_keys: list[IdentityKey] = Field(min_length=1)
     rights: list[Right] = Field(min_length=1)
     tables: list[TableMapping] = Field(default_factory=list)
+    objects: ObjectStoreMapping | None = None
+    http: HttpMapping | None = None
+    retention: list[RetentionRule] = Field(default_factory=list)
+    # For manual systems: the mailbox of the team that can search it.
     owner: str | None = None
+    # For manual systems: remind the owner after this many days without an answer.
+    reminder_days: list[int] = Field(default_factory=lambda: [3, 7])
 
     @model_validator(mode="after")
     def _kind_rules(self) -> System:
+        for rule in self.retention:
+            if rule.category not in self.categories:
+                raise ValueError(f"retention rule for {rule.category.value}: the system does not hold it")
+        if self.kind in (SystemKind.S3, SystemKind.HTTP) and not self.connection:
+            raise ValueError(f"a {self.kind.value} system needs a connection setting name")
+        if self.kind is SystemKind.S3:
+            if self.objects is None:
+                raise ValueError("an s3 system needs an `objects` mapping")
+            if self.objects.category not in self.categories or self.objects.key not in self.identity_keys:
+                raise ValueError("objects: category and key must be declared by the system")
+        if self.kind is SystemKind.HTTP:
+            if self.http is None:
+                raise ValueError("an http system needs an `http` mapping")
+            unknown_keys = set(self.http.search) - set(self.identity_keys)
+            if self.http.category not in self.categories or unknown_keys:
+                raise ValueError("http: category and search keys must be declared by the system")
         if self.kind is SystemKind.POSTGRES:
             if not self.connection:
                 raise ValueError("a postgres system needs a connection setting name")
@@ -117,8 +198,13 @@ class System(BaseModel):
                         f"table {mapping.table} matches on {sorted(unknown)} which the "
                         "system does not declare as identity keys"
                     )
-        if self.kind is SystemKind.MANUAL and not self.owner:
-            raise ValueError("a manual system needs an owner to send the task to")
+        if self.kind is SystemKind.MANUAL:
+            if not self.owner:
+                raise ValueError("a manual system needs an owner to send the task to")
+            try:
+                normalise_email(self.owner)
+            except ValueError:
+                raise ValueError("owner: must be an e-mail address") from None
         return self
 
 
@@ -131,10 +217,12 @@ class Company(BaseModel):
     country: Annotated[str, Field(pattern=r"^[A-Z]{2}$")]
     role: Literal["controller", "affiliate"]
     systems: list[System] = Field(min_length=1)
+    # Normally derived from the code; set it to move a company onto another worker pool.
+    queue: Annotated[str, Field(pattern=r"^[a-z][a-z0-9-]{2,62}$")] | None = None
 
     @property
     def task_queue(self) -> str:
-        return company_task_queue(self.code)
+        return self.queue or company_task_queue(self.code)
 
     def system(self, code: str) -> System:
         for system in self.systems:

@@ -25,10 +25,21 @@ class NotificationKind(StrEnum):
     IDENTITY_NOT_VERIFIED = "identity_not_verified"  # to the person, when we close
     EXTENSION = "extension"  # to the person: the deadline moves, and why
     CLARIFICATION = "clarification"  # to the person: a question from the privacy team
+    MANUAL_TASK = "manual_task"  # to a manual system's owner: please search for the person
+    MANUAL_REMINDER = "manual_reminder"  # to the owner, while the export is outstanding
 
     @property
     def to_person(self) -> bool:
-        return self not in (NotificationKind.TEAM_REMINDER, NotificationKind.ESCALATION)
+        return self not in (
+            NotificationKind.TEAM_REMINDER,
+            NotificationKind.ESCALATION,
+            NotificationKind.MANUAL_TASK,
+            NotificationKind.MANUAL_REMINDER,
+        )
+
+    @property
+    def to_system_owner(self) -> bool:
+        return self in (NotificationKind.MANUAL_TASK, NotificationKind.MANUAL_REMINDER)
 
 
 class Activity:
@@ -39,7 +50,13 @@ class Activity:
     COMPUTE_DEADLINE = "compute_deadline"
     PLAN_COLLECTION = "plan_collection"
     LIST_SYSTEMS = "list_systems"
+    # The PostgreSQL connector keeps the original name, which recorded histories carry.
     COLLECT_SYSTEM = "collect_system"
+    COLLECT_S3 = "collect_s3_objects"
+    COLLECT_HTTP = "collect_http_api"
+    INGEST_UPLOAD = "ingest_upload"
+    RECORD_SYSTEM_RESULT = "record_system_result"
+    DECIDE_MATCHES = "decide_matches"
     BUILD_PACKAGE = "build_package"
     SEND_NOTIFICATION = "send_notification"
     LOAD_ROLES = "load_roles"
@@ -137,6 +154,8 @@ class SendNotification(BaseModel):
     occasion: str = ""
     # Free text for the letter, written by the privacy team (extension reason, question).
     text: str | None = Field(default=None, max_length=4000)
+    # For tasks to a manual system's owner: which system ("company/system").
+    system: str | None = None
 
 
 class NotificationResult(BaseModel):
@@ -157,6 +176,12 @@ class CollectionPlan(BaseModel):
 class CompanyCollectionInput(BaseModel):
     reference: str
     company: str
+    # Only these systems (a re-collection the privacy team asked for); None means all.
+    systems: list[str] | None = None
+    # Where the notification activities run (tasks to manual systems' owners).
+    notify_queue: str | None = None
+    # 0 for the first collection; each re-collection the privacy team asks for counts up.
+    round: int = 0
 
 
 class SystemRef(BaseModel):
@@ -164,6 +189,8 @@ class SystemRef(BaseModel):
     system: str
     name: str
     kind: str
+    # Manual systems: remind the owner after these many days.
+    reminder_days: list[int] = Field(default_factory=list)
 
 
 class CollectSystemInput(BaseModel):
@@ -174,19 +201,76 @@ class CollectSystemInput(BaseModel):
 
 class SystemStatus(StrEnum):
     PENDING = "pending"
+    AWAITING_UPLOAD = "awaiting_upload"  # a manual system: the owner has been asked
     COLLECTED = "collected"
     FAILED = "failed"
+    NOT_APPLICABLE = "not_applicable"  # the privacy team decided, with a reason
+
+    @property
+    def settled(self) -> bool:
+        return self in (SystemStatus.COLLECTED, SystemStatus.FAILED, SystemStatus.NOT_APPLICABLE)
 
 
 class SystemResult(BaseModel):
     company: str
     system: str
     name: str = ""
+    kind: str = "postgres"
     status: SystemStatus
     records: int = 0
     bytes: int = 0
     categories: list[str] = Field(default_factory=list)
+    # Records found only by name and postcode: a reviewer must confirm them.
+    fuzzy_matches: int = 0
     error: str | None = None
+    note: str | None = None
+
+
+class UploadedFile(BaseModel):
+    """An export from a manual system, already in the case bucket (claim-check)."""
+
+    actor: str = Field(min_length=1, max_length=100)
+    company: str
+    system: str
+    object_key: str
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    bytes: int = Field(ge=0)
+    media_type: str = Field(default="application/octet-stream", max_length=100)
+
+
+class IngestUploadInput(BaseModel):
+    reference: str
+    upload: UploadedFile
+
+
+class SystemDecision(BaseModel):
+    """A privacy-team decision about one system: re-collect it, or mark it not applicable."""
+
+    actor: str = Field(min_length=1, max_length=100)
+    company: str = Field(min_length=1, max_length=16)
+    system: str = Field(min_length=1, max_length=16)
+    reason: str = Field(default="", max_length=2000)
+
+
+class RecordSystemResultInput(BaseModel):
+    reference: str
+    result: SystemResult
+    actor: str
+    # Distinguishes repeated decisions about one system in the audit trail.
+    occasion: str = ""
+
+
+class MatchDecision(BaseModel):
+    """A reviewer confirms or rejects records found only by name and postcode."""
+
+    actor: str = Field(min_length=1, max_length=100)
+    record_ids: list[int] = Field(min_length=1, max_length=1000)
+    accept: bool
+
+
+class DecideMatchesInput(BaseModel):
+    reference: str
+    decision: MatchDecision
 
 
 class CompanyCollectionResult(BaseModel):
@@ -229,6 +313,9 @@ class CompanyProgress(BaseModel):
     done: bool = False
     records: int = 0
     failed_systems: list[str] = Field(default_factory=list)
+    systems: list[SystemResult] = Field(default_factory=list)
+    # Re-collections started for this company; part of their child workflow ids.
+    rounds: int = 0
 
 
 class SentNotice(BaseModel):

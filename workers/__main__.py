@@ -12,12 +12,13 @@ import asyncio
 import signal
 from contextlib import AsyncExitStack
 
+import httpx
 import structlog
 
 from activities.db import create_pool, migrate
 from dsar.client import connect, key_ring
 from dsar.config import Settings
-from dsar.group import load_group
+from dsar.group import SystemKind, load_group
 from dsar.logs import configure_logging
 from workers.company import company_worker
 from workers.control import control_worker
@@ -49,12 +50,24 @@ async def run(role: str, company_code: str | None) -> None:
             case_pool = await create_pool(settings.database_url, max_size=4)
             stack.push_async_callback(case_pool.close)
             sources = {}
-            for name in sorted({s.connection for s in company.systems if s.connection}):
+            databases = {
+                s.connection for s in company.systems if s.connection and s.kind is SystemKind.POSTGRES
+            }
+            for name in sorted(databases):
                 source = await create_pool(settings.connection(name), max_size=4)
                 stack.push_async_callback(source.close)
                 sources[name] = source
+            http = httpx.AsyncClient(timeout=httpx.Timeout(30.0), follow_redirects=False)
+            stack.push_async_callback(http.aclose)
             worker = company_worker(
-                client, company=company, ring=ring, registry=registry, case_pool=case_pool, sources=sources
+                client,
+                company=company,
+                settings=settings,
+                ring=ring,
+                registry=registry,
+                case_pool=case_pool,
+                sources=sources,
+                http=http,
             )
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):

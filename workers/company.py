@@ -6,11 +6,18 @@ from collections.abc import Mapping
 from datetime import timedelta
 
 import asyncpg
+import httpx
 from temporalio.client import Client
 from temporalio.worker import Worker
 
+from activities.collect_http import HttpCollector
+from activities.collect_postgres import PostgresCollector
+from activities.collect_s3 import S3Collector
 from activities.collection import CollectionActivities
+from activities.manual_systems import ManualSystemActivities
+from activities.storage import s3_client
 from dsar.codec import KeyRing
+from dsar.config import Settings
 from dsar.group import Company, GroupRegistry
 from workers.sandbox import workflow_runner
 from workflows.company_collection import CompanyCollectionWorkflow
@@ -20,18 +27,33 @@ def company_worker(
     client: Client,
     *,
     company: Company,
+    settings: Settings,
     ring: KeyRing,
     registry: GroupRegistry,
     case_pool: asyncpg.Pool,
     sources: Mapping[str, asyncpg.Pool],
+    http: httpx.AsyncClient,
     task_queue: str | None = None,
 ) -> Worker:
-    collection = CollectionActivities(case_pool, ring, registry, sources)
+    """One worker per company; each connector kind is a class of activities with its clients."""
+    s3 = s3_client(settings)
+    common = CollectionActivities(case_pool, ring, registry)
+    postgres = PostgresCollector(case_pool, ring, registry, sources)
+    objects = S3Collector(case_pool, ring, registry, s3, settings.s3_bucket, settings.connections)
+    api = HttpCollector(case_pool, ring, registry, http, settings.connections)
+    manual = ManualSystemActivities(case_pool, registry, s3, settings.s3_bucket)
     return Worker(
         client,
         task_queue=task_queue or company.task_queue,
         workflows=[CompanyCollectionWorkflow],
-        activities=[collection.list_systems, collection.collect_system],
+        activities=[
+            common.list_systems,
+            common.record_system_result,
+            postgres.collect_postgres,
+            objects.collect_s3_objects,
+            api.collect_http_api,
+            manual.ingest_upload,
+        ],
         max_concurrent_activities=8,
         graceful_shutdown_timeout=timedelta(seconds=30),
         workflow_runner=workflow_runner(),

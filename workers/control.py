@@ -11,6 +11,7 @@ from temporalio.worker import Worker
 
 from activities.access_control import AccessControlActivities
 from activities.case_store import CaseStoreActivities
+from activities.collection import CollectionActivities
 from activities.deadlines import DeadlineActivities
 from activities.notifications import NotificationActivities, SmtpSender
 from activities.packaging import PackagingActivities
@@ -40,6 +41,7 @@ def control_worker(
     packaging = PackagingActivities(pool, ring, registry, s3, settings.s3_bucket)
     notifications = NotificationActivities(pool, ring, settings, s3, sender)
     access = AccessControlActivities(settings.roles_file)
+    collection = CollectionActivities(pool, ring, registry)
     deadlines = DeadlineActivities(
         ClockSettings(
             team_reminder_days=list(settings.team_reminder_days),
@@ -60,6 +62,8 @@ def control_worker(
             packaging.build_package,
             notifications.send_notification,
             access.load_roles,
+            collection.record_system_result,
+            collection.decide_matches,
         ],
         graceful_shutdown_timeout=timedelta(seconds=30),
         workflow_runner=workflow_runner(),

@@ -1,13 +1,20 @@
 """Collection inside one group company.
 
 Runs on the company's own task queue, so only workers deployed inside that company touch
-its systems. One activity per system, all at once; a system that fails does not hide the
-others' results, it is reported as failed with a reason the privacy team can act on.
+its systems. One activity per system, all at once, each by its connector kind; a system
+that fails does not hide the others' results, it is reported as failed with a reason the
+privacy team can act on (retry it, or mark it not applicable).
+
+A manual system is a task for its owner: an e-mail saying whom to search for, reminders
+on the configured days, and a wait, as long as it takes, for the export (`dsar upload`)
+or a decision that the system does not apply (`dsar mark-na`). Both arrive as signals
+from the request's workflow, which checks the sender's role first.
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from datetime import timedelta
 
 from temporalio import workflow
@@ -21,9 +28,16 @@ with workflow.unsafe.imports_passed_through():
         CompanyCollectionInput,
         CompanyCollectionResult,
         CompanyCollectionState,
+        IngestUploadInput,
+        NotificationKind,
+        NotificationResult,
+        RecordSystemResultInput,
+        SendNotification,
+        SystemDecision,
         SystemRef,
         SystemResult,
         SystemStatus,
+        UploadedFile,
     )
 
 # Errors a retry cannot fix (a missing table, a refused login): fail fast and report.
@@ -36,12 +50,21 @@ SYSTEM_RETRY = RetryPolicy(
     maximum_attempts=5,
     non_retryable_error_types=PERMANENT_ERRORS,
 )
+STEP_RETRY = RetryPolicy(maximum_interval=timedelta(minutes=1), non_retryable_error_types=PERMANENT_ERRORS)
+
+CONNECTORS = {
+    "postgres": Activity.COLLECT_SYSTEM,
+    "s3": Activity.COLLECT_S3,
+    "http": Activity.COLLECT_HTTP,
+}
 
 
 @workflow.defn
 class CompanyCollectionWorkflow:
     def __init__(self) -> None:
         self._state: CompanyCollectionState | None = None
+        self._uploads: dict[str, UploadedFile] = {}
+        self._not_applicable: dict[str, SystemDecision] = {}
 
     @workflow.run
     async def run(self, inp: CompanyCollectionInput) -> CompanyCollectionResult:
@@ -52,26 +75,36 @@ class CompanyCollectionWorkflow:
             result_type=list[SystemRef],
             start_to_close_timeout=timedelta(seconds=30),
         )
+        if inp.systems is not None:
+            systems = [s for s in systems if s.system in inp.systems]
         self._state.systems = [
-            SystemResult(company=s.company, system=s.system, name=s.name, status=SystemStatus.PENDING)
+            SystemResult(
+                company=s.company, system=s.system, name=s.name, kind=s.kind, status=SystemStatus.PENDING
+            )
             for s in systems
         ]
-        results = await asyncio.gather(*(self._collect(inp.reference, s) for s in systems))
+        results = await asyncio.gather(*(self._collect(inp, s) for s in systems))
+        await workflow.wait_condition(workflow.all_handlers_finished)
         return CompanyCollectionResult(company=inp.company, systems=list(results))
 
-    async def _collect(self, reference: str, system: SystemRef) -> SystemResult:
+    async def _collect(self, inp: CompanyCollectionInput, system: SystemRef) -> SystemResult:
+        if system.kind == "manual":
+            return await self._manual(inp, system)
+        activity = CONNECTORS.get(system.kind)
         try:
+            if activity is None:
+                raise ApplicationError(f"no connector for system kind {system.kind}")
             result: SystemResult = await workflow.execute_activity(
-                Activity.COLLECT_SYSTEM,
-                CollectSystemInput(reference=reference, company=system.company, system=system.system),
+                activity,
+                CollectSystemInput(reference=inp.reference, company=system.company, system=system.system),
                 result_type=SystemResult,
                 start_to_close_timeout=timedelta(hours=2),
                 heartbeat_timeout=timedelta(minutes=1),
                 retry_policy=SYSTEM_RETRY,
                 summary=f"collect {system.company}/{system.system}",
             )
-        except ActivityError as err:
-            cause = err.cause
+        except (ActivityError, ApplicationError) as err:
+            cause = err.cause if isinstance(err, ActivityError) else err
             reason = cause.message if isinstance(cause, ApplicationError) else type(cause).__name__
             workflow.logger.warning("system %s/%s failed", system.company, system.system)
             # Replay-safe: the SDK does not count again when a history is replayed.
@@ -82,17 +115,111 @@ class CompanyCollectionWorkflow:
                 company=system.company,
                 system=system.system,
                 name=system.name,
+                kind=system.kind,
                 status=SystemStatus.FAILED,
                 error=reason,
             )
         self._replace(result)
         return result
 
+    async def _manual(self, inp: CompanyCollectionInput, system: SystemRef) -> SystemResult:
+        """Ask the owner, remind them, and wait for the export or a not-applicable decision."""
+        code = f"{system.company}/{system.system}"
+        # A re-collection asks the owner again: a new occasion, so a new e-mail.
+        task = code if inp.round == 0 else f"{code}#r{inp.round}"
+        waiting = SystemResult(
+            company=system.company,
+            system=system.system,
+            name=system.name,
+            kind=system.kind,
+            status=SystemStatus.AWAITING_UPLOAD,
+        )
+        self._replace(waiting)
+        await self._record(inp.reference, waiting, "dsar-workflow", task)
+        await self._notify(inp, NotificationKind.MANUAL_TASK, task, code)
+        answered: Callable[[], bool] = lambda: (  # noqa: E731
+            system.system in self._uploads or system.system in self._not_applicable
+        )
+        started = workflow.now()
+        for days in sorted(set(system.reminder_days)):
+            remaining = started + timedelta(days=days) - workflow.now()
+            try:
+                await workflow.wait_condition(answered, timeout=max(remaining, timedelta(seconds=1)))
+                break
+            except TimeoutError:
+                await self._notify(inp, NotificationKind.MANUAL_REMINDER, f"{task}/day-{days}", code)
+        await workflow.wait_condition(answered)
+        if system.system in self._uploads:
+            upload = self._uploads[system.system]
+            result: SystemResult = await workflow.execute_activity(
+                Activity.INGEST_UPLOAD,
+                IngestUploadInput(reference=inp.reference, upload=upload),
+                result_type=SystemResult,
+                start_to_close_timeout=timedelta(minutes=30),
+                heartbeat_timeout=timedelta(minutes=2),
+                retry_policy=SYSTEM_RETRY,
+                summary=f"ingest upload {code}",
+            )
+        else:
+            decision = self._not_applicable[system.system]
+            result = waiting.model_copy(
+                update={"status": SystemStatus.NOT_APPLICABLE, "note": decision.reason}
+            )
+            await self._record(inp.reference, result, decision.actor, task)
+        self._replace(result)
+        return result
+
+    async def _notify(
+        self, inp: CompanyCollectionInput, kind: NotificationKind, occasion: str, code: str
+    ) -> None:
+        await workflow.execute_activity(
+            Activity.SEND_NOTIFICATION,
+            SendNotification(reference=inp.reference, kind=kind, occasion=occasion, system=code),
+            result_type=NotificationResult,
+            task_queue=inp.notify_queue,
+            start_to_close_timeout=timedelta(minutes=5),
+            retry_policy=STEP_RETRY,
+        )
+
+    async def _record(self, reference: str, result: SystemResult, actor: str, occasion: str) -> None:
+        await workflow.execute_activity(
+            Activity.RECORD_SYSTEM_RESULT,
+            RecordSystemResultInput(reference=reference, result=result, actor=actor, occasion=occasion),
+            start_to_close_timeout=timedelta(minutes=5),
+            retry_policy=STEP_RETRY,
+        )
+
+    # --- decisions forwarded by the request's workflow (it has checked the role) ----------
+
+    @workflow.signal
+    def attach_upload(self, upload: UploadedFile) -> None:
+        if self._awaiting(upload.system):
+            self._uploads[upload.system] = upload
+        else:
+            workflow.logger.warning("upload for %s ignored: not waiting for one", upload.system)
+
+    @workflow.signal
+    def mark_not_applicable(self, decision: SystemDecision) -> None:
+        if self._awaiting(decision.system):
+            self._not_applicable[decision.system] = decision
+        else:
+            workflow.logger.warning("decision for %s ignored: not waiting for one", decision.system)
+
+    def _awaiting(self, system: str) -> bool:
+        state = self._current()
+        return any(
+            s.system == system and s.status is SystemStatus.AWAITING_UPLOAD for s in state.systems
+        ) and (system not in self._uploads and system not in self._not_applicable)
+
     def _replace(self, result: SystemResult) -> None:
-        assert self._state is not None
-        self._state.systems = [result if s.system == result.system else s for s in self._state.systems]
+        state = self._current()
+        state.systems = [result if s.system == result.system else s for s in state.systems]
+
+    def _current(self) -> CompanyCollectionState:
+        if self._state is None:
+            raise ValueError("collection has not started yet")
+        return self._state
 
     @workflow.query
     def progress(self) -> CompanyCollectionState:
-        assert self._state is not None
-        return self._state
+        return self._current()

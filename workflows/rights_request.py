@@ -39,11 +39,14 @@ with workflow.unsafe.imports_passed_through():
         DeadlineEvent,
         DeadlineInput,
         DeadlineResult,
+        DecideMatchesInput,
         ExtensionDecision,
         IdentityDecision,
+        MatchDecision,
         NotificationKind,
         NotificationResult,
         PackageResult,
+        RecordSystemResultInput,
         RequestState,
         ReviewDecision,
         RightsRequestInput,
@@ -51,6 +54,10 @@ with workflow.unsafe.imports_passed_through():
         SentNotice,
         StatusChange,
         StopReason,
+        SystemDecision,
+        SystemResult,
+        SystemStatus,
+        UploadedFile,
         notice_key,
     )
     from dsar.roles import Role, RoleGrants
@@ -81,6 +88,7 @@ class RightsRequestWorkflow:
         self._deadline_version = 0
         self._questions = 0
         self._closed = False
+        self._failed_published = False
 
     @workflow.run
     async def run(self, req: RightsRequestInput) -> RequestState:
@@ -122,7 +130,7 @@ class RightsRequestWorkflow:
         self._state.companies = [
             CompanyProgress(company=c.code, task_queue=c.task_queue) for c in plan.companies
         ]
-        await asyncio.gather(*(self._collect(req.reference, c.code, c.task_queue) for c in plan.companies))
+        await asyncio.gather(*(self._collect(c.code) for c in plan.companies))
 
         # Review: a person approves what will be sent.
         await self._refresh_grants()
@@ -174,6 +182,124 @@ class RightsRequestWorkflow:
                 f"a request can only be approved while it waits for review (it is now '{state.status.value}')"
             )
         self._require(decision.actor, Role.REVIEWER)
+        busy = [c.company for c in state.companies if not c.done]
+        if busy:
+            raise ValueError(f"collection is still running in {', '.join(busy)}; approve when it is done")
+
+    # --- decisions about single systems ---------------------------------------------------
+
+    @workflow.update
+    async def attach_upload(self, upload: UploadedFile) -> RequestState:
+        """A manual system's export, already in the case bucket, handed to the waiting company."""
+        progress = self._progress(upload.company)
+        await workflow.get_external_workflow_handle(self._child_id(progress)).signal(
+            CompanyCollectionWorkflow.attach_upload, upload
+        )
+        await self._record(
+            "system.upload_attached",
+            upload.actor,
+            {"system": f"{upload.company}/{upload.system}", "bytes": upload.bytes, "sha256": upload.sha256},
+        )
+        return self._current()
+
+    @attach_upload.validator
+    def _check_upload(self, upload: UploadedFile) -> None:
+        self._require(upload.actor, Role.REVIEWER)
+        progress = self._progress(upload.company)
+        if progress.done:
+            raise ValueError(
+                f"system: {upload.company}/{upload.system} is not waiting for an upload;"
+                " ask for a re-collection with dsar retry first"
+            )
+
+    @workflow.update
+    async def mark_not_applicable(self, decision: SystemDecision) -> RequestState:
+        """The system holds nothing relevant (or cannot be searched), with the reason on record."""
+        progress = self._progress(decision.company)
+        if not progress.done:
+            await workflow.get_external_workflow_handle(self._child_id(progress)).signal(
+                CompanyCollectionWorkflow.mark_not_applicable, decision
+            )
+        else:
+            system = self._system(progress, decision.system)
+            settled = system.model_copy(
+                update={"status": SystemStatus.NOT_APPLICABLE, "note": decision.reason.strip(), "error": None}
+            )
+            progress.systems = [settled if s.system == system.system else s for s in progress.systems]
+            await self._activity(
+                Activity.RECORD_SYSTEM_RESULT,
+                RecordSystemResultInput(
+                    reference=self._current().reference,
+                    result=settled,
+                    actor=decision.actor,
+                    occasion=f"r{progress.rounds}",
+                ),
+                type(None),
+            )
+            self._settle(progress)
+        return self._current()
+
+    @mark_not_applicable.validator
+    def _check_not_applicable(self, decision: SystemDecision) -> None:
+        self._require(decision.actor, Role.REVIEWER)
+        if not decision.reason.strip():
+            raise ValueError("reason: say why the system does not apply; it goes on record")
+        state = self._current()
+        if self._closed or not state.status.is_open:
+            raise ValueError(f"the request is already {state.status.value}")
+        progress = self._progress(decision.company)
+        if progress.done:
+            system = self._system(progress, decision.system)
+            if system.status is not SystemStatus.FAILED:
+                raise ValueError(
+                    f"system: {decision.company}/{decision.system} is {system.status.value};"
+                    " only a failed or outstanding system can be marked not applicable"
+                )
+
+    @workflow.update
+    async def retry_system(self, decision: SystemDecision) -> RequestState:
+        """Collect one system again (it failed, or the reviewer sent it back)."""
+        progress = self._progress(decision.company)
+        progress.rounds += 1
+        await self._record(
+            "system.recollect",
+            decision.actor,
+            {"system": f"{decision.company}/{decision.system}", "round": progress.rounds},
+        )
+        await self._collect(decision.company, [decision.system])
+        return self._current()
+
+    @retry_system.validator
+    def _check_retry(self, decision: SystemDecision) -> None:
+        self._require(decision.actor, Role.REVIEWER)
+        state = self._current()
+        if state.status is not Status.REVIEW or self._approval is not None:
+            raise ValueError(
+                f"a system can be collected again while the request waits for review (it is now "
+                f"'{state.status.value}')"
+            )
+        progress = self._progress(decision.company)
+        if not progress.done:
+            raise ValueError(f"company: {decision.company} is still collecting")
+        self._system(progress, decision.system)
+
+    @workflow.update
+    async def confirm_matches(self, decision: MatchDecision) -> int:
+        """Records found only by name and postcode enter the package once a reviewer confirms them."""
+        return await self._activity(
+            Activity.DECIDE_MATCHES,
+            DecideMatchesInput(reference=self._current().reference, decision=decision),
+            int,
+        )
+
+    @confirm_matches.validator
+    def _check_matches(self, decision: MatchDecision) -> None:
+        self._require(decision.actor, Role.REVIEWER)
+        state = self._current()
+        if state.status is not Status.REVIEW or self._approval is not None:
+            raise ValueError(
+                f"matches are confirmed during review (the request is now '{state.status.value}')"
+            )
 
     @workflow.update
     async def extend(self, decision: ExtensionDecision) -> RequestState:
@@ -360,23 +486,57 @@ class RightsRequestWorkflow:
         """Grants are read when a human step opens, so a revoked user is refused from then on."""
         self._grants = await self._activity(Activity.LOAD_ROLES, self._current().reference, RoleGrants)
 
-    async def _collect(self, reference: str, company: str, task_queue: str) -> None:
+    async def _collect(self, company: str, systems: list[str] | None = None) -> None:
+        """Run (or re-run, for some systems) the company's child workflow and merge its results."""
+        progress = self._progress(company)
+        progress.done = False
         result: CompanyCollectionResult = await workflow.execute_child_workflow(
             CompanyCollectionWorkflow.run,
-            CompanyCollectionInput(reference=reference, company=company),
-            id=f"{workflow_id_for(reference)}-company-{company}",
-            task_queue=task_queue,
-            static_summary=f"Collection in {company} for {reference}",
+            CompanyCollectionInput(
+                reference=self._current().reference,
+                company=company,
+                systems=systems,
+                notify_queue=workflow.info().task_queue,
+                round=progress.rounds,
+            ),
+            id=self._child_id(progress),
+            task_queue=progress.task_queue,
+            static_summary=f"Collection in {company} for {self._current().reference}",
         )
+        fresh = {s.system: s for s in result.systems}
+        known = {s.system for s in progress.systems}
+        progress.systems = [fresh.get(s.system, s) for s in progress.systems] + [
+            s for s in result.systems if s.system not in known
+        ]
+        self._settle(progress)
+
+    def _settle(self, progress: CompanyProgress) -> None:
+        progress.done = True
+        progress.records = sum(s.records for s in progress.systems)
+        progress.failed_systems = [s.system for s in progress.systems if s.status is SystemStatus.FAILED]
+        failed = [f"{c.company}/{s}" for c in self._current().companies for s in c.failed_systems]
+        if failed or self._failed_published:
+            self._failed_published = True
+            workflow.upsert_search_attributes(
+                [sa.DSAR_FAILED_SYSTEMS.value_set(failed) if failed else sa.DSAR_FAILED_SYSTEMS.value_unset()]
+            )
+        self._update_details()
+
+    def _progress(self, company: str) -> CompanyProgress:
         for progress in self._current().companies:
             if progress.company == company:
-                progress.done = True
-                progress.records = result.records
-                progress.failed_systems = [s.system for s in result.systems if s.status == "failed"]
-        failed = [f"{c.company}/{s}" for c in self._current().companies for s in c.failed_systems]
-        if failed:
-            workflow.upsert_search_attributes([sa.DSAR_FAILED_SYSTEMS.value_set(failed)])
-        self._update_details()
+                return progress
+        raise ValueError(f"company: {company} is not part of this request")
+
+    def _child_id(self, progress: CompanyProgress) -> str:
+        base = f"{workflow_id_for(self._current().reference)}-company-{progress.company}"
+        return base if progress.rounds == 0 else f"{base}-r{progress.rounds}"
+
+    def _system(self, progress: CompanyProgress, code: str) -> SystemResult:
+        for system in progress.systems:
+            if system.system == code:
+                return system
+        raise ValueError(f"system: {progress.company}/{code} was not collected for this request")
 
     async def _notify(
         self, kind: NotificationKind, occasion: str = "", text: str | None = None

@@ -8,6 +8,7 @@ from datetime import date
 from typing import Any
 
 import asyncpg
+import httpx
 import pytest
 from temporalio.client import Client, WorkflowHandle
 
@@ -15,7 +16,7 @@ from dsar.cli import start_request
 from dsar.codec import KeyRing
 from dsar.config import Settings
 from dsar.domain import Channel, Language, RequestSubmission, Right, Status, SubjectIdentity, format_reference
-from dsar.group import GroupRegistry
+from dsar.group import GroupRegistry, SystemKind
 from dsar.messages import RequestState
 from dsar.task_queues import CONTROL_TASK_QUEUE
 from workers.company import company_worker
@@ -54,12 +55,19 @@ async def running_workers(
                 company_queue_suffix=suffix,
             )
         )
+        http = await stack.enter_async_context(httpx.AsyncClient(timeout=10))
         for company in registry.companies:
-            sources = {s.connection: source_pools[s.connection] for s in company.systems if s.connection}
+            sources = {
+                s.connection: source_pools[s.connection]
+                for s in company.systems
+                if s.connection and s.kind is SystemKind.POSTGRES
+            }
             await stack.enter_async_context(
                 company_worker(
                     client,
                     company=company,
+                    settings=settings,
+                    http=http,
                     ring=ring,
                     registry=registry,
                     case_pool=case_pool,

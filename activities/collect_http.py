@@ -1,0 +1,136 @@
+"""The HTTP connector: a generic JSON API of a SaaS system, searched by identity key.
+
+Back-off is Temporal's: a 429 or 5xx fails the attempt as retryable, with the server's
+Retry-After as the next delay, so waiting costs no worker slot and survives a restart.
+An authentication or configuration error is permanent and reported on the system.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+from urllib.parse import quote
+
+import asyncpg
+import httpx
+from temporalio import activity
+from temporalio.exceptions import ApplicationError
+
+from activities.case_store import load_subject
+from activities.collection import (
+    RegistryLookup,
+    clear_system,
+    guarded,
+    jsonable,
+    permanent,
+    record_row,
+    save_result,
+    store_rows,
+)
+from dsar.codec import KeyRing
+from dsar.group import GroupRegistry, System
+from dsar.messages import Activity, CollectSystemInput, SystemResult, SystemStatus
+
+MAX_PAGES = 1000
+DEFAULT_RETRY_AFTER = 5.0
+
+
+def retry_after(response: httpx.Response) -> float:
+    value = response.headers.get("Retry-After", "")
+    try:
+        return min(max(float(value), 0.5), 600.0)
+    except ValueError:
+        return DEFAULT_RETRY_AFTER
+
+
+class HttpCollector:
+    def __init__(
+        self,
+        case_pool: asyncpg.Pool,
+        ring: KeyRing,
+        registry: GroupRegistry,
+        http: httpx.AsyncClient,
+        connections: dict[str, str],
+    ) -> None:
+        self._case_pool = case_pool
+        self._ring = ring
+        self._lookup = RegistryLookup(registry)
+        self._http = http
+        self._connections = connections
+
+    @activity.defn(name=Activity.COLLECT_HTTP)
+    async def collect_http_api(self, inp: CollectSystemInput) -> SystemResult:
+        system = self._lookup.system(inp.company, inp.system)
+        return await guarded(inp, lambda: self._collect(inp, system), (httpx.InvalidURL,))
+
+    async def _collect(self, inp: CollectSystemInput, system: System) -> SystemResult:
+        assert system.http is not None and system.connection is not None
+        base = self._connections.get(system.connection)
+        if base is None:
+            raise permanent(f"DSAR_CONN_{system.connection} is not configured on this worker")
+        token = self._connections.get(f"{system.connection}_TOKEN")
+        headers = {"Accept": "application/json"}
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        async with self._case_pool.acquire() as case:
+            keys = (await load_subject(case, self._ring, inp.reference)).search_keys()
+        found: dict[str, tuple[dict[str, Any], list[str]]] = {}
+        for key, path in system.http.search.items():
+            value = keys.get(key)
+            if value is None:
+                continue
+            url: str | None = base.rstrip("/") + path.replace("{value}", quote(value, safe=""))
+            pages = 0
+            while url and pages < MAX_PAGES:
+                body = await self._get(url, headers, system)
+                records = body.get(system.http.records_field, []) if isinstance(body, dict) else []
+                for record in records if isinstance(records, list) else []:
+                    if not isinstance(record, dict):
+                        continue
+                    ident = str(record.get(system.http.id_field, len(found)))
+                    _, matched = found.setdefault(ident, (jsonable(record), []))
+                    matched.append(key.value)
+                nxt = body.get("next") if isinstance(body, dict) else None
+                url = str(httpx.URL(url).join(nxt)) if isinstance(nxt, str) and nxt else None
+                pages += 1
+                activity.heartbeat(len(found))
+        category = system.http.category.value
+        rows = [
+            record_row(inp, table="api", key=ident, category=category, matched_on=",".join(m), data=data)
+            for ident, (data, m) in found.items()
+        ]
+        result = SystemResult(
+            company=inp.company,
+            system=inp.system,
+            name=system.name,
+            kind=system.kind.value,
+            status=SystemStatus.COLLECTED,
+            records=len(rows),
+            bytes=sum(len(str(r[7])) for r in rows),
+            categories=[category] if rows else [],
+        )
+        async with self._case_pool.acquire() as case, case.transaction():
+            await clear_system(case, inp.reference, inp.company, inp.system)
+            await store_rows(case, rows)
+            await save_result(case, inp.reference, result)
+        return result
+
+    async def _get(self, url: str, headers: dict[str, str], system: System) -> Any:
+        response = await self._http.get(url, headers=headers)
+        status = response.status_code
+        if status == 404:
+            return {}
+        if status == 429 or status >= 500:
+            raise ApplicationError(
+                f"HTTP {status} from {system.code}",
+                type="TransientHttpError",
+                next_retry_delay=timedelta(seconds=retry_after(response)),
+            )
+        if status in (401, 403):
+            raise permanent(f"HTTP {status} from {system.code}: check the system's token")
+        if status >= 400:
+            raise permanent(f"HTTP {status} from {system.code}")
+        try:
+            return response.json()
+        except ValueError:
+            raise permanent(f"{system.code} did not answer with JSON") from None

@@ -1,0 +1,330 @@
+"""The PostgreSQL connector: a person's rows, piped from the source database into the case store.
+
+Speed and memory both come from never building Python objects per row: the source
+database renders each matching row as one `collected_records` line (`to_jsonb`, the
+matched keys as a SQL expression) and `COPY ... TO STDOUT` streams it straight into a
+`COPY ... FROM STDIN` on the case store, through a small bounded queue.
+
+Resumable: rows go in chunks ordered by the table's key, and each chunk is committed in
+the same transaction as a checkpoint (table, last key, counts). A worker killed mid-scan
+leaves the case store at a chunk boundary; the retried activity sees its heartbeat and
+carries on after the checkpoint, so no row is stored twice and none is lost.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import AsyncIterator, Mapping
+from typing import Any
+
+import asyncpg
+from rapidfuzz import fuzz, utils
+from temporalio import activity
+
+from activities.case_store import load_subject
+from activities.collection import (
+    RECORD_COLUMNS,
+    RegistryLookup,
+    clear_system,
+    guarded,
+    permanent,
+    record_row,
+    save_result,
+    store_rows,
+)
+from activities.db import Conn, quote_ident
+from dsar.codec import KeyRing
+from dsar.domain import IdentityKey, SubjectIdentity
+from dsar.group import GroupRegistry, System, TableMapping
+from dsar.messages import Activity, CollectSystemInput, SystemResult, SystemStatus
+
+CHUNK_ROWS = 50_000
+QUEUE_CHUNKS = 16
+# A name-and-postcode match at or above this score is stored, flagged for a reviewer.
+FUZZY_THRESHOLD = 85.0
+# The source key leads each piped line, so the chunk's last key is read without parsing rows.
+PIPE_COLUMNS = ["source_key", *[c for c in RECORD_COLUMNS if c != "source_key"]]
+_PERMANENT_DB_ERRORS = (
+    asyncpg.UndefinedTableError,
+    asyncpg.UndefinedColumnError,
+    asyncpg.InvalidPasswordError,
+    asyncpg.InsufficientPrivilegeError,
+)
+# COPY's text format escapes exactly these in its output.
+_COPY_ESCAPES = {"b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t", "v": "\v", "\\": "\\"}
+_ESCAPED = re.compile(r"\\(.)")
+
+
+def _copy_unescape(field: bytes) -> str:
+    return _ESCAPED.sub(lambda m: _COPY_ESCAPES.get(m.group(1), m.group(1)), field.decode("utf-8"))
+
+
+def match_clauses(
+    mapping: TableMapping, keys: Mapping[IdentityKey, str], args: list[Any]
+) -> list[tuple[IdentityKey, str]]:
+    """One SQL condition per exact key the person gave and the table can be searched by."""
+    clauses: list[tuple[IdentityKey, str]] = []
+    for key, column in mapping.match.items():
+        value = keys.get(key)
+        if value is None:
+            continue
+        args.append(value)
+        col = f"src.{quote_ident(column)}"
+        expr = f"lower({col}) = ${len(args)}" if key is IdentityKey.EMAIL else f"{col} = ${len(args)}"
+        clauses.append((key, expr))
+    return clauses
+
+
+def build_chunk_query(
+    inp: CollectSystemInput,
+    mapping: TableMapping,
+    keys: Mapping[IdentityKey, str],
+    key_type: str,
+    after: str | None,
+) -> tuple[str, list[Any]] | None:
+    """The next chunk of a person's rows, rendered as case-store lines, or None if no key applies."""
+    args: list[Any] = [inp.reference, inp.company, inp.system, mapping.table, mapping.category.value]
+    clauses = match_clauses(mapping, keys, args)
+    if not clauses:
+        return None
+    matched = ", ".join(f"CASE WHEN {expr} THEN '{key.value}' END" for key, expr in clauses)
+    key_col = f"src.{quote_ident(mapping.key_column)}"
+    where = " OR ".join(expr for _, expr in clauses)
+    resume = ""
+    if after is not None:
+        args.append(after)
+        resume = f" AND {key_col} > CAST(${len(args)}::text AS {key_type})"
+    sql = (
+        f"SELECT {key_col}::text, $1::text, $2::text, $3::text, $4::text, $5::text,"  # noqa: S608
+        f" COALESCE(NULLIF(concat_ws(',', {matched}), ''), 'unknown'), to_jsonb(src),"
+        " 1.0::real, false, NULL::text"
+        f" FROM {quote_ident(mapping.table)} AS src WHERE ({where}){resume}"
+        f" ORDER BY {key_col} LIMIT {CHUNK_ROWS}"
+    )
+    return sql, args
+
+
+class _Pipe:
+    """Counts lines and remembers the last one's key while bytes flow through."""
+
+    def __init__(self) -> None:
+        self.rows = 0
+        self.bytes = 0
+        self.last_key: bytes | None = None
+        self._tail = b""
+        self.queue: asyncio.Queue[bytes | None] = asyncio.Queue(maxsize=QUEUE_CHUNKS)
+
+    async def feed(self, chunk: bytes) -> None:
+        self.bytes += len(chunk)
+        newlines = chunk.count(b"\n")
+        if newlines:
+            self.rows += newlines
+            end = chunk.rfind(b"\n")
+            start = chunk.rfind(b"\n", 0, end)
+            line = self._tail + chunk[:end] if start < 0 else chunk[start + 1 : end]
+            self.last_key = line.split(b"\t", 1)[0]
+            self._tail = chunk[end + 1 :]
+        else:
+            self._tail += chunk
+        await self.queue.put(chunk)
+
+    async def drain(self) -> AsyncIterator[bytes]:
+        while (chunk := await self.queue.get()) is not None:
+            yield chunk
+
+
+async def pipe_chunk(src: Conn, case: Conn, sql: str, args: list[Any]) -> _Pipe:
+    """COPY one chunk from the source into the case store; both ends stream, nothing accumulates."""
+    pipe = _Pipe()
+
+    async def produce() -> None:
+        try:
+            await src.copy_from_query(sql, *args, output=pipe.feed)
+        finally:
+            await pipe.queue.put(None)
+
+    producer = asyncio.create_task(produce())
+    try:
+        await case.copy_to_table("collected_records", source=pipe.drain(), columns=PIPE_COLUMNS)
+    except BaseException:
+        producer.cancel()
+        raise
+    await producer
+    return pipe
+
+
+class PostgresCollector:
+    """Runs inside one company: `sources` holds pools for that company's databases only."""
+
+    def __init__(
+        self,
+        case_pool: asyncpg.Pool,
+        ring: KeyRing,
+        registry: GroupRegistry,
+        sources: Mapping[str, asyncpg.Pool],
+    ) -> None:
+        self._case_pool = case_pool
+        self._ring = ring
+        self._lookup = RegistryLookup(registry)
+        self._sources = sources
+
+    @activity.defn(name=Activity.COLLECT_SYSTEM)
+    async def collect_postgres(self, inp: CollectSystemInput) -> SystemResult:
+        system = self._lookup.system(inp.company, inp.system)
+        return await guarded(inp, lambda: self._collect(inp, system), _PERMANENT_DB_ERRORS)
+
+    async def _collect(self, inp: CollectSystemInput, system: System) -> SystemResult:
+        if system.connection is None or system.connection not in self._sources:
+            raise permanent(f"DSAR_CONN_{system.connection} is not configured on this worker")
+        source = self._sources[system.connection]
+        resuming = bool(activity.info().heartbeat_details)
+        async with self._case_pool.acquire() as case, source.acquire() as src:
+            subject = await load_subject(case, self._ring, inp.reference)
+            keys = subject.search_keys()
+            checkpoint = await self._checkpoint(case, inp, fresh=not resuming)
+            for index in range(int(checkpoint["table_index"]), len(system.tables)):
+                mapping = system.tables[index]
+                after = checkpoint["last_key"] if index == checkpoint["table_index"] else None
+                await self._scan_table(case, src, inp, index, mapping, keys, after)
+            fuzzy = await self._fuzzy_matches(case, src, inp, system, subject)
+            done = await case.fetchrow(
+                "SELECT records, bytes, categories FROM collection_checkpoints"
+                " WHERE reference = $1 AND company = $2 AND system = $3",
+                inp.reference,
+                inp.company,
+                inp.system,
+            )
+            assert done is not None
+            result = SystemResult(
+                company=inp.company,
+                system=inp.system,
+                name=system.name,
+                kind=system.kind.value,
+                status=SystemStatus.COLLECTED,
+                records=int(done["records"]) + fuzzy,
+                bytes=int(done["bytes"]),
+                categories=sorted(done["categories"]),
+                fuzzy_matches=fuzzy,
+            )
+            await save_result(case, inp.reference, result)
+        return result
+
+    async def _checkpoint(self, case: Conn, inp: CollectSystemInput, *, fresh: bool) -> asyncpg.Record:
+        """Start over (first attempt, or a re-collection) or pick up where the last attempt stopped."""
+        ids = (inp.reference, inp.company, inp.system)
+        async with case.transaction():
+            row = None
+            if not fresh:
+                row = await case.fetchrow(
+                    "SELECT table_index, last_key FROM collection_checkpoints"
+                    " WHERE reference = $1 AND company = $2 AND system = $3 FOR UPDATE",
+                    *ids,
+                )
+            if row is None:
+                await clear_system(case, *ids)
+                row = await case.fetchrow(
+                    "INSERT INTO collection_checkpoints (reference, company, system) VALUES ($1, $2, $3)"
+                    " ON CONFLICT (reference, company, system) DO UPDATE SET table_index = 0,"
+                    " last_key = NULL, records = 0, bytes = 0, categories = '{}', updated_at = now()"
+                    " RETURNING table_index, last_key",
+                    *ids,
+                )
+                assert row is not None
+            result: asyncpg.Record = row
+            return result
+
+    async def _scan_table(
+        self,
+        case: Conn,
+        src: Conn,
+        inp: CollectSystemInput,
+        index: int,
+        mapping: TableMapping,
+        keys: Mapping[IdentityKey, str],
+        after: str | None,
+    ) -> None:
+        key_type = await src.fetchval(
+            "SELECT format_type(atttypid, atttypmod) FROM pg_attribute"
+            " WHERE attrelid = $1::regclass AND attname = $2 AND NOT attisdropped",
+            quote_ident(mapping.table),
+            mapping.key_column,
+        )
+        if key_type is None:
+            raise permanent(f"table {mapping.table} has no key column {mapping.key_column}")
+        while True:
+            query = build_chunk_query(inp, mapping, keys, key_type, after)
+            async with case.transaction():
+                pipe = await pipe_chunk(src, case, *query) if query else None
+                more = pipe is not None and pipe.rows >= CHUNK_ROWS
+                if pipe is not None and pipe.last_key is not None:
+                    after = _copy_unescape(pipe.last_key)
+                await case.execute(
+                    "UPDATE collection_checkpoints SET table_index = $4, last_key = $5,"
+                    " records = records + $6, bytes = bytes + $7,"
+                    " categories = CASE WHEN $6 > 0 AND NOT $8 = ANY(categories)"
+                    "   THEN array_append(categories, $8) ELSE categories END, updated_at = now()"
+                    " WHERE reference = $1 AND company = $2 AND system = $3",
+                    inp.reference,
+                    inp.company,
+                    inp.system,
+                    index if more else index + 1,
+                    after if more else None,
+                    pipe.rows if pipe else 0,
+                    pipe.bytes if pipe else 0,
+                    mapping.category.value,
+                )
+            activity.heartbeat({"table": index, "rows": pipe.rows if pipe else 0})
+            if not more:
+                return
+
+    async def _fuzzy_matches(
+        self, case: Conn, src: Conn, inp: CollectSystemInput, system: System, subject: SubjectIdentity
+    ) -> int:
+        """Rows no exact key found but whose name and postcode look like the person's: flagged."""
+        postcode = _postcode(subject.postcode) if subject.postcode else ""
+        keys = subject.search_keys()
+        rows: list[tuple[Any, ...]] = []
+        for mapping in system.tables:
+            if mapping.fuzzy is None or not postcode:
+                continue
+            args: list[Any] = [postcode]
+            exact = " OR ".join(expr for _, expr in match_clauses(mapping, keys, args)) or "false"
+            name_col = f"src.{quote_ident(mapping.fuzzy.name)}"
+            postcode_col = quote_ident(mapping.fuzzy.postcode)
+            sql = (
+                f"SELECT src.{quote_ident(mapping.key_column)}::text AS key, {name_col}::text AS name,"  # noqa: S608
+                " to_jsonb(src) AS data"
+                f" FROM {quote_ident(mapping.table)} AS src"
+                f" WHERE regexp_replace(upper(src.{postcode_col}), '[^A-Z0-9]', '', 'g') = $1"
+                f" AND NOT COALESCE(({exact}), false)"
+            )
+            for row in await src.fetch(sql, *args):
+                score = fuzz.token_sort_ratio(
+                    subject.full_name, row["name"] or "", processor=utils.default_process
+                )
+                if score >= FUZZY_THRESHOLD:
+                    rows.append(
+                        record_row(
+                            inp,
+                            table=mapping.table,
+                            key=row["key"],
+                            category=mapping.category.value,
+                            matched_on="name+postcode",
+                            data=row["data"],
+                            confidence=round(min(score / 100.0, 0.99), 2),
+                        )
+                    )
+        async with case.transaction():
+            await case.execute(
+                "DELETE FROM collected_records WHERE reference = $1 AND company = $2 AND system = $3"
+                " AND needs_confirmation",
+                inp.reference,
+                inp.company,
+                inp.system,
+            )
+            return await store_rows(case, rows)
+
+
+def _postcode(value: str) -> str:
+    return re.sub(r"[^A-Z0-9]", "", value.upper())
