@@ -99,7 +99,9 @@ class PackagingActivities:
             )
             rows = await conn.fetch(
                 "SELECT company, system, category, source_table, source_key, matched_on, data"
-                " FROM collected_records WHERE reference = $1 ORDER BY company, system, category, id",
+                " FROM collected_records WHERE reference = $1"
+                " AND (NOT needs_confirmation OR confirmed_by IS NOT NULL)"
+                " ORDER BY company, system, category, id",
                 inp.reference,
             )
         language = request["language"]

@@ -13,6 +13,7 @@ import os
 import sys
 from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import Annotated, Any, NoReturn, TypeVar
 from zoneinfo import ZoneInfo
 
@@ -34,6 +35,7 @@ from dsar.domain import (
     Right,
     Status,
     SubjectIdentity,
+    company_workflow_id,
     format_reference,
     parse_reference,
     workflow_id_for,
@@ -44,9 +46,13 @@ from dsar.messages import (
     CompanyCollectionState,
     ExtensionDecision,
     IdentityDecision,
+    MatchDecision,
     RequestState,
     ReviewDecision,
     RightsRequestInput,
+    SystemDecision,
+    SystemStatus,
+    UploadedFile,
 )
 from dsar.roles import Role, load_roles
 from dsar.task_queues import CONTROL_TASK_QUEUE
@@ -309,9 +315,11 @@ async def _state(client: Client, reference: str) -> RequestState:
     return state
 
 
-async def _company_progress(client: Client, reference: str, company: str) -> CompanyCollectionState | None:
+async def _company_progress(
+    client: Client, reference: str, company: str, round: int = 0
+) -> CompanyCollectionState | None:
     handle: WorkflowHandle[Any, Any] = client.get_workflow_handle(
-        f"{workflow_id_for(reference)}-company-{company}"
+        company_workflow_id(reference, company, round)
     )
     try:
         # A company whose worker is down cannot answer; don't let it stall the whole view.
@@ -348,7 +356,9 @@ def _status_table(state: RequestState, progress: dict[str, CompanyCollectionStat
         table.add_row("approved by", state.approved_by)
     for company in state.companies:
         detail = progress.get(company.company)
-        if detail and detail.systems:
+        if company.done and company.systems:
+            systems = ", ".join(f"{s.system}:{s.status.value}({s.records})" for s in company.systems)
+        elif detail and detail.systems:
             systems = ", ".join(f"{s.system}:{s.status.value}({s.records})" for s in detail.systems)
         else:
             systems = "waiting for the company's worker" if not company.done else ""
@@ -376,7 +386,10 @@ def status(
 
     async def snapshot(client: Client) -> tuple[RequestState, dict[str, CompanyCollectionState | None]]:
         state = await _state(client, reference)
-        progress = {c.company: await _company_progress(client, reference, c.company) for c in state.companies}
+        progress = {
+            c.company: await _company_progress(client, reference, c.company, c.rounds)
+            for c in state.companies
+        }
         return state, progress
 
     async def go() -> None:
@@ -541,6 +554,216 @@ def approve(
         as_json,
         lambda s: f"Approved {s.reference}; packaging and delivery follow.",
     )
+
+
+def _system_option(value: str) -> tuple[str, str]:
+    """`--system company/system`, checked against the group registry."""
+    from dsar.group import load_group
+
+    company, _, code = value.strip().lower().partition("/")
+    try:
+        load_group().company(company).system(code)
+    except KeyError:
+        raise typer.BadParameter(
+            f"{value!r} is not a system of the group registry; write it as company/system, e.g. gb01/signups"
+        ) from None
+    return company, code
+
+
+SystemOption = Annotated[
+    str, typer.Option("--system", help="company/system from the group registry, e.g. gb01/signups")
+]
+MAX_UPLOAD = 100 * 1024 * 1024
+_MEDIA_TYPES = {".csv": "text/csv", ".json": "application/json"}
+
+
+@app.command()
+def upload(
+    reference: Annotated[str, typer.Argument(callback=_reference)],
+    system: SystemOption,
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True, help="The export.")],
+    as_json: JsonFlag = False,
+) -> None:
+    """Attach a manual system's export; its collection finishes and the request moves on.
+
+    A CSV or JSON file becomes one record per row or object; anything else (a scan, a
+    PDF) is kept as one file. The file goes to the case bucket, encrypted at rest, before
+    the workflow hears of it, so only its checksum and key travel through Temporal.
+    """
+    import hashlib
+    import mimetypes
+
+    from activities.manual_systems import upload_key
+    from activities.storage import s3_client
+
+    settings = _settings()
+    company, code = _system_option(system)
+    size = file.stat().st_size
+    if size > MAX_UPLOAD:
+        fail(f"FILE: is {size} bytes; exports above {MAX_UPLOAD // (1024 * 1024)} MB must be split")
+    media_type = _MEDIA_TYPES.get(file.suffix.lower()) or (
+        mimetypes.guess_type(file.name)[0] or "application/octet-stream"
+    )
+    digest = hashlib.sha256()
+    with file.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    sha256 = digest.hexdigest()
+
+    async def go() -> RequestState:
+        client = await _client(settings)
+        state = await _state(client, reference)
+        progress = next((c for c in state.companies if c.company == company), None)
+        if progress is None:
+            raise UsageError("--system", f"company {company} has no collection in {reference}")
+        detail = await _company_progress(client, reference, company, progress.rounds)
+        waiting = detail is not None and any(
+            s.system == code and s.status is SystemStatus.AWAITING_UPLOAD for s in detail.systems
+        )
+        if not waiting:
+            raise UsageError("--system", f"{company}/{code} is not waiting for an upload in {reference}")
+        key = upload_key(reference, company, code, sha256)
+        await asyncio.to_thread(
+            s3_client(settings).upload_file,
+            str(file),
+            settings.s3_bucket,
+            key,
+            ExtraArgs={"ServerSideEncryption": "AES256", "ContentType": media_type},
+        )
+        upload = UploadedFile(
+            actor=settings.actor,
+            company=company,
+            system=code,
+            object_key=key,
+            sha256=sha256,
+            bytes=size,
+            media_type=media_type,
+        )
+        handle: WorkflowHandle[Any, Any] = client.get_workflow_handle(workflow_id_for(reference))
+        result: RequestState = await handle.execute_update("attach_upload", upload, result_type=RequestState)
+        return result
+
+    state = run(go())
+    if as_json:
+        out.print_json(state.model_dump_json())
+    else:
+        out.print(f"Attached {file.name} ({size} bytes) to {company}/{code} of {state.reference}.")
+
+
+@app.command("mark-na")
+def mark_not_applicable(
+    reference: Annotated[str, typer.Argument(callback=_reference)],
+    system: SystemOption,
+    reason: Annotated[str, typer.Option("--reason", help="Why the system does not apply; kept on record.")],
+    as_json: JsonFlag = False,
+) -> None:
+    """Mark a failed or outstanding system as not applicable to this request, with the reason."""
+    settings = _settings()
+    company, code = _system_option(system)
+    decision = SystemDecision(actor=settings.actor, company=company, system=code, reason=reason)
+    _update(
+        reference,
+        "mark_not_applicable",
+        decision,
+        as_json,
+        lambda s: f"Marked {company}/{code} of {s.reference} not applicable.",
+    )
+
+
+@app.command()
+def retry(
+    reference: Annotated[str, typer.Argument(callback=_reference)],
+    system: SystemOption,
+    as_json: JsonFlag = False,
+) -> None:
+    """Collect one system again (after a failure is fixed, or to send it back during review)."""
+    settings = _settings()
+    company, code = _system_option(system)
+    decision = SystemDecision(actor=settings.actor, company=company, system=code)
+
+    def done(state: RequestState) -> str:
+        for progress in state.companies:
+            for result in progress.systems:
+                if progress.company == company and result.system == code:
+                    return (
+                        f"Collected {company}/{code} again: {result.status.value}, {result.records} records."
+                    )
+        return f"Collected {company}/{code} again."
+
+    _update(reference, "retry_system", decision, as_json, done)
+
+
+@app.command()
+def matches(
+    reference: Annotated[str, typer.Argument(callback=_reference)],
+    as_json: JsonFlag = False,
+) -> None:
+    """List records found only by name and postcode; they need a reviewer's decision."""
+    settings = _settings()
+
+    async def go() -> list[dict[str, Any]]:
+        from activities.db import connection
+
+        async with connection(settings.database_url) as conn:
+            rows = await conn.fetch(
+                "SELECT id, company, system, source_table, source_key, confidence, data,"
+                " confirmed_by, rejected_by FROM collected_records"
+                " WHERE reference = $1 AND needs_confirmation ORDER BY confidence DESC, id",
+                reference,
+            )
+        return [dict(r) for r in rows]
+
+    rows = run(go())
+    if as_json:
+        out.print_json(json.dumps(rows, default=str))
+        return
+    table = Table(
+        "record", "where", "score", "name", "postcode", "decision", title=f"fuzzy matches in {reference}"
+    )
+    for r in rows:
+        data = r["data"] if isinstance(r["data"], dict) else {}
+        decision = (
+            f"confirmed by {r['confirmed_by']}"
+            if r["confirmed_by"]
+            else f"rejected by {r['rejected_by']}"
+            if r["rejected_by"]
+            else "open"
+        )
+        table.add_row(
+            str(r["id"]),
+            f"{r['company']}/{r['system']}/{r['source_table']}#{r['source_key']}",
+            f"{r['confidence']:.2f}",
+            str(data.get("full_name", "")),
+            str(data.get("postcode", "")),
+            decision,
+        )
+    out.print(table)
+    if rows:
+        out.print(f"Decide with: dsar confirm {reference} --record ID [--reject]")
+
+
+@app.command()
+def confirm(
+    reference: Annotated[str, typer.Argument(callback=_reference)],
+    record: Annotated[list[int], typer.Option("--record", help="Record id from dsar matches; repeatable.")],
+    reject: Annotated[bool, typer.Option("--reject", help="Not the person: keep it out.")] = False,
+    as_json: JsonFlag = False,
+) -> None:
+    """Confirm (or reject) name-and-postcode matches; only confirmed ones are sent to the person."""
+    settings = _settings()
+    decision = MatchDecision(actor=settings.actor, record_ids=record, accept=not reject)
+
+    async def go() -> int:
+        client = await _client(settings)
+        handle: WorkflowHandle[Any, Any] = client.get_workflow_handle(workflow_id_for(reference))
+        count: int = await handle.execute_update("confirm_matches", decision, result_type=int)
+        return count
+
+    count = run(go())
+    if as_json:
+        out.print_json(json.dumps({"reference": reference, "changed": count, "accepted": not reject}))
+    else:
+        out.print(f"{'Rejected' if reject else 'Confirmed'} {count} record(s) in {reference}.")
 
 
 @app.command()

@@ -222,3 +222,9 @@ def parse_reference(value: str) -> str:
 
 def workflow_id_for(reference: str) -> str:
     return f"dsar-{reference}"
+
+
+def company_workflow_id(reference: str, company: str, round: int = 0) -> str:
+    """The child collecting one company; each re-collection the team asks for is a new round."""
+    base = f"{workflow_id_for(reference)}-company-{company}"
+    return base if round == 0 else f"{base}-r{round}"

@@ -25,6 +25,7 @@ from dsar import search_attributes as sa
 from dsar.codec import KeyRing, data_converter
 from dsar.config import Settings
 from dsar.group import GroupRegistry, load_group
+from workers.demo_outside import DemoNewsletterApi, seed_demo_objects
 from workers.local_servers import LocalPostgres, LocalS3, MailCatcher, free_port, venv_binary
 
 os.environ.setdefault("DSAR_PG_FAST", "1")
@@ -37,6 +38,7 @@ class Servers:
     mail: MailCatcher
     case_dsn: str
     connections: dict[str, str]
+    newsletter: DemoNewsletterApi
 
     def settings(self, ring_text: str, **overrides: str) -> Settings:
         env = {
@@ -83,18 +85,30 @@ def servers(tmp_path_factory: pytest.TempPathFactory, registry: GroupRegistry) -
     postgres = LocalPostgres(root / "pg", free_port(), root / "logs" / "pg.log")
     s3 = LocalS3(free_port())
     mail = MailCatcher(root / "mail", free_port())
+    newsletter = DemoNewsletterApi(free_port())
     postgres.start()
     try:
         s3.start()
         mail.start()
+        newsletter.start()
         postgres.create_database("dsar")
         asyncio.run(migrate(postgres.dsn("dsar")))
         asyncio.run(ensure_app_login(postgres.admin_dsn, "dsar"))
         case_dsn = postgres.dsn("dsar", "dsar")
-        connections = asyncio.run(seed_demo_group(postgres.admin_dsn, registry))
-        servers = Servers(postgres, s3, mail, case_dsn, connections)
+        databases = asyncio.run(seed_demo_group(postgres.admin_dsn, registry))
+        s3_settings = Settings.from_env(
+            {
+                "DSAR_S3_ENDPOINT_URL": s3.endpoint_url,
+                "AWS_ACCESS_KEY_ID": "test",
+                "AWS_SECRET_ACCESS_KEY": "test-secret",
+            }
+        )
+        outside = seed_demo_objects(s3_client(s3_settings), s3_settings.s3_region)
+        connections = databases | outside | newsletter.connections()
+        servers = Servers(postgres, s3, mail, case_dsn, connections, newsletter)
         yield servers
     finally:
+        newsletter.stop()
         mail.stop()
         s3.stop()
         postgres.stop()
@@ -137,7 +151,11 @@ async def case_pool(servers: Servers) -> AsyncIterator[asyncpg.Pool]:
 
 @pytest_asyncio.fixture(scope="session")
 async def source_pools(servers: Servers) -> AsyncIterator[dict[str, asyncpg.Pool]]:
-    pools = {name: await create_pool(dsn, max_size=4) for name, dsn in servers.connections.items()}
+    pools = {
+        name: await create_pool(dsn, max_size=4)
+        for name, dsn in servers.connections.items()
+        if dsn.startswith("postgres")
+    }
     yield pools
     for pool in pools.values():
         await pool.close()

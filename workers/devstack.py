@@ -25,6 +25,7 @@ from dsar.codec import new_key_file_text
 from dsar.codec_server import CodecServer
 from dsar.config import LOCAL_ENV_FILE, PROJECT_ROOT, state_dir
 from dsar.group import GroupRegistry, load_group
+from workers.demo_outside import DemoNewsletterApi, seed_demo_objects
 from workers.local_servers import (
     LocalPostgres,
     LocalS3,
@@ -48,6 +49,8 @@ class Ports:
     codec: int = int(os.environ.get("DSAR_DEV_CODEC_PORT", "8081"))
     # Worker metrics: control on this port, each company on the next ones.
     metrics: int = int(os.environ.get("DSAR_DEV_METRICS_PORT", "9464"))
+    # The demo newsletter vendor's API (a stand-in for a SaaS system outside the product).
+    newsletter: int = int(os.environ.get("DSAR_DEV_NEWSLETTER_PORT", "8095"))
 
 
 def ensure_key_file(state: Path) -> Path:
@@ -119,6 +122,7 @@ class Stack:
             logs / "temporal.log",
             extra_args=["--ui-codec-endpoint", codec_endpoint],
         )
+        self.newsletter = DemoNewsletterApi(ports.newsletter)
         self.codec_server: CodecServer | None = None
         self.workers: dict[str, subprocess.Popen[bytes]] = {}
         self.env: dict[str, str] = {}
@@ -131,6 +135,7 @@ class Stack:
         self.postgres.create_database(CASE_DATABASE)
         self.s3.start()
         self.mail.start()
+        self.newsletter.start()
         self.temporal.start()
         assert self.temporal.process is not None
         (self.state / "temporal.pid").write_text(str(self.temporal.process.pid))
@@ -180,12 +185,16 @@ class Stack:
         self.codec_server = CodecServer(config)
         self.codec_server.start()
 
-    def create_bucket(self) -> None:
+    def create_buckets(self, key_file: Path) -> None:
+        """The case bucket, and the demo systems' files (their settings join local.env)."""
         from activities.storage import ensure_bucket, s3_client
         from dsar.config import Settings
 
         settings = Settings.from_env(self.env)
-        ensure_bucket(s3_client(settings), settings.s3_bucket, settings.s3_region)
+        client = s3_client(settings)
+        ensure_bucket(client, settings.s3_bucket, settings.s3_region)
+        outside = seed_demo_objects(client, settings.s3_region) | self.newsletter.connections()
+        self.write_env({**settings.connections, **outside}, key_file)
 
     def worker_env(self) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith("DSAR_CONN_")}
@@ -222,7 +231,7 @@ class Stack:
         key_file = ensure_key_file(self.state)
         self.write_env(connections, key_file)
         self.start_codec_server(key_file)
-        self.create_bucket()
+        self.create_buckets(key_file)
 
     def start_workers(self) -> None:
         self.start_worker("control")
@@ -239,7 +248,13 @@ class Stack:
 
     def stop(self) -> None:
         self.stop_workers()
-        stoppers = [self.temporal.stop, self.mail.stop, self.s3.stop, self.postgres.stop]
+        stoppers = [
+            self.temporal.stop,
+            self.newsletter.stop,
+            self.mail.stop,
+            self.s3.stop,
+            self.postgres.stop,
+        ]
         if self.codec_server is not None:
             stoppers.insert(0, self.codec_server.stop)
         for stopper in stoppers:
@@ -257,6 +272,7 @@ class Stack:
             ("S3 endpoint", f"{self.s3.endpoint_url} (bucket dsar-packages)"),
             ("Codec server", f"http://localhost:{self.ports.codec} (token in {self.state / 'codec-token'})"),
             ("SMTP catcher", f"{self.mail.url} -> {self.mail.folder}"),
+            ("Demo newsletter API", f"{self.newsletter.url} (the dk01 SaaS system's stand-in)"),
             ("Settings for `dsar`", str(self.state / LOCAL_ENV_FILE)),
             ("Logs", str(self.state / "logs")),
             ("Workers", ", ".join(f"{n} (pid {p.pid})" for n, p in self.workers.items())),

@@ -24,7 +24,7 @@ from temporalio.common import RetryPolicy, SearchAttributeUpdate
 
 with workflow.unsafe.imports_passed_through():
     from dsar import search_attributes as sa
-    from dsar.domain import Status, workflow_id_for
+    from dsar.domain import Status, company_workflow_id
     from dsar.messages import (
         Activity,
         BuildPackageInput,
@@ -529,8 +529,7 @@ class RightsRequestWorkflow:
         raise ValueError(f"company: {company} is not part of this request")
 
     def _child_id(self, progress: CompanyProgress) -> str:
-        base = f"{workflow_id_for(self._current().reference)}-company-{progress.company}"
-        return base if progress.rounds == 0 else f"{base}-r{progress.rounds}"
+        return company_workflow_id(self._current().reference, progress.company, progress.rounds)
 
     def _system(self, progress: CompanyProgress, code: str) -> SystemResult:
         for system in progress.systems:

@@ -11,18 +11,29 @@ import asyncpg
 import httpx
 import pytest
 from temporalio.client import Client, WorkflowHandle
+from temporalio.service import RPCError
 
 from dsar.cli import start_request
 from dsar.codec import KeyRing
 from dsar.config import Settings
-from dsar.domain import Channel, Language, RequestSubmission, Right, Status, SubjectIdentity, format_reference
+from dsar.domain import (
+    Channel,
+    Language,
+    RequestSubmission,
+    Right,
+    Status,
+    SubjectIdentity,
+    company_workflow_id,
+    format_reference,
+)
 from dsar.group import GroupRegistry, SystemKind
-from dsar.messages import RequestState
+from dsar.messages import CompanyCollectionState, RequestState, SystemDecision, SystemStatus
 from dsar.task_queues import CONTROL_TASK_QUEUE
 from workers.company import company_worker
 from workers.control import control_worker
 from workers.demo_group import DEMO_PEOPLE
 from workers.local_servers import wait_until
+from workflows.company_collection import CompanyCollectionWorkflow
 from workflows.rights_request import RightsRequestWorkflow
 
 
@@ -85,6 +96,37 @@ async def wait_for_status(handle: WorkflowHandle[Any, Any], status: Status) -> R
 
     result: RequestState = await wait_until(reached, timeout=60)
     return result
+
+
+async def manual_task_waiting(client: Client, reference: str, company: str = "gb01") -> str:
+    """Wait until the company's manual system has sent its task and waits; return its code."""
+    child = client.get_workflow_handle_for(
+        CompanyCollectionWorkflow.run, company_workflow_id(reference, company)
+    )
+
+    async def waiting() -> str | None:
+        try:
+            progress: CompanyCollectionState = await child.query(CompanyCollectionWorkflow.progress)
+        except RPCError:
+            return None  # not started yet
+        found = [s.system for s in progress.systems if s.status is SystemStatus.AWAITING_UPLOAD]
+        return found[0] if found else None
+
+    system: str = await wait_until(waiting, timeout=60)
+    return system
+
+
+async def reach_review(client: Client, handle: WorkflowHandle[Any, Any]) -> RequestState:
+    """Collection up to review, with the demo's manual system (gb01/signups) marked not applicable."""
+    reference = handle.id.removeprefix("dsar-")
+    system = await manual_task_waiting(client, reference)
+    await handle.execute_update(
+        RightsRequestWorkflow.mark_not_applicable,
+        SystemDecision(
+            actor="privacy-officer", company="gb01", system=system, reason="binder searched: none"
+        ),
+    )
+    return await wait_for_status(handle, Status.REVIEW)
 
 
 def astrid() -> Any:

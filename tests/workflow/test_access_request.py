@@ -16,7 +16,7 @@ from temporalio.client import WorkflowUpdateFailedError
 from dsar.domain import Status
 from dsar.messages import IdentityDecision, RequestState, ReviewDecision
 from tests.conftest import record_history
-from tests.workflow.conftest import astrid, running_workers, start_request_for, wait_for_status
+from tests.workflow.conftest import astrid, reach_review, running_workers, start_request_for, wait_for_status
 from workflows.rights_request import RightsRequestWorkflow
 
 
@@ -45,7 +45,7 @@ async def test_access_request_is_delivered_with_only_the_persons_records(
         await handle.execute_update(
             RightsRequestWorkflow.verify_identity, IdentityDecision(actor="privacy-officer")
         )
-        state = await wait_for_status(handle, Status.REVIEW)
+        state = await reach_review(client, handle)
         assert all(c.done for c in state.companies)
         with_data = sorted(c.company for c in state.companies if c.records > 0)
         assert with_data == sorted(person.companies)
@@ -63,6 +63,10 @@ async def test_access_request_is_delivered_with_only_the_persons_records(
     )
     assert rows and all(r["matched_on"] != "unknown" for r in rows)
     sent = [m for m in servers.mail.messages() if m["X-DSAR-Reference"] == reference]
+    # The events team was asked to search its paper binder, and only that team.
+    tasks = [m for m in sent if m["X-DSAR-Kind"] == "manual_task"]
+    assert [m["To"] for m in tasks] == ["events-team@ecisolutions.com"]
+    sent = [m for m in sent if m["To"].endswith(f"<{person.email}>")]
     assert sorted(m["Subject"].split(" (")[0] for m in sent) == [
         "We have received your request",
         "Your personal data is ready",

@@ -14,7 +14,7 @@ from temporalio.client import Client
 from dsar.codec import METADATA_KEY_ID, KeyConfigError, KeyRing, data_converter, new_key_file_text
 from dsar.domain import Language, Status
 from dsar.messages import IdentityDecision, RequestState, ReviewDecision
-from tests.workflow.conftest import running_workers, start_request_for, wait_for_status
+from tests.workflow.conftest import reach_review, running_workers, start_request_for, wait_for_status
 from workflows.rights_request import RightsRequestWorkflow
 
 
@@ -56,7 +56,7 @@ async def test_requests_started_under_the_old_key_finish_after_rotation(
     async with running_workers(new_client, **{**workers_kwargs, "ring": rotated}):
         handle = new_client.get_workflow_handle_for(RightsRequestWorkflow.run, f"dsar-{reference}")
         await handle.execute_update(RightsRequestWorkflow.verify_identity, IdentityDecision(actor="reviewer"))
-        await wait_for_status(handle, Status.REVIEW)
+        await reach_review(new_client, handle)
         await handle.execute_update(RightsRequestWorkflow.approve, ReviewDecision(actor="reviewer"))
         final: RequestState = await handle.result()
 

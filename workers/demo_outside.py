@@ -1,0 +1,171 @@
+"""The demo group's systems outside PostgreSQL: files in S3 and a SaaS newsletter API.
+
+They exist so every connector kind can be tried and tested against a real endpoint: the
+files sit in the local S3 (moto over HTTP) and the newsletter tool is a small JSON API
+served on localhost, standing in for a SaaS vendor outside the product. Everything is
+fixed data about the well-known demo people, so tests can name what must arrive.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qs, urlsplit
+
+from activities.storage import ensure_bucket
+
+if TYPE_CHECKING:
+    from mypy_boto3_s3 import S3Client
+
+DEMO_NEWSLETTER_TOKEN = "demo-newsletter-token"  # noqa: S105 - a demo stand-in's fixed token
+
+PHOTOS_BUCKET = "demo-gb01-photos"
+RECORDINGS_BUCKET = "demo-se01-recordings"
+
+# Event photos (gb01): who appears in which picture, as the events team's index records it.
+PHOTO_INDEX: dict[str, list[str]] = {
+    "astrid.lindqvist@example.se": [
+        "2025/nordic-user-day/IMG_0142.jpg",
+        "2025/nordic-user-day/IMG_0157.jpg",
+        "2026/london-summit/DSC_2231.jpg",
+    ],
+    "oliver.bennett@example.com": ["2026/london-summit/DSC_2231.jpg", "2026/london-summit/DSC_2240.jpg"],
+    "emma.clarke@example.org": ["2026/london-summit/DSC_2240.jpg"],
+}
+
+# Support-call recordings (se01), one folder per caller's number in E.164.
+RECORDINGS: dict[str, list[str]] = {
+    "+46701740605": ["2025-03-14T0912-ticket-4471.wav", "2026-02-02T1405-ticket-5120.wav"],
+    "+46701740607": ["2026-01-20T1011-ticket-5003.wav"],
+}
+
+NEWSLETTER_SUBSCRIBERS: list[dict[str, Any]] = [
+    {
+        "id": "sub_7f3a21",
+        "email": "astrid.lindqvist@example.se",
+        "first_name": "Astrid",
+        "lists": ["Produktnyheder", "Webinarer"],
+        "consent": "double opt-in",
+        "subscribed_at": "2023-04-11T08:15:00Z",
+        "opens_last_12_months": 14,
+        "last_opened_at": "2026-11-02T07:41:00Z",
+    },
+    {
+        "id": "sub_19c0de",
+        "email": "mette.hansen@example.dk",
+        "first_name": "Mette",
+        "lists": ["Produktnyheder"],
+        "consent": "double opt-in",
+        "subscribed_at": "2022-09-30T12:00:00Z",
+        "opens_last_12_months": 3,
+        "last_opened_at": "2026-06-18T10:02:00Z",
+    },
+]
+
+
+def _fake_media(kind: str, name: str) -> bytes:
+    """Small stand-in files: a recognisable header and the name, no real image or sound."""
+    header = b"\xff\xd8\xff\xe0" if kind == "jpg" else b"RIFF\x24\x00\x00\x00WAVE"
+    return header + f" demo {kind} {name}".encode()
+
+
+def seed_demo_objects(s3: S3Client, region: str) -> dict[str, str]:
+    """Put the demo files in place (idempotent) and return the systems' connection settings."""
+    ensure_bucket(s3, PHOTOS_BUCKET, region)
+    ensure_bucket(s3, RECORDINGS_BUCKET, region)
+    photos = sorted({key for keys in PHOTO_INDEX.values() for key in keys})
+    for key in photos:
+        s3.put_object(Bucket=PHOTOS_BUCKET, Key=f"event-photos/{key}", Body=_fake_media("jpg", key))
+    s3.put_object(
+        Bucket=PHOTOS_BUCKET,
+        Key="event-photos/index.json",
+        Body=json.dumps(PHOTO_INDEX, indent=2).encode(),
+        ContentType="application/json",
+    )
+    for phone, files in RECORDINGS.items():
+        for name in files:
+            s3.put_object(
+                Bucket=RECORDINGS_BUCKET,
+                Key=f"call-recordings/{phone}/{name}",
+                Body=_fake_media("wav", name),
+            )
+    return {
+        "GB01_PHOTOS": f"s3://{PHOTOS_BUCKET}/event-photos",
+        "SE01_RECORDINGS": f"s3://{RECORDINGS_BUCKET}/call-recordings",
+    }
+
+
+class DemoNewsletterApi:
+    """The newsletter vendor's API: bearer token, search by e-mail, 429 when told to throttle."""
+
+    def __init__(self, port: int, token: str = DEMO_NEWSLETTER_TOKEN) -> None:
+        self.port = port
+        self.token = token
+        self.requests = 0
+        # Tests set this to make the next N calls answer 429 Too Many Requests.
+        self.throttle_next = 0
+        self._server: ThreadingHTTPServer | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def connections(self) -> dict[str, str]:
+        return {"DK01_NEWSLETTER": self.url, "DK01_NEWSLETTER_TOKEN": self.token}
+
+    def start(self) -> None:
+        api = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                status, body, headers = api.answer(self.path, self.headers.get("Authorization", ""))
+                payload = json.dumps(body).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(payload)))
+                for name, value in headers.items():
+                    self.send_header(name, value)
+                self.end_headers()
+                self.wfile.write(payload)
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass  # request lines carry e-mail addresses
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        threading.Thread(target=self._server.serve_forever, daemon=True, name="demo-newsletter").start()
+
+    def answer(self, path: str, authorization: str) -> tuple[int, Any, dict[str, str]]:
+        with self._lock:
+            self.requests += 1
+            if self.throttle_next > 0:
+                self.throttle_next -= 1
+                return 429, {"error": "rate limited"}, {"Retry-After": "1"}
+        if authorization != f"Bearer {self.token}":
+            return 401, {"error": "unauthorised"}, {}
+        parts = urlsplit(path)
+        if parts.path != "/v1/subscribers":
+            return 404, {"error": "not found"}, {}
+        wanted = parse_qs(parts.query).get("email", [""])[0].lower()
+        found = [s for s in NEWSLETTER_SUBSCRIBERS if s["email"] == wanted]
+        return 200, {"subscribers": found, "next": None}, {}
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+
+@contextmanager
+def running_newsletter_api(port: int) -> Iterator[DemoNewsletterApi]:
+    api = DemoNewsletterApi(port)
+    api.start()
+    try:
+        yield api
+    finally:
+        api.stop()
