@@ -31,6 +31,8 @@ from workers.local_servers import (
     LocalS3,
     MailCatcher,
     TemporalDevServer,
+    free_port,
+    free_port_block,
     stop_process,
 )
 
@@ -51,6 +53,20 @@ class Ports:
     metrics: int = int(os.environ.get("DSAR_DEV_METRICS_PORT", "9464"))
     # The demo newsletter vendor's API (a stand-in for a SaaS system outside the product).
     newsletter: int = int(os.environ.get("DSAR_DEV_NEWSLETTER_PORT", "8095"))
+
+    @classmethod
+    def free(cls, companies: int) -> Ports:
+        """Free ports for a throw-away stack (tests, benchmarks) beside a running `make dev`."""
+        return cls(
+            temporal=free_port(),
+            ui=free_port(),
+            postgres=free_port(),
+            s3=free_port(),
+            smtp=free_port(),
+            codec=free_port(),
+            metrics=free_port_block(1 + companies),
+            newsletter=free_port(),
+        )
 
 
 def ensure_key_file(state: Path) -> Path:

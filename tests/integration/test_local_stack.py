@@ -33,7 +33,7 @@ from dsar.group import load_group
 from dsar.logs import configure_logging
 from workers.demo_group import DEMO_PEOPLE
 from workers.devstack import Ports, Stack
-from workers.local_servers import free_port, free_port_block, venv_binary
+from workers.local_servers import venv_binary
 
 pytestmark = pytest.mark.integration
 
@@ -41,15 +41,7 @@ pytestmark = pytest.mark.integration
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     state = tmp_path_factory.mktemp("state")
-    ports = Ports(
-        temporal=free_port(),
-        ui=free_port(),
-        postgres=free_port(),
-        s3=free_port(),
-        smtp=free_port(),
-        codec=free_port(),
-        metrics=free_port_block(1 + len(load_group().companies)),
-    )
+    ports = Ports.free(len(load_group().companies))
     configure_logging("console", "INFO")
     stack = Stack(state, ports, load_group())
     try:
