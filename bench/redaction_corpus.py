@@ -191,13 +191,17 @@ class _Gen:
 
     def amount(self) -> str:
         whole = self.rng.randint(10, 99999)
-        return self.rng.choice(
-            (f"{whole:,}".replace(",", " ") + ",00 kr", f"£{whole:,}.{self.rng.randint(0, 99):02d}", f"SEK {whole}")
-        )
+        pence = self.rng.randint(0, 99)
+        swedish = f"{whole:,}".replace(",", " ") + ",00 kr"
+        return self.rng.choice((swedish, f"£{whole:,}.{pence:02d}", f"SEK {whole}"))
 
     def bad_personnummer(self) -> str:
-        good = self.personnummer()
-        return good[:-1] + str((int(good[-1]) + self.rng.randint(1, 9)) % 10)
+        # Not bare and starting with 0: "0108210802" is a valid Swedish phone number, so a
+        # mistyped personnummer of someone born in the 2000s written so is no fair trap.
+        while True:
+            good = self.personnummer()
+            if not (good.startswith("0") and good.isdigit()):
+                return good[:-1] + str((int(good[-1]) + self.rng.randint(1, 9)) % 10)
 
     def bad_card(self) -> str:
         body = "4" + _digits(self.rng, 14)

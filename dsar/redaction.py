@@ -72,6 +72,7 @@ REASONS: Mapping[Kind, str] = {
     Kind.CARD: "payment card number of another person",
     Kind.NAME: "name of another person",
 }
+_DIGITS_ONLY = frozenset({Kind.PHONE, Kind.CARD})
 _COORDINATION_REASON = "Swedish coordination number (samordningsnummer) of another person"
 
 # Kinds whose value is confirmed by a checksum or a strict allocation rule: when they
@@ -106,7 +107,16 @@ _IBAN_CANDIDATE = re.compile(
 _CARD_CANDIDATE = re.compile(r"(?<![\d-])\d(?:[ -]?\d){12,18}(?![\d])")
 # Where a phone number may be; phonenumbers then decides (it is the slow part, so it only
 # sees these windows, with one character of context either side).
-_PHONE_WINDOW = re.compile(r"[+(]?\d[\d \t\u00a0().\-/]*\d")
+# SE and GB numbers are written with a country code or a leading 0 (trunk prefix).
+_PHONE_WINDOW = re.compile(r"(?<![\w+#/.,-])(?:\+|\(|0)[\d \t\u00a0().\-/]*\d")
+# Dates and personnummer shapes are valid phone numbers often enough to matter; a phone
+# number is never written like them.
+_NOT_A_PHONE = re.compile(r"\d{1,2}([./-])\d{1,2}\1\d{2,4}|\d{4}-\d{2}-\d{2}|\d{6}(?:\d\d)?[-+]\d{4}")
+_REFERENCE_BEFORE = re.compile(
+    r"(?:order|ordernr|ordernummer|invoice|faktura|fakturanr|fakturanummer|ref|referens|reference"
+    r"|ärende|ärendenr|ticket|case|kundnummer|customer)\.?\s*(?:nr\.?|no\.?|number|nummer)?\s*[:#]?\s*\Z",
+    re.IGNORECASE,
+)
 _MIN_PHONE_DIGITS = 7
 _DIGITS = re.compile(r"\D")
 _ANY_DIGIT = re.compile(r"\d")
@@ -241,16 +251,20 @@ class Detector:
         if "@" in text:
             strong.extend(self._emails(text))
         has_digits = _ANY_DIGIT.search(text) is not None
+        shapes: list[tuple[int, int]] = []  # IBAN-shaped but failing the check
         if has_digits:
             strong.extend(_se_numbers(text, self.phone_regions))
-            strong.extend(_ibans(text))
+            strong.extend(_ibans(text, shapes))
             strong.extend(_cards(text))
             strong.extend(_ninos(text))
         if self._names is not None:
             strong.extend(self._name_hits(text))
-        covered = sorted((h.start, h.end) for h in strong if h.kind in CHECKSUMMED)
-        phones = list(self._phones(text, covered)) if has_digits else []
-        return [h for h in _resolve(strong + phones) if not self._is_own(h)]
+        covered = sorted([(h.start, h.end) for h in strong if h.kind in CHECKSUMMED] + shapes)
+        hits = strong + (list(self._phones(text, covered)) if has_digits else [])
+        if shapes:
+            shapes.sort()
+            hits = [h for h in hits if h.kind not in _DIGITS_ONLY or not _overlaps(shapes, h.start, h.end)]
+        return [h for h in _resolve(hits) if not self._is_own(h)]
 
     def _emails(self, text: str) -> Iterator[_Hit]:
         for m in _EMAIL.finditer(text):
@@ -266,23 +280,49 @@ class Detector:
         seen: set[tuple[int, int]] = set()
         for window in _PHONE_WINDOW.finditer(text):
             start, end = window.span()
-            if sum(ch.isdigit() for ch in window.group()) < _MIN_PHONE_DIGITS:
+            raw = window.group()
+            digits = len(_DIGITS.sub("", raw))
+            if digits < _MIN_PHONE_DIGITS:
                 continue
             i = bisect.bisect_right(covered, (start, len(text))) - 1
             if i >= 0 and covered[i][1] >= end:
                 continue  # wholly inside an IBAN, card or personnummer: it would lose anyway
-            lo, hi = max(0, start - 1), min(len(text), end + 1)
-            chunk = text[lo:hi]
+            if _REFERENCE_BEFORE.search(text, max(0, start - 24), start):
+                continue  # "order 02107924" is an order number, whatever its digits allow
+            for hit in self._phone_window(text, start, end, raw, digits):
+                if (hit.start, hit.end) not in seen and not _NOT_A_PHONE.fullmatch(text, hit.start, hit.end):
+                    seen.add((hit.start, hit.end))
+                    yield hit
+
+    def _phone_window(self, text: str, start: int, end: int, raw: str, digits: int) -> Iterator[_Hit]:
+        if raw.startswith("(") and ")" not in raw:
+            start, raw = start + 1, raw[1:]  # "(070-..., ...)": the bracket is prose
+        # Fast path: most windows hold one number, and parsing it is a fraction of the
+        # matcher's cost; two numbers in one window (more than 15 digits, or a slash) go
+        # through the matcher, which splits them.
+        if digits <= 15 and "/" not in raw:
             for region in self.phone_regions:
-                for match in phonenumbers.PhoneNumberMatcher(chunk, region):
-                    span = (lo + match.start, lo + match.end)
-                    if match.raw_string.startswith("(") and ")" not in match.raw_string:
-                        span = (span[0] + 1, span[1])  # "(070-..., ...)": the bracket is prose
-                    if span in seen:
-                        continue
-                    seen.add(span)
-                    e164 = phonenumbers.format_number(match.number, phonenumbers.PhoneNumberFormat.E164)
-                    yield _Hit(Kind.PHONE, span[0], span[1], e164, REASONS[Kind.PHONE])
+                try:
+                    number = phonenumbers.parse(raw, region)
+                except phonenumbers.NumberParseException:
+                    break
+                if phonenumbers.is_valid_number(number):
+                    e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+                    yield _Hit(Kind.PHONE, start, end, e164, REASONS[Kind.PHONE])
+                    return
+                if raw.startswith("+"):
+                    break  # a country code reads the same whatever the region
+            if digits <= 12:
+                return
+        lo, hi = max(0, start - 1), min(len(text), end + 1)
+        chunk = text[lo:hi]
+        for region in self.phone_regions:
+            for match in phonenumbers.PhoneNumberMatcher(chunk, region):
+                first = lo + match.start
+                if match.raw_string.startswith("(") and ")" not in match.raw_string:
+                    first += 1
+                e164 = phonenumbers.format_number(match.number, phonenumbers.PhoneNumberFormat.E164)
+                yield _Hit(Kind.PHONE, first, lo + match.end, e164, REASONS[Kind.PHONE])
 
     def _is_own(self, hit: _Hit) -> bool:
         own = self.own
@@ -373,8 +413,9 @@ def _se_numbers(text: str, regions: tuple[str, ...]) -> Iterator[_Hit]:
 
 
 def _is_orgnr(digits: str) -> bool:
-    # The third digit of an orgnr is 2 or more; in a personnummer it starts the month.
-    return digits[2] >= "2" and _orgnr.is_valid(digits)
+    # The third digit of an orgnr is 2 or more (in a personnummer it starts the month), and
+    # none begins with 0 (a bare 07... with a valid Luhn digit is a mobile number).
+    return digits[0] != "0" and digits[2] >= "2" and _orgnr.is_valid(digits)
 
 
 def _personnummer_key(head: str, sep: str, tail: str) -> tuple[str | None, bool]:
@@ -407,7 +448,9 @@ def _is_mobile(digits: str, regions: tuple[str, ...]) -> bool:
     )
 
 
-def _ibans(text: str) -> Iterator[_Hit]:
+def _ibans(text: str, shapes: list[tuple[int, int]]) -> Iterator[_Hit]:
+    """Valid IBANs; the spans of IBAN-shaped strings that fail the check go to `shapes`,
+    since a mistyped account number is no card or phone number either."""
     for m in _IBAN_CANDIDATE.finditer(text):
         candidate = m.group()
         # The greedy pattern may take a following word in capitals ("... 7466 TACK"):
@@ -418,8 +461,11 @@ def _ibans(text: str) -> Iterator[_Hit]:
                 yield _Hit(Kind.IBAN, m.start(), m.start() + len(candidate), compact, REASONS[Kind.IBAN])
                 break
             if " " not in candidate:
+                shapes.append(m.span())
                 break
             candidate = candidate.rsplit(" ", 1)[0]
+        else:
+            shapes.append(m.span())
 
 
 def _cards(text: str) -> Iterator[_Hit]:
@@ -475,6 +521,12 @@ def _resolve(hits: list[_Hit]) -> list[_Hit]:
         ends.insert(i, hit.end)
         chosen.append(hit)
     return sorted(chosen, key=lambda h: h.start)
+
+
+def _overlaps(spans: list[tuple[int, int]], start: int, end: int) -> bool:
+    """Whether [start, end) overlaps any of `spans`, sorted by start."""
+    i = bisect.bisect_left(spans, (end, end))  # spans starting before `end`
+    return any(e > start for _, e in spans[max(0, i - 8) : i])
 
 
 def _apply(text: str, findings: list[Finding]) -> str:
