@@ -365,9 +365,25 @@ def generate(count: int = 1200, seed: int = SEED, known_names: int = 120) -> Cor
     return Corpus(own, known, tuple(snippets))
 
 
-def big_text(corpus: Corpus, megabytes: float) -> str:
-    """Free text of at least `megabytes` MB (UTF-8), repeated from the corpus, for throughput."""
-    texts = [s.text for s in corpus.snippets]
+# Ordinary ticket prose with no identifiers: most collected text looks like this.
+_PROSE = (
+    "Tack för snabbt svar, nu fungerar inloggningen igen och vi kan fortsätta med bokslutet.",
+    "Vi har uppdaterat systemet till version 4.2 och startat om tjänsten under natten.",
+    "Kunden önskar få fakturorna per e-post i stället för per post från och med nästa månad.",
+    "Thanks for the quick reply; the export now runs every night at 02:00 as agreed.",
+    "The customer asked us to close the ticket as the issue no longer occurs after the update.",
+    "Please find the minutes of Tuesday's workshop attached, including the action points for Q3.",
+)
+
+
+def big_text(corpus: Corpus, megabytes: float, prose_per_snippet: int = 0) -> str:
+    """Free text of at least `megabytes` MB (UTF-8), repeated from the corpus, for throughput;
+    `prose_per_snippet` dilutes it with identifier-free prose, as real tickets are."""
+    rng = random.Random(SEED)
+    texts: list[str] = []
+    for snippet in corpus.snippets:
+        texts.append(snippet.text)
+        texts.extend(rng.choice(_PROSE) for _ in range(prose_per_snippet))
     one = "\n\n".join(texts)
     size = len(one.encode())
     return "\n\n".join([one] * (int(megabytes * 1_000_000 // size) + 1))
