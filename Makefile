@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: dev test lint install clean bench
+.PHONY: dev test lint install clean bench bench-redaction
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +23,9 @@ lint: $(STAMP)
 
 test: $(STAMP) lint
 	$(BIN)/pytest
+
+bench-redaction: $(STAMP)
+	$(BIN)/python -m bench.redaction_benchmark
 
 clean:
 	rm -rf $(VENV) .dsar .pytest_cache .mypy_cache .ruff_cache
