@@ -22,6 +22,7 @@ from __future__ import annotations
 import logging
 import unicodedata
 from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -29,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 import fontpkg
 import structlog
 from fpdf import FPDF
-from fpdf.enums import XPos, YPos
+from fpdf.enums import TextMode, XPos, YPos
 
 if TYPE_CHECKING:
     from activities.package_formats import ReportView
@@ -49,7 +50,7 @@ NOTICE = (178, 107, 0)
 def font_file() -> Path:
     """The variable Noto Sans at its default instance (regular weight, normal width).
     fpdf2 could cut a bold instance from it, but that takes seconds per document, so
-    headings are set apart by size and spacing instead."""
+    headings and terms are emboldened by also stroking the glyphs' outlines."""
     # fontTools logs every subsetting step at INFO; the lines say nothing useful about a
     # report and would drown a worker's own logs.
     logging.getLogger("fontTools").setLevel(logging.WARNING)
@@ -131,7 +132,10 @@ class _ReportPDF(FPDF):
         if outline and level in (2, 3):
             self.start_section(self._printable(text)[:120], level=level - 2)
         self.set_font(FONT_FAMILY, size=size)
-        self.multi_cell(0, size * 0.5, self._printable(text), align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        with self.strong():
+            self.multi_cell(
+                0, size * 0.5, self._printable(text), align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT
+            )
         if level == 2:
             self.set_draw_color(*INK)
             self.set_line_width(0.5)
@@ -141,17 +145,36 @@ class _ReportPDF(FPDF):
             self.ln(1)
         self.set_font(FONT_FAMILY, size=10)
 
-    def paragraph(self, text: str, *, color: tuple[int, int, int] = INK, size: float = 10) -> None:
+    def paragraph(
+        self, text: str, *, color: tuple[int, int, int] = INK, size: float = 10, strong: bool = False
+    ) -> None:
+        if strong and self.get_y() + 15 > self.page_break_trigger:
+            self.add_page()  # a term or caption stays with the first lines it introduces
         self.set_font(FONT_FAMILY, size=size)
         self.set_text_color(*color)
-        self.multi_cell(
-            0, size * 0.5, self._printable(text), align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT
-        )
+        with self.strong(strong):
+            self.multi_cell(
+                0, size * 0.5, self._printable(text), align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT
+            )
         self.set_text_color(*INK)
         self.ln(1.5)
 
+    @contextmanager
+    def strong(self, on: bool = True) -> Iterator[None]:
+        """Bold without a bold font: the glyphs are filled and thinly outlined."""
+        if not on:
+            yield
+            return
+        self.text_mode = TextMode.FILL_STROKE
+        self.set_line_width(0.18)
+        self.set_draw_color(*INK)
+        try:
+            yield
+        finally:
+            self.text_mode = TextMode.FILL
+
     def field(self, label: str, value: str) -> None:
-        """"label: value", flowing over as many lines and pages as the value needs."""
+        """A "label: value" line, flowing over as many lines and pages as the value needs."""
         self.set_font(FONT_FAMILY, size=10)
         self.set_x(self.l_margin)
         self.set_text_color(*MUTED)
@@ -185,8 +208,9 @@ class _Indent:
         self._pdf.set_x(self._pdf.l_margin)
 
 
-def value_text(value: Any, t: Mapping[str, str]) -> str:
-    """A record value as words, the way the HTML report shows it."""
+def value_text(value: Any, t: Mapping[str, str], *, nested: bool = False) -> str:
+    """A record value as words, the way the HTML report shows it; a nested object or list
+    is bracketed, so where it ends stays clear on one line."""
     if value is None or value == "":
         return t["empty_value"]
     if value is True:
@@ -194,10 +218,12 @@ def value_text(value: Any, t: Mapping[str, str]) -> str:
     if value is False:
         return t["no"]
     if isinstance(value, Mapping):
-        return "; ".join(f"{key}: {value_text(inner, t)}" for key, inner in value.items())
-    if isinstance(value, list | tuple):
-        return ", ".join(value_text(inner, t) for inner in value)
-    return str(value)
+        text = "; ".join(f"{key}: {value_text(inner, t, nested=True)}" for key, inner in value.items())
+    elif isinstance(value, list | tuple):
+        text = ", ".join(value_text(inner, t, nested=True) for inner in value)
+    else:
+        return str(value)
+    return f"({text})" if nested else text
 
 
 def record_fields(record: Mapping[str, Any], t: Mapping[str, str]) -> Iterator[tuple[str, str]]:
@@ -288,6 +314,7 @@ def render_report_pdf(view: ReportView) -> bytes:
                         f"{t['category']}: {category.label} – "
                         f"{t['record_count'].lower()}: {len(category.records)}",
                         size=10.5,
+                        strong=True,
                     )
                     with pdf.indented(4):
                         for index, record in enumerate(category.records):
@@ -305,7 +332,7 @@ def render_report_pdf(view: ReportView) -> bytes:
         for text in item.paragraphs:
             pdf.paragraph(text)
         for entry in item.entries:
-            pdf.paragraph(entry.term, size=10.5)
+            pdf.paragraph(entry.term, size=10.5, strong=True)
             with pdf.indented(5):
                 for detail in entry.details:
                     pdf.paragraph(detail)

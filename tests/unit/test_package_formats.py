@@ -46,7 +46,7 @@ from dsar.group import Category
 from dsar.privacy_notice import art15_items, load_privacy_notice, load_report_strings
 
 LANGUAGES = ["sv", "en"]
-ART15_KEYS = ["15(1)(a)", "15(1)(b)", "15(1)(c)", "15(1)(d)", "15(1)(e)", "15(1)(f)", "15(1)(g)", "15(1)(h)", "15(2)"]  # fmt: skip
+ART15_KEYS = [*(f"15(1)({letter})" for letter in "abcdefgh"), "15(2)"]
 SUBJECT = "Åsa Ödegård-Ärlebäck"
 CYRILLIC = "Ярослава Ковальчук"
 CJK = "王芳"
@@ -288,7 +288,8 @@ def test_schema_is_published_under_the_packages_id() -> None:
     assert schema["properties"]["$schema"]["const"] == packaging.JSON_SCHEMA_ID
     # The enums are the product's own, so a new category or right cannot be forgotten here.
     assert schema["$defs"]["category"]["properties"]["category"]["enum"] == [c.value for c in Category]
-    assert schema["properties"]["request"]["properties"]["rights"]["items"]["enum"] == [r.value for r in Right]
+    rights = schema["properties"]["request"]["properties"]["rights"]["items"]["enum"]
+    assert rights == [r.value for r in Right]
 
 
 def test_data_json_validates(view: ReportView, validator: Draft202012Validator) -> None:
