@@ -106,7 +106,7 @@ class ReportView:
             "record_count": self.record_count,
             "companies_with_data": self.companies_with_data,
             "systems_not_searched": self.systems_not_searched,
-            "csv_files": [name for name, _ in category_csvs(self)],
+            "csv_files": self.csv_files,
         }
 
     def places(self) -> Iterator[tuple[CompanyView, SystemView, CategoryView]]:
@@ -122,6 +122,13 @@ class ReportView:
     @property
     def companies_with_data(self) -> list[CompanyView]:
         return [c for c in self.companies if any(cat.records for s in c.systems for cat in s.categories)]
+
+    @property
+    def csv_files(self) -> list[tuple[str, str]]:
+        """(file name, category label) of the CSV files, so the letter can say which
+        file holds which kind of data in the person's language."""
+        labels = {category.category: category.label for _, _, category in self.places() if category.records}
+        return [(f"{CSV_DIR}/{name}.csv", labels[name]) for name in sorted(labels)]
 
     @property
     def systems_not_searched(self) -> int:

@@ -256,7 +256,9 @@ def test_cover_letter_in_the_persons_language(view: ReportView) -> None:
     rights = next(item for item in view.art15 if item.key == "15(1)(e)")
     for entry in rights.entries:
         assert str(escape(entry.term)) in letter
-    assert "3" in letter and "ECI Sverige AB" in letter  # three records, and where
+    found = "hittade 4 poster om dig i 2 bolag" if view.language == "sv" else "found 4 records about you in 2"
+    assert found in folded(letter) and "ECI Sverige AB" in letter
+    assert f"contact.csv: {view.strings['category_contact'].lower()}" in folded(letter)
 
 
 def test_cover_letter_escapes_the_name() -> None:
@@ -423,3 +425,4 @@ def test_package_members_in_order(view: ReportView) -> None:
         "csv/support.csv",
     ]
     assert all(isinstance(content, bytes) and content for _, content in members)
+    assert [name for name, _ in view.csv_files] == names[4:]  # what the letter lists is there
