@@ -1,4 +1,8 @@
-"""The response package: a human-readable report, machine-readable JSON, one zip in S3.
+"""The response package: one zip in S3 with a cover letter, the report as HTML and PDF,
+data.json (with its published JSON Schema) and a CSV file per data category.
+
+The files themselves are made in `activities.package_formats` from one view; this
+activity gathers the facts for that view and stores the result.
 
 Built from the case store (never from workflow history) and written under a key derived
 from the request reference alone, so building it twice yields one object, one artefact
@@ -9,12 +13,10 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import json
 import tempfile
 import zipfile
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -24,7 +26,16 @@ from temporalio import activity
 
 from activities.audit import append_audit
 from activities.case_store import load_subject
-from activities.rendering import authority_view, render_html
+from activities.package_formats import (
+    JSON_SCHEMA_ID,
+    CategoryView,
+    CompanyView,
+    ReportView,
+    RequestView,
+    SystemView,
+    package_members,
+)
+from activities.rendering import authority_view
 from activities.storage import artefact_id, package_key
 from dsar.codec import KeyRing
 from dsar.domain import Language
@@ -38,38 +49,7 @@ if TYPE_CHECKING:
 log = structlog.get_logger(__name__)
 
 PACKAGE_KIND = "access-package"
-JSON_SCHEMA_ID = "https://dsar.example/schemas/access-package/v1.json"
-
-
-@dataclass
-class CategoryView:
-    category: str
-    label: str
-    records: list[dict[str, Any]] = field(default_factory=list)
-
-
-@dataclass
-class SystemView:
-    code: str
-    name: str
-    status: str
-    categories: list[CategoryView] = field(default_factory=list)
-
-
-@dataclass
-class CompanyView:
-    code: str
-    legal_name: str
-    country: str
-    systems: list[SystemView] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class RequestView:
-    reference: str
-    received_on: Any
-    rights: list[str]
-    jurisdiction: str
+__all__ = ["JSON_SCHEMA_ID", "PACKAGE_KIND", "PackagingActivities"]
 
 
 class PackagingActivities:
@@ -110,55 +90,28 @@ class PackagingActivities:
         status_of = {(r["company"], r["system"]): r["status"] for r in results}
         companies = self._group(rows, status_of, lambda c: notice.category_label(c, Language(language)))
         generated_at = datetime.now(UTC)
-        view = RequestView(
-            reference=inp.reference,
-            received_on=request["received_on"],
-            rights=list(request["rights"]),
-            jurisdiction=request["jurisdiction"],
+        view = ReportView(
+            language=language,
+            strings=strings,
+            request=RequestView(
+                reference=inp.reference,
+                received_on=request["received_on"],
+                rights=list(request["rights"]),
+                jurisdiction=request["jurisdiction"],
+            ),
+            subject_name=subject.full_name,
+            subject_email=subject.email,
+            generated_at=generated_at,
+            companies=companies,
+            art15=art15_items(notice, language),
+            authority=authority_view(request["jurisdiction"], language),
+            controller=notice.controller,
         )
-        html = render_html(
-            "report/access_report.html.j2",
-            {
-                "lang": language,
-                "t": strings,
-                "request": view,
-                "subject_name": subject.full_name,
-                "generated_at": generated_at,
-                "companies": companies,
-                "art15": art15_items(notice, language),
-                "authority": authority_view(request["jurisdiction"], language),
-                "controller": notice.controller,
-            },
-        )
-        document = {
-            "$schema": JSON_SCHEMA_ID,
-            "reference": inp.reference,
-            "generated_at": generated_at.isoformat(),
-            "language": language,
-            "subject": {"full_name": subject.full_name, "email": subject.email},
-            "companies": [
-                {
-                    "code": c.code,
-                    "legal_name": c.legal_name,
-                    "country": c.country,
-                    "systems": [
-                        {
-                            "code": s.code,
-                            "name": s.name,
-                            "status": s.status,
-                            "categories": [
-                                {"category": cat.category, "records": cat.records} for cat in s.categories
-                            ],
-                        }
-                        for s in c.systems
-                    ],
-                }
-                for c in companies
-            ],
-        }
+        # Rendering (the PDF above all) is CPU work: off the event loop, like the upload.
+        members = await asyncio.to_thread(package_members, view)
         artefact = artefact_id(inp.reference, PACKAGE_KIND)
         key = package_key(artefact)
-        digest, size = await asyncio.to_thread(self._upload, key, html, document)
+        digest, size = await asyncio.to_thread(self._upload, key, members, generated_at)
         async with self._pool.acquire() as conn, conn.transaction():
             await conn.execute(
                 "INSERT INTO artefacts (id, reference, kind, bucket, s3_key, sha256, bytes)"
@@ -218,11 +171,17 @@ class PackagingActivities:
             views.append(cview)
         return views
 
-    def _upload(self, key: str, html: str, document: dict[str, Any]) -> tuple[str, int]:
+    def _upload(self, key: str, members: list[tuple[str, bytes]], built_at: datetime) -> tuple[str, int]:
+        # Entries carry the build time rather than the clock at zipping, so a package's
+        # bytes depend on its content and on nothing else.
+        stamp = built_at.timetuple()[:6]
         with tempfile.SpooledTemporaryFile(max_size=32 * 1024 * 1024) as spool:
             with zipfile.ZipFile(spool, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-                archive.writestr("report.html", html)
-                archive.writestr("data.json", json.dumps(document, ensure_ascii=False, indent=2, default=str))
+                for name, content in members:
+                    info = zipfile.ZipInfo(name, date_time=stamp)
+                    info.compress_type = zipfile.ZIP_DEFLATED
+                    info.external_attr = 0o644 << 16
+                    archive.writestr(info, content)
             spool.seek(0)
             digest = hashlib.sha256()
             size = 0

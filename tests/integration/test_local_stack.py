@@ -185,7 +185,9 @@ def test_access_request_end_to_end_survives_killing_the_workers(stack: Stack) ->
 
     with urllib.request.urlopen(link.group(1), timeout=30) as response:  # noqa: S310 - local S3
         archive = zipfile.ZipFile(io.BytesIO(response.read()))
-    assert sorted(archive.namelist()) == ["data.json", "report.html"]
+    names = archive.namelist()
+    assert names[:4] == ["cover_letter.html", "report.html", "report.pdf", "data.json"]
+    assert names[4:] and all(n.startswith("csv/") for n in names[4:])
     document = json.loads(archive.read("data.json"))
     report = archive.read("report.html").decode()
     assert person.full_name in report

@@ -6,6 +6,8 @@ and the human steps go through the same Updates.
 
 from __future__ import annotations
 
+import io
+import zipfile
 from datetime import date
 from typing import Any
 
@@ -13,6 +15,7 @@ import asyncpg
 import pytest
 from temporalio.client import WorkflowUpdateFailedError
 
+from activities.storage import artefact_id, package_key, s3_client
 from dsar.domain import Status
 from dsar.messages import IdentityDecision, RequestState, ReviewDecision
 from tests.conftest import record_history
@@ -78,3 +81,10 @@ async def test_access_request_is_delivered_with_only_the_persons_records(
     assert actions[0] == "request.registered"
     assert ("privacy-officer", "status.collecting") in [(r["actor"], r["action"]) for r in audit]
     assert actions[-1] == "status.delivered"
+
+    settings = workers_kwargs["settings"]
+    key = package_key(artefact_id(reference, "access-package"))
+    body = s3_client(settings).get_object(Bucket=settings.s3_bucket, Key=key)["Body"].read()
+    names = zipfile.ZipFile(io.BytesIO(body)).namelist()
+    assert names[:4] == ["cover_letter.html", "report.html", "report.pdf", "data.json"]
+    assert names[4:] and all(n.startswith("csv/") and n.endswith(".csv") for n in names[4:])
