@@ -12,6 +12,7 @@ from temporalio.worker import Worker
 from activities.access_control import AccessControlActivities
 from activities.case_store import CaseStoreActivities
 from activities.deadlines import DeadlineActivities
+from activities.delivery import DeliveryActivities
 from activities.notifications import NotificationActivities, SmtpSender
 from activities.packaging import PackagingActivities
 from activities.storage import s3_client
@@ -40,11 +41,13 @@ def control_worker(
     packaging = PackagingActivities(pool, ring, registry, s3, settings.s3_bucket)
     notifications = NotificationActivities(pool, ring, settings, s3, sender)
     access = AccessControlActivities(settings.roles_file)
+    delivery = DeliveryActivities(pool, s3)
     deadlines = DeadlineActivities(
         ClockSettings(
             team_reminder_days=list(settings.team_reminder_days),
             identity_reminder_days=list(settings.identity_reminder_days),
             identity_timeout_days=settings.identity_timeout_days,
+            package_retention_days=settings.package_retention_days,
         )
     )
     return Worker(
@@ -59,6 +62,7 @@ def control_worker(
             case_store.plan_collection,
             packaging.build_package,
             notifications.send_notification,
+            delivery.delete_package,
             access.load_roles,
         ],
         graceful_shutdown_timeout=timedelta(seconds=30),
