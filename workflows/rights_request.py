@@ -185,7 +185,10 @@ class RightsRequestWorkflow:
                 ),
                 PackageDeletion,
             )
-        state.package_deleted_at = deletion.deleted_at or workflow.now()
+        # Workflow time, like delivered_at; the case store holds the wall-clock moment.
+        state.package_deleted_at = workflow.now()
+        if deletion.artefact_id is None:
+            workflow.logger.warning("no package found to delete")
         self._update_details()
 
     @workflow.update
