@@ -22,6 +22,7 @@ from temporalio.exceptions import ApplicationError
 
 from activities.audit import append_audit
 from activities.db import Conn
+from activities.packaging import PACKAGE_KIND
 from dsar.codec import KeyRing
 from dsar.download_links import LinkClaims, hash_code, new_code
 from dsar.messages import Activity, DeletePackageInput, PackageDeletion
@@ -30,7 +31,6 @@ if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
 
 log = structlog.get_logger(__name__)
-PACKAGE_KIND = "access-package"
 
 
 @dataclass(frozen=True)
