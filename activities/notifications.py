@@ -12,7 +12,6 @@ import asyncio
 import smtplib
 import ssl
 import uuid
-from datetime import timedelta
 from email.message import EmailMessage
 from email.utils import formataddr, make_msgid
 from typing import TYPE_CHECKING, Any
@@ -26,9 +25,11 @@ from temporalio.exceptions import ApplicationError
 from activities.audit import append_audit
 from activities.case_store import load_subject
 from activities.db import Conn
+from activities.delivery import ensure_link, forget_code, sealed_code
 from activities.rendering import authority_view, render_mail
 from dsar.codec import KeyRing
 from dsar.config import Settings
+from dsar.download_links import MAX_ATTEMPTS, LinkSigner, display_code
 from dsar.group import load_group
 from dsar.messages import Activity, NotificationKind, NotificationResult, SendNotification
 
@@ -75,12 +76,15 @@ class NotificationActivities:
         settings: Settings,
         s3: S3Client,
         sender: SmtpSender | None = None,
+        signer: LinkSigner | None = None,
     ) -> None:
         self._pool = pool
         self._ring = ring
         self._settings = settings
         self._s3 = s3
         self._sender = sender or SmtpSender(settings.smtp_url)
+        # Checked at start, so a worker without the key fails before any delivery does.
+        self._signer = signer or LinkSigner.from_setting(settings.download_signing_keys)
 
     @activity.defn(name=Activity.SEND_NOTIFICATION)
     async def send_notification(self, inp: SendNotification) -> NotificationResult:
@@ -152,6 +156,8 @@ class NotificationActivities:
                 inp.kind.value,
                 inp.occasion,
             )
+            if inp.kind is NotificationKind.DOWNLOAD_CODE:
+                await forget_code(conn, inp.reference, inp.occasion)
             await append_audit(
                 conn,
                 reference=inp.reference,
@@ -164,7 +170,7 @@ class NotificationActivities:
         activity.metric_meter().create_counter("dsar_notifications_sent", "Letters and e-mails sent").add(
             1, {"kind": inp.kind.value}
         )
-        if inp.kind is NotificationKind.DELIVERY:
+        if inp.kind is NotificationKind.DELIVERY and not inp.occasion:
             activity.metric_meter().create_counter("dsar_deliveries", "Response packages delivered").add(1)
         return NotificationResult(message_id=message_id, already_sent=False)
 
@@ -194,21 +200,19 @@ class NotificationActivities:
             "status": request["status"],
             "extended": request["extended"],
         }
-        if inp.kind is NotificationKind.DELIVERY:
-            artefact = await conn.fetchrow(
-                "SELECT bucket, s3_key FROM artefacts WHERE reference = $1 AND kind = 'access-package'",
-                inp.reference,
+        if inp.kind in (NotificationKind.DELIVERY, NotificationKind.DOWNLOAD_CODE):
+            # Whichever of the two e-mails goes first issues the link; the other finds it.
+            link = await ensure_link(
+                conn, self._ring, inp.reference, inp.occasion, self._settings.download_link_days
             )
-            if artefact is None:
-                raise ApplicationError(
-                    "no package to deliver", type="InvalidRequestError", non_retryable=True
-                )
-            expires = timedelta(days=self._settings.link_expiry_days)
-            # The link is made here, at sending time, so it never enters workflow history.
-            context["link"] = self._s3.generate_presigned_url(
-                "get_object",
-                Params={"Bucket": artefact["bucket"], "Key": artefact["s3_key"]},
-                ExpiresIn=int(expires.total_seconds()),
-            )
-            context["link_days"] = self._settings.link_expiry_days
+            context["expires_on"] = link.claims.expires_at.date()
+            context["link_days"] = self._settings.download_link_days
+            context["retention_days"] = self._settings.package_retention_days
+            context["max_attempts"] = MAX_ATTEMPTS
+            if inp.kind is NotificationKind.DELIVERY:
+                # Made at sending time, so the token never enters workflow history; signing
+                # is deterministic, so a retried send carries the same link.
+                context["link"] = f"{self._settings.download_base_url}/d/{self._signer.sign(link.claims)}"
+            else:
+                context["code"] = display_code(await sealed_code(conn, self._ring, link))
         return context

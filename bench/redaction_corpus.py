@@ -359,8 +359,11 @@ def generate(count: int = 1200, seed: int = SEED, known_names: int = 120) -> Cor
         snippets.append(Snippet("".join(parts), tuple(labels), language))
     own = OwnIdentifiers.from_identity(OWN)
     own = OwnIdentifiers.of(
-        emails=own.emails, phones=own.phones, national_ids=[*own.national_ids, OWN_NINO],
-        customer_numbers=own.customer_numbers, names=own.names,
+        emails=own.emails,
+        phones=own.phones,
+        national_ids=[*own.national_ids, OWN_NINO],
+        customer_numbers=own.customer_numbers,
+        names=own.names,
     )
     return Corpus(own, known, tuple(snippets))
 

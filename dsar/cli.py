@@ -48,6 +48,7 @@ from dsar.messages import (
     IdentityDecision,
     MatchDecision,
     RequestState,
+    ResendLinkRequest,
     ReviewDecision,
     RightsRequestInput,
     SystemDecision,
@@ -433,12 +434,14 @@ def build_list_query(
     clauses = ['WorkflowType = "RightsRequestWorkflow"']
     if status:
         clauses.append(f'{sa.DSAR_STATUS.name} = "{Status(status).value}"')
+    if due_before or overdue_at:
+        # A delivered request keeps running while its package is kept; it is answered.
+        clauses.append('ExecutionStatus = "Running"')
+        clauses.append(f'{sa.DSAR_STATUS.name} != "{Status.DELIVERED.value}"')
     if due_before:
         clauses.append(f'{sa.DSAR_DUE_AT.name} <= "{_rfc3339(due_before)}"')
-        clauses.append('ExecutionStatus = "Running"')
     if overdue_at:
         clauses.append(f'{sa.DSAR_DUE_AT.name} < "{_rfc3339(overdue_at)}"')
-        clauses.append('ExecutionStatus = "Running"')
     return " AND ".join(clauses)
 
 
@@ -821,6 +824,22 @@ def answer(
     )
 
 
+@app.command("resend-link")
+def resend_link(
+    reference: Annotated[str, typer.Argument(callback=_reference)],
+    as_json: JsonFlag = False,
+) -> None:
+    """Send the person a new download link and code; the ones sent before stop working."""
+    settings = _settings()
+    _update(
+        reference,
+        "resend_link",
+        ResendLinkRequest(actor=settings.actor),
+        as_json,
+        lambda s: f"New download link and code sent for {s.reference}; earlier links no longer work.",
+    )
+
+
 @app.command()
 def report(
     start: Annotated[str, typer.Option("--from", help="First day of receipt, YYYY-MM-DD.")],
@@ -985,6 +1004,20 @@ def codec_server() -> None:
         server.serve_forever()
     except KeyboardInterrupt:
         server.stop()
+
+
+@app.command("download-server")
+def download_server() -> None:
+    """Serve the download page where people fetch their answer with the code they were e-mailed."""
+    from dsar.download_service import serve
+    from dsar.logs import configure_logging
+
+    settings = _settings()
+    configure_logging(settings.log_format, settings.log_level)
+    try:
+        serve(settings)
+    except ValueError as exc:
+        fail(str(exc))
 
 
 @app.command()

@@ -48,6 +48,14 @@ def _days(name: str, value: str | None, default: tuple[int, ...]) -> tuple[int, 
     return tuple(int(p) for p in parts)
 
 
+def _whole(name: str, value: str | None, default: int, low: int, high: int) -> int:
+    if value is None:
+        return default
+    if not value.strip().isdigit() or not low <= int(value) <= high:
+        raise ValueError(f"{name} must be a whole number of days from {low} to {high}")
+    return int(value)
+
+
 @dataclass(frozen=True)
 class Settings:
     temporal_address: str = "localhost:7233"
@@ -72,7 +80,12 @@ class Settings:
     codec_tokens: str | None = None
     codec_ui_origin: str = "http://localhost:8233"
     codec_listen: str = "127.0.0.1:8081"
-    link_expiry_days: int = 7
+    # The download page (dsar/download_service.py).
+    download_signing_keys: str | None = None
+    download_base_url: str = "http://localhost:8090"
+    download_listen: str = "127.0.0.1:8090"
+    download_link_days: int = 7
+    package_retention_days: int = 30
     metrics_bind: str | None = None
     otel_endpoint: str | None = None
     log_format: str = "console"
@@ -88,10 +101,16 @@ class Settings:
             value = env.get(name)
             return value if value not in (None, "") else default
 
-        expiry = get("DSAR_LINK_EXPIRY_DAYS", "7") or "7"
-        if not expiry.isdigit() or not 1 <= int(expiry) <= 7:
-            # S3 presigned URLs signed with SigV4 cannot outlive seven days.
-            raise ValueError("DSAR_LINK_EXPIRY_DAYS must be a whole number from 1 to 7")
+        link_days = _whole("DSAR_DOWNLOAD_LINK_DAYS", get("DSAR_DOWNLOAD_LINK_DAYS"), 7, 1, 90)
+        retention = _whole("DSAR_PACKAGE_RETENTION_DAYS", get("DSAR_PACKAGE_RETENTION_DAYS"), 30, 1, 3650)
+        if retention < link_days:
+            # A link that outlives its package would only ever lead to "no longer available".
+            raise ValueError("DSAR_PACKAGE_RETENTION_DAYS must not be shorter than DSAR_DOWNLOAD_LINK_DAYS")
+        base_url = (get("DSAR_DOWNLOAD_BASE_URL", cls.download_base_url) or "").rstrip("/")
+        if not base_url.startswith(("https://", "http://")):
+            raise ValueError(
+                "DSAR_DOWNLOAD_BASE_URL must be an http(s) URL, e.g. https://privacy.example.com"
+            )
         return cls(
             temporal_address=get("DSAR_TEMPORAL_ADDRESS", cls.temporal_address) or "",
             temporal_namespace=get("DSAR_TEMPORAL_NAMESPACE", cls.temporal_namespace) or "",
@@ -121,7 +140,11 @@ class Settings:
             codec_tokens=get("DSAR_CODEC_TOKENS"),
             codec_ui_origin=get("DSAR_CODEC_UI_ORIGIN", cls.codec_ui_origin) or "",
             codec_listen=get("DSAR_CODEC_LISTEN", cls.codec_listen) or "",
-            link_expiry_days=int(expiry),
+            download_signing_keys=get("DSAR_DOWNLOAD_SIGNING_KEY"),
+            download_base_url=base_url,
+            download_listen=get("DSAR_DOWNLOAD_LISTEN", cls.download_listen) or "",
+            download_link_days=link_days,
+            package_retention_days=retention,
             metrics_bind=get("DSAR_METRICS_BIND"),
             otel_endpoint=get("DSAR_OTEL_ENDPOINT"),
             log_format=get("DSAR_LOG_FORMAT", cls.log_format) or "console",

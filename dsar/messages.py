@@ -27,6 +27,7 @@ class NotificationKind(StrEnum):
     CLARIFICATION = "clarification"  # to the person: a question from the privacy team
     MANUAL_TASK = "manual_task"  # to a manual system's owner: please search for the person
     MANUAL_REMINDER = "manual_reminder"  # to the owner, while the export is outstanding
+    DOWNLOAD_CODE = "download_code"  # to the person: the code for the download page, apart from the link
 
     @property
     def to_person(self) -> bool:
@@ -61,6 +62,7 @@ class Activity:
     SEND_NOTIFICATION = "send_notification"
     LOAD_ROLES = "load_roles"
     LOAD_CLOCK_SETTINGS = "load_clock_settings"
+    DELETE_PACKAGE = "delete_package"
 
 
 class RightsRequestInput(BaseModel):
@@ -83,13 +85,15 @@ class ClockStopInfo(BaseModel):
 
 
 class ClockSettings(BaseModel):
-    """Reminder and escalation rules, read from configuration when a request starts."""
+    """Reminder, escalation and retention rules, read from configuration when a request starts."""
 
     team_reminder_days: list[int] = Field(default_factory=lambda: [14, 7, 3, 1])
     identity_reminder_days: list[int] = Field(default_factory=lambda: [7, 14])
     identity_timeout_days: int = 30
     escalation_horizon_days: int = 90
     notify_hour: int = 9
+    # Days the response package is kept after delivery; then it is deleted.
+    package_retention_days: int = 30
 
 
 class DeadlineInput(BaseModel):
@@ -294,6 +298,22 @@ class PackageResult(BaseModel):
     companies_with_data: list[str]
 
 
+class ResendLinkRequest(BaseModel):
+    """A new download link and code for the person; the ones sent before stop working."""
+
+    actor: str = Field(min_length=1, max_length=100)
+
+
+class DeletePackageInput(BaseModel):
+    reference: str
+    retention_days: int = 0  # for the audit trail: how long it was kept
+
+
+class PackageDeletion(BaseModel):
+    artefact_id: str | None
+    deleted_at: datetime | None
+
+
 class IdentityDecision(BaseModel):
     """The privacy team's confirmation that the requester is who they claim to be."""
 
@@ -356,6 +376,8 @@ class RequestState(BaseModel):
     companies: list[CompanyProgress] = Field(default_factory=list)
     package: PackageResult | None = None
     delivered_at: datetime | None = None
+    links_resent: int = 0
+    package_deleted_at: datetime | None = None
 
 
 class CompanyCollectionState(BaseModel):

@@ -49,6 +49,8 @@ class Servers:
             "DSAR_CODEC_KEYS": ring_text.replace("\n", ","),
             "AWS_ACCESS_KEY_ID": "test",
             "AWS_SECRET_ACCESS_KEY": "test-secret",
+            "DSAR_DOWNLOAD_SIGNING_KEY": DOWNLOAD_SIGNING_KEY,
+            "DSAR_DOWNLOAD_BASE_URL": "http://download.test",
             **{f"DSAR_CONN_{k}": v for k, v in self.connections.items()},
             **overrides,
         }
@@ -56,6 +58,8 @@ class Servers:
 
 
 HISTORIES = Path(__file__).parent / "histories"
+# Test-only: signs download links in the workflow tests and checks them in the page tests.
+DOWNLOAD_SIGNING_KEY = "test-only-download-signing-key-0123456789abcdef"
 
 
 @pytest.fixture(scope="session")

@@ -13,6 +13,7 @@ from activities.access_control import AccessControlActivities
 from activities.case_store import CaseStoreActivities
 from activities.collection import CollectionActivities
 from activities.deadlines import DeadlineActivities
+from activities.delivery import DeliveryActivities
 from activities.notifications import NotificationActivities, SmtpSender
 from activities.packaging import PackagingActivities
 from activities.storage import s3_client
@@ -42,11 +43,13 @@ def control_worker(
     notifications = NotificationActivities(pool, ring, settings, s3, sender)
     access = AccessControlActivities(settings.roles_file)
     collection = CollectionActivities(pool, ring, registry)
+    delivery = DeliveryActivities(pool, s3)
     deadlines = DeadlineActivities(
         ClockSettings(
             team_reminder_days=list(settings.team_reminder_days),
             identity_reminder_days=list(settings.identity_reminder_days),
             identity_timeout_days=settings.identity_timeout_days,
+            package_retention_days=settings.package_retention_days,
         )
     )
     return Worker(
@@ -61,6 +64,7 @@ def control_worker(
             case_store.plan_collection,
             packaging.build_package,
             notifications.send_notification,
+            delivery.delete_package,
             access.load_roles,
             collection.record_system_result,
             collection.decide_matches,

@@ -17,6 +17,7 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -49,6 +50,7 @@ class Ports:
     s3: int = int(os.environ.get("DSAR_DEV_S3_PORT", "9100"))
     smtp: int = int(os.environ.get("DSAR_DEV_SMTP_PORT", "1025"))
     codec: int = int(os.environ.get("DSAR_DEV_CODEC_PORT", "8081"))
+    download: int = int(os.environ.get("DSAR_DEV_DOWNLOAD_PORT", "8090"))
     # Worker metrics: control on this port, each company on the next ones.
     metrics: int = int(os.environ.get("DSAR_DEV_METRICS_PORT", "9464"))
     # The demo newsletter vendor's API (a stand-in for a SaaS system outside the product).
@@ -66,6 +68,7 @@ class Ports:
             codec=free_port(),
             metrics=free_port_block(1 + companies),
             newsletter=free_port(),
+            download=free_port(),
         )
 
 
@@ -75,6 +78,17 @@ def ensure_key_file(state: Path) -> Path:
         path.write_text(new_key_file_text("k1"), encoding="utf-8")
         path.chmod(0o600)
     return path
+
+
+def ensure_signing_key(state: Path) -> str:
+    """The download links' signing key, kept with the stack's other secrets."""
+    from dsar.download_links import new_signing_key
+
+    path = state / "download-signing-key"
+    if not path.exists():
+        path.write_text(new_signing_key(), encoding="utf-8")
+        path.chmod(0o600)
+    return path.read_text(encoding="utf-8").strip()
 
 
 def ensure_roles_file(state: Path) -> Path:
@@ -140,6 +154,7 @@ class Stack:
         )
         self.newsletter = DemoNewsletterApi(ports.newsletter)
         self.codec_server: CodecServer | None = None
+        self.download_server: subprocess.Popen[bytes] | None = None
         self.workers: dict[str, subprocess.Popen[bytes]] = {}
         self.env: dict[str, str] = {}
 
@@ -176,6 +191,9 @@ class Stack:
             "DSAR_SMTP_URL": self.mail.url,
             "DSAR_CODEC_KEY_FILE": str(key_file),
             "DSAR_ROLES_FILE": str(ensure_roles_file(self.state)),
+            "DSAR_DOWNLOAD_SIGNING_KEY": ensure_signing_key(self.state),
+            "DSAR_DOWNLOAD_BASE_URL": f"http://127.0.0.1:{self.ports.download}",
+            "DSAR_DOWNLOAD_LISTEN": f"127.0.0.1:{self.ports.download}",
             **DEV_AWS,
             **{f"DSAR_CONN_{name}": dsn for name, dsn in connections.items()},
         }
@@ -222,6 +240,30 @@ class Stack:
         codes = [c.code for c in self.registry.companies]
         return self.ports.metrics + (0 if company is None else 1 + codes.index(company))
 
+    def start_download_server(self) -> None:
+        """Its own process, as in production, where it is the only part facing the internet."""
+        log = open(self.state / "logs" / "download-server.log", "ab")
+        self.download_server = subprocess.Popen(
+            [sys.executable, "-m", "dsar", "download-server"],
+            env=self.worker_env(),
+            cwd=PROJECT_ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        log.close()
+        url = f"http://127.0.0.1:{self.ports.download}/healthz"
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(url, timeout=2):
+                    return
+            except OSError:
+                if self.download_server.poll() is not None or time.monotonic() > deadline:
+                    log_file = self.state / "logs" / "download-server.log"
+                    raise RuntimeError(f"the download server did not start; see {log_file}") from None
+                time.sleep(0.2)
+
     def start_worker(self, role: str, company: str | None = None) -> subprocess.Popen[bytes]:
         name = role if company is None else f"company-{company}"
         env = self.worker_env()
@@ -248,6 +290,7 @@ class Stack:
         self.write_env(connections, key_file)
         self.start_codec_server(key_file)
         self.create_buckets(key_file)
+        self.start_download_server()
 
     def start_workers(self) -> None:
         self.start_worker("control")
@@ -264,6 +307,9 @@ class Stack:
 
     def stop(self) -> None:
         self.stop_workers()
+        if self.download_server is not None:
+            stop_process(self.download_server, signal.SIGTERM, timeout=10)
+            self.download_server = None
         stoppers = [
             self.temporal.stop,
             self.newsletter.stop,
@@ -287,6 +333,7 @@ class Stack:
             ("PostgreSQL (case store)", self.postgres.dsn(CASE_DATABASE, APP_USER)),
             ("S3 endpoint", f"{self.s3.endpoint_url} (bucket dsar-packages)"),
             ("Codec server", f"http://localhost:{self.ports.codec} (token in {self.state / 'codec-token'})"),
+            ("Download page", f"http://127.0.0.1:{self.ports.download}/d/<token from the delivery e-mail>"),
             ("SMTP catcher", f"{self.mail.url} -> {self.mail.folder}"),
             ("Demo newsletter API", f"{self.newsletter.url} (the dk01 SaaS system's stand-in)"),
             ("Settings for `dsar`", str(self.state / LOCAL_ENV_FILE)),

@@ -1,7 +1,7 @@
 """One data-subject request, from receipt to delivery, read top to bottom.
 
 received -> identity -> collecting -> review -> packaging -> delivery -> delivered
-               └─> closed (identity not verified)
+               └─> closed (identity not verified)          (package kept, then deleted)
 
 Beside the main line runs the statutory clock (Art. 12(3)): reminders to the privacy
 team before the due date and an escalation on it and every working day after, all as
@@ -21,6 +21,7 @@ from typing import Any, TypeVar
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy, SearchAttributeUpdate
+from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from dsar import search_attributes as sa
@@ -40,14 +41,17 @@ with workflow.unsafe.imports_passed_through():
         DeadlineInput,
         DeadlineResult,
         DecideMatchesInput,
+        DeletePackageInput,
         ExtensionDecision,
         IdentityDecision,
         MatchDecision,
         NotificationKind,
         NotificationResult,
+        PackageDeletion,
         PackageResult,
         RecordSystemResultInput,
         RequestState,
+        ResendLinkRequest,
         ReviewDecision,
         RightsRequestInput,
         SendNotification,
@@ -72,6 +76,9 @@ ACTIVITY_RETRY = RetryPolicy(
 )
 SYSTEM_ACTOR = "dsar-workflow"
 IDENTITY_NOT_VERIFIED = "identity_not_verified"
+# Patches (see README, "Changing workflow code safely").
+DOWNLOAD_PAGE_PATCH = "download-page"  # link + code e-mails instead of one presigned link
+RETENTION_PATCH = "package-retention"  # keep the package for a while after delivery, then delete it
 
 
 @workflow.defn
@@ -89,6 +96,10 @@ class RightsRequestWorkflow:
         self._questions = 0
         self._closed = False
         self._failed_published = False
+        # Delivery after the fact: re-sent links, and the package's deletion, one at a time.
+        self._delivery_lock = asyncio.Lock()
+        self._keeping_package = False
+        self._resends = 0
 
     @workflow.run
     async def run(self, req: RightsRequestInput) -> RequestState:
@@ -147,10 +158,72 @@ class RightsRequestWorkflow:
             timeout=timedelta(hours=1),
         )
         await self._set_status(Status.DELIVERY, SYSTEM_ACTOR)
-        await self._notify(NotificationKind.DELIVERY)
+        if workflow.patched(DOWNLOAD_PAGE_PATCH):
+            await self._send_download_link(occasion="")
+        else:
+            await self._notify(NotificationKind.DELIVERY)
         self._state.delivered_at = workflow.now()
         await self._set_status(Status.DELIVERED, SYSTEM_ACTOR)
+        if workflow.patched(RETENTION_PATCH):
+            await self._keep_then_delete_package(clock)
         return await self._finish(clock)
+
+    # --- after delivery ----------------------------------------------------------------
+
+    async def _send_download_link(self, occasion: str) -> None:
+        """Link and code travel in two e-mails, so one intercepted or forwarded mail is not enough."""
+        await self._notify(NotificationKind.DELIVERY, occasion=occasion)
+        await self._notify(NotificationKind.DOWNLOAD_CODE, occasion=occasion)
+
+    async def _keep_then_delete_package(self, clock: asyncio.Task[None]) -> None:
+        """Art. 5(1)(e): the copy made for the person is kept only while they may still fetch it."""
+        state = self._current()
+        self._closed = True  # answered: the statutory clock has nothing left to watch
+        await clock
+        await self._refresh_grants()  # who may re-send the link from now on
+        self._keeping_package = True
+        self._update_details()
+        await workflow.sleep(timedelta(days=self._clock.package_retention_days))
+        async with self._delivery_lock:
+            self._keeping_package = False
+            deletion = await self._activity(
+                Activity.DELETE_PACKAGE,
+                DeletePackageInput(
+                    reference=state.reference, retention_days=self._clock.package_retention_days
+                ),
+                PackageDeletion,
+            )
+        # Workflow time, like delivered_at; the case store holds the wall-clock moment.
+        state.package_deleted_at = workflow.now()
+        if deletion.artefact_id is None:
+            workflow.logger.warning("no package found to delete")
+        self._update_details()
+
+    @workflow.update
+    async def resend_link(self, request: ResendLinkRequest) -> RequestState:
+        """A new link and code (lost e-mail, expired or locked link); the earlier ones stop working."""
+        state = self._current()
+        async with self._delivery_lock:
+            if not self._keeping_package:  # deleted while this update waited for the lock
+                raise ApplicationError("the package has been deleted; there is nothing left to send")
+            self._resends += 1
+            occasion = f"resend-{self._resends}"
+            await self._send_download_link(occasion)
+            state.links_resent = self._resends
+            await self._record("download.link_resent", request.actor, {}, occasion=occasion)
+        return state
+
+    @resend_link.validator
+    def _check_resend_link(self, request: ResendLinkRequest) -> None:
+        self._require(request.actor, Role.REVIEWER)
+        state = self._current()
+        if state.package_deleted_at is not None:
+            raise ValueError("the package has been deleted after its retention period; nothing to send")
+        if state.status is not Status.DELIVERED or not self._keeping_package:
+            raise ValueError(
+                f"a new download link can only be sent once the answer is delivered "
+                f"(the request is now '{state.status.value}')"
+            )
 
     # --- human steps -------------------------------------------------------------------
 
@@ -601,6 +674,12 @@ class RightsRequestWorkflow:
             lines.append("- Deadline extended (Art. 12(3))")
         if state.open_question:
             lines.append("- Waiting for the person's answer to a question")
+        if state.package_deleted_at is not None:
+            lines.append(f"- Package deleted {state.package_deleted_at.date().isoformat()}")
+        elif self._keeping_package and state.delivered_at is not None:
+            until = state.delivered_at + timedelta(days=self._clock.package_retention_days)
+            resent = f", {state.links_resent} new links sent" if state.links_resent else ""
+            lines.append(f"- Package kept until {until.date().isoformat()}{resent}")
         for c in state.companies:
             mark = "done" if c.done else "collecting"
             failed = f", failed: {', '.join(c.failed_systems)}" if c.failed_systems else ""

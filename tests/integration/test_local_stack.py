@@ -19,6 +19,7 @@ import subprocess
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 import zipfile
 from collections.abc import Iterator
@@ -173,18 +174,22 @@ def test_access_request_end_to_end_survives_killing_the_workers(stack: Stack) ->
     assert listed.returncode == 0, listed.stderr
     assert f"dsar-{reference}" in listed.stdout
 
-    # Exactly one acknowledgement and one delivery e-mail, and one package.
+    # Exactly one acknowledgement, one link and one code e-mail, and one package.
     mails = mails_for(stack, reference)
     kinds = sorted(m["Subject"].split(" (")[0] for m in mails)
-    assert kinds == ["We have received your request", "Your personal data is ready"]
-    delivery = next(m for m in mails if m["Subject"].startswith("Your personal data"))
-    body = delivery.get_content()
-    link = re.search(r"(http://127\.0\.0\.1:\d+/\S+)", body)
-    assert link, body
-    assert person.email not in link.group(1) and reference not in link.group(1)
+    assert kinds == [
+        "We have received your request",
+        "Your code for downloading your data",
+        "Your personal data is ready",
+    ]
+    link, code = link_and_code(mails)
+    assert person.email not in link and reference not in link
+    assert link.startswith(f"http://127.0.0.1:{stack.ports.download}/d/")
 
-    with urllib.request.urlopen(link.group(1), timeout=30) as response:  # noqa: S310 - local S3
-        archive = zipfile.ZipFile(io.BytesIO(response.read()))
+    # The package comes from the product's download page, with the code from the other mail.
+    with urllib.request.urlopen(link, timeout=30) as response:  # noqa: S310 - the local page
+        assert 'name="code"' in response.read().decode()
+    archive = zipfile.ZipFile(io.BytesIO(fetch_with_code(link, code)))
     names = archive.namelist()
     assert names[:4] == ["cover_letter.html", "report.html", "report.pdf", "data.json"]
     assert names[4:] and all(n.startswith("csv/") for n in names[4:])
@@ -213,6 +218,33 @@ def test_access_request_end_to_end_survives_killing_the_workers(stack: Stack) ->
     assert counts == {"artefacts": 1, "delivery_notifications": 1}
     objects = stack_s3_objects(stack)
     assert len([k for k in objects if k.startswith("packages/")]) == 1
+
+    # A new link on request: the old one stops working, the new one delivers.
+    resent = dsar(stack, "resend-link", reference)
+    assert resent.returncode == 0, resent.stderr
+    new_mails = [m for m in mails_for(stack, reference) if m["X-DSAR-Occasion"] == "resend-1"]
+    new_link, new_code = link_and_code(new_mails)
+    with pytest.raises(urllib.error.HTTPError) as replaced:
+        fetch_with_code(link, code)
+    assert replaced.value.code == 410
+    assert zipfile.ZipFile(io.BytesIO(fetch_with_code(new_link, new_code))).namelist()
+
+
+def link_and_code(mails: list[Any]) -> tuple[str, str]:
+    link_mail = next(m for m in mails if m["X-DSAR-Kind"] == "delivery")
+    code_mail = next(m for m in mails if m["X-DSAR-Kind"] == "download_code")
+    link = re.search(r"(http://127\.0\.0\.1:\d+/d/\S+)", link_mail.get_content())
+    code = re.search(r"\b(\d{4} \d{4})\b", code_mail.get_content())
+    assert link and code, link_mail.get_content()
+    return link.group(1), code.group(1)
+
+
+def fetch_with_code(link: str, code: str) -> bytes:
+    form = urllib.parse.urlencode({"code": code}).encode()
+    with urllib.request.urlopen(link, data=form, timeout=30) as response:  # noqa: S310 - the local page
+        assert response.headers["Content-Type"] == "application/zip"
+        body: bytes = response.read()
+    return body
 
 
 async def _package_counts(stack: Stack, reference: str) -> dict[str, int]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import io
 import zipfile
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import asyncpg
@@ -54,8 +54,19 @@ async def test_access_request_is_delivered_with_only_the_persons_records(
         assert with_data == sorted(person.companies)
 
         await handle.execute_update(RightsRequestWorkflow.approve, ReviewDecision(actor="reviewer"))
+        state = await wait_for_status(handle, Status.DELIVERED)
+        settings = workers_kwargs["settings"]
+        key = package_key(artefact_id(reference, "access-package"))
+        body = s3_client(settings).get_object(Bucket=settings.s3_bucket, Key=key)["Body"].read()
+        names = zipfile.ZipFile(io.BytesIO(body)).namelist()
+        assert names[:4] == ["cover_letter.html", "report.html", "report.pdf", "data.json"]
+        assert names[4:] and all(n.startswith("csv/") and n.endswith(".csv") for n in names[4:])
+        # The package is kept for the retention period, then deleted. Skip ahead explicitly:
+        # a result long-poll on the time-skipping server can give up while time races past it.
+        await time_skipping_env.sleep(timedelta(days=31))
         final: RequestState = await handle.result()
-        await record_history(handle, "rights_request_access_delivered")
+        # A new name: the recording from before the download page stays, to prove the patches.
+        await record_history(handle, "rights_request_access_download_page")
         company = client.get_workflow_handle(f"dsar-{reference}-company-{person.companies[0]}")
         await record_history(company, "company_collection")
 
@@ -72,6 +83,7 @@ async def test_access_request_is_delivered_with_only_the_persons_records(
     sent = [m for m in sent if m["To"].endswith(f"<{person.email}>")]
     assert sorted(m["Subject"].split(" (")[0] for m in sent) == [
         "We have received your request",
+        "Your code for downloading your data",
         "Your personal data is ready",
     ]
     audit = await case_pool.fetch(
@@ -80,11 +92,5 @@ async def test_access_request_is_delivered_with_only_the_persons_records(
     actions = [r["action"] for r in audit]
     assert actions[0] == "request.registered"
     assert ("privacy-officer", "status.collecting") in [(r["actor"], r["action"]) for r in audit]
-    assert actions[-1] == "status.delivered"
-
-    settings = workers_kwargs["settings"]
-    key = package_key(artefact_id(reference, "access-package"))
-    body = s3_client(settings).get_object(Bucket=settings.s3_bucket, Key=key)["Body"].read()
-    names = zipfile.ZipFile(io.BytesIO(body)).namelist()
-    assert names[:4] == ["cover_letter.html", "report.html", "report.pdf", "data.json"]
-    assert names[4:] and all(n.startswith("csv/") and n.endswith(".csv") for n in names[4:])
+    assert actions[-2:] == ["status.delivered", "package.deleted"]
+    assert final.package_deleted_at is not None

@@ -58,12 +58,17 @@ async def test_requests_started_under_the_old_key_finish_after_rotation(
         await handle.execute_update(RightsRequestWorkflow.verify_identity, IdentityDecision(actor="reviewer"))
         await reach_review(new_client, handle)
         await handle.execute_update(RightsRequestWorkflow.approve, ReviewDecision(actor="reviewer"))
-        final: RequestState = await handle.result()
+        # Delivered; the workflow then keeps the package for weeks (real time on this server).
+        final: RequestState = await wait_for_status(handle, Status.DELIVERED)
+        history = await handle.fetch_history()
+        # The old key alone can no longer read what was written after the rotation.
+        old_ring = KeyRing.parse(key_text)
+        old_only = Client(**{**old_client.config(), "data_converter": data_converter(old_ring)})
+        with pytest.raises(KeyConfigError, match="no key with id 'test2'"):
+            await old_only.get_workflow_handle_for(RightsRequestWorkflow.run, f"dsar-{reference}").query(
+                RightsRequestWorkflow.state
+            )
+        await handle.terminate(reason="test finished")
 
     assert final.status == Status.DELIVERED
-    history = await handle.fetch_history()
     assert payload_key_ids(history) == {"test1", "test2"}
-    # The old key alone can no longer read what was written after the rotation.
-    old_only = Client(**{**old_client.config(), "data_converter": data_converter(KeyRing.parse(key_text))})
-    with pytest.raises(KeyConfigError, match="no key with id 'test2'"):
-        await old_only.get_workflow_handle_for(RightsRequestWorkflow.run, f"dsar-{reference}").result()

@@ -1,0 +1,347 @@
+"""`dsar download-server`: the page where the person fetches their answer.
+
+GET `/d/<token>` shows a form asking for the code from the second e-mail; POST with the
+right code streams the package from S3. Everything else is refused with a plain message
+in the person's language and an entry in the audit trail: a changed (tampered) link, an
+expired one, one replaced by a newer link, a deleted package, a missing or wrong code,
+and a link locked after too many wrong codes. Each download is audited as proof of
+delivery. Audit details hold ids and reasons only: no addresses, no user agents.
+
+The service needs the case store, S3 and the link signing key, and nothing else: not the
+codec keys, not Temporal. Its access log is off, since every path carries a token.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import uuid
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+import asyncpg
+import structlog
+from aiohttp import web
+from botocore.exceptions import ClientError
+
+from activities.audit import append_audit
+from activities.db import create_pool
+from activities.rendering import render_html
+from dsar.config import Settings
+from dsar.download_links import (
+    MAX_ATTEMPTS,
+    InvalidToken,
+    LinkClaims,
+    LinkSigner,
+    TokenProblem,
+    code_matches,
+    normalise_code,
+)
+
+if TYPE_CHECKING:
+    from mypy_boto3_s3 import S3Client
+
+log = structlog.get_logger("download-page")
+ACTOR = "download-page"
+CHUNK = 256 * 1024
+HEADERS = {
+    "Cache-Control": "no-store",
+    "Content-Security-Policy": (
+        "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'"
+    ),
+    "Referrer-Policy": "no-referrer",  # the URL is the credential: never hand it on
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+}
+# What the page says, by outcome; the texts themselves live in the templates.
+STATUS = {
+    "form": 200,
+    "tampered": 404,
+    "expired": 410,
+    "replaced": 410,
+    "deleted": 410,
+    "locked": 403,
+    "code_missing": 400,
+    "code_wrong": 403,
+}
+
+
+@dataclass(frozen=True)
+class Config:
+    pool: asyncpg.Pool
+    s3: S3Client
+    signer: LinkSigner
+    privacy_email: str
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+
+
+CONFIG = web.AppKey("config", Config)
+
+
+@dataclass(frozen=True)
+class Link:
+    id: uuid.UUID
+    reference: str
+    language: str
+    bucket: str
+    key: str
+    sha256: str
+    expires_at: datetime
+    attempts: int
+    locked: bool
+    revoked: bool
+    deleted: bool
+
+
+class Refused(Exception):
+    def __init__(self, reason: str, link: Link | None = None, **details: Any) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.link = link
+        self.details = details
+
+
+def create_app(config: Config) -> web.Application:
+    app = web.Application(client_max_size=4096)  # a form with one short field
+    app[CONFIG] = config
+    app.router.add_get("/healthz", _health)
+    app.router.add_get("/d/{token}", _show_form)
+    app.router.add_post("/d/{token}", _download)
+    return app
+
+
+async def _health(request: web.Request) -> web.Response:
+    return web.Response(text="ok")
+
+
+async def _show_form(request: web.Request) -> web.Response:
+    config = request.app[CONFIG]
+    try:
+        link = await _resolve(config, request.match_info["token"])
+    except Refused as refusal:
+        return await _refuse(request, refusal)
+    return _page(request, "form", link)
+
+
+async def _download(request: web.Request) -> web.StreamResponse:
+    config = request.app[CONFIG]
+    try:
+        link = await _resolve(config, request.match_info["token"])
+        form = await request.post()
+        typed = form.get("code")
+        code = normalise_code(typed if isinstance(typed, str) else None)
+        if code is None:
+            # Not counted as an attempt: nothing that could be a code was tried.
+            raise Refused("code_missing", link)
+        await _check_code(config, link, code)
+    except Refused as refusal:
+        return await _refuse(request, refusal)
+    return await _stream(request, config, link)
+
+
+async def _resolve(config: Config, token: str) -> Link:
+    """The link the token names, if it may still be used; otherwise why not."""
+    claims: LinkClaims | None
+    problem: TokenProblem | None = None
+    try:
+        claims = config.signer.verify(token, config.clock())
+    except InvalidToken as exc:
+        claims, problem = exc.claims, exc.problem
+    if claims is None:
+        raise Refused("tampered")
+    async with config.pool.acquire() as conn:
+        row = await conn.fetchrow(
+            "SELECT l.id, l.reference, l.artefact_id, l.expires_at, l.attempts, l.locked_at, l.revoked_at,"
+            " r.language, a.bucket, a.s3_key, a.sha256, a.deleted_at"
+            " FROM download_links l JOIN requests r ON r.reference = l.reference"
+            " JOIN artefacts a ON a.id = l.artefact_id WHERE l.id = $1",
+            claims.link_id,
+        )
+    if row is None or row["artefact_id"] != claims.artefact_id:
+        # Signed by us, yet unknown: a key shared with another installation, or a restored
+        # database. Nothing to offer either way.
+        raise Refused("tampered")
+    link = Link(
+        id=row["id"],
+        reference=row["reference"],
+        language=row["language"],
+        bucket=row["bucket"],
+        key=row["s3_key"],
+        sha256=row["sha256"],
+        expires_at=row["expires_at"],
+        attempts=row["attempts"],
+        locked=row["locked_at"] is not None,
+        revoked=row["revoked_at"] is not None,
+        deleted=row["deleted_at"] is not None,
+    )
+    if link.deleted:
+        raise Refused("deleted", link)
+    if link.revoked:
+        raise Refused("replaced", link)
+    if problem is TokenProblem.EXPIRED or config.clock() >= link.expires_at:
+        raise Refused("expired", link)
+    if link.locked:
+        raise Refused("locked", link)
+    return link
+
+
+async def _check_code(config: Config, link: Link, code: str) -> None:
+    """One guess at a time per link (the row is locked), so parallel guesses cannot pass the limit."""
+    async with config.pool.acquire() as conn, conn.transaction():
+        row = await conn.fetchrow(
+            "SELECT code_hash, attempts, locked_at, revoked_at FROM download_links WHERE id = $1 FOR UPDATE",
+            link.id,
+        )
+        assert row is not None
+        if row["revoked_at"] is not None:
+            raise Refused("replaced", link)
+        if row["locked_at"] is not None:
+            raise Refused("locked", link)
+        if await asyncio.to_thread(code_matches, code, row["code_hash"]):
+            return
+        attempts = int(row["attempts"]) + 1
+        locked = attempts >= MAX_ATTEMPTS
+        await conn.execute(
+            "UPDATE download_links SET attempts = $2, locked_at = CASE WHEN $3 THEN now() END WHERE id = $1",
+            link.id,
+            attempts,
+            locked,
+        )
+        if locked:
+            await append_audit(
+                conn,
+                reference=link.reference,
+                actor=ACTOR,
+                action="download.locked",
+                details={"link": str(link.id), "attempts": attempts},
+            )
+    if locked:
+        raise Refused("locked", link, attempts=attempts)
+    raise Refused("code_wrong", link, attempts=attempts, attempts_left=MAX_ATTEMPTS - attempts)
+
+
+async def _stream(request: web.Request, config: Config, link: Link) -> web.StreamResponse:
+    try:
+        obj = await asyncio.to_thread(config.s3.get_object, Bucket=link.bucket, Key=link.key)
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") in ("NoSuchKey", "404"):
+            return await _refuse(request, Refused("deleted", link, object="missing"))
+        raise
+    body = obj["Body"]
+    response = web.StreamResponse(
+        headers={
+            **HEADERS,
+            "Content-Type": "application/zip",
+            "Content-Disposition": f'attachment; filename="personal-data-{link.reference}.zip"',
+        }
+    )
+    response.content_length = int(obj["ContentLength"])
+    await response.prepare(request)
+    digest = hashlib.sha256()
+    sent = 0
+    try:
+        while chunk := await asyncio.to_thread(body.read, CHUNK):
+            digest.update(chunk)
+            sent += len(chunk)
+            await response.write(chunk)
+        await response.write_eof()
+    except (ConnectionError, asyncio.CancelledError):
+        await _audit(config, link.reference, "download.interrupted", {"link": str(link.id), "bytes": sent})
+        raise
+    finally:
+        body.close()
+    # Proof of delivery: this link's package, whole, as built (the digest matches the build).
+    await _audit(
+        config,
+        link.reference,
+        "download.delivered",
+        {"link": str(link.id), "bytes": sent, "sha256": digest.hexdigest(),
+         "complete": digest.hexdigest() == link.sha256},
+    )  # fmt: skip
+    async with config.pool.acquire() as conn:
+        await conn.execute("UPDATE download_links SET downloads = downloads + 1 WHERE id = $1", link.id)
+    log.info("download.delivered", reference=link.reference)
+    return response
+
+
+async def _refuse(request: web.Request, refusal: Refused) -> web.Response:
+    config = request.app[CONFIG]
+    link = refusal.link
+    details: dict[str, Any] = {"reason": refusal.reason, **refusal.details}
+    if link is not None:
+        details["link"] = str(link.id)
+    await _audit(config, link.reference if link else None, "download.refused", details)
+    log.info("download.refused", reason=refusal.reason, reference=link.reference if link else None)
+    return _page(request, refusal.reason, link, attempts_left=refusal.details.get("attempts_left"))
+
+
+async def _audit(config: Config, reference: str | None, action: str, details: dict[str, Any]) -> None:
+    async with config.pool.acquire() as conn:
+        await append_audit(conn, reference=reference, actor=ACTOR, action=action, details=details)
+
+
+def _language(request: web.Request, link: Link | None) -> str:
+    """The request's language; for a link we cannot read, the browser's preference."""
+    if link is not None:
+        return link.language
+    preferred = request.headers.get("Accept-Language", "").split(",")[0].strip().lower()
+    return "en" if preferred.startswith("en") else "sv"
+
+
+def _page(
+    request: web.Request, outcome: str, link: Link | None, attempts_left: int | None = None
+) -> web.Response:
+    language = _language(request, link)
+    html = render_html(
+        f"download/page.{language}.html.j2",
+        {
+            "lang": language,
+            "outcome": outcome,
+            "reference": link.reference if link else None,
+            "expires_on": link.expires_at.date().isoformat() if link else None,
+            "attempts_left": attempts_left,
+            "max_attempts": MAX_ATTEMPTS,
+            "privacy_email": request.app[CONFIG].privacy_email,
+        },
+    )
+    return web.Response(
+        text=html,
+        status=STATUS[outcome],
+        content_type="text/html",
+        charset="utf-8",
+        headers={**HEADERS, "Content-Language": language},
+    )
+
+
+def _listen(settings: Settings) -> tuple[str, int]:
+    host, _, port = settings.download_listen.rpartition(":")
+    if not host or not port.isdigit():
+        raise ValueError("DSAR_DOWNLOAD_LISTEN: must look like 127.0.0.1:8090")
+    return host, int(port)
+
+
+def serve(settings: Settings) -> None:
+    """Run until SIGINT/SIGTERM; the pool opens with the server and closes with it."""
+    from activities.storage import s3_client
+
+    signer = LinkSigner.from_setting(settings.download_signing_keys)
+    host, port = _listen(settings)
+
+    async def app_factory() -> web.Application:
+        pool = await create_pool(settings.database_url, max_size=10)
+        app = create_app(
+            Config(
+                pool=pool, s3=s3_client(settings), signer=signer, privacy_email=settings.privacy_team_email
+            )
+        )
+
+        async def close_pool(_: web.Application) -> AsyncIterator[None]:
+            yield
+            await pool.close()
+
+        app.cleanup_ctx.append(close_pool)
+        return app
+
+    web.run_app(app_factory(), host=host, port=port, access_log=None, print=None)

@@ -1,0 +1,270 @@
+"""Secure delivery end to end: the link and code e-mails, the download page over real HTTP
+against the real case store and S3, re-sent links, and deletion after the retention period.
+
+The request runs on the time-skipping server with the real activities; the page is the
+product's aiohttp application on a local port, with its clock injectable so that an
+expired link needs no waiting.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import AsyncIterator
+from datetime import UTC, date, datetime, timedelta
+from email.message import EmailMessage
+from typing import Any
+
+import asyncpg
+import pytest
+import pytest_asyncio
+from aiohttp.test_utils import TestClient, TestServer
+from botocore.exceptions import ClientError
+from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
+
+from activities.storage import s3_client
+from dsar.config import Settings
+from dsar.domain import Status
+from dsar.download_links import LinkSigner
+from dsar.download_service import Config, create_app
+from dsar.messages import IdentityDecision, RequestState, ResendLinkRequest, ReviewDecision
+from tests.workflow.conftest import running_workers, start_request_for, wait_for_status
+from workflows.rights_request import RightsRequestWorkflow
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.shift = timedelta(0)
+
+    def __call__(self) -> datetime:
+        return datetime.now(UTC) + self.shift
+
+
+@pytest_asyncio.fixture
+async def page(
+    case_pool: asyncpg.Pool, settings: Settings
+) -> AsyncIterator[tuple[TestClient[Any, Any], Clock]]:
+    clock = Clock()
+    config = Config(
+        pool=case_pool,
+        s3=s3_client(settings),
+        signer=LinkSigner.from_setting(settings.download_signing_keys),
+        privacy_email=settings.privacy_team_email,
+        clock=clock,
+    )
+    client: TestClient[Any, Any] = TestClient(TestServer(create_app(config)))
+    await client.start_server()
+    yield client, clock
+    await client.close()
+
+
+async def deliver(env: Any, queue: str, pool: asyncpg.Pool) -> WorkflowHandle[Any, Any]:
+    handle = await start_request_for(env.client, queue, pool, date(2026, 11, 20))
+    await wait_for_status(handle, Status.IDENTITY)
+    await handle.execute_update(RightsRequestWorkflow.verify_identity, IdentityDecision(actor="reviewer"))
+    await wait_for_status(handle, Status.REVIEW)
+    await handle.execute_update(RightsRequestWorkflow.approve, ReviewDecision(actor="reviewer"))
+    await wait_for_status(handle, Status.DELIVERED)
+    return handle
+
+
+def link_and_code(servers: Any, reference: str, occasion: str = "") -> tuple[str, str]:
+    """The token from the link e-mail and the code from the other one."""
+
+    def mail(kind: str) -> EmailMessage:
+        found = [
+            m
+            for m in servers.mail.messages()
+            if m["X-DSAR-Reference"] == reference
+            and m["X-DSAR-Kind"] == kind
+            and (m["X-DSAR-Occasion"] or "") == occasion
+        ]
+        assert len(found) == 1, f"{len(found)} {kind} mails for {occasion!r}"
+        return found[0]
+
+    link_mail, code_mail = mail("delivery"), mail("download_code")
+    link = re.search(r"http://download\.test/d/(\S+)", link_mail.get_content())
+    code = re.search(r"\b(\d{4} \d{4})\b", code_mail.get_content())
+    assert link and code
+    assert code.group(1) not in link_mail.get_content()  # the two never travel together
+    assert link.group(1) not in code_mail.get_content()
+    return link.group(1), code.group(1)
+
+
+async def package_bytes(pool: asyncpg.Pool, settings: Settings, reference: str) -> bytes:
+    row = await pool.fetchrow(
+        "SELECT bucket, s3_key FROM artefacts WHERE reference = $1 AND kind = 'access-package'", reference
+    )
+    assert row is not None
+    body: bytes = s3_client(settings).get_object(Bucket=row["bucket"], Key=row["s3_key"])["Body"].read()
+    return body
+
+
+class Audit:
+    """Entries the page appended since the last look."""
+
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        self._pool = pool
+        self._seen = 0
+
+    async def start(self) -> Audit:
+        self._seen = int(await self._pool.fetchval("SELECT coalesce(max(seq), 0) FROM audit_log"))
+        return self
+
+    async def new(self, at_least: int = 0) -> list[tuple[str | None, str, dict[str, Any]]]:
+        """A download is recorded once its last byte is written, just after the client has it."""
+        for _ in range(50):
+            rows = await self._pool.fetch(
+                "SELECT seq, reference, action, details FROM audit_log"
+                " WHERE seq > $1 AND actor = 'download-page' ORDER BY seq",
+                self._seen,
+            )
+            if len(rows) >= at_least:
+                break
+            await asyncio.sleep(0.1)
+        if rows:
+            self._seen = int(rows[-1]["seq"])
+        return [(r["reference"], r["action"], r["details"]) for r in rows]
+
+
+async def test_the_package_is_fetched_through_the_page_with_the_code(
+    time_skipping_env: Any,
+    workers_kwargs: dict[str, Any],
+    case_pool: asyncpg.Pool,
+    servers: Any,
+    settings: Settings,
+    page: tuple[TestClient[Any, Any], Clock],
+) -> None:
+    http, clock = page
+    async with running_workers(time_skipping_env.client, **workers_kwargs) as queue:
+        handle = await deliver(time_skipping_env, queue, case_pool)
+        reference = handle.id.removeprefix("dsar-")
+        token, code = link_and_code(servers, reference)
+        audit = await Audit(case_pool).start()
+        expected = await package_bytes(case_pool, settings, reference)
+
+        # The form, in the request's language; opening it is not a refusal.
+        shown = await http.get(f"/d/{token}")
+        text = await shown.text()
+        assert shown.status == 200 and 'name="code"' in text and "Download your personal data" in text
+        assert shown.headers["Referrer-Policy"] == "no-referrer"
+        assert shown.headers["Cache-Control"] == "no-store"
+        assert await audit.new() == []
+
+        # A changed token: refused, in the browser's language, audited without a reference.
+        tampered = token[:-3] + ("AAA" if not token.endswith("AAA") else "BBB")
+        refused = await http.get(f"/d/{tampered}", headers={"Accept-Language": "sv-SE,sv;q=0.9"})
+        assert refused.status == 404 and "Länken fungerar inte" in await refused.text()
+        assert await audit.new() == [(None, "download.refused", {"reason": "tampered"})]
+
+        # An expired link: eight days on.
+        clock.shift = timedelta(days=8)
+        refused = await http.get(f"/d/{token}")
+        assert refused.status == 410 and "This link has expired" in await refused.text()
+        refused = await http.post(f"/d/{token}", data={"code": code})
+        assert refused.status == 410
+        expired = [(r, a, d["reason"]) for r, a, d in await audit.new()]
+        assert expired == [(reference, "download.refused", "expired")] * 2
+        clock.shift = timedelta(0)
+
+        # No code, then a wrong one.
+        refused = await http.post(f"/d/{token}", data={"code": ""})
+        assert refused.status == 400 and "Please enter the 8-digit code" in await refused.text()
+        wrong = "0000 0000" if code != "0000 0000" else "1111 1111"
+        refused = await http.post(f"/d/{token}", data={"code": wrong})
+        assert refused.status == 403 and "You can try 4 more times" in await refused.text()
+        assert [d["reason"] for _, _, d in await audit.new()] == ["code_missing", "code_wrong"]
+
+        # The right code (typed without the space): the zip exactly as stored, and proof of delivery.
+        fetched = await http.post(f"/d/{token}", data={"code": code.replace(" ", "")})
+        assert fetched.status == 200, await fetched.text()
+        assert fetched.headers["Content-Type"] == "application/zip"
+        assert await fetched.read() == expected
+        [(ref, action, details)] = await audit.new(at_least=1)
+        assert (ref, action, details["complete"], details["bytes"]) == (
+            reference,
+            "download.delivered",
+            True,
+            len(expected),
+        )
+
+        # Four more wrong codes: five in all, and the link locks, even for the right code.
+        for left in (3, 2, 1):
+            refused = await http.post(f"/d/{token}", data={"code": wrong})
+            assert refused.status == 403 and f"You can try {left} more" in await refused.text()
+        refused = await http.post(f"/d/{token}", data={"code": wrong})
+        assert refused.status == 403 and "locked" in await refused.text()
+        refused = await http.post(f"/d/{token}", data={"code": code})
+        assert refused.status == 403 and "locked" in await refused.text()
+        actions = [(a, d.get("reason")) for _, a, d in await audit.new()]
+        assert actions == [("download.refused", "code_wrong")] * 3 + [
+            ("download.locked", None),
+            ("download.refused", "locked"),
+            ("download.refused", "locked"),
+        ]
+
+        # A new link and code: only a reviewer may send them, and the old link stops working.
+        with pytest.raises(WorkflowUpdateFailedError):
+            await handle.execute_update(
+                RightsRequestWorkflow.resend_link, ResendLinkRequest(actor="intruder")
+            )
+        state: RequestState = await handle.execute_update(
+            RightsRequestWorkflow.resend_link, ResendLinkRequest(actor="reviewer")
+        )
+        assert state.links_resent == 1
+        new_token, new_code = link_and_code(servers, reference, "resend-1")
+        assert new_token != token
+        refused = await http.post(f"/d/{token}", data={"code": code})
+        assert refused.status == 410 and "newer link" in await refused.text()
+        fetched = await http.post(f"/d/{new_token}", data={"code": new_code})
+        assert fetched.status == 200 and await fetched.read() == expected
+        assert [(a, d.get("reason")) for _, a, d in await audit.new(at_least=2)] == [
+            ("download.refused", "replaced"),
+            ("download.delivered", None),
+        ]
+        trail = [r["action"] for r in await case_pool.fetch(
+            "SELECT action FROM audit_log WHERE reference = $1 ORDER BY seq", reference
+        )]  # fmt: skip
+        assert "download.link_resent" in trail and trail.count("download.link_issued") == 2
+        await handle.terminate(reason="test finished")  # keep the shared server's clock free
+
+
+async def test_the_package_is_deleted_after_the_retention_period(
+    time_skipping_env: Any,
+    workers_kwargs: dict[str, Any],
+    case_pool: asyncpg.Pool,
+    servers: Any,
+    settings: Settings,
+    page: tuple[TestClient[Any, Any], Clock],
+) -> None:
+    http, _ = page
+    async with running_workers(time_skipping_env.client, **workers_kwargs) as queue:
+        handle = await deliver(time_skipping_env, queue, case_pool)
+        reference = handle.id.removeprefix("dsar-")
+        token, code = link_and_code(servers, reference)
+        row = await case_pool.fetchrow(
+            "SELECT bucket, s3_key FROM artefacts WHERE reference = $1 AND kind = 'access-package'", reference
+        )
+        assert row is not None
+        await time_skipping_env.sleep(timedelta(days=settings.package_retention_days + 1))
+        final: RequestState = await handle.result()
+
+    assert final.status == Status.DELIVERED and final.package_deleted_at is not None
+    kept = final.package_deleted_at - (final.delivered_at or final.package_deleted_at)
+    assert round(kept / timedelta(days=1)) == settings.package_retention_days
+    with pytest.raises(ClientError):
+        s3_client(settings).head_object(Bucket=row["bucket"], Key=row["s3_key"])
+    deleted_at = await case_pool.fetchval(
+        "SELECT deleted_at FROM artefacts WHERE reference = $1 AND kind = 'access-package'", reference
+    )
+    assert deleted_at is not None
+    trail = await case_pool.fetch(
+        "SELECT actor, action, details FROM audit_log WHERE reference = $1 ORDER BY seq", reference
+    )
+    assert (trail[-1]["actor"], trail[-1]["action"]) == ("dsar-delivery", "package.deleted")
+    assert trail[-1]["details"]["retention_days"] == settings.package_retention_days
+
+    audit = await Audit(case_pool).start()
+    gone = await http.post(f"/d/{token}", data={"code": code})
+    assert gone.status == 410 and "no longer available" in await gone.text()
+    assert [(a, d["reason"]) for _, a, d in await audit.new()] == [("download.refused", "deleted")]
