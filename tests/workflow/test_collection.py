@@ -143,6 +143,7 @@ async def test_every_kind_of_system_arrives_in_the_case_store(
         )
         await handle.execute_update(RightsRequestWorkflow.attach_upload, upload)
         state = await wait_for_status(handle, Status.REVIEW)
+        await handle.terminate("test done")
 
     found = await results(case_pool, reference)
     collected = {k: r for k, r in found.items() if r["status"] == "collected" and r["records"] > 0}
@@ -219,7 +220,8 @@ async def test_a_broken_system_is_reported_and_can_be_retried(
             assert dk01.failed_systems == [] and dk01.rounds == 1
             assert next(s for s in dk01.systems if s.system == "newsletter").records == 1
             await handle.execute_update(RightsRequestWorkflow.approve, ReviewDecision(actor="reviewer"))
-            final: RequestState = await handle.result()
+            final = await wait_for_status(handle, Status.DELIVERED)
+            await handle.terminate("test done; the package's retention period is not under test")
     finally:
         servers.newsletter.token = real_token
     assert final.status is Status.DELIVERED
@@ -266,7 +268,8 @@ async def test_a_name_and_postcode_match_waits_for_a_reviewer(
             )
             assert count == 1
             await handle.execute_update(RightsRequestWorkflow.approve, ReviewDecision(actor="reviewer"))
-            await handle.result()
+            await wait_for_status(handle, Status.DELIVERED)
+            await handle.terminate("test done; the package's retention period is not under test")
     finally:
         await gb01.execute("DELETE FROM crm_customers WHERE id = $1", row_id)
     confirmed = await case_pool.fetchval(

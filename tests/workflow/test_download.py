@@ -28,7 +28,7 @@ from dsar.domain import Status
 from dsar.download_links import LinkSigner
 from dsar.download_service import Config, create_app
 from dsar.messages import IdentityDecision, RequestState, ResendLinkRequest, ReviewDecision
-from tests.workflow.conftest import running_workers, start_request_for, wait_for_status
+from tests.workflow.conftest import reach_review, running_workers, start_request_for, wait_for_status
 from workflows.rights_request import RightsRequestWorkflow
 
 
@@ -62,7 +62,7 @@ async def deliver(env: Any, queue: str, pool: asyncpg.Pool) -> WorkflowHandle[An
     handle = await start_request_for(env.client, queue, pool, date(2026, 11, 20))
     await wait_for_status(handle, Status.IDENTITY)
     await handle.execute_update(RightsRequestWorkflow.verify_identity, IdentityDecision(actor="reviewer"))
-    await wait_for_status(handle, Status.REVIEW)
+    await reach_review(env.client, handle)
     await handle.execute_update(RightsRequestWorkflow.approve, ReviewDecision(actor="reviewer"))
     await wait_for_status(handle, Status.DELIVERED)
     return handle
