@@ -1,7 +1,7 @@
 """The PostgreSQL connector: a person's rows, piped from the source database into the case store.
 
 Speed and memory both come from never building Python objects per row: the source
-database renders each matching row as one `collected_records` line (`to_jsonb`, the
+database renders each matching row as one `collected_records` line (`row_to_json`, the
 matched keys as a SQL expression) and `COPY ... TO STDOUT` streams it straight into a
 `COPY ... FROM STDIN` on the case store, through a small bounded queue.
 
@@ -14,15 +14,18 @@ carries on after the checkpoint, so no row is stored twice and none is lost.
 from __future__ import annotations
 
 import asyncio
+import csv
+import io
 import re
 from collections.abc import AsyncIterator, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import asyncpg
 from rapidfuzz import fuzz, utils
 from temporalio import activity
 
 from activities.case_store import load_subject
+from activities.collect_s3 import collected_key
 from activities.collection import (
     RECORD_COLUMNS,
     RegistryLookup,
@@ -38,6 +41,9 @@ from dsar.codec import KeyRing
 from dsar.domain import IdentityKey, SubjectIdentity
 from dsar.group import GroupRegistry, System, TableMapping
 from dsar.messages import Activity, CollectSystemInput, SystemResult, SystemStatus
+
+if TYPE_CHECKING:
+    from mypy_boto3_s3 import S3Client
 
 CHUNK_ROWS = 50_000
 QUEUE_CHUNKS = 16
@@ -58,6 +64,19 @@ _ESCAPED = re.compile(r"\\(.)")
 
 def _copy_unescape(field: bytes) -> str:
     return _ESCAPED.sub(lambda m: _COPY_ESCAPES.get(m.group(1), m.group(1)), field.decode("utf-8"))
+
+
+def last_csv_key(body: bytes, columns: int) -> str:
+    """The first field of a CSV chunk's last row (the key: the chunk is ordered by it).
+
+    Reading only the last line is right unless that row holds a quoted line break; the
+    field count tells, and then the whole chunk is parsed.
+    """
+    tail = body.rstrip(b"\r\n").rsplit(b"\n", 1)[-1].decode("utf-8")
+    row = next(csv.reader([tail]), [])
+    if len(row) != columns:
+        row = list(csv.reader(io.StringIO(body.decode("utf-8"))))[-1]
+    return row[0]
 
 
 def match_clauses(
@@ -97,7 +116,7 @@ def build_chunk_query(
         resume = f" AND {key_col} > CAST(${len(args)}::text AS {key_type})"
     sql = (
         f"SELECT {key_col}::text, $1::text, $2::text, $3::text, $4::text, $5::text,"  # noqa: S608
-        f" COALESCE(NULLIF(concat_ws(',', {matched}), ''), 'unknown'), to_jsonb(src),"
+        f" COALESCE(NULLIF(concat_ws(',', {matched}), ''), 'unknown'), row_to_json(src),"
         " 1.0::real, false, NULL::text"
         f" FROM {quote_ident(mapping.table)} AS src WHERE ({where}){resume}"
         f" ORDER BY {key_col} LIMIT {CHUNK_ROWS}"
@@ -163,11 +182,15 @@ class PostgresCollector:
         ring: KeyRing,
         registry: GroupRegistry,
         sources: Mapping[str, asyncpg.Pool],
+        s3: S3Client | None = None,
+        case_bucket: str = "",
     ) -> None:
         self._case_pool = case_pool
         self._ring = ring
         self._lookup = RegistryLookup(registry)
         self._sources = sources
+        self._s3 = s3
+        self._bucket = case_bucket
 
     @activity.defn(name=Activity.COLLECT_SYSTEM)
     async def collect_postgres(self, inp: CollectSystemInput) -> SystemResult:
@@ -244,14 +267,22 @@ class PostgresCollector:
         keys: Mapping[IdentityKey, str],
         after: str | None,
     ) -> None:
-        key_type = await src.fetchval(
-            "SELECT format_type(atttypid, atttypmod) FROM pg_attribute"
-            " WHERE attrelid = $1::regclass AND attname = $2 AND NOT attisdropped",
-            quote_ident(mapping.table),
-            mapping.key_column,
-        )
+        columns = [
+            (r["attname"], r["type"])
+            for r in await src.fetch(
+                "SELECT attname, format_type(atttypid, atttypmod) AS type FROM pg_attribute"
+                " WHERE attrelid = $1::regclass AND attnum > 0 AND NOT attisdropped ORDER BY attnum",
+                quote_ident(mapping.table),
+            )
+        ]
+        key_type = dict(columns).get(mapping.key_column)
         if key_type is None:
             raise permanent(f"table {mapping.table} has no key column {mapping.key_column}")
+        if mapping.bulk:
+            await self._scan_bulk(
+                case, src, inp, index, mapping, keys, after, key_type, [c for c, _ in columns]
+            )
+            return
         while True:
             query = build_chunk_query(inp, mapping, keys, key_type, after)
             async with case.transaction():
@@ -259,24 +290,146 @@ class PostgresCollector:
                 more = pipe is not None and pipe.rows >= CHUNK_ROWS
                 if pipe is not None and pipe.last_key is not None:
                     after = _copy_unescape(pipe.last_key)
-                await case.execute(
-                    "UPDATE collection_checkpoints SET table_index = $4, last_key = $5,"
-                    " records = records + $6, bytes = bytes + $7,"
-                    " categories = CASE WHEN $6 > 0 AND NOT $8 = ANY(categories)"
-                    "   THEN array_append(categories, $8) ELSE categories END, updated_at = now()"
-                    " WHERE reference = $1 AND company = $2 AND system = $3",
-                    inp.reference,
-                    inp.company,
-                    inp.system,
-                    index if more else index + 1,
-                    after if more else None,
+                await self._advance(
+                    case,
+                    inp,
+                    index,
+                    mapping,
+                    more,
+                    after,
                     pipe.rows if pipe else 0,
                     pipe.bytes if pipe else 0,
-                    mapping.category.value,
                 )
             activity.heartbeat({"table": index, "rows": pipe.rows if pipe else 0})
             if not more:
                 return
+
+    async def _scan_bulk(
+        self,
+        case: Conn,
+        src: Conn,
+        inp: CollectSystemInput,
+        index: int,
+        mapping: TableMapping,
+        keys: Mapping[IdentityKey, str],
+        after: str | None,
+        key_type: str,
+        columns: list[str],
+    ) -> None:
+        """A big table as CSV parts in the case bucket: PostgreSQL writes the CSV, we only carry bytes.
+
+        Each part is uploaded under a name fixed by its position, then recorded in the same
+        transaction as the checkpoint; a crash in between re-uploads the same part.
+        """
+        if self._s3 is None:
+            raise permanent(f"table {mapping.table} is bulk but this worker has no S3 client")
+        ordered = [mapping.key_column, *[c for c in columns if c != mapping.key_column]]
+        parts = int(
+            await case.fetchval(
+                "SELECT count(*) FROM collected_records WHERE reference = $1 AND company = $2"
+                " AND system = $3 AND source_table = $4",
+                inp.reference,
+                inp.company,
+                inp.system,
+                mapping.table,
+            )
+        )
+        while True:
+            args: list[Any] = []
+            clauses = match_clauses(mapping, keys, args)
+            if not clauses:
+                break
+            resume = ""
+            if after is not None:
+                args.append(after)
+                resume = (
+                    f" AND src.{quote_ident(mapping.key_column)} > CAST(${len(args)}::text AS {key_type})"
+                )
+            sql = (
+                f"SELECT {', '.join('src.' + quote_ident(c) for c in ordered)}"  # noqa: S608
+                f" FROM {quote_ident(mapping.table)} AS src"
+                f" WHERE ({' OR '.join(e for _, e in clauses)}){resume}"
+                f" ORDER BY src.{quote_ident(mapping.key_column)} LIMIT {CHUNK_ROWS}"
+            )
+            blocks: list[bytes] = []
+
+            async def keep(block: bytes, blocks: list[bytes] = blocks) -> None:
+                blocks.append(block)
+
+            status = await src.copy_from_query(sql, *args, output=keep, format="csv", header=True)
+            rows = int(str(status).rsplit(" ", 1)[-1])
+            if rows == 0:
+                break
+            body = b"".join(blocks)
+            blocks.clear()
+            after = last_csv_key(body, len(ordered))
+            parts += 1
+            name = f"{mapping.table}/part-{parts:05d}.csv"
+            object_key = collected_key(inp, name)
+            await asyncio.to_thread(
+                self._s3.put_object,
+                Bucket=self._bucket,
+                Key=object_key,
+                Body=body,
+                ContentType="text/csv; charset=utf-8",
+                ServerSideEncryption="AES256",
+            )
+            more = rows >= CHUNK_ROWS
+            async with case.transaction():
+                await store_rows(
+                    case,
+                    [
+                        record_row(
+                            inp,
+                            table=mapping.table,
+                            key=f"part-{parts:05d}",
+                            category=mapping.category.value,
+                            matched_on=",".join(k.value for k, _ in clauses),
+                            data={
+                                "file": name,
+                                "format": "csv",
+                                "rows": rows,
+                                "bytes": len(body),
+                                "last_key": after,
+                            },
+                            object_key=object_key,
+                        )
+                    ],
+                )
+                await self._advance(case, inp, index, mapping, more, after, rows, len(body))
+            activity.heartbeat({"table": index, "rows": rows, "part": parts})
+            if not more:
+                return
+        async with case.transaction():
+            await self._advance(case, inp, index, mapping, False, None, 0, 0)
+
+    @staticmethod
+    async def _advance(
+        case: Conn,
+        inp: CollectSystemInput,
+        index: int,
+        mapping: TableMapping,
+        more: bool,
+        after: str | None,
+        rows: int,
+        size: int,
+    ) -> None:
+        """Move the checkpoint past what was just stored, in the transaction that stored it."""
+        await case.execute(
+            "UPDATE collection_checkpoints SET table_index = $4, last_key = $5,"
+            " records = records + $6, bytes = bytes + $7,"
+            " categories = CASE WHEN $6 > 0 AND NOT $8 = ANY(categories)"
+            "   THEN array_append(categories, $8) ELSE categories END, updated_at = now()"
+            " WHERE reference = $1 AND company = $2 AND system = $3",
+            inp.reference,
+            inp.company,
+            inp.system,
+            index if more else index + 1,
+            after if more else None,
+            rows,
+            size,
+            mapping.category.value,
+        )
 
     async def _fuzzy_matches(
         self, case: Conn, src: Conn, inp: CollectSystemInput, system: System, subject: SubjectIdentity

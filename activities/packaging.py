@@ -13,10 +13,11 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import shutil
 import tempfile
 import zipfile
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -78,7 +79,7 @@ class PackagingActivities:
                 inp.reference,
             )
             rows = await conn.fetch(
-                "SELECT company, system, category, source_table, source_key, matched_on, data"
+                "SELECT company, system, category, source_table, source_key, matched_on, data, object_key"
                 " FROM collected_records WHERE reference = $1"
                 " AND (NOT needs_confirmation OR confirmed_by IS NOT NULL)"
                 " ORDER BY company, system, category, id",
@@ -111,7 +112,7 @@ class PackagingActivities:
         members = await asyncio.to_thread(package_members, view)
         artefact = artefact_id(inp.reference, PACKAGE_KIND)
         key = package_key(artefact)
-        digest, size = await asyncio.to_thread(self._upload, key, members, generated_at)
+        digest, size = await asyncio.to_thread(self._upload, key, members, generated_at, attached_files(rows))
         async with self._pool.acquire() as conn, conn.transaction():
             await conn.execute(
                 "INSERT INTO artefacts (id, reference, kind, bucket, s3_key, sha256, bytes)"
@@ -171,7 +172,13 @@ class PackagingActivities:
             views.append(cview)
         return views
 
-    def _upload(self, key: str, members: list[tuple[str, bytes]], built_at: datetime) -> tuple[str, int]:
+    def _upload(
+        self,
+        key: str,
+        members: list[tuple[str, bytes]],
+        built_at: datetime,
+        files: Sequence[tuple[str, str]] = (),
+    ) -> tuple[str, int]:
         # Entries carry the build time rather than the clock at zipping, so a package's
         # bytes depend on its content and on nothing else.
         stamp = built_at.timetuple()[:6]
@@ -182,6 +189,15 @@ class PackagingActivities:
                     info.compress_type = zipfile.ZIP_DEFLATED
                     info.external_attr = 0o644 << 16
                     archive.writestr(info, content)
+                # Collected files (photos, recordings, uploaded exports, large tables as CSV)
+                # are streamed from the case bucket into the zip, never held whole in memory.
+                for name, object_key in files:
+                    info = zipfile.ZipInfo(name, date_time=stamp)
+                    info.compress_type = zipfile.ZIP_DEFLATED
+                    info.external_attr = 0o644 << 16
+                    body = self._s3.get_object(Bucket=self._bucket, Key=object_key)["Body"]
+                    with archive.open(info, "w", force_zip64=True) as entry:
+                        shutil.copyfileobj(body, entry, 1 << 20)
             spool.seek(0)
             digest = hashlib.sha256()
             size = 0
@@ -200,3 +216,19 @@ class PackagingActivities:
                 },
             )
         return digest.hexdigest(), size
+
+
+def attached_files(rows: list[asyncpg.Record]) -> list[tuple[str, str]]:
+    """Zip names for the files behind records, under files/<company>/<system>/; one entry per object."""
+    seen: dict[str, str] = {}
+    for r in rows:
+        object_key = r["object_key"]
+        if not object_key or object_key in seen.values():
+            continue
+        data = r["data"] if isinstance(r["data"], dict) else {}
+        name = str(data.get("file") or r["source_key"]).replace("\\", "/").strip("/").replace("..", "_")
+        path = f"files/{r['company']}/{r['system']}/{name}"
+        while path in seen:
+            path = f"{path}.{len(seen)}"
+        seen[path] = object_key
+    return list(seen.items())

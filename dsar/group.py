@@ -100,6 +100,9 @@ class TableMapping(BaseModel):
     # identity key -> column holding it; emails are compared lower-cased, phones in E.164.
     match: dict[IdentityKey, Identifier] = Field(min_length=1)
     fuzzy: FuzzyMapping | None = None
+    # Event streams (app usage, page views) can hold millions of a person's rows: they are
+    # kept as CSV files in the case bucket, one per chunk, rather than row by row.
+    bulk: bool = False
 
 
 class ObjectLayout(StrEnum):

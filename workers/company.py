@@ -38,7 +38,7 @@ def company_worker(
     """One worker per company; each connector kind is a class of activities with its clients."""
     s3 = s3_client(settings)
     common = CollectionActivities(case_pool, ring, registry)
-    postgres = PostgresCollector(case_pool, ring, registry, sources)
+    postgres = PostgresCollector(case_pool, ring, registry, sources, s3, settings.s3_bucket)
     objects = S3Collector(case_pool, ring, registry, s3, settings.s3_bucket, settings.connections)
     api = HttpCollector(case_pool, ring, registry, http, settings.connections)
     manual = ManualSystemActivities(case_pool, registry, s3, settings.s3_bucket)

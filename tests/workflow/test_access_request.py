@@ -60,7 +60,13 @@ async def test_access_request_is_delivered_with_only_the_persons_records(
         body = s3_client(settings).get_object(Bucket=settings.s3_bucket, Key=key)["Body"].read()
         names = zipfile.ZipFile(io.BytesIO(body)).namelist()
         assert names[:4] == ["cover_letter.html", "report.html", "report.pdf", "data.json"]
-        assert names[4:] and all(n.startswith("csv/") and n.endswith(".csv") for n in names[4:])
+        tables = [n for n in names[4:] if n.startswith("csv/")]
+        assert tables and all(n.endswith(".csv") for n in tables)
+        # Files behind records: the event photos, and the app's usage events as CSV parts.
+        files = [n for n in names[4:] if not n.startswith("csv/")]
+        assert all(n.startswith("files/") for n in files)
+        assert "files/se01/app/app_usage_events/part-00001.csv" in files
+        assert len([n for n in files if n.startswith("files/gb01/photos/")]) == 3
         # The package is kept for the retention period, then deleted. Skip ahead explicitly:
         # a result long-poll on the time-skipping server can give up while time races past it.
         await time_skipping_env.sleep(timedelta(days=31))
