@@ -14,10 +14,11 @@ carries on after the checkpoint, so no row is stored twice and none is lost.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import csv
 import io
 import re
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Coroutine, Mapping
 from typing import TYPE_CHECKING, Any
 
 import asyncpg
@@ -46,6 +47,8 @@ if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
 
 CHUNK_ROWS = 50_000
+# Parts of a bulk table: about 10 MB of CSV each for typical event rows.
+BULK_CHUNK_ROWS = 100_000
 QUEUE_CHUNKS = 16
 # A name-and-postcode match at or above this score is stored, flagged for a reviewer.
 FUZZY_THRESHOLD = 85.0
@@ -64,6 +67,13 @@ _ESCAPED = re.compile(r"\\(.)")
 
 def _copy_unescape(field: bytes) -> str:
     return _ESCAPED.sub(lambda m: _COPY_ESCAPES.get(m.group(1), m.group(1)), field.decode("utf-8"))
+
+
+def _collector(blocks: list[bytes]) -> Callable[[bytes], Coroutine[Any, Any, None]]:
+    async def keep(block: bytes) -> None:
+        blocks.append(block)
+
+    return keep
 
 
 def last_csv_key(body: bytes, columns: int) -> str:
@@ -319,7 +329,10 @@ class PostgresCollector:
         """A big table as CSV parts in the case bucket: PostgreSQL writes the CSV, we only carry bytes.
 
         Each part is uploaded under a name fixed by its position, then recorded in the same
-        transaction as the checkpoint; a crash in between re-uploads the same part.
+        transaction as the checkpoint; a crash in between re-uploads the same part. While
+        one part is uploaded and recorded, the next one is already being read, so the scan
+        runs at the speed of the slower of the two, not their sum; at most two parts are in
+        memory at any time, whatever the table's size.
         """
         if self._s3 is None:
             raise permanent(f"table {mapping.table} is bulk but this worker has no S3 client")
@@ -334,74 +347,90 @@ class PostgresCollector:
                 mapping.table,
             )
         )
-        while True:
-            args: list[Any] = []
-            clauses = match_clauses(mapping, keys, args)
-            if not clauses:
-                break
-            resume = ""
-            if after is not None:
-                args.append(after)
-                resume = (
-                    f" AND src.{quote_ident(mapping.key_column)} > CAST(${len(args)}::text AS {key_type})"
+        args: list[Any] = []
+        clauses = match_clauses(mapping, keys, args)
+        matched_on = ",".join(k.value for k, _ in clauses)
+        storing: asyncio.Task[None] | None = None
+        try:
+            while clauses:
+                chunk_args = list(args)
+                resume = ""
+                if after is not None:
+                    chunk_args.append(after)
+                    key_col = f"src.{quote_ident(mapping.key_column)}"
+                    resume = f" AND {key_col} > CAST(${len(chunk_args)}::text AS {key_type})"
+                sql = (
+                    f"SELECT {', '.join('src.' + quote_ident(c) for c in ordered)}"  # noqa: S608
+                    f" FROM {quote_ident(mapping.table)} AS src"
+                    f" WHERE ({' OR '.join(e for _, e in clauses)}){resume}"
+                    f" ORDER BY src.{quote_ident(mapping.key_column)} LIMIT {BULK_CHUNK_ROWS}"
                 )
-            sql = (
-                f"SELECT {', '.join('src.' + quote_ident(c) for c in ordered)}"  # noqa: S608
-                f" FROM {quote_ident(mapping.table)} AS src"
-                f" WHERE ({' OR '.join(e for _, e in clauses)}){resume}"
-                f" ORDER BY src.{quote_ident(mapping.key_column)} LIMIT {CHUNK_ROWS}"
-            )
-            blocks: list[bytes] = []
-
-            async def keep(block: bytes, blocks: list[bytes] = blocks) -> None:
-                blocks.append(block)
-
-            status = await src.copy_from_query(sql, *args, output=keep, format="csv", header=True)
-            rows = int(str(status).rsplit(" ", 1)[-1])
-            if rows == 0:
-                break
-            body = b"".join(blocks)
-            blocks.clear()
-            after = last_csv_key(body, len(ordered))
-            parts += 1
-            name = f"{mapping.table}/part-{parts:05d}.csv"
-            object_key = collected_key(inp, name)
-            await asyncio.to_thread(
-                self._s3.put_object,
-                Bucket=self._bucket,
-                Key=object_key,
-                Body=body,
-                ContentType="text/csv; charset=utf-8",
-                ServerSideEncryption="AES256",
-            )
-            more = rows >= CHUNK_ROWS
-            async with case.transaction():
-                await store_rows(
-                    case,
-                    [
-                        record_row(
-                            inp,
-                            table=mapping.table,
-                            key=f"part-{parts:05d}",
-                            category=mapping.category.value,
-                            matched_on=",".join(k.value for k, _ in clauses),
-                            data={
-                                "file": name,
-                                "format": "csv",
-                                "rows": rows,
-                                "bytes": len(body),
-                                "last_key": after,
-                            },
-                            object_key=object_key,
-                        )
-                    ],
+                blocks: list[bytes] = []
+                status = await src.copy_from_query(
+                    sql, *chunk_args, output=_collector(blocks), format="csv", header=True
                 )
-                await self._advance(case, inp, index, mapping, more, after, rows, len(body))
-            activity.heartbeat({"table": index, "rows": rows, "part": parts})
-            if not more:
-                return
+                rows = int(str(status).rsplit(" ", 1)[-1])
+                if storing is not None:
+                    await storing  # parts are recorded in order
+                    storing = None
+                if rows == 0:
+                    break
+                body = b"".join(blocks)
+                blocks.clear()
+                after = last_csv_key(body, len(ordered))
+                parts += 1
+                more = rows >= BULK_CHUNK_ROWS
+                storing = asyncio.create_task(
+                    self._store_part(case, inp, index, mapping, parts, body, rows, after, more, matched_on)
+                )
+                if not more:
+                    await storing
+                    return
+        finally:
+            if storing is not None and not storing.done():
+                storing.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await storing
         async with case.transaction():
             await self._advance(case, inp, index, mapping, False, None, 0, 0)
+
+    async def _store_part(
+        self,
+        case: Conn,
+        inp: CollectSystemInput,
+        index: int,
+        mapping: TableMapping,
+        part: int,
+        body: bytes,
+        rows: int,
+        last_key: str,
+        more: bool,
+        matched_on: str,
+    ) -> None:
+        assert self._s3 is not None
+        name = f"{mapping.table}/part-{part:05d}.csv"
+        object_key = collected_key(inp, name)
+        await asyncio.to_thread(
+            self._s3.put_object,
+            Bucket=self._bucket,
+            Key=object_key,
+            Body=body,
+            ContentType="text/csv; charset=utf-8",
+            ServerSideEncryption="AES256",
+        )
+        async with case.transaction():
+            record = record_row(
+                inp,
+                table=mapping.table,
+                key=f"part-{part:05d}",
+                category=mapping.category.value,
+                matched_on=matched_on,
+                data={"file": name, "format": "csv", "rows": rows, "bytes": len(body), "last_key": last_key},
+                object_key=object_key,
+            )
+            await store_rows(case, [record])
+            await self._advance(case, inp, index, mapping, more, last_key, rows, len(body))
+        activity.heartbeat({"table": index, "part": part})
 
     @staticmethod
     async def _advance(
