@@ -69,9 +69,9 @@ def _copy_unescape(field: bytes) -> str:
     return _ESCAPED.sub(lambda m: _COPY_ESCAPES.get(m.group(1), m.group(1)), field.decode("utf-8"))
 
 
-def _collector(blocks: list[bytes]) -> Callable[[bytes], Coroutine[Any, Any, None]]:
+def _collector(buffer: io.BytesIO) -> Callable[[bytes], Coroutine[Any, Any, None]]:
     async def keep(block: bytes) -> None:
-        blocks.append(block)
+        buffer.write(block)
 
     return keep
 
@@ -365,9 +365,9 @@ class PostgresCollector:
                     f" WHERE ({' OR '.join(e for _, e in clauses)}){resume}"
                     f" ORDER BY src.{quote_ident(mapping.key_column)} LIMIT {BULK_CHUNK_ROWS}"
                 )
-                blocks: list[bytes] = []
+                buffer = io.BytesIO()
                 status = await src.copy_from_query(
-                    sql, *chunk_args, output=_collector(blocks), format="csv", header=True
+                    sql, *chunk_args, output=_collector(buffer), format="csv", header=True
                 )
                 rows = int(str(status).rsplit(" ", 1)[-1])
                 if storing is not None:
@@ -375,8 +375,8 @@ class PostgresCollector:
                     storing = None
                 if rows == 0:
                     break
-                body = b"".join(blocks)
-                blocks.clear()
+                body = buffer.getvalue()  # shares the buffer's memory until either changes
+                buffer.close()
                 after = last_csv_key(body, len(ordered))
                 parts += 1
                 more = rows >= BULK_CHUNK_ROWS
