@@ -188,7 +188,7 @@ async def guarded(
     except Exception as exc:
         bound.warning("collection.failed.transient", error=type(exc).__name__)
         raise ApplicationError(f"{type(exc).__name__} in {inp.company}/{inp.system}") from None
-    bound.info("collection.done", records=result.records, bytes=result.bytes, fuzzy=result.fuzzy_matches)
+    bound.info("collection.done", rows=result.records, bytes=result.bytes, fuzzy=result.fuzzy_matches)
     return result
 
 

@@ -559,8 +559,8 @@ def approve(
     )
 
 
-def _system_option(value: str) -> tuple[str, str]:
-    """`--system company/system`, checked against the group registry."""
+def _system_callback(value: str) -> str:
+    """`--system company/system`, checked against the group registry before anything runs."""
     from dsar.group import load_group
 
     company, _, code = value.strip().lower().partition("/")
@@ -570,11 +570,21 @@ def _system_option(value: str) -> tuple[str, str]:
         raise typer.BadParameter(
             f"{value!r} is not a system of the group registry; write it as company/system, e.g. gb01/signups"
         ) from None
+    return f"{company}/{code}"
+
+
+def _system_option(value: str) -> tuple[str, str]:
+    company, _, code = value.partition("/")
     return company, code
 
 
 SystemOption = Annotated[
-    str, typer.Option("--system", help="company/system from the group registry, e.g. gb01/signups")
+    str,
+    typer.Option(
+        "--system",
+        callback=_system_callback,
+        help="company/system from the group registry, e.g. gb01/signups",
+    ),
 ]
 MAX_UPLOAD = 100 * 1024 * 1024
 _MEDIA_TYPES = {".csv": "text/csv", ".json": "application/json"}

@@ -92,3 +92,7 @@ def configure_logging(fmt: str = "console", level: str = "INFO") -> None:
         cache_logger_on_first_use=False,
     )
     logging.basicConfig(level=level.upper(), stream=sys.stderr, format="%(levelname)s %(name)s %(message)s")
+    # HTTP client libraries log every request line at INFO; connector URLs carry the
+    # identity key being searched for (an e-mail address in a query string).
+    for name in ("httpx", "httpcore", "aiohttp.access"):
+        logging.getLogger(name).setLevel(logging.WARNING)

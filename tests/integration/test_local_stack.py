@@ -78,6 +78,18 @@ def wait_status(stack: Stack, reference: str, wanted: str, timeout: float = 90) 
         time.sleep(0.5)
 
 
+def wait_manual_task(stack: Stack, reference: str, system: str = "gb01/signups", timeout: float = 90) -> None:
+    """Until the manual system has asked its owner and waits (as `dsar status --json` shows)."""
+    company, code = system.split("/")
+    deadline = time.monotonic() + timeout
+    while True:
+        progress = (status(stack, reference).get("collection") or {}).get(company) or {}
+        if any(s["system"] == code and s["status"] == "awaiting_upload" for s in progress.get("systems", [])):
+            return
+        assert time.monotonic() < deadline, f"{system} never waited for an upload"
+        time.sleep(0.5)
+
+
 def mails_for(stack: Stack, reference: str) -> list[Any]:
     return [m for m in stack.mail.messages() if m["X-DSAR-Reference"] == reference]
 
@@ -128,6 +140,22 @@ def test_access_request_end_to_end_survives_killing_the_workers(stack: Stack) ->
     assert verified.returncode == 0, verified.stderr
     state = wait_status(stack, reference, "collecting")
 
+    # gb01's paper sign-up sheets: the events team is asked, their export is uploaded.
+    wait_manual_task(stack, reference)
+    task = next(m for m in mails_for(stack, reference) if m["X-DSAR-Kind"] == "manual_task")
+    assert task["To"] == "events-team@ecisolutions.com" and person.email in task.get_content()
+    sheet = stack.state / "signups-export.csv"
+    sheet.write_text(
+        f"fair,date,name,email\nNordic ERP Days,2026-04-22,{person.full_name},{person.email}\n",
+        encoding="utf-8",
+    )
+    wrong = dsar(stack, "upload", reference, "--system", "gb01/binder", str(sheet))
+    assert wrong.returncode == 2 and "--system" in wrong.stderr
+    not_manual = dsar(stack, "upload", reference, "--system", "gb01/crm", str(sheet))
+    assert not_manual.returncode == 2 and "not waiting for an upload" in not_manual.stderr
+    uploaded = dsar(stack, "upload", reference, "--system", "gb01/signups", str(sheet))
+    assert uploaded.returncode == 0, uploaded.stderr
+
     def first_company_done() -> bool:
         progress = status(stack, reference)
         return any(c["company"] == first and c["done"] for c in progress["companies"])
@@ -174,8 +202,11 @@ def test_access_request_end_to_end_survives_killing_the_workers(stack: Stack) ->
     assert listed.returncode == 0, listed.stderr
     assert f"dsar-{reference}" in listed.stdout
 
-    # Exactly one acknowledgement, one link and one code e-mail, and one package.
+    # Exactly one acknowledgement, one link and one code e-mail, and one package; and one
+    # task to the events team, though its worker was killed after sending it.
     mails = mails_for(stack, reference)
+    assert [m["X-DSAR-Kind"] for m in mails].count("manual_task") == 1
+    mails = [m for m in mails if m["X-DSAR-Kind"] != "manual_task"]
     kinds = sorted(m["Subject"].split(" (")[0] for m in mails)
     assert kinds == [
         "We have received your request",
@@ -192,7 +223,11 @@ def test_access_request_end_to_end_survives_killing_the_workers(stack: Stack) ->
     archive = zipfile.ZipFile(io.BytesIO(fetch_with_code(link, code)))
     names = archive.namelist()
     assert names[:4] == ["cover_letter.html", "report.html", "report.pdf", "data.json"]
-    assert names[4:] and all(n.startswith("csv/") for n in names[4:])
+    assert names[4:] and all(n.startswith(("csv/", "files/")) for n in names[4:])
+    # The photos she appears in and her app events (as CSV parts) are files in the package.
+    files = [n for n in names if n.startswith("files/")]
+    assert len([n for n in files if n.startswith("files/gb01/photos/")]) == 3
+    assert any(n.startswith("files/se01/app/app_usage_events/part-") for n in files)
     document = json.loads(archive.read("data.json"))
     report = archive.read("report.html").decode()
     assert person.full_name in report
@@ -209,6 +244,9 @@ def test_access_request_end_to_end_survives_killing_the_workers(stack: Stack) ->
         for system in company["systems"]:
             for category in system["categories"]:
                 for record in category["records"]:
+                    if "file" in record["data"]:  # a file; its row says where it was found
+                        assert any(n.endswith(record["data"]["file"]) for n in files)
+                        continue
                     values = {str(v).lower() for v in record["data"].values() if v is not None}
                     assert values & {str(v).lower() for v in identity_values}, (
                         f"a record in {company['code']}/{system['code']} is not the person's"
@@ -308,6 +346,9 @@ def test_history_logs_and_search_attributes_hold_no_personal_data(
     reference = json.loads(submitted.stdout)["reference"]
     wait_status(stack, reference, "identity")
     assert dsar(stack, "verify", reference).returncode == 0
+    wait_manual_task(stack, reference)
+    not_applicable = dsar(stack, "mark-na", reference, "--system", "gb01/signups", "--reason", "binder: none")
+    assert not_applicable.returncode == 0, not_applicable.stderr
     wait_status(stack, reference, "review")
     assert dsar(stack, "approve", reference).returncode == 0
     wait_status(stack, reference, "delivered")
