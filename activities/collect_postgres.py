@@ -22,6 +22,7 @@ from collections.abc import AsyncIterator, Callable, Coroutine, Mapping
 from typing import TYPE_CHECKING, Any
 
 import asyncpg
+import structlog
 from rapidfuzz import fuzz, utils
 from temporalio import activity
 
@@ -46,7 +47,12 @@ from dsar.messages import Activity, CollectSystemInput, SystemResult, SystemStat
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
 
+log = structlog.get_logger(__name__)
+
 CHUNK_ROWS = 50_000
+# Every heartbeat says the same: a checkpoint exists in the case store. A retried attempt
+# that sees it resumes from there; one that sees none (first attempt, re-collection) starts over.
+RESUMABLE = "resume-from-checkpoint"
 # Parts of a bulk table: about 10 MB of CSV each for typical event rows.
 BULK_CHUNK_ROWS = 100_000
 QUEUE_CHUNKS = 16
@@ -71,6 +77,7 @@ def _copy_unescape(field: bytes) -> str:
 
 def _collector(buffer: io.BytesIO) -> Callable[[bytes], Coroutine[Any, Any, None]]:
     async def keep(block: bytes) -> None:
+        activity.heartbeat(RESUMABLE)  # a long chunk is still progress (the SDK throttles the calls)
         buffer.write(block)
 
     return keep
@@ -145,6 +152,7 @@ class _Pipe:
         self.queue: asyncio.Queue[bytes | None] = asyncio.Queue(maxsize=QUEUE_CHUNKS)
 
     async def feed(self, chunk: bytes) -> None:
+        activity.heartbeat(RESUMABLE)  # a long chunk is still progress (the SDK throttles the calls)
         self.bytes += len(chunk)
         newlines = chunk.count(b"\n")
         if newlines:
@@ -211,7 +219,7 @@ class PostgresCollector:
         if system.connection is None or system.connection not in self._sources:
             raise permanent(f"DSAR_CONN_{system.connection} is not configured on this worker")
         source = self._sources[system.connection]
-        resuming = bool(activity.info().heartbeat_details)
+        resuming = RESUMABLE in activity.info().heartbeat_details
         async with self._case_pool.acquire() as case, source.acquire() as src:
             subject = await load_subject(case, self._ring, inp.reference)
             keys = subject.search_keys()
@@ -250,11 +258,20 @@ class PostgresCollector:
             row = None
             if not fresh:
                 row = await case.fetchrow(
-                    "SELECT table_index, last_key FROM collection_checkpoints"
+                    "SELECT table_index, last_key, records FROM collection_checkpoints"
                     " WHERE reference = $1 AND company = $2 AND system = $3 FOR UPDATE",
                     *ids,
                 )
-            if row is None:
+            if row is not None:
+                log.info(
+                    "collection.resumed",
+                    reference=inp.reference,
+                    company=inp.company,
+                    system=inp.system,
+                    table=row["table_index"],
+                    after_rows=row["records"],
+                )
+            else:
                 await clear_system(case, *ids)
                 row = await case.fetchrow(
                     "INSERT INTO collection_checkpoints (reference, company, system) VALUES ($1, $2, $3)"
@@ -310,7 +327,7 @@ class PostgresCollector:
                     pipe.rows if pipe else 0,
                     pipe.bytes if pipe else 0,
                 )
-            activity.heartbeat({"table": index, "rows": pipe.rows if pipe else 0})
+            activity.heartbeat(RESUMABLE)
             if not more:
                 return
 
@@ -430,7 +447,7 @@ class PostgresCollector:
             )
             await store_rows(case, [record])
             await self._advance(case, inp, index, mapping, more, last_key, rows, len(body))
-        activity.heartbeat({"table": index, "part": part})
+        activity.heartbeat(RESUMABLE)
 
     @staticmethod
     async def _advance(

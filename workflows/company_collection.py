@@ -99,7 +99,9 @@ class CompanyCollectionWorkflow:
                 CollectSystemInput(reference=inp.reference, company=system.company, system=system.system),
                 result_type=SystemResult,
                 start_to_close_timeout=timedelta(hours=2),
-                heartbeat_timeout=timedelta(minutes=1),
+                # Connectors heartbeat while data flows; a worker that dies is noticed in 20 s
+                # and the next attempt resumes from the last checkpoint.
+                heartbeat_timeout=timedelta(seconds=20),
                 retry_policy=SYSTEM_RETRY,
                 summary=f"collect {system.company}/{system.system}",
             )

@@ -526,3 +526,76 @@ def test_worker_metrics_endpoint_serves_sdk_and_product_metrics(stack: Stack) ->
     assert "dsar_requests_overdue" in control
     company = scrape(stack.metrics_port(stack.registry.companies[0].code))
     assert "temporal_" in company
+
+
+def test_a_killed_worker_resumes_a_long_scan_without_duplicates(stack: Stack) -> None:
+    """A million app events; se01's worker is SIGKILLed mid-scan and started again."""
+    from workers.demo_bulk import HEAVY_USER_EMAIL, HEAVY_USER_NAME, seed_events
+
+    rows = 1_000_000
+    env = stack.env
+    asyncio_run(seed_events(env["DSAR_CONN_SE01_DB"], rows))
+    if not stack.workers:
+        stack.start_workers()
+    submitted = dsar(
+        stack, "submit", "access", "--name", HEAVY_USER_NAME, "--email", HEAVY_USER_EMAIL,
+        "--received", date.today().isoformat(), "--json",
+    )  # fmt: skip
+    assert submitted.returncode == 0, submitted.stderr
+    reference = json.loads(submitted.stdout)["reference"]
+    wait_status(stack, reference, "identity")
+
+    async def checkpoint() -> int:
+        conn = await asyncpg.connect(env["DSAR_DATABASE_URL"])
+        try:
+            value = await conn.fetchval(
+                "SELECT records FROM collection_checkpoints"
+                " WHERE reference = $1 AND company = 'se01' AND system = 'app'",
+                reference,
+            )
+        finally:
+            await conn.close()
+        return int(value or 0)
+
+    assert dsar(stack, "verify", reference).returncode == 0
+    deadline = time.monotonic() + 120
+    while (stored := asyncio_run(checkpoint())) == 0:
+        assert time.monotonic() < deadline, "the scan never stored a part"
+        time.sleep(0.05)
+    assert stored < rows, "the scan finished before the worker could be killed"
+    worker = stack.workers.pop("company-se01")
+    worker.send_signal(signal.SIGKILL)
+    worker.wait(10)
+    at_kill = asyncio_run(checkpoint())
+    stack.start_worker("company", "se01")
+
+    wait_manual_task(stack, reference)
+    assert dsar(stack, "mark-na", reference, "--system", "gb01/signups", "--reason", "none").returncode == 0
+    state = wait_status(stack, reference, "review", timeout=180)
+    se01 = next(c for c in state["companies"] if c["company"] == "se01")
+    app = next(s for s in se01["systems"] if s["system"] == "app")
+    assert app["status"] == "collected" and app["records"] == rows
+
+    async def stored_parts() -> tuple[int, int, int]:
+        conn = await asyncpg.connect(env["DSAR_DATABASE_URL"])
+        try:
+            parts = await conn.fetch(
+                "SELECT source_key, (data->>'rows')::int AS rows FROM collected_records"
+                " WHERE reference = $1 AND company = 'se01' AND system = 'app'"
+                " AND source_table = 'app_usage_events'",
+                reference,
+            )
+        finally:
+            await conn.close()
+        return len(parts), len({p["source_key"] for p in parts}), sum(p["rows"] for p in parts)
+
+    parts, distinct, total = asyncio_run(stored_parts())
+    assert parts == distinct == 10 and total == rows  # every row once, in ten parts
+    log = (stack.state / "logs" / "worker-company-se01.log").read_text()
+    resumed = [json.loads(line) for line in log.splitlines() if '"collection.resumed"' in line]
+    resumed = [r for r in resumed if r["reference"] == reference and r["system"] == "app"]
+    assert [r["after_rows"] for r in resumed] == [at_kill] and at_kill > 0
+    objects = [k for k in stack_s3_objects(stack) if k.startswith("collected/")]
+    assert len(objects) >= 10
+    assert dsar(stack, "approve", reference).returncode == 0
+    wait_status(stack, reference, "delivered", timeout=180)
