@@ -12,7 +12,8 @@ Where detection runs, and why:
 - The scan itself (`scan_redactions`) runs on the control worker over every record of
   the request: it looks up the capitalised phrases of the records among the
   fingerprints, then runs `dsar.redaction.Detector` (e-mail addresses, phone numbers,
-  national and organisation numbers, IBANs, cards, and the names just found). The
+  national and organisation numbers, IBANs, cards, and the names just found, plus any
+  common given name (`infra/given_names.txt`) followed by a capitalised surname). The
   person's own identifiers are the request's identity plus the identity-key fields of
   records matched exactly, so her own phone in her own ticket is not removed.
 - Findings are stored as spans (record, JSON path, start, end, kind, reason), never as
@@ -25,6 +26,7 @@ import json
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 import asyncpg
@@ -37,6 +39,7 @@ from activities.case_store import load_subject
 from activities.collection import RegistryLookup
 from activities.db import Conn, quote_ident
 from dsar.codec import KeyRing
+from dsar.config import PROJECT_ROOT
 from dsar.domain import IdentityKey
 from dsar.group import GroupRegistry, SystemKind
 from dsar.messages import (
@@ -48,7 +51,6 @@ from dsar.messages import (
 from dsar.redaction import (
     REPLACEMENTS,
     Detector,
-    Kind,
     OwnIdentifiers,
     Span,
     finding_id,
@@ -63,6 +65,15 @@ log = structlog.get_logger(__name__)
 MANUAL = "manual"
 MANUAL_REPLACEMENT = "[redacted]"
 _BATCH = 500
+GIVEN_NAMES_FILE = PROJECT_ROOT / "infra" / "given_names.txt"
+_REPLACEMENT_TEXT = {kind.value: text for kind, text in REPLACEMENTS.items()}
+
+
+@cache
+def common_given_names() -> frozenset[str]:
+    """Public statistics, not anyone's data: finds a quoted colleague no company knows."""
+    lines = GIVEN_NAMES_FILE.read_text(encoding="utf-8").splitlines()
+    return frozenset(line.strip().lower() for line in lines if line.strip() and not line.startswith("#"))
 
 
 def invalid(message: str) -> ApplicationError:
@@ -114,10 +125,8 @@ async def load_redaction_plan(conn: Conn, reference: str) -> RedactionPlan:
     )
     plan = RedactionPlan()
     for r in rows:
-        replacement = REPLACEMENTS.get(Kind(r["kind"])) if r["kind"] in Kind else None
-        plan.spans[r["record_id"]].append(
-            Span(r["path"], r["span_start"], r["span_end"], replacement or MANUAL_REPLACEMENT)
-        )
+        replacement = _REPLACEMENT_TEXT.get(r["kind"], MANUAL_REPLACEMENT)
+        plan.spans[r["record_id"]].append(Span(r["path"], r["span_start"], r["span_end"], replacement))
         plan.removals[r["record_id"]].append(
             Removal(r["record_id"], r["finding_id"], r["source"], r["kind"], r["path"], r["reason"])
         )
@@ -288,10 +297,12 @@ class RedactionActivities:
             sorted(set(full.values()) | set(given.values())),
         )
         hits = {(r["kind"], r["fingerprint"]) for r in known}
+        common = common_given_names()
         return {
             c.phrase
             for c in candidates
-            if ("full", full[c.phrase]) in hits or (c.given and ("given", given[c.given]) in hits)
+            if ("full", full[c.phrase]) in hits
+            or (c.given and (c.given in common or ("given", given[c.given]) in hits))
         }
 
     @activity.defn(name=Activity.DECIDE_REDACTION)

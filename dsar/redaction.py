@@ -755,3 +755,10 @@ def _apply_merged(text: str, path: str, spans: list[Span]) -> str:
         at = span.end
     parts.append(text[at:])
     return "".join(parts)
+
+
+def occurrences(text: str, needle: str) -> list[tuple[int, int]]:
+    """Where a reviewer's chosen text stands in a field, as spans: only the spans travel."""
+    if not needle:
+        return []
+    return [(m.start(), m.end()) for m in re.finditer(re.escape(needle), text)]

@@ -59,8 +59,8 @@ async def test_access_request_is_delivered_with_only_the_persons_records(
         key = package_key(artefact_id(reference, "access-package"))
         body = s3_client(settings).get_object(Bucket=settings.s3_bucket, Key=key)["Body"].read()
         names = zipfile.ZipFile(io.BytesIO(body)).namelist()
-        assert names[:4] == ["cover_letter.html", "report.html", "report.pdf", "data.json"]
-        assert names[4:] and all(n.startswith("csv/") and n.endswith(".csv") for n in names[4:])
+        assert names[:5] == ["cover_letter.html", "report.html", "report.pdf", "data.json", "redactions.csv"]
+        assert names[5:] and all(n.startswith("csv/") and n.endswith(".csv") for n in names[5:])
         # The package is kept for the retention period, then deleted. Skip ahead explicitly:
         # a result long-poll on the time-skipping server can give up while time races past it.
         await time_skipping_env.sleep(timedelta(days=31))
