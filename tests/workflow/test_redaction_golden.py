@@ -24,6 +24,7 @@ from jsonschema import Draft202012Validator
 from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError
 
 from activities.package_formats import load_json_schema
+from activities.redactions import review_overview
 from activities.storage import artefact_id, package_key, s3_client
 from dsar.domain import Status
 from dsar.messages import (
@@ -220,6 +221,20 @@ async def test_reviewer_keeps_excludes_and_redacts(
                 for f in findings
                 if f["path"] == "$.body" and body[f["span_start"] : f["span_end"]] == "Lars Ek"
             )
+            # `dsar review` lists the finding with its id and place, and shows samples redacted.
+            async with case_pool.acquire() as conn:
+                overview = await review_overview(conn, workers_kwargs["registry"], reference, samples=1000)
+            shown = {f["finding"]: f for f in overview["findings"]}
+            listed = shown[f"{se01['id']}/{lars['finding_id']}"]
+            assert (listed["kind"], listed["field"], listed["decision"]) == ("name", "body", "redact")
+            assert (listed["company"], listed["system"], listed["key"]) == (
+                "se01",
+                "support",
+                se01["source_key"],
+            )
+            samples = json.dumps(overview["companies"], ensure_ascii=False)
+            assert "Kommer inte åt lönemodulen" in samples  # every record is a sample here
+            assert _person("Johan Berg").email not in samples and "Lars Ek" not in samples
             keep = KeepFinding(
                 actor="privacy-officer",
                 record_id=se01["id"],
