@@ -53,6 +53,7 @@ from dsar.redaction import (
     Detector,
     OwnIdentifiers,
     Span,
+    apply_spans,
     finding_id,
     iter_strings,
     name_candidates,
@@ -109,8 +110,6 @@ class RedactionPlan:
     removals: dict[int, list[Removal]] = field(default_factory=lambda: defaultdict(list))
 
     def apply(self, record_id: int, data: Any) -> Any:
-        from dsar.redaction import apply_spans
-
         spans = self.spans.get(record_id)
         if not spans or not isinstance(data, Mapping):
             return data

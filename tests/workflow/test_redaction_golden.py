@@ -37,6 +37,7 @@ from dsar.messages import (
     ReviewDecision,
 )
 from dsar.redaction import iter_strings, occurrences
+from tests.conftest import record_history
 from tests.workflow.conftest import astrid, reach_review, running_workers, start_request_for, wait_for_status
 from workers.demo_group import _COLLEAGUE_NAME, _COLLEAGUE_PHONE, DEMO_PEOPLE, _national, _personnummer
 from workflows.rights_request import RightsRequestWorkflow
@@ -275,6 +276,8 @@ async def test_reviewer_keeps_excludes_and_redacts(
             assert await handle.execute_update(RightsRequestWorkflow.redact_field, redact) == 1
 
             members = await approve_and_read(handle, workers_kwargs["settings"], reference)
+            # The shape with the redaction scan and the review decisions, for the replay test.
+            await record_history(handle, "rights_request_access_redaction")
             with pytest.raises(WorkflowUpdateFailedError) as refused:
                 await handle.execute_update(RightsRequestWorkflow.keep_finding, keep)
             assert "during review" in str(refused.value.cause)
