@@ -33,6 +33,7 @@ COVER_LETTER = "cover_letter.html"
 REPORT_HTML = "report.html"
 REPORT_PDF = "report.pdf"
 DATA_JSON = "data.json"
+REDACTIONS_CSV = "redactions.csv"
 CSV_DIR = "csv"
 
 # CSV columns that say where a record came from; a data field with one of these names
@@ -65,6 +66,32 @@ class CompanyView:
 
 
 @dataclass(frozen=True)
+class RemovalView:
+    """One entry of the redaction log (Art. 15(4)): what was removed, where and why.
+    Deliberately without the value: the log goes to the person."""
+
+    company: str
+    system: str
+    table: str
+    key: str
+    field: str
+    kind: str
+    kind_label: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class ExclusionView:
+    """Records a reviewer left out, counted by reason; their content is never shown."""
+
+    company: str
+    system: str
+    reason_code: str
+    reason: str
+    records: int
+
+
+@dataclass(frozen=True)
 class RequestView:
     reference: str
     received_on: date
@@ -90,6 +117,8 @@ class ReportView:
     art15: list[Art15Item]
     authority: AuthorityView
     controller: Controller
+    removals: list[RemovalView] = field(default_factory=list)
+    exclusions: list[ExclusionView] = field(default_factory=list)
 
     def template_context(self) -> dict[str, Any]:
         """The names the jinja2 templates were written against."""
@@ -107,6 +136,8 @@ class ReportView:
             "companies_with_data": self.companies_with_data,
             "systems_not_searched": self.systems_not_searched,
             "csv_files": self.csv_files,
+            "removals": self.removals,
+            "exclusions": self.exclusions,
         }
 
     def places(self) -> Iterator[tuple[CompanyView, SystemView, CategoryView]]:
@@ -208,6 +239,30 @@ def package_document(view: ReportView) -> dict[str, Any]:
             "website": authority.website,
             "email": authority.email,
         },
+        "redactions": {
+            "removed": [
+                {
+                    "company": r.company,
+                    "system": r.system,
+                    "table": r.table,
+                    "key": r.key,
+                    "field": r.field,
+                    "kind": r.kind,
+                    "reason": r.reason,
+                }
+                for r in view.removals
+            ],
+            "excluded_records": [
+                {
+                    "company": e.company,
+                    "system": e.system,
+                    "reason_code": e.reason_code,
+                    "reason": e.reason,
+                    "records": e.records,
+                }
+                for e in view.exclusions
+            ],
+        },
     }
 
 
@@ -276,6 +331,23 @@ def category_csvs(view: ReportView) -> list[tuple[str, bytes]]:
     return files
 
 
+REDACTION_CSV_COLUMNS = ("company", "system", "source_table", "source_key", "field", "kind", "reason")
+
+
+def redactions_csv(view: ReportView) -> bytes:
+    """The redaction log as a spreadsheet, with the same conventions as the data files;
+    excluded records follow as rows with no key or field and their count as the reason's
+    prefix, so one file answers "what was held back"."""
+    out = io.StringIO(newline="")
+    writer = csv.writer(out)
+    writer.writerow(REDACTION_CSV_COLUMNS)
+    for r in view.removals:
+        writer.writerow([r.company, r.system, r.table, r.key, r.field, r.kind_label, r.reason])
+    for e in view.exclusions:
+        writer.writerow([e.company, e.system, "", "", "", "excluded_records", f"{e.records}: {e.reason}"])
+    return out.getvalue().encode("utf-8-sig")
+
+
 def _record_data(record: Mapping[str, Any]) -> Mapping[str, Any]:
     data = record.get("data")
     return data if isinstance(data, Mapping) else {"value": data}
@@ -291,5 +363,6 @@ def package_members(view: ReportView) -> list[tuple[str, bytes]]:
         (REPORT_HTML, render_report_html(view).encode("utf-8")),
         (REPORT_PDF, render_report_pdf(view)),
         (DATA_JSON, render_data_json(view)),
+        (REDACTIONS_CSV, redactions_csv(view)),
         *category_csvs(view),
     ]

@@ -17,7 +17,7 @@ import shutil
 import tempfile
 import zipfile
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -31,11 +31,14 @@ from activities.package_formats import (
     JSON_SCHEMA_ID,
     CategoryView,
     CompanyView,
+    ExclusionView,
+    RemovalView,
     ReportView,
     RequestView,
     SystemView,
     package_members,
 )
+from activities.redactions import RedactionPlan, field_name, load_redaction_plan
 from activities.rendering import authority_view
 from activities.storage import artefact_id, package_key
 from dsar.codec import KeyRing
@@ -78,18 +81,22 @@ class PackagingActivities:
                 "SELECT company, system, status FROM collection_results WHERE reference = $1",
                 inp.reference,
             )
-            rows = await conn.fetch(
-                "SELECT company, system, category, source_table, source_key, matched_on, data, object_key"
-                " FROM collected_records WHERE reference = $1"
+            found = await conn.fetch(
+                "SELECT id, company, system, category, source_table, source_key, matched_on, data,"
+                " object_key, exclusion_reason FROM collected_records WHERE reference = $1"
                 " AND (NOT needs_confirmation OR confirmed_by IS NOT NULL)"
                 " ORDER BY company, system, category, id",
                 inp.reference,
             )
+            plan = await load_redaction_plan(conn, inp.reference)
+        # Review decisions: excluded records stay out (counted by reason in the report),
+        # the others are sent redacted.
+        rows = [r for r in found if r["exclusion_reason"] is None]
         language = request["language"]
         strings = load_report_strings(language)
         notice = load_privacy_notice()
         status_of = {(r["company"], r["system"]): r["status"] for r in results}
-        companies = self._group(rows, status_of, lambda c: notice.category_label(c, Language(language)))
+        companies = self._group(rows, status_of, lambda c: notice.category_label(c, Language(language)), plan)
         generated_at = datetime.now(UTC)
         view = ReportView(
             language=language,
@@ -107,6 +114,8 @@ class PackagingActivities:
             art15=art15_items(notice, language),
             authority=authority_view(request["jurisdiction"], language),
             controller=notice.controller,
+            removals=_removals(rows, plan, strings),
+            exclusions=_exclusions(found, strings),
         )
         # Rendering (the PDF above all) is CPU work: off the event loop, like the upload.
         members = await asyncio.to_thread(package_members, view)
@@ -149,13 +158,14 @@ class PackagingActivities:
         rows: list[asyncpg.Record],
         status_of: dict[tuple[str, str], str],
         label: Callable[[Category], str],
+        plan: RedactionPlan,
     ) -> list[CompanyView]:
         """Every company and system appears, also where nothing was found: the person is
         told where the group looked, not only where it found something."""
         by_place: dict[tuple[str, str, str], list[dict[str, Any]]] = defaultdict(list)
         for r in rows:
             by_place[(r["company"], r["system"], r["category"])].append(
-                {"table": r["source_table"], "key": r["source_key"], "data": r["data"]}
+                {"table": r["source_table"], "key": r["source_key"], "data": plan.apply(r["id"], r["data"])}
             )
         views = []
         for company in self._registry.companies:
@@ -232,3 +242,42 @@ def attached_files(rows: list[asyncpg.Record]) -> list[tuple[str, str]]:
             path = f"{path}.{len(seen)}"
         seen[path] = object_key
     return list(seen.items())
+
+
+# --- the redaction log -------------------------------------------------------------------
+
+
+def _removals(
+    rows: list[asyncpg.Record], plan: RedactionPlan, strings: Mapping[str, str]
+) -> list[RemovalView]:
+    """Each removal: what kind, where and why, in the person's language; never the value."""
+    views = []
+    for r in rows:
+        for removal in plan.removals.get(r["id"], []):
+            views.append(
+                RemovalView(
+                    company=r["company"],
+                    system=r["system"],
+                    table=r["source_table"],
+                    key=r["source_key"],
+                    field=field_name(removal.path),
+                    kind=removal.kind,
+                    kind_label=strings.get(f"redaction_kind_{removal.kind}", removal.kind),
+                    # A reviewer's manual reason is theirs, verbatim; detected kinds have one text each.
+                    reason=strings.get(f"redaction_reason_{removal.kind}", removal.reason)
+                    if removal.source == "auto"
+                    else removal.reason,
+                )
+            )
+    return views
+
+
+def _exclusions(found: list[asyncpg.Record], strings: Mapping[str, str]) -> list[ExclusionView]:
+    counts: dict[tuple[str, str, str], int] = defaultdict(int)
+    for r in found:
+        if r["exclusion_reason"] is not None:
+            counts[(r["company"], r["system"], r["exclusion_reason"])] += 1
+    return [
+        ExclusionView(company, system, code, strings.get(f"exclusion_{code}", code), count)
+        for (company, system, code), count in sorted(counts.items())
+    ]

@@ -324,6 +324,30 @@ def render_report_pdf(view: ReportView) -> bytes:
                                 pdf.field(label, text)
                 pdf.ln(2)
 
+    # --- the redaction log (Art. 15(4)): kinds, places and reasons, never the values
+    pdf.heading(t["redactions_heading"], 2)
+    pdf.paragraph(t["redactions_intro"])
+    if not view.removals:
+        pdf.paragraph(t["redactions_none"])
+    for index, removal in enumerate(view.removals):
+        if index:
+            pdf.rule()
+        with pdf.indented(4):
+            pdf.field(
+                t["redaction_where"], f"{removal.company}/{removal.system}/{removal.table}#{removal.key}"
+            )
+            pdf.field(t["redaction_field"], removal.field)
+            pdf.field(t["redaction_kind"], removal.kind_label)
+            pdf.field(t["redaction_reason"], removal.reason)
+    if view.exclusions:
+        pdf.heading(t["excluded_heading"], 3)
+        pdf.paragraph(t["excluded_intro"])
+        for exclusion in view.exclusions:
+            with pdf.indented(4):
+                pdf.field(t["redaction_where"], f"{exclusion.company}/{exclusion.system}")
+                pdf.field(t["record_count"], str(exclusion.records))
+                pdf.field(t["redaction_reason"], exclusion.reason)
+
     # --- Art. 15(1)(a)-(h) and 15(2)
     pdf.heading(t["supplementary_heading"], 2)
     pdf.paragraph(t["supplementary_intro"])

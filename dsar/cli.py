@@ -44,8 +44,12 @@ from dsar.messages import (
     ClarificationAnswer,
     ClarificationRequest,
     CompanyCollectionState,
+    ExcludeRecords,
+    ExclusionReason,
     ExtensionDecision,
     IdentityDecision,
+    KeepFinding,
+    ManualRedaction,
     MatchDecision,
     RequestState,
     ResendLinkRequest,
@@ -777,6 +781,196 @@ def confirm(
         out.print_json(json.dumps({"reference": reference, "changed": count, "accepted": not reject}))
     else:
         out.print(f"{'Rejected' if reject else 'Confirmed'} {count} record(s) in {reference}.")
+
+
+# --- review and redaction (Art. 15(4)) -------------------------------------------------------
+
+
+@app.command()
+def review(
+    reference: Annotated[str, typer.Argument(callback=_reference)],
+    as_json: JsonFlag = False,
+) -> None:
+    """What to check before approving: per company, system and category the counts and a
+    few redacted samples, failed systems, open fuzzy matches, and every place other
+    people's data was found (with the finding id to keep it) or a record was excluded."""
+    settings = _settings()
+
+    async def go() -> dict[str, Any]:
+        from activities.db import connection
+        from activities.redactions import review_overview
+        from dsar.group import load_group
+
+        async with connection(settings.database_url) as conn:
+            return await review_overview(conn, load_group(), reference)
+
+    view = run(go())
+    if as_json:
+        out.print_json(json.dumps(view, default=str))
+        return
+    table = Table(
+        "company/system",
+        "status",
+        "category",
+        "records",
+        "excluded",
+        "to confirm",
+        title=f"review of {reference}",
+    )
+    for company in view["companies"]:
+        for system in company["systems"]:
+            place = f"{company['company']}/{system['system']}"
+            status = system["status"] + (f": {system['error']}" if system["error"] else "")
+            if not system["categories"]:
+                table.add_row(place, status, "", "0", "", "")
+            for cat in system["categories"]:
+                table.add_row(
+                    place,
+                    status,
+                    cat["category"],
+                    str(cat["records"]),
+                    str(cat["excluded"]),
+                    str(cat["awaiting_confirmation"]),
+                )
+    out.print(table)
+    for company in view["companies"]:
+        for system in company["systems"]:
+            for cat in system["categories"]:
+                for sample in cat["samples"]:
+                    text = json.dumps(sample["data"], ensure_ascii=False, default=str)
+                    where = f"{company['company']}/{system['system']}/{sample['table']}#{sample['key']}"
+                    out.print(f"[dim]record {sample['record']} {where}:[/] {text[:300]}", highlight=False)
+    for failed in view["failed_systems"]:
+        out.print(
+            f"[bold red]failed:[/] {failed['company']}/{failed['system']}: {failed['error']}", highlight=False
+        )
+    if view["fuzzy_matches"]:
+        out.print(f"{len(view['fuzzy_matches'])} fuzzy match(es) wait: dsar matches {reference}")
+    findings = Table("finding", "kind", "where", "field", "decision", title="other people's data found")
+    for f in view["findings"]:
+        findings.add_row(
+            f["finding"],
+            f["kind"],
+            f"{f['company']}/{f['system']}/{f['table']}#{f['key']}",
+            f["field"],
+            f["decision"],
+        )
+    out.print(findings)
+    for e in view["excluded"]:
+        out.print(
+            f"excluded: record {e['record']} {e['company']}/{e['system']}/{e['table']}#{e['key']}"
+            f" ({e['reason_code']}, by {e['by']})",
+            highlight=False,
+        )
+    out.print(
+        f"Decide with: dsar keep {reference} --finding ID --reason ...;"
+        f" dsar exclude {reference} --record ID --reason-code CODE --note ...;"
+        f" dsar redact {reference} --record ID --field PATH [--text ...] --reason ..."
+    )
+
+
+def _decide(reference: str, name: str, decision: Any, as_json: bool, done: Callable[[int], str]) -> None:
+    settings = _settings()
+
+    async def go() -> int:
+        client = await _client(settings)
+        handle: WorkflowHandle[Any, Any] = client.get_workflow_handle(workflow_id_for(reference))
+        count: int = await handle.execute_update(name, decision, result_type=int)
+        return count
+
+    count = run(go())
+    if as_json:
+        out.print_json(json.dumps({"reference": reference, "changed": count}))
+    else:
+        out.print(done(count))
+
+
+@app.command()
+def exclude(
+    reference: Annotated[str, typer.Argument(callback=_reference)],
+    record: Annotated[list[int], typer.Option("--record", help="Record id from dsar review; repeatable.")],
+    reason_code: Annotated[
+        ExclusionReason, typer.Option("--reason-code", help="Why the record is withheld.")
+    ],
+    note: Annotated[str, typer.Option("--note", help="What the record is and why the reason applies.")],
+    as_json: JsonFlag = False,
+) -> None:
+    """Leave whole records out of the package; the person is told how many and why."""
+    settings = _settings()
+    try:
+        decision = ExcludeRecords(actor=settings.actor, record_ids=record, reason_code=reason_code, note=note)
+    except ValidationError as exc:
+        fail(f"--record: {exc.errors()[0]['msg']}")
+    _decide(
+        reference, "exclude_records", decision, as_json, lambda n: f"Excluded {n} record(s) from {reference}."
+    )
+
+
+@app.command()
+def redact(
+    reference: Annotated[str, typer.Argument(callback=_reference)],
+    record: Annotated[int, typer.Option("--record", help="Record id from dsar review.")],
+    field: Annotated[str, typer.Option("--field", help="The field, e.g. body or notes[2].text (or $.body).")],
+    reason: Annotated[str, typer.Option("--reason", help="Why; the person is told it.")],
+    text: Annotated[
+        str | None, typer.Option("--text", help="Only this text within the field (every occurrence).")
+    ] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Remove text the detector missed. The CLI finds --text in the case store itself and
+    sends only its position, so the removed words never enter the workflow's history."""
+    from dsar.redaction import iter_strings, occurrences
+
+    settings = _settings()
+    path = field if field.startswith("$") else f"$.{field}" if not field.startswith("[") else f"${field}"
+
+    async def spans() -> list[tuple[int, int]]:
+        from activities.db import connection
+
+        async with connection(settings.database_url) as conn:
+            data = await conn.fetchval(
+                "SELECT data FROM collected_records WHERE reference = $1 AND id = $2", reference, record
+            )
+        if not isinstance(data, dict):
+            raise UsageError("--record", f"{record} is not a record of {reference}")
+        value = dict(iter_strings(data)).get(path)
+        if value is None:
+            raise UsageError("--field", f"record {record} has no text at {path}")
+        if text is None:
+            return []
+        found = occurrences(value, text)
+        if not found:
+            raise UsageError("--text", f"does not occur in {path} of record {record}")
+        return found
+
+    try:
+        decision = ManualRedaction(
+            actor=settings.actor, record_id=record, path=path, spans=run(spans()), reason=reason
+        )
+    except ValidationError as exc:
+        fail(f"--field: {exc.errors()[0]['msg']}")
+    _decide(
+        reference, "redact_field", decision, as_json, lambda n: f"Redacted {n} span(s) in record {record}."
+    )
+
+
+@app.command()
+def keep(
+    reference: Annotated[str, typer.Argument(callback=_reference)],
+    finding: Annotated[str, typer.Option("--finding", help="RECORD/FINDING as dsar review shows it.")],
+    reason: Annotated[str, typer.Option("--reason", help="Why the value may be disclosed.")],
+    as_json: JsonFlag = False,
+) -> None:
+    """Overrule one automatic redaction: that value stays in the package."""
+    settings = _settings()
+    record, _, finding_id = finding.partition("/")
+    try:
+        decision = KeepFinding(
+            actor=settings.actor, record_id=int(record), finding_id=finding_id, reason=reason
+        )
+    except (ValueError, ValidationError):
+        fail("--finding: write it as dsar review shows it, RECORD/f-0123456789abcdef")
+    _decide(reference, "keep_finding", decision, as_json, lambda n: f"Kept finding {finding} in {reference}.")
 
 
 @app.command()

@@ -63,6 +63,11 @@ class Activity:
     LOAD_ROLES = "load_roles"
     LOAD_CLOCK_SETTINGS = "load_clock_settings"
     DELETE_PACKAGE = "delete_package"
+    # Review and redaction: names each company knows (on its own queue), the scan of the
+    # collected records (control), and the reviewer's decisions about them (control).
+    INDEX_KNOWN_NAMES = "index_known_names"
+    SCAN_REDACTIONS = "scan_redactions"
+    DECIDE_REDACTION = "decide_redaction"
 
 
 class RightsRequestInput(BaseModel):
@@ -286,6 +291,63 @@ class CompanyCollectionResult(BaseModel):
         return sum(s.records for s in self.systems)
 
 
+class IndexNamesInput(BaseModel):
+    reference: str
+    company: str
+
+
+class ScanResult(BaseModel):
+    """Counts only: the findings themselves stay in the case store."""
+
+    records: int
+    findings: int
+
+
+class ExclusionReason(StrEnum):
+    """Why a whole record is left out of the copy (Art. 15(4) and national exemptions)."""
+
+    LEGAL_PRIVILEGE = "legal_privilege"
+    TRADE_SECRET = "trade_secret"  # noqa: S105 (a reason, not a secret)
+    OTHERS_RIGHTS = "others_rights"  # another person's rights and freedoms
+
+
+class ExcludeRecords(BaseModel):
+    actor: str = Field(min_length=1, max_length=100)
+    record_ids: list[int] = Field(min_length=1, max_length=1000)
+    reason_code: ExclusionReason
+    note: str = Field(default="", max_length=2000)
+
+
+class ManualRedaction(BaseModel):
+    """A reviewer removes text the detector did not find. Only the position travels (the
+    CLI finds `--text` in the case store), so the removed words never enter history."""
+
+    actor: str = Field(min_length=1, max_length=100)
+    record_id: int
+    path: str = Field(min_length=2, max_length=500, pattern=r"^\$[.\[]")
+    # Half-open character ranges within the field's text; none means the whole field.
+    spans: list[tuple[int, int]] = Field(default_factory=list, max_length=100)
+    reason: str = Field(max_length=2000)
+
+
+class KeepFinding(BaseModel):
+    """A reviewer overrules one automatic redaction: the value is the person's, or public."""
+
+    actor: str = Field(min_length=1, max_length=100)
+    record_id: int
+    finding_id: str = Field(pattern=r"^f-[0-9a-f]{16}$")
+    reason: str = Field(max_length=2000)
+
+
+class RedactionDecisionInput(BaseModel):
+    """One reviewer decision; exactly one of the three is set."""
+
+    reference: str
+    exclude: ExcludeRecords | None = None
+    redact: ManualRedaction | None = None
+    keep: KeepFinding | None = None
+
+
 class BuildPackageInput(BaseModel):
     reference: str
 
@@ -378,6 +440,10 @@ class RequestState(BaseModel):
     delivered_at: datetime | None = None
     links_resent: int = 0
     package_deleted_at: datetime | None = None
+    # Other people's data found by the last scan (counts only), and companies whose names
+    # could not be indexed for it (their names may be missed: the reviewer should look).
+    redaction_findings: int | None = None
+    names_not_indexed: list[str] = Field(default_factory=list)
 
 
 class CompanyCollectionState(BaseModel):

@@ -354,7 +354,7 @@ class Detector:
         )
 
 
-def finding_id(path: str, kind: Kind, start: int, end: int) -> str:
+def finding_id(path: str, kind: str, start: int, end: int) -> str:
     """Deterministic, so a reviewer's decision can name a finding across re-scans of the same record."""
     digest = hashlib.sha256(f"{path}\x00{kind}\x00{start}:{end}".encode()).hexdigest()
     return f"f-{digest[:16]}"
@@ -609,3 +609,156 @@ def _national_id_key(value: str) -> str | None:
         return None
     head, sep, tail = m.groups()
     return _personnummer_key(head, sep or "-", tail)[0]
+
+
+# -- stored findings: names the group knows, and applying spans later -------------------
+#
+# Detection runs once, when collection is done; the package is built later, possibly after
+# reviewers have kept some findings and added their own. So findings are stored as spans
+# (record, JSON path, start, end) and applied here, by the same path scheme the detector
+# reports, for the package and for `dsar review`'s samples alike.
+
+_NAME_WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
+# Lower-case words that belong inside a name ("Sanne de Vries", "Jan van der Berg").
+NAME_PARTICLES = frozenset(
+    {"af", "av", "da", "de", "del", "den", "der", "di", "du", "la", "le", "ten", "ter", "van", "von"}
+)
+_MAX_NAME_WORDS = 4
+
+
+@dataclass(frozen=True)
+class NameCandidate:
+    """A capitalised phrase that may be a person's name, normalised like known names.
+
+    `given` is its first word when the phrase is shaped like a given name and a surname
+    (two capitalised words, particles between them allowed): such a phrase counts as a
+    name when the group knows the first word as somebody's given name, which is how a
+    colleague quoted in a ticket ("my colleague Lars Ek") is found without being a
+    customer anywhere."""
+
+    phrase: str
+    given: str | None
+
+
+def name_candidates(text: str) -> set[NameCandidate]:
+    """Every phrase of 2-4 words that starts and ends with a capitalised word, inside a run
+    of words separated by spaces only (a comma, full stop or line break ends a run)."""
+    found: set[NameCandidate] = set()
+    run: list[str] = []
+    last_end = -1
+    for m in _NAME_WORD.finditer(text):
+        word = m.group()
+        capitalised = word[0].isupper()
+        joined = last_end >= 0 and text[last_end : m.start()] in (" ", "\t", "\u00a0")
+        if not joined or not (capitalised or word.lower() in NAME_PARTICLES):
+            _run_candidates(run, found)
+            run = []
+        if capitalised or (run and word.lower() in NAME_PARTICLES):
+            run.append(word)
+        last_end = m.end()
+    _run_candidates(run, found)
+    return found
+
+
+def _run_candidates(run: list[str], found: set[NameCandidate]) -> None:
+    for i, first in enumerate(run):
+        if not first[0].isupper():
+            continue
+        for j in range(i + 1, min(len(run), i + _MAX_NAME_WORDS)):
+            last = run[j]
+            if not last[0].isupper() or len(last) < 2:  # "May I", an initial: no surname
+                continue
+            words = run[i : j + 1]
+            shaped = all(not w[0].isupper() for w in words[1:-1])  # given, particles, surname
+            found.add(NameCandidate(_name_key(" ".join(words)), _name_key(first) if shaped else None))
+
+
+def name_fingerprint(key: bytes, kind: str, name: str) -> str:
+    """Keyed, so a list of fingerprints cannot be reversed by hashing a names dictionary."""
+    message = f"{kind}:{_name_key(name)}".encode()
+    return hmac.new(key, message, hashlib.sha256).hexdigest()[:32]
+
+
+def iter_strings(record: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
+    """(JSON path, text) of every string in a record, paths as the detector writes them."""
+
+    def walk(value: Any, path: str) -> Iterator[tuple[str, str]]:
+        if isinstance(value, str):
+            yield path, value
+        elif isinstance(value, Mapping):
+            for k, v in value.items():
+                yield from walk(v, _child_path(path, k))
+        elif isinstance(value, list | tuple):
+            for i, v in enumerate(value):
+                yield from walk(v, f"{path}[{i}]")
+
+    for k, v in record.items():
+        yield from walk(v, _child_path("$", k))
+
+
+@dataclass(frozen=True)
+class Span:
+    """A stored removal: where, and the text a reader sees instead."""
+
+    path: str
+    start: int
+    end: int
+    replacement: str
+
+
+class SpanMismatch(ValueError):
+    """A stored span no longer fits its record; building a package from it could leak."""
+
+
+def apply_spans(record: Mapping[str, Any], spans: Iterable[Span]) -> dict[str, Any]:
+    """The record with every span replaced. Overlapping spans (a reviewer's manual span over
+    a detected one) merge into one removal. A span whose path holds no string, or which
+    reaches past its text, raises `SpanMismatch` (naming the path only): failing the
+    build is better than sending text nobody checked."""
+    by_path: dict[str, list[Span]] = {}
+    for span in spans:
+        by_path.setdefault(span.path, []).append(span)
+    if not by_path:
+        return dict(record)
+    pending = set(by_path)
+
+    def walk(value: Any, path: str) -> Any:
+        if isinstance(value, str):
+            if path not in by_path:
+                return value
+            pending.discard(path)
+            return _apply_merged(value, path, by_path[path])
+        if isinstance(value, Mapping):
+            return {k: walk(v, _child_path(path, k)) for k, v in value.items()}
+        if isinstance(value, list | tuple):
+            return [walk(v, f"{path}[{i}]") for i, v in enumerate(value)]
+        return value
+
+    redacted = {k: walk(v, _child_path("$", k)) for k, v in record.items()}
+    if pending:
+        raise SpanMismatch(f"no text at {sorted(pending)[0]}")
+    return redacted
+
+
+def _apply_merged(text: str, path: str, spans: list[Span]) -> str:
+    parts: list[str] = []
+    at = 0
+    for span in sorted(spans, key=lambda s: (s.start, -s.end)):
+        if span.end > len(text) or span.start < 0:
+            raise SpanMismatch(f"a span reaches past the text at {path}")
+        if span.start < at:  # overlaps the removal before it: widen that one
+            if span.end > at:
+                at = span.end
+            continue
+        parts.append(text[at : span.start])
+        parts.append(span.replacement)
+        at = span.end
+    parts.append(text[at:])
+    return "".join(parts)
+
+
+def occurrences(text: str, needle: str) -> list[tuple[int, int]]:
+    """Where a reviewer's chosen text stands in a field, as spans: only the spans travel."""
+    if not needle:
+        return []
+    return [(m.start(), m.end()) for m in re.finditer(re.escape(needle), text)]

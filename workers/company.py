@@ -15,6 +15,7 @@ from activities.collect_postgres import PostgresCollector
 from activities.collect_s3 import S3Collector
 from activities.collection import CollectionActivities
 from activities.manual_systems import ManualSystemActivities
+from activities.redactions import KnownNameActivities
 from activities.storage import s3_client
 from dsar.codec import KeyRing
 from dsar.config import Settings
@@ -42,6 +43,7 @@ def company_worker(
     objects = S3Collector(case_pool, ring, registry, s3, settings.s3_bucket, settings.connections)
     api = HttpCollector(case_pool, ring, registry, http, settings.connections)
     manual = ManualSystemActivities(case_pool, registry, s3, settings.s3_bucket)
+    names = KnownNameActivities(case_pool, ring, registry, sources)
     return Worker(
         client,
         task_queue=task_queue or company.task_queue,
@@ -53,6 +55,7 @@ def company_worker(
             objects.collect_s3_objects,
             api.collect_http_api,
             manual.ingest_upload,
+            names.index_known_names,
         ],
         max_concurrent_activities=8,
         graceful_shutdown_timeout=timedelta(seconds=30),

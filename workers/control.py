@@ -16,6 +16,7 @@ from activities.deadlines import DeadlineActivities
 from activities.delivery import DeliveryActivities
 from activities.notifications import NotificationActivities, SmtpSender
 from activities.packaging import PackagingActivities
+from activities.redactions import RedactionActivities
 from activities.storage import s3_client
 from dsar.codec import KeyRing
 from dsar.config import Settings
@@ -44,6 +45,7 @@ def control_worker(
     access = AccessControlActivities(settings.roles_file)
     collection = CollectionActivities(pool, ring, registry)
     delivery = DeliveryActivities(pool, s3)
+    redactions = RedactionActivities(pool, ring, registry)
     deadlines = DeadlineActivities(
         ClockSettings(
             team_reminder_days=list(settings.team_reminder_days),
@@ -68,6 +70,8 @@ def control_worker(
             access.load_roles,
             collection.record_system_result,
             collection.decide_matches,
+            redactions.scan_redactions,
+            redactions.decide_redaction,
         ],
         graceful_shutdown_timeout=timedelta(seconds=30),
         workflow_runner=workflow_runner(),

@@ -21,7 +21,7 @@ from typing import Any, TypeVar
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy, SearchAttributeUpdate
-from temporalio.exceptions import ApplicationError
+from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from dsar import search_attributes as sa
@@ -42,18 +42,24 @@ with workflow.unsafe.imports_passed_through():
         DeadlineResult,
         DecideMatchesInput,
         DeletePackageInput,
+        ExcludeRecords,
         ExtensionDecision,
         IdentityDecision,
+        IndexNamesInput,
+        KeepFinding,
+        ManualRedaction,
         MatchDecision,
         NotificationKind,
         NotificationResult,
         PackageDeletion,
         PackageResult,
         RecordSystemResultInput,
+        RedactionDecisionInput,
         RequestState,
         ResendLinkRequest,
         ReviewDecision,
         RightsRequestInput,
+        ScanResult,
         SendNotification,
         SentNotice,
         StatusChange,
@@ -79,6 +85,10 @@ IDENTITY_NOT_VERIFIED = "identity_not_verified"
 # Patches (see README, "Changing workflow code safely").
 DOWNLOAD_PAGE_PATCH = "download-page"  # link + code e-mails instead of one presigned link
 RETENTION_PATCH = "package-retention"  # keep the package for a while after delivery, then delete it
+REDACTION_PATCH = "redaction-scan"  # find other people's data once collection is done (Art. 15(4))
+# A company whose names cannot be indexed (its database is down) must not hold up review
+# for ever; its e-mail addresses, numbers and the other companies' names are still found.
+NAME_INDEX_RETRY = RetryPolicy(initial_interval=timedelta(seconds=2), maximum_attempts=5)
 
 
 @workflow.defn
@@ -100,6 +110,8 @@ class RightsRequestWorkflow:
         self._delivery_lock = asyncio.Lock()
         self._keeping_package = False
         self._resends = 0
+        # Scans and review decisions under way: the package waits for them.
+        self._review_busy = 0
 
     @workflow.run
     async def run(self, req: RightsRequestInput) -> RequestState:
@@ -142,11 +154,13 @@ class RightsRequestWorkflow:
             CompanyProgress(company=c.code, task_queue=c.task_queue) for c in plan.companies
         ]
         await asyncio.gather(*(self._collect(c.code) for c in plan.companies))
+        if workflow.patched(REDACTION_PATCH):
+            await self._scan_for_others_data([c.code for c in plan.companies])
 
         # Review: a person approves what will be sent.
         await self._refresh_grants()
         await self._set_status(Status.REVIEW, SYSTEM_ACTOR)
-        await workflow.wait_condition(lambda: self._approval is not None)
+        await workflow.wait_condition(lambda: self._approval is not None and self._review_busy == 0)
         assert self._approval is not None
         self._state.approved_by = self._approval.actor
         await self._set_status(Status.PACKAGING, self._approval.actor)
@@ -340,6 +354,8 @@ class RightsRequestWorkflow:
             {"system": f"{decision.company}/{decision.system}", "round": progress.rounds},
         )
         await self._collect(decision.company, [decision.system])
+        if workflow.patched(REDACTION_PATCH):  # new records, new record ids: scan again
+            await self._scan_for_others_data([decision.company])
         return self._current()
 
     @retry_system.validator
@@ -373,6 +389,101 @@ class RightsRequestWorkflow:
             raise ValueError(
                 f"matches are confirmed during review (the request is now '{state.status.value}')"
             )
+
+    # --- redaction decisions (Art. 15(4)) ---------------------------------------------------
+
+    @workflow.update
+    async def exclude_records(self, decision: ExcludeRecords) -> int:
+        """Leave whole records out (privilege, trade secret, another person's rights)."""
+        return await self._decide(
+            RedactionDecisionInput(reference=self._current().reference, exclude=decision)
+        )
+
+    @exclude_records.validator
+    def _check_exclude(self, decision: ExcludeRecords) -> None:
+        self._check_review_decision(decision.actor)
+        if not decision.note.strip():
+            raise ValueError("note: say what the record is and why the reason applies; it goes on record")
+
+    @workflow.update
+    async def redact_field(self, decision: ManualRedaction) -> int:
+        """Remove text the detector missed; the person is told a reviewer removed it, and why."""
+        return await self._decide(
+            RedactionDecisionInput(reference=self._current().reference, redact=decision)
+        )
+
+    @redact_field.validator
+    def _check_redact(self, decision: ManualRedaction) -> None:
+        self._check_review_decision(decision.actor)
+        if not decision.reason.strip():
+            raise ValueError("reason: a redaction needs a reason; the person is told it")
+
+    @workflow.update
+    async def keep_finding(self, decision: KeepFinding) -> int:
+        """Overrule one automatic redaction: the value stays in the copy."""
+        return await self._decide(RedactionDecisionInput(reference=self._current().reference, keep=decision))
+
+    @keep_finding.validator
+    def _check_keep(self, decision: KeepFinding) -> None:
+        self._check_review_decision(decision.actor)
+        if not decision.reason.strip():
+            raise ValueError("reason: say why the value may be disclosed; it goes on record")
+
+    def _check_review_decision(self, actor: str) -> None:
+        self._require(actor, Role.REVIEWER)
+        state = self._current()
+        if state.status is not Status.REVIEW or self._approval is not None:
+            raise ValueError(
+                f"redaction decisions are made during review (the request is now '{state.status.value}')"
+            )
+
+    async def _decide(self, decision: RedactionDecisionInput) -> int:
+        """One activity for every decision; a decision naming nothing of this request is
+        refused with the activity's reason, so the CLI can show it."""
+        self._review_busy += 1
+        try:
+            return await self._activity(Activity.DECIDE_REDACTION, decision, int)
+        except ActivityError as err:
+            cause = err.cause
+            if isinstance(cause, ApplicationError) and cause.type == "InvalidRequestError":
+                raise ApplicationError(cause.message) from None
+            raise
+        finally:
+            self._review_busy -= 1
+
+    async def _scan_for_others_data(self, companies: list[str]) -> None:
+        """Each company indexes the names it knows (on its own queue, so its customer list
+        stays inside it), then one scan over all records finds other people's data."""
+        state = self._current()
+        self._review_busy += 1
+        try:
+
+            async def index(code: str) -> bool:
+                try:
+                    await workflow.execute_activity(
+                        Activity.INDEX_KNOWN_NAMES,
+                        IndexNamesInput(reference=state.reference, company=code),
+                        result_type=int,
+                        task_queue=self._progress(code).task_queue,
+                        start_to_close_timeout=timedelta(minutes=30),
+                        retry_policy=NAME_INDEX_RETRY,
+                    )
+                except ActivityError:
+                    return False
+                return True
+
+            indexed = await asyncio.gather(*(index(code) for code in companies))
+            missing = {code for code, ok in zip(companies, indexed, strict=True) if not ok}
+            state.names_not_indexed = sorted((set(state.names_not_indexed) - set(companies)) | missing)
+            if missing:
+                workflow.logger.warning("names not indexed in %s", ", ".join(sorted(missing)))
+            scan = await self._activity(
+                Activity.SCAN_REDACTIONS, state.reference, ScanResult, timeout=timedelta(hours=1)
+            )
+            state.redaction_findings = scan.findings
+            self._update_details()
+        finally:
+            self._review_busy -= 1
 
     @workflow.update
     async def extend(self, decision: ExtensionDecision) -> RequestState:
@@ -680,6 +791,13 @@ class RightsRequestWorkflow:
             until = state.delivered_at + timedelta(days=self._clock.package_retention_days)
             resent = f", {state.links_resent} new links sent" if state.links_resent else ""
             lines.append(f"- Package kept until {until.date().isoformat()}{resent}")
+        if state.redaction_findings is not None:
+            unindexed = (
+                f" (names not indexed in {', '.join(state.names_not_indexed)})"
+                if state.names_not_indexed
+                else ""
+            )
+            lines.append(f"- Other people's data found: {state.redaction_findings}{unindexed}")
         for c in state.companies:
             mark = "done" if c.done else "collecting"
             failed = f", failed: {', '.join(c.failed_systems)}" if c.failed_systems else ""

@@ -222,8 +222,8 @@ def test_access_request_end_to_end_survives_killing_the_workers(stack: Stack) ->
         assert 'name="code"' in response.read().decode()
     archive = zipfile.ZipFile(io.BytesIO(fetch_with_code(link, code)))
     names = archive.namelist()
-    assert names[:4] == ["cover_letter.html", "report.html", "report.pdf", "data.json"]
-    assert names[4:] and all(n.startswith(("csv/", "files/")) for n in names[4:])
+    assert names[:5] == ["cover_letter.html", "report.html", "report.pdf", "data.json", "redactions.csv"]
+    assert names[5:] and all(n.startswith(("csv/", "files/")) for n in names[5:])
     # The photos she appears in and her app events (as CSV parts) are files in the package.
     files = [n for n in names if n.startswith("files/")]
     assert len([n for n in files if n.startswith("files/gb01/photos/")]) == 3

@@ -59,11 +59,11 @@ async def test_access_request_is_delivered_with_only_the_persons_records(
         key = package_key(artefact_id(reference, "access-package"))
         body = s3_client(settings).get_object(Bucket=settings.s3_bucket, Key=key)["Body"].read()
         names = zipfile.ZipFile(io.BytesIO(body)).namelist()
-        assert names[:4] == ["cover_letter.html", "report.html", "report.pdf", "data.json"]
-        tables = [n for n in names[4:] if n.startswith("csv/")]
+        assert names[:5] == ["cover_letter.html", "report.html", "report.pdf", "data.json", "redactions.csv"]
+        tables = [n for n in names[5:] if n.startswith("csv/")]
         assert tables and all(n.endswith(".csv") for n in tables)
         # Files behind records: the event photos, and the app's usage events as CSV parts.
-        files = [n for n in names[4:] if not n.startswith("csv/")]
+        files = [n for n in names[5:] if not n.startswith("csv/")]
         assert all(n.startswith("files/") for n in files)
         assert "files/se01/app/app_usage_events/part-00001.csv" in files
         assert len([n for n in files if n.startswith("files/gb01/photos/")]) == 3

@@ -1,0 +1,525 @@
+"""Review and redaction (Art. 15(4)): other people's data found in the collected records,
+the reviewer's decisions about it, and what the package and `dsar review` make of both.
+
+Where detection runs, and why:
+- Names cannot be recognised from text alone, so the detector looks for names the group
+  knows. Those live in each company's customer tables (the `fuzzy.name` columns of
+  `infra/group.toml`), which only that company's worker may read. So each company's
+  worker writes keyed fingerprints of its names (and of their first words, as given
+  names) to the case store (`index_known_names`, on the company's queue): no customer
+  list leaves a company in clear, and a name known to one company is still found in
+  another company's records (a Swedish customer quoted in a British support ticket).
+- The scan itself (`scan_redactions`) runs on the control worker over every record of
+  the request: it looks up the capitalised phrases of the records among the
+  fingerprints, then runs `dsar.redaction.Detector` (e-mail addresses, phone numbers,
+  national and organisation numbers, IBANs, cards, and the names just found, plus any
+  common given name (`infra/given_names.txt`) followed by a capitalised surname). The
+  person's own identifiers are the request's identity plus the identity-key fields of
+  records matched exactly, so her own phone in her own ticket is not removed.
+- Findings are stored as spans (record, JSON path, start, end, kind, reason), never as
+  values, and applied when the package is built, after the reviewer's decisions.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
+
+import asyncpg
+import structlog
+from temporalio import activity
+from temporalio.exceptions import ApplicationError
+
+from activities.audit import append_audit
+from activities.case_store import load_subject
+from activities.collection import RegistryLookup
+from activities.db import Conn, quote_ident
+from dsar.codec import KeyRing
+from dsar.config import PROJECT_ROOT
+from dsar.domain import IdentityKey
+from dsar.group import GroupRegistry, SystemKind
+from dsar.messages import (
+    Activity,
+    IndexNamesInput,
+    RedactionDecisionInput,
+    ScanResult,
+)
+from dsar.redaction import (
+    REPLACEMENTS,
+    Detector,
+    OwnIdentifiers,
+    Span,
+    apply_spans,
+    finding_id,
+    iter_strings,
+    name_candidates,
+    name_fingerprint,
+    redact_record,
+)
+
+log = structlog.get_logger(__name__)
+
+MANUAL = "manual"
+MANUAL_REPLACEMENT = "[redacted]"
+_BATCH = 500
+GIVEN_NAMES_FILE = PROJECT_ROOT / "infra" / "given_names.txt"
+_REPLACEMENT_TEXT = {kind.value: text for kind, text in REPLACEMENTS.items()}
+
+
+@cache
+def common_given_names() -> frozenset[str]:
+    """Public statistics, not anyone's data: finds a quoted colleague no company knows."""
+    lines = GIVEN_NAMES_FILE.read_text(encoding="utf-8").splitlines()
+    return frozenset(line.strip().lower() for line in lines if line.strip() and not line.startswith("#"))
+
+
+def invalid(message: str) -> ApplicationError:
+    """A decision that names something this request does not have: refused, not retried."""
+    return ApplicationError(message, type="InvalidRequestError", non_retryable=True)
+
+
+def field_name(path: str) -> str:
+    """`$.body` reads as `body` in the package and the CLI."""
+    return path[2:] if path.startswith("$.") else path
+
+
+# --- what the package and `dsar review` apply ---------------------------------------------
+
+
+@dataclass(frozen=True)
+class Removal:
+    """One span removed from a record, as the redaction log tells it (never the value)."""
+
+    record_id: int
+    finding_id: str
+    source: str  # auto or manual
+    kind: str
+    path: str
+    reason: str
+
+
+@dataclass
+class RedactionPlan:
+    """The stored findings of a request minus those a reviewer kept, by record."""
+
+    spans: dict[int, list[Span]] = field(default_factory=lambda: defaultdict(list))
+    removals: dict[int, list[Removal]] = field(default_factory=lambda: defaultdict(list))
+
+    def apply(self, record_id: int, data: Any) -> Any:
+        spans = self.spans.get(record_id)
+        if not spans or not isinstance(data, Mapping):
+            return data
+        return apply_spans(data, spans)
+
+
+async def load_redaction_plan(conn: Conn, reference: str) -> RedactionPlan:
+    rows = await conn.fetch(
+        "SELECT record_id, finding_id, source, kind, path, span_start, span_end, reason"
+        " FROM redactions WHERE reference = $1 AND kept_by IS NULL ORDER BY record_id, path, span_start",
+        reference,
+    )
+    plan = RedactionPlan()
+    for r in rows:
+        replacement = _REPLACEMENT_TEXT.get(r["kind"], MANUAL_REPLACEMENT)
+        plan.spans[r["record_id"]].append(Span(r["path"], r["span_start"], r["span_end"], replacement))
+        plan.removals[r["record_id"]].append(
+            Removal(r["record_id"], r["finding_id"], r["source"], r["kind"], r["path"], r["reason"])
+        )
+    return plan
+
+
+# --- the company side: names the company knows ---------------------------------------------
+
+
+class KnownNameActivities:
+    """Runs inside one company: reads its customer names, writes only fingerprints."""
+
+    def __init__(
+        self,
+        case_pool: asyncpg.Pool,
+        ring: KeyRing,
+        registry: GroupRegistry,
+        sources: Mapping[str, asyncpg.Pool],
+    ) -> None:
+        self._case_pool = case_pool
+        self._key = ring.lookup_key
+        self._lookup = RegistryLookup(registry)
+        self._sources = sources
+
+    @activity.defn(name=Activity.INDEX_KNOWN_NAMES)
+    async def index_known_names(self, inp: IndexNamesInput) -> int:
+        names: set[str] = set()
+        for system in self._lookup.company(inp.company).systems:
+            source = self._sources.get(system.connection or "")
+            if system.kind is not SystemKind.POSTGRES or source is None:
+                continue
+            for mapping in system.tables:
+                if mapping.fuzzy is None:
+                    continue
+                column = quote_ident(mapping.fuzzy.name)
+                rows = await source.fetch(
+                    f"SELECT DISTINCT {column} AS name FROM {quote_ident(mapping.table)}"  # noqa: S608
+                    f" WHERE {column} IS NOT NULL"
+                )
+                names.update(str(r["name"]) for r in rows if str(r["name"]).strip())
+        prints = {("full", name_fingerprint(self._key, "full", n)) for n in names}
+        prints |= {("given", name_fingerprint(self._key, "given", n.split()[0])) for n in names}
+        async with self._case_pool.acquire() as case, case.transaction():
+            await case.execute(
+                "DELETE FROM known_name_fingerprints WHERE reference = $1 AND company = $2",
+                inp.reference,
+                inp.company,
+            )
+            await case.copy_records_to_table(
+                "known_name_fingerprints",
+                records=[(inp.reference, inp.company, kind, fp) for kind, fp in sorted(prints)],
+                columns=["reference", "company", "kind", "fingerprint"],
+            )
+        log.info("redaction.names_indexed", reference=inp.reference, company=inp.company, names=len(names))
+        return len(names)
+
+
+# --- the control side: the scan, and the reviewer's decisions --------------------------------
+
+
+class RedactionActivities:
+    def __init__(self, pool: asyncpg.Pool, ring: KeyRing, registry: GroupRegistry) -> None:
+        self._pool = pool
+        self._ring = ring
+        self._registry = registry
+
+    @activity.defn(name=Activity.SCAN_REDACTIONS)
+    async def scan_redactions(self, reference: str) -> ScanResult:
+        """Scan every record again; a reviewer's keep decisions survive a re-scan."""
+        async with self._pool.acquire() as conn:
+            subject = await load_subject(conn, self._ring, reference)
+            records = await conn.fetch(
+                "SELECT id, company, system, source_table, needs_confirmation, data"
+                " FROM collected_records WHERE reference = $1 ORDER BY id",
+                reference,
+            )
+            own = self._own_identifiers(subject.model_dump(), records)
+            names = await self._known_names(conn, reference, records)
+            detector = Detector(own, names, self._ring.lookup_key)
+            rows: list[tuple[Any, ...]] = []
+            for record in records:
+                data = record["data"]
+                if not isinstance(data, Mapping):
+                    continue
+                for f in redact_record(data, detector).findings:
+                    rows.append(
+                        (
+                            reference,
+                            record["id"],
+                            f.id,
+                            f.kind.value,
+                            f.path,
+                            f.start,
+                            f.end,
+                            f.reason,
+                            f.fingerprint,
+                        )
+                    )
+            async with conn.transaction():
+                await conn.execute(
+                    "DELETE FROM redactions WHERE reference = $1 AND source = 'auto' AND kept_by IS NULL",
+                    reference,
+                )
+                for i in range(0, len(rows), _BATCH):
+                    await conn.executemany(
+                        "INSERT INTO redactions (reference, record_id, finding_id, source, kind, path,"
+                        " span_start, span_end, reason, fingerprint)"
+                        " VALUES ($1, $2, $3, 'auto', $4, $5, $6, $7, $8, $9)"
+                        " ON CONFLICT (record_id, finding_id) DO NOTHING",
+                        rows[i : i + _BATCH],
+                    )
+                await append_audit(
+                    conn,
+                    reference=reference,
+                    actor="dsar-redaction",
+                    action="redaction.scanned",
+                    details={"records": len(records), "findings": len(rows)},
+                    idempotency_key=f"{reference}:scan:{activity.info().workflow_run_id}:{activity.info().activity_id}",
+                )
+        log.info("redaction.scanned", reference=reference, records=len(records), findings=len(rows))
+        return ScanResult(records=len(records), findings=len(rows))
+
+    def _own_identifiers(self, identity: Mapping[str, Any], records: list[asyncpg.Record]) -> OwnIdentifiers:
+        """The request's identity plus the identity-key fields of exactly matched records:
+        those fields are how the systems know the person, so they are hers."""
+        found: dict[IdentityKey, set[str]] = defaultdict(set)
+        for key in IdentityKey:
+            if identity.get(key.value):
+                found[key].add(str(identity[key.value]))
+        columns: dict[tuple[str, str, str], Mapping[IdentityKey, str]] = {}
+        for company in self._registry.companies:
+            for system in company.systems:
+                for mapping in system.tables:
+                    columns[(company.code, system.code, mapping.table)] = mapping.match
+        for record in records:
+            data = record["data"]
+            match = columns.get((record["company"], record["system"], record["source_table"]))
+            if record["needs_confirmation"] or match is None or not isinstance(data, Mapping):
+                continue
+            for key, column in match.items():
+                value = data.get(column)
+                if isinstance(value, str) and value.strip():
+                    found[key].add(value)
+        return OwnIdentifiers.of(
+            emails=found[IdentityKey.EMAIL],
+            phones=found[IdentityKey.PHONE],
+            national_ids=found[IdentityKey.NATIONAL_ID],
+            customer_numbers=found[IdentityKey.CUSTOMER_NUMBER],
+            names=[str(identity.get("full_name") or "")],
+        )
+
+    async def _known_names(self, conn: Conn, reference: str, records: list[asyncpg.Record]) -> set[str]:
+        """The capitalised phrases of the records that name someone a company knows."""
+        candidates = set()
+        for record in records:
+            if isinstance(record["data"], Mapping):
+                for _, text in iter_strings(record["data"]):
+                    candidates |= name_candidates(text)
+        if not candidates:
+            return set()
+        key = self._ring.lookup_key
+        full = {c.phrase: name_fingerprint(key, "full", c.phrase) for c in candidates}
+        given = {c.given: name_fingerprint(key, "given", c.given) for c in candidates if c.given}
+        known = await conn.fetch(
+            "SELECT DISTINCT kind, fingerprint FROM known_name_fingerprints"
+            " WHERE reference = $1 AND fingerprint = ANY($2::text[])",
+            reference,
+            sorted(set(full.values()) | set(given.values())),
+        )
+        hits = {(r["kind"], r["fingerprint"]) for r in known}
+        common = common_given_names()
+        return {
+            c.phrase
+            for c in candidates
+            if ("full", full[c.phrase]) in hits
+            or (c.given and (c.given in common or ("given", given[c.given]) in hits))
+        }
+
+    @activity.defn(name=Activity.DECIDE_REDACTION)
+    async def decide_redaction(self, inp: RedactionDecisionInput) -> int:
+        """Exclude records, add a manual redaction, or keep a finding: stored and audited."""
+        info = activity.info()
+        once = f"{inp.reference}:redaction-decision:{info.workflow_run_id}:{info.activity_id}"
+        async with self._pool.acquire() as conn, conn.transaction():
+            if inp.exclude is not None:
+                d = inp.exclude
+                changed = await conn.fetch(
+                    "UPDATE collected_records SET excluded_by = $3, exclusion_reason = $4,"
+                    " exclusion_note = $5 WHERE reference = $1 AND id = ANY($2::bigint[]) RETURNING id",
+                    inp.reference,
+                    d.record_ids,
+                    d.actor,
+                    d.reason_code.value,
+                    d.note.strip(),
+                )
+                ids = sorted(r["id"] for r in changed)
+                missing = sorted(set(d.record_ids) - set(ids))
+                if missing:
+                    raise invalid(f"record: {missing[0]} is not a record of {inp.reference}")
+                actor, action = d.actor, "record.excluded"
+                details: dict[str, Any] = {"records": json.dumps(ids), "reason_code": d.reason_code.value}
+                count = len(ids)
+            elif inp.redact is not None:
+                m = inp.redact
+                data = await conn.fetchval(
+                    "SELECT data FROM collected_records WHERE reference = $1 AND id = $2",
+                    inp.reference,
+                    m.record_id,
+                )
+                if not isinstance(data, Mapping):
+                    raise invalid(f"record: {m.record_id} is not a record of {inp.reference}")
+                text = dict(iter_strings(data)).get(m.path)
+                if text is None:
+                    raise invalid(f"field: record {m.record_id} has no text at {m.path}")
+                spans = m.spans or [(0, len(text))]
+                if any(not 0 <= start < end <= len(text) for start, end in spans):
+                    raise invalid(f"text: a span lies outside the field {m.path}")
+                if not text:
+                    raise invalid(f"field: {m.path} of record {m.record_id} is empty")
+                await conn.executemany(
+                    "INSERT INTO redactions (reference, record_id, finding_id, source, kind, path,"
+                    " span_start, span_end, reason, decided_by) VALUES ($1, $2, $3, 'manual', 'manual',"
+                    " $4, $5, $6, $7, $8) ON CONFLICT (record_id, finding_id) DO UPDATE SET"
+                    " reason = EXCLUDED.reason, decided_by = EXCLUDED.decided_by",
+                    [
+                        (
+                            inp.reference,
+                            m.record_id,
+                            finding_id(m.path, MANUAL, start, end),
+                            m.path,
+                            start,
+                            end,
+                            m.reason.strip(),
+                            m.actor,
+                        )
+                        for start, end in spans
+                    ],
+                )
+                actor, action = m.actor, "redaction.added"
+                details = {"record": m.record_id, "field": m.path, "spans": len(spans)}
+                count = len(spans)
+            elif inp.keep is not None:
+                k = inp.keep
+                kept = await conn.fetch(
+                    "UPDATE redactions SET kept_by = $4, kept_reason = $5 WHERE reference = $1"
+                    " AND record_id = $2 AND finding_id = $3 AND source = 'auto' RETURNING id",
+                    inp.reference,
+                    k.record_id,
+                    k.finding_id,
+                    k.actor,
+                    k.reason.strip(),
+                )
+                if not kept:
+                    raise invalid(
+                        f"finding: {k.record_id}/{k.finding_id} is not a finding of {inp.reference}"
+                    )
+                actor, action = k.actor, "redaction.kept"
+                details = {"finding": f"{k.record_id}/{k.finding_id}"}
+                count = len(kept)
+            else:
+                raise invalid("decision: name records to exclude, a field to redact or a finding to keep")
+            await append_audit(
+                conn,
+                reference=inp.reference,
+                actor=actor,
+                action=action,
+                details=details,
+                idempotency_key=once,
+            )
+        return count
+
+
+# --- what `dsar review` shows ------------------------------------------------------------
+
+
+async def review_overview(
+    conn: Conn, registry: GroupRegistry, reference: str, samples: int = 2
+) -> dict[str, Any]:
+    """Everything a reviewer decides on, from the case store: counts and redacted samples
+    per company, system and category; failed systems; open fuzzy matches; findings;
+    exclusions. Samples are shown redacted, as the person would see them."""
+    results = {
+        (r["company"], r["system"]): r
+        for r in await conn.fetch(
+            "SELECT company, system, kind, status, records, error, note, decided_by"
+            " FROM collection_results WHERE reference = $1",
+            reference,
+        )
+    }
+    records = await conn.fetch(
+        "SELECT id, company, system, category, source_table, source_key, data, needs_confirmation,"
+        " confirmed_by, rejected_by, confidence, excluded_by, exclusion_reason, exclusion_note"
+        " FROM collected_records WHERE reference = $1 ORDER BY company, system, category, id",
+        reference,
+    )
+    findings = await conn.fetch(
+        "SELECT record_id, finding_id, source, kind, path, reason, decided_by, kept_by, kept_reason"
+        " FROM redactions WHERE reference = $1 ORDER BY record_id, path, span_start",
+        reference,
+    )
+    plan = await load_redaction_plan(conn, reference)
+    by_id = {r["id"]: r for r in records}
+    by_place: dict[tuple[str, str, str], list[asyncpg.Record]] = defaultdict(list)
+    for r in records:
+        by_place[(r["company"], r["system"], r["category"])].append(r)
+
+    def where(record_id: int) -> dict[str, Any]:
+        r = by_id[record_id]
+        return {
+            "record": record_id,
+            "company": r["company"],
+            "system": r["system"],
+            "table": r["source_table"],
+            "key": r["source_key"],
+        }
+
+    companies = []
+    for company in registry.companies:
+        systems = []
+        for system in company.systems:
+            result = results.get((company.code, system.code))
+            categories = []
+            for category in system.categories:
+                rows = by_place.get((company.code, system.code, category.value), [])
+                if not rows:
+                    continue
+                shown = [r for r in rows if r["excluded_by"] is None and r["rejected_by"] is None]
+                categories.append(
+                    {
+                        "category": category.value,
+                        "records": len(rows),
+                        "excluded": sum(1 for r in rows if r["excluded_by"] is not None),
+                        "awaiting_confirmation": sum(
+                            1
+                            for r in rows
+                            if r["needs_confirmation"] and not (r["confirmed_by"] or r["rejected_by"])
+                        ),
+                        "samples": [
+                            {
+                                "record": r["id"],
+                                "table": r["source_table"],
+                                "key": r["source_key"],
+                                "data": plan.apply(r["id"], r["data"]),
+                            }
+                            for r in shown[:samples]
+                        ],
+                    }
+                )
+            systems.append(
+                {
+                    "system": system.code,
+                    "name": system.name,
+                    "status": result["status"] if result else "not collected",
+                    "error": result["error"] if result else None,
+                    "note": result["note"] if result else None,
+                    "categories": categories,
+                }
+            )
+        companies.append({"company": company.code, "systems": systems})
+    return {
+        "reference": reference,
+        "companies": companies,
+        "failed_systems": [
+            {"company": c, "system": s, "error": r["error"]}
+            for (c, s), r in sorted(results.items())
+            if r["status"] == "failed"
+        ],
+        "fuzzy_matches": [
+            where(r["id"]) | {"confidence": round(float(r["confidence"]), 2)}
+            for r in records
+            if r["needs_confirmation"] and not (r["confirmed_by"] or r["rejected_by"])
+        ],
+        "findings": [
+            where(f["record_id"])
+            | {
+                "finding": f"{f['record_id']}/{f['finding_id']}",
+                "kind": f["kind"],
+                "field": field_name(f["path"]),
+                "source": f["source"],
+                "reason": f["reason"],
+                "decision": (
+                    f"kept by {f['kept_by']}: {f['kept_reason']}"
+                    if f["kept_by"]
+                    else f"added by {f['decided_by']}"
+                    if f["source"] == MANUAL
+                    else "redact"
+                ),
+            }
+            for f in findings
+        ],
+        "excluded": [
+            where(r["id"])
+            | {"reason_code": r["exclusion_reason"], "note": r["exclusion_note"], "by": r["excluded_by"]}
+            for r in records
+            if r["excluded_by"] is not None
+        ],
+    }
