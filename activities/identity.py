@@ -82,9 +82,9 @@ class HeldContactFinder:
         email_held = False
         company = self._registry.company(inp.company)
         for system in company.systems:
-            if system.kind is not SystemKind.POSTGRES or system.connection not in self._sources:
+            pool = self._sources.get(system.connection or "")
+            if system.kind is not SystemKind.POSTGRES or pool is None:
                 continue
-            pool = self._sources[system.connection]
             for mapping in system.tables:
                 if mapping.category not in CONTACT_CATEGORIES:
                     continue

@@ -14,6 +14,7 @@ from activities.case_store import CaseStoreActivities
 from activities.collection import CollectionActivities
 from activities.deadlines import DeadlineActivities
 from activities.delivery import DeliveryActivities
+from activities.identity import IdentityActivities
 from activities.notifications import NotificationActivities, SmtpSender
 from activities.packaging import PackagingActivities
 from activities.storage import s3_client
@@ -44,6 +45,7 @@ def control_worker(
     access = AccessControlActivities(settings.roles_file)
     collection = CollectionActivities(pool, ring, registry)
     delivery = DeliveryActivities(pool, s3)
+    identity = IdentityActivities(pool)
     deadlines = DeadlineActivities(
         ClockSettings(
             team_reminder_days=list(settings.team_reminder_days),
@@ -68,6 +70,7 @@ def control_worker(
             access.load_roles,
             collection.record_system_result,
             collection.decide_matches,
+            identity.confirm_identity_code,
         ],
         graceful_shutdown_timeout=timedelta(seconds=30),
         workflow_runner=workflow_runner(),
