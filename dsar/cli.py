@@ -659,21 +659,23 @@ async def _store_authorisation(settings: Settings, reference: str, file: Path) -
 
     from activities.storage import s3_client
 
-    size = file.stat().st_size
+    data = await asyncio.to_thread(file.read_bytes)
+    size = len(data)
     if size > MAX_AUTHORISATION:
         raise UsageError(
             "--authorisation", f"is {size} bytes; at most {MAX_AUTHORISATION // (1024 * 1024)} MB"
         )
-    sha256 = hashlib.sha256(file.read_bytes()).hexdigest()
+    sha256 = hashlib.sha256(data).hexdigest()
     media_type = mimetypes.guess_type(file.name)[0] or "application/octet-stream"
     # Built from the reference and the digest only, never from the file's name.
     key = f"cases/{reference}/authorisation/{sha256}"
     await asyncio.to_thread(
-        s3_client(settings).upload_file,
-        str(file),
-        settings.s3_bucket,
-        key,
-        ExtraArgs={"ServerSideEncryption": "AES256", "ContentType": media_type},
+        s3_client(settings).put_object,
+        Bucket=settings.s3_bucket,
+        Key=key,
+        Body=data,
+        ServerSideEncryption="AES256",
+        ContentType=media_type,
     )
     return AuthorisationFile(object_key=key, sha256=sha256, bytes=size, media_type=media_type)
 
