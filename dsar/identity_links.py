@@ -46,6 +46,14 @@ class ChallengeSigner:
         return token
 
     def verify(self, token: str, now: datetime) -> ChallengeClaims:
+        claims = self.claims(token)
+        if now >= claims.expires_at:
+            raise InvalidToken(TokenProblem.EXPIRED)
+        return claims
+
+    def claims(self, token: str) -> ChallengeClaims:
+        """Signature only: the page judges expiry from the case store, to say it in the
+        person's language and audit it against their request."""
         try:
             data: Any = self._serializer.loads(token)
             claims = ChallengeClaims(
@@ -54,6 +62,4 @@ class ChallengeSigner:
             )
         except (BadData, KeyError, TypeError, ValueError):
             raise InvalidToken(TokenProblem.TAMPERED) from None
-        if now >= claims.expires_at:
-            raise InvalidToken(TokenProblem.EXPIRED)
         return claims

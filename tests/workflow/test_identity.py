@@ -214,8 +214,7 @@ async def test_code_through_the_cli_refuses_wrong_expired_locked_and_unknown_the
         result = await dsar(cli_env, "verify", reference, "--code", f"{third[:3]} {third[3:]}")
         assert result.exit_code == 0, said(result)
         assert f"Identity confirmed for {reference} (email_code); collecting." in said(result)
-        state = await handle.query(RightsRequestWorkflow.state)
-        assert state.status is Status.COLLECTING
+        state = await wait_for_status(handle, Status.COLLECTING)
         assert state.identity is not None and state.identity.method == IdentityMethod.EMAIL_CODE.value
         # A used code cannot confirm a second time.
         result = await dsar(cli_env, "verify", reference, "--code", third)
@@ -330,7 +329,7 @@ async def test_sensitive_requests_need_a_document_check_and_agents_an_authorisat
         await nothing_collected(case_pool, new_contact)
         result = await dsar(cli_env, "verify", ref, "--method", "document_check", "--note", "passport seen")
         assert result.exit_code == 0, said(result)
-        assert (await new_contact.query(RightsRequestWorkflow.state)).status is Status.COLLECTING
+        await wait_for_status(new_contact, Status.COLLECTING)
 
         state = await wait_for_status(erasure, Status.IDENTITY)
         assert state.identity is not None and state.identity.sensitive == [SensitiveReason.ERASURE]
