@@ -9,6 +9,7 @@ Every refusal must leave the request where it was: status identity, nothing coll
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import re
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
@@ -21,14 +22,25 @@ import pytest
 import pytest_asyncio
 from aiohttp.test_utils import TestClient, TestServer
 from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError
+from temporalio.service import RPCError
 from typer.testing import CliRunner, Result
 
 from activities.storage import s3_client
 from dsar.cli import app, start_request
 from dsar.config import Settings
-from dsar.domain import Agent, Channel, Language, RequestSubmission, Right, Status, SubjectIdentity
+from dsar.domain import (
+    Agent,
+    Channel,
+    Language,
+    RequestSubmission,
+    Right,
+    Status,
+    SubjectIdentity,
+    company_workflow_id,
+)
 from dsar.download_links import LinkSigner
 from dsar.download_service import Config, create_app
+from dsar.group import load_group
 from dsar.identity_links import ChallengeSigner
 from dsar.messages import IdentityDecision, IdentityMethod, RequestState, SensitiveReason
 from tests.conftest import DOWNLOAD_SIGNING_KEY
@@ -148,6 +160,19 @@ def other_code(code: str) -> str:
     return f"{(int(code) + 1) % 10**6:06d}"
 
 
+async def end_request(client: Client, handle: WorkflowHandle[Any, Any]) -> None:
+    """End a request mid-collection, its company children too: the time-skipping server does
+    not end them with the parent, and a child left waiting on a queue nobody polls any more
+    would hold its clock still for the tests after this one."""
+    await handle.terminate("test done")
+    reference = handle.id.removeprefix("dsar-")
+    for company in load_group().companies:
+        with contextlib.suppress(RPCError):
+            await client.get_workflow_handle(company_workflow_id(reference, company.code)).terminate(
+                "test done"
+            )
+
+
 async def nothing_collected(pool: asyncpg.Pool, handle: WorkflowHandle[Any, Any]) -> RequestState:
     state: RequestState = await handle.query(RightsRequestWorkflow.state)
     assert state.status is Status.IDENTITY
@@ -219,7 +244,7 @@ async def test_code_through_the_cli_refuses_wrong_expired_locked_and_unknown_the
         # A used code cannot confirm a second time.
         result = await dsar(cli_env, "verify", reference, "--code", third)
         assert "already been used" in said(result)
-        await handle.terminate("test done")
+        await end_request(client, handle)
 
     audit = await case_pool.fetch(
         "SELECT reference, actor, action, details FROM audit_log WHERE reference = $1 OR"
@@ -282,7 +307,7 @@ async def test_code_through_the_verification_page_moves_the_request_to_collectin
                 "SELECT forwarded_at FROM identity_challenges WHERE reference = $1", reference
             )
             assert forwarded is not None
-            await handle.terminate("test done")
+            await end_request(client, handle)
         finally:
             stop.set()
             await relay
@@ -359,7 +384,7 @@ async def test_sensitive_requests_need_a_document_check_and_agents_an_authorisat
         result = await dsar(cli_env, "verify", agent_ref, "--method", "document_check", "--note", "ID seen")
         assert result.exit_code == 0, said(result)
         for handle in (new_contact, erasure, agent):
-            await handle.terminate("test done")
+            await end_request(client, handle)
 
     settings = workers_kwargs["settings"]
     stored = s3_client(settings).list_objects_v2(
