@@ -9,7 +9,6 @@ Every refusal must leave the request where it was: status identity, nothing coll
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import re
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
@@ -22,7 +21,6 @@ import pytest
 import pytest_asyncio
 from aiohttp.test_utils import TestClient, TestServer
 from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError
-from temporalio.service import RPCError
 from typer.testing import CliRunner, Result
 
 from activities.storage import s3_client
@@ -36,15 +34,13 @@ from dsar.domain import (
     Right,
     Status,
     SubjectIdentity,
-    company_workflow_id,
 )
 from dsar.download_links import LinkSigner
 from dsar.download_service import Config, create_app
-from dsar.group import load_group
 from dsar.identity_links import ChallengeSigner
 from dsar.messages import IdentityDecision, IdentityMethod, RequestState, SensitiveReason
 from tests.conftest import DOWNLOAD_SIGNING_KEY
-from tests.workflow.conftest import astrid, new_reference, running_workers, wait_for_status
+from tests.workflow.conftest import astrid, new_reference, reach_review, running_workers, wait_for_status
 from workers.identity_relay import IdentityRelay
 from workers.local_servers import wait_until
 from workflows.rights_request import RightsRequestWorkflow
@@ -161,16 +157,10 @@ def other_code(code: str) -> str:
 
 
 async def end_request(client: Client, handle: WorkflowHandle[Any, Any]) -> None:
-    """End a request mid-collection, its company children too: the time-skipping server does
-    not end them with the parent, and a child left waiting on a queue nobody polls any more
-    would hold its clock still for the tests after this one."""
+    """End a request once collection is over. Terminating it while a company's activity runs
+    leaves the time-skipping server's clock locked for every later test in the session."""
+    await reach_review(client, handle)
     await handle.terminate("test done")
-    reference = handle.id.removeprefix("dsar-")
-    for company in load_group().companies:
-        with contextlib.suppress(RPCError):
-            await client.get_workflow_handle(company_workflow_id(reference, company.code)).terminate(
-                "test done"
-            )
 
 
 async def nothing_collected(pool: asyncpg.Pool, handle: WorkflowHandle[Any, Any]) -> RequestState:
