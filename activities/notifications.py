@@ -16,6 +16,7 @@ from email.message import EmailMessage
 from email.utils import formataddr, make_msgid
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
+from zoneinfo import ZoneInfo
 
 import asyncpg
 import structlog
@@ -26,11 +27,14 @@ from activities.audit import append_audit
 from activities.case_store import load_subject
 from activities.db import Conn
 from activities.delivery import ensure_link, forget_code, sealed_code
+from activities.identity import ensure_challenge, forget_identity_code, sealed_identity_code
 from activities.rendering import authority_view, render_mail
+from dsar.clock import get_jurisdiction
 from dsar.codec import KeyRing
 from dsar.config import Settings
 from dsar.download_links import MAX_ATTEMPTS, LinkSigner, display_code
 from dsar.group import load_group
+from dsar.identity_links import ChallengeSigner
 from dsar.messages import Activity, NotificationKind, NotificationResult, SendNotification
 
 if TYPE_CHECKING:
@@ -85,6 +89,7 @@ class NotificationActivities:
         self._sender = sender or SmtpSender(settings.smtp_url)
         # Checked at start, so a worker without the key fails before any delivery does.
         self._signer = signer or LinkSigner.from_setting(settings.download_signing_keys)
+        self._challenge_signer = ChallengeSigner.from_setting(settings.download_signing_keys)
 
     @activity.defn(name=Activity.SEND_NOTIFICATION)
     async def send_notification(self, inp: SendNotification) -> NotificationResult:
@@ -158,6 +163,8 @@ class NotificationActivities:
             )
             if inp.kind is NotificationKind.DOWNLOAD_CODE:
                 await forget_code(conn, inp.reference, inp.occasion)
+            if inp.kind is NotificationKind.IDENTITY_CODE:
+                await forget_identity_code(conn, inp.reference, inp.occasion)
             await append_audit(
                 conn,
                 reference=inp.reference,
@@ -200,6 +207,25 @@ class NotificationActivities:
             "status": request["status"],
             "extended": request["extended"],
         }
+        if inp.kind is NotificationKind.IDENTITY_CODE:
+            # Made when the mail is first attempted, so neither code nor token enters history.
+            challenge = await ensure_challenge(
+                conn,
+                self._ring,
+                inp.reference,
+                inp.occasion,
+                self._settings.identity_code_minutes,
+                self._settings.identity_code_attempts,
+            )
+            code = await sealed_identity_code(conn, self._ring, challenge)
+            context["code"] = f"{code[:3]} {code[3:]}"
+            context["link"] = (
+                f"{self._settings.download_base_url}/v/{self._challenge_signer.sign(challenge.claims)}"
+            )
+            zone = ZoneInfo(get_jurisdiction(request["jurisdiction"]).timezone)
+            context["expires_at"] = challenge.claims.expires_at.astimezone(zone).strftime("%Y-%m-%d %H:%M %Z")
+            context["minutes"] = self._settings.identity_code_minutes
+            context["max_attempts"] = challenge.max_attempts
         if inp.kind in (NotificationKind.DELIVERY, NotificationKind.DOWNLOAD_CODE):
             # Whichever of the two e-mails goes first issues the link; the other finds it.
             link = await ensure_link(

@@ -170,7 +170,9 @@ async def one_request(
         return state if state.status is status else None
 
     await wait_until(lambda: status_is(Status.IDENTITY), timeout=60)
-    await handle.execute_update("verify_identity", IdentityDecision(actor=ACTOR), result_type=RequestState)
+    # Nobody holds a customer record for these people, so only a document check will do.
+    decision = IdentityDecision(actor=ACTOR, method="document_check", note="benchmark: passport seen")
+    await handle.execute_update("verify_identity", decision, result_type=RequestState)
 
     async def manual_waiting() -> bool:
         child = client.get_workflow_handle(company_workflow_id(reference, "gb01"))

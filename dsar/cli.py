@@ -29,6 +29,7 @@ from temporalio.service import RPCError, RPCStatusCode
 from dsar import search_attributes as sa
 from dsar.config import Settings
 from dsar.domain import (
+    Agent,
     Channel,
     Language,
     RequestSubmission,
@@ -41,6 +42,8 @@ from dsar.domain import (
     workflow_id_for,
 )
 from dsar.messages import (
+    AttachAuthorisation,
+    AuthorisationFile,
     ClarificationAnswer,
     ClarificationRequest,
     CompanyCollectionState,
@@ -48,6 +51,7 @@ from dsar.messages import (
     ExclusionReason,
     ExtensionDecision,
     IdentityDecision,
+    IdentityMethod,
     KeepFinding,
     ManualRedaction,
     MatchDecision,
@@ -55,6 +59,7 @@ from dsar.messages import (
     ResendLinkRequest,
     ReviewDecision,
     RightsRequestInput,
+    SendIdentityCode,
     SystemDecision,
     SystemStatus,
     UploadedFile,
@@ -88,6 +93,7 @@ _FIELD_FLAGS = {
     "jurisdiction": "--jurisdiction",
     "channel": "--channel",
     "received_on": "--received",
+    "name": "--agent-name",
 }
 
 
@@ -157,6 +163,7 @@ def validate_submission(
     channel: str,
     received: str,
     today: date | None = None,
+    agent_name: str | None = None,
 ) -> RequestSubmission:
     """Everything a submission must satisfy, checked before anything is stored or started."""
     from dsar import clock
@@ -180,6 +187,7 @@ def validate_submission(
                 customer_number=customer_number,
                 national_id=national_id or None,
             ),
+            agent=Agent(name=agent_name) if agent_name is not None else None,
             language=language,  # type: ignore[arg-type]
             jurisdiction=jurisdiction,
             channel=channel,  # type: ignore[arg-type]
@@ -279,10 +287,28 @@ def submit(
     channel: Annotated[
         str, typer.Option("--channel", help=", ".join(c.value for c in Channel))
     ] = Channel.EMAIL.value,
+    agent_name: Annotated[
+        str | None,
+        typer.Option(
+            "--agent-name", help="Someone acting for the person; needs --authorisation (now or later)."
+        ),
+    ] = None,
+    authorisation: Annotated[
+        Path | None,
+        typer.Option(
+            "--authorisation",
+            exists=True,
+            dir_okay=False,
+            readable=True,
+            help="The person's written authorisation for the agent (a scan or PDF).",
+        ),
+    ] = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Record a new request and start its workflow."""
     settings = _settings()
+    if authorisation is not None and agent_name is None:
+        fail("--authorisation: only for a request made by an agent (--agent-name)")
 
     async def go() -> str:
         submission = validate_submission(
@@ -296,6 +322,7 @@ def submit(
             jurisdiction=jurisdiction,
             channel=channel,
             received=received,
+            agent_name=agent_name,
         )
         try:
             load_roles(settings.roles_file).require(settings.actor, Role.REQUESTER)
@@ -303,6 +330,13 @@ def submit(
             raise UsageError("role", str(exc)) from None
         client = await _client(settings)
         reference = await _allocate_reference(settings)
+        if authorisation is not None and submission.agent is not None:
+            # Claim-check: the file goes to the case bucket; the workflow learns its key and digest.
+            stored = await _store_authorisation(settings, reference, authorisation)
+            agent = submission.agent.model_copy(
+                update={"authorisation_key": stored.object_key, "authorisation_sha256": stored.sha256}
+            )
+            submission = submission.model_copy(update={"agent": agent})
         await start_request(client, reference, submission, settings.actor)
         return reference
 
@@ -355,8 +389,20 @@ def _status_table(state: RequestState, progress: dict[str, CompanyCollectionStat
         table.add_row("question", "waiting for the person's answer (dsar answer)")
     if state.outcome:
         table.add_row("outcome", state.outcome.replace("_", " "))
+    identity = state.identity
+    if identity is not None and state.status in (Status.RECEIVED, Status.IDENTITY):
+        allowed = ", ".join(m.value for m in identity.allowed_methods)
+        table.add_row("identity methods", allowed or "none until the agent's authorisation is attached")
+        if identity.sensitive:
+            table.add_row("needs a document check", ", ".join(r.value for r in identity.sensitive))
+        table.add_row(
+            "held records",
+            f"{identity.customer_records} customer records;"
+            f" e-mail {'held' if identity.email_held else 'not held'}; {identity.codes_sent} codes sent",
+        )
     if state.identity_verified_by:
-        table.add_row("identity confirmed by", state.identity_verified_by)
+        method = f" ({identity.method})" if identity is not None and identity.method else ""
+        table.add_row("identity confirmed by", state.identity_verified_by + method)
     if state.approved_by:
         table.add_row("approved by", state.approved_by)
     for company in state.companies:
@@ -527,22 +573,147 @@ def _update(reference: str, name: str, arg: Any, as_json: bool, done: Callable[[
         out.print(done(state))
 
 
+_METHODS = [IdentityMethod.CUSTOMER_RECORD.value, IdentityMethod.DOCUMENT_CHECK.value]
+
+
 @app.command()
 def verify(
     reference: Annotated[str, typer.Argument(callback=_reference)],
-    note: Annotated[str | None, typer.Option("--note", help="How identity was confirmed.")] = None,
+    code: Annotated[
+        str | None, typer.Option("--code", help="The one-time code the person received and told you.")
+    ] = None,
+    method: Annotated[
+        str,
+        typer.Option(
+            "--method",
+            help="customer_record (matched an existing customer record) or document_check"
+            " (required for erasure, a new contact address or an agent).",
+        ),
+    ] = IdentityMethod.CUSTOMER_RECORD.value,
+    note: Annotated[
+        str | None,
+        typer.Option(
+            "--note", help="How identity was confirmed; for a document, which kind, never its number."
+        ),
+    ] = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """Confirm the requester's identity; collection starts at once."""
+    """Confirm the requester's identity; collection starts at once.
+
+    The workflow refuses a method weaker than the request needs, and says why."""
     settings = _settings()
-    decision = IdentityDecision(actor=settings.actor, note=note)
+    if code is not None:
+        challenge = run(_check_code(settings, reference, code))
+        decision = IdentityDecision(
+            actor=settings.actor, method=IdentityMethod.EMAIL_CODE.value, challenge=challenge, note=note
+        )
+    elif method not in _METHODS:
+        fail(f"--method: choose {' or '.join(_METHODS)}, or give --code")
+    else:
+        decision = IdentityDecision(actor=settings.actor, method=method, note=note)
     _update(
         reference,
         "verify_identity",
         decision,
         as_json,
-        lambda s: f"Identity confirmed for {s.reference}; collecting.",
+        lambda s: f"Identity confirmed for {s.reference} ({decision.method}); collecting.",
     )
+
+
+async def _check_code(settings: Settings, reference: str, typed: str) -> str:
+    """Checked here against the case store, like the page does, so the code never enters history."""
+    from activities.db import connection
+    from activities.identity import CodeOutcome, check_identity_code
+
+    try:
+        load_roles(settings.roles_file).require(settings.actor, Role.REVIEWER)
+    except (ValueError, PermissionError) as exc:
+        raise UsageError("role", str(exc)) from None
+    async with connection(settings.database_url) as conn:
+        check = await check_identity_code(
+            conn, typed=typed, via="cli", actor=settings.actor, now=datetime.now(UTC), reference=reference
+        )
+    if check.outcome is not CodeOutcome.VERIFIED or check.challenge_id is None:
+        fail(f"refused: {check.message}", 1)
+    return str(check.challenge_id)
+
+
+@app.command("send-code")
+def send_code(
+    reference: Annotated[str, typer.Argument(callback=_reference)],
+    as_json: JsonFlag = False,
+) -> None:
+    """Send the person a new one-time code (expired, locked or lost); earlier codes stop working."""
+    settings = _settings()
+    _update(
+        reference,
+        "send_identity_code",
+        SendIdentityCode(actor=settings.actor),
+        as_json,
+        lambda s: f"New code sent for {s.reference}; earlier codes no longer work.",
+    )
+
+
+MAX_AUTHORISATION = 20 * 1024 * 1024
+
+
+async def _store_authorisation(settings: Settings, reference: str, file: Path) -> AuthorisationFile:
+    import hashlib
+    import mimetypes
+
+    from activities.storage import s3_client
+
+    data = await asyncio.to_thread(file.read_bytes)
+    size = len(data)
+    if size > MAX_AUTHORISATION:
+        raise UsageError(
+            "--authorisation", f"is {size} bytes; at most {MAX_AUTHORISATION // (1024 * 1024)} MB"
+        )
+    sha256 = hashlib.sha256(data).hexdigest()
+    media_type = mimetypes.guess_type(file.name)[0] or "application/octet-stream"
+    # Built from the reference and the digest only, never from the file's name.
+    key = f"cases/{reference}/authorisation/{sha256}"
+    await asyncio.to_thread(
+        s3_client(settings).put_object,
+        Bucket=settings.s3_bucket,
+        Key=key,
+        Body=data,
+        ServerSideEncryption="AES256",
+        ContentType=media_type,
+    )
+    return AuthorisationFile(object_key=key, sha256=sha256, bytes=size, media_type=media_type)
+
+
+@app.command("attach-authorisation")
+def attach_authorisation(
+    reference: Annotated[str, typer.Argument(callback=_reference)],
+    file: Annotated[
+        Path, typer.Argument(exists=True, dir_okay=False, readable=True, help="The signed authorisation.")
+    ],
+    as_json: JsonFlag = False,
+) -> None:
+    """Attach the person's written authorisation for their agent; identity can then be confirmed."""
+    settings = _settings()
+
+    async def go() -> RequestState:
+        client = await _client(settings)
+        state = await _state(client, reference)
+        if state.identity is None or not state.identity.agent:
+            raise UsageError("REFERENCE", "no agent acts for the person in this request")
+        stored = await _store_authorisation(settings, reference, file)
+        handle: WorkflowHandle[Any, Any] = client.get_workflow_handle(workflow_id_for(reference))
+        result: RequestState = await handle.execute_update(
+            "attach_authorisation",
+            AttachAuthorisation(actor=settings.actor, file=stored),
+            result_type=RequestState,
+        )
+        return result
+
+    state = run(go())
+    if as_json:
+        out.print_json(state.model_dump_json())
+    else:
+        out.print(f"Authorisation attached to {state.reference}; identity can now be confirmed.")
 
 
 @app.command()

@@ -56,6 +56,14 @@ def _whole(name: str, value: str | None, default: int, low: int, high: int) -> i
     return int(value)
 
 
+def _whole_in(name: str, value: str | None, default: int, low: int, high: int, unit: str) -> int:
+    if value is None:
+        return default
+    if not value.strip().isdigit() or not low <= int(value) <= high:
+        raise ValueError(f"{name} must be a whole number of {unit} from {low} to {high}")
+    return int(value)
+
+
 @dataclass(frozen=True)
 class Settings:
     temporal_address: str = "localhost:7233"
@@ -74,6 +82,9 @@ class Settings:
     team_reminder_days: tuple[int, ...] = (14, 7, 3, 1)
     identity_reminder_days: tuple[int, ...] = (7, 14)
     identity_timeout_days: int = 30
+    # One-time identity codes: how long a code works, and how many wrong tries lock it.
+    identity_code_minutes: int = 60
+    identity_code_attempts: int = 5
     codec_keys: str | None = None
     codec_key_file: str | None = None
     roles_file: str | None = None
@@ -134,6 +145,12 @@ class Settings:
             identity_timeout_days=_days(
                 "DSAR_IDENTITY_TIMEOUT_DAYS", get("DSAR_IDENTITY_TIMEOUT_DAYS"), (30,)
             )[0],
+            identity_code_minutes=_whole_in(
+                "DSAR_IDENTITY_CODE_MINUTES", get("DSAR_IDENTITY_CODE_MINUTES"), 60, 30, 1440, "minutes"
+            ),
+            identity_code_attempts=_whole_in(
+                "DSAR_IDENTITY_CODE_ATTEMPTS", get("DSAR_IDENTITY_CODE_ATTEMPTS"), 5, 1, 10, "attempts"
+            ),
             codec_keys=get("DSAR_CODEC_KEYS"),
             codec_key_file=get("DSAR_CODEC_KEY_FILE"),
             roles_file=get("DSAR_ROLES_FILE"),

@@ -183,11 +183,26 @@ class SubjectIdentity(BaseModel):
         return keys
 
 
+class Agent(BaseModel):
+    """Someone making the request for the person (a relative, a lawyer, a claims company).
+
+    Their authorisation from the person is a file in the case bucket; the workflow only
+    knows whether it is attached, and refuses to confirm identity until it is.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    name: Name
+    authorisation_key: str | None = Field(default=None, max_length=300)
+    authorisation_sha256: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$")
+
+
 class RequestSubmission(BaseModel):
     """A request as the privacy team records it, before it has a reference."""
 
     rights: list[Right] = Field(min_length=1)
     subject: SubjectIdentity
+    agent: Agent | None = None
     language: Language
     jurisdiction: str
     channel: Channel

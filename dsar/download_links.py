@@ -94,8 +94,8 @@ def new_signing_key() -> str:
     return secrets.token_urlsafe(48)
 
 
-def new_code() -> str:
-    return f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
+def new_code(digits: int = CODE_DIGITS) -> str:
+    return f"{secrets.randbelow(10**digits):0{digits}d}"
 
 
 def display_code(code: str) -> str:
@@ -104,12 +104,12 @@ def display_code(code: str) -> str:
     return f"{code[:half]} {code[half:]}"
 
 
-def normalise_code(text: str | None) -> str | None:
+def normalise_code(text: str | None, length: int = CODE_DIGITS) -> str | None:
     """What the person typed, without the spaces or dashes people add; None if it cannot be a code."""
     if text is None:
         return None
     digits = "".join(ch for ch in text if ch not in " -\u00a0\t")
-    if len(digits) != CODE_DIGITS or not digits.isascii() or not digits.isdigit():
+    if len(digits) != length or not digits.isascii() or not digits.isdigit():
         return None
     return digits
 

@@ -39,6 +39,7 @@ from dsar.download_links import (
     code_matches,
     normalise_code,
 )
+from dsar.identity_links import ChallengeSigner
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -75,6 +76,8 @@ class Config:
     signer: LinkSigner
     privacy_email: str
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+    # Verification links (`/v/<token>`, dsar/identity_page.py); None leaves them out.
+    challenge_signer: ChallengeSigner | None = None
 
 
 CONFIG = web.AppKey("config", Config)
@@ -109,6 +112,10 @@ def create_app(config: Config) -> web.Application:
     app.router.add_get("/healthz", _health)
     app.router.add_get("/d/{token}", _show_form)
     app.router.add_post("/d/{token}", _download)
+    if config.challenge_signer is not None:
+        from dsar.identity_page import add_routes
+
+        add_routes(app)
     return app
 
 
@@ -333,7 +340,11 @@ def serve(settings: Settings) -> None:
         pool = await create_pool(settings.database_url, max_size=10)
         app = create_app(
             Config(
-                pool=pool, s3=s3_client(settings), signer=signer, privacy_email=settings.privacy_team_email
+                pool=pool,
+                s3=s3_client(settings),
+                signer=signer,
+                privacy_email=settings.privacy_team_email,
+                challenge_signer=ChallengeSigner.from_setting(settings.download_signing_keys),
             )
         )
 

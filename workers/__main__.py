@@ -22,6 +22,7 @@ from dsar.group import SystemKind, load_group
 from dsar.logs import configure_logging
 from workers.company import company_worker
 from workers.control import control_worker
+from workers.identity_relay import IdentityRelay
 from workers.metrics import publish_case_metrics, runtime_with_metrics
 
 log = structlog.get_logger("workers")
@@ -41,6 +42,9 @@ async def run(role: str, company_code: str | None) -> None:
             pool = await create_pool(settings.database_url)
             stack.push_async_callback(pool.close)
             worker = control_worker(client, settings=settings, ring=ring, registry=registry, pool=pool)
+            # Codes entered on the verification page reach their workflows through this relay.
+            relay = asyncio.create_task(IdentityRelay(client, pool).run(stop))
+            stack.push_async_callback(lambda: relay)
             if runtime is not None:
                 gauges = asyncio.create_task(publish_case_metrics(pool, runtime.metric_meter, stop))
                 stack.push_async_callback(lambda: gauges)

@@ -14,6 +14,7 @@ from activities.collect_http import HttpCollector
 from activities.collect_postgres import PostgresCollector
 from activities.collect_s3 import S3Collector
 from activities.collection import CollectionActivities
+from activities.identity import HeldContactFinder
 from activities.manual_systems import ManualSystemActivities
 from activities.redactions import KnownNameActivities
 from activities.storage import s3_client
@@ -44,6 +45,7 @@ def company_worker(
     api = HttpCollector(case_pool, ring, registry, http, settings.connections)
     manual = ManualSystemActivities(case_pool, registry, s3, settings.s3_bucket)
     names = KnownNameActivities(case_pool, ring, registry, sources)
+    identity = HeldContactFinder(case_pool, ring, registry, sources)
     return Worker(
         client,
         task_queue=task_queue or company.task_queue,
@@ -56,6 +58,7 @@ def company_worker(
             api.collect_http_api,
             manual.ingest_upload,
             names.index_known_names,
+            identity.find_held_contacts,
         ],
         max_concurrent_activities=8,
         graceful_shutdown_timeout=timedelta(seconds=30),

@@ -14,6 +14,7 @@ from activities.case_store import CaseStoreActivities
 from activities.collection import CollectionActivities
 from activities.deadlines import DeadlineActivities
 from activities.delivery import DeliveryActivities
+from activities.identity import IdentityActivities
 from activities.notifications import NotificationActivities, SmtpSender
 from activities.packaging import PackagingActivities
 from activities.redactions import RedactionActivities
@@ -46,6 +47,7 @@ def control_worker(
     collection = CollectionActivities(pool, ring, registry)
     delivery = DeliveryActivities(pool, s3)
     redactions = RedactionActivities(pool, ring, registry)
+    identity = IdentityActivities(pool)
     deadlines = DeadlineActivities(
         ClockSettings(
             team_reminder_days=list(settings.team_reminder_days),
@@ -72,6 +74,7 @@ def control_worker(
             collection.decide_matches,
             redactions.scan_redactions,
             redactions.decide_redaction,
+            identity.confirm_identity_code,
         ],
         graceful_shutdown_timeout=timedelta(seconds=30),
         workflow_runner=workflow_runner(),

@@ -25,9 +25,10 @@ from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from dsar import search_attributes as sa
-    from dsar.domain import Status, company_workflow_id
+    from dsar.domain import Right, Status, company_workflow_id
     from dsar.messages import (
         Activity,
+        AttachAuthorisation,
         BuildPackageInput,
         ClarificationAnswer,
         ClarificationRequest,
@@ -37,6 +38,8 @@ with workflow.unsafe.imports_passed_through():
         CompanyCollectionInput,
         CompanyCollectionResult,
         CompanyProgress,
+        CompanyTarget,
+        ConfirmIdentityCodeInput,
         DeadlineEvent,
         DeadlineInput,
         DeadlineResult,
@@ -44,7 +47,11 @@ with workflow.unsafe.imports_passed_through():
         DeletePackageInput,
         ExcludeRecords,
         ExtensionDecision,
+        FindHeldContactsInput,
+        HeldContacts,
         IdentityDecision,
+        IdentityMethod,
+        IdentityProgress,
         IndexNamesInput,
         KeepFinding,
         ManualRedaction,
@@ -60,7 +67,9 @@ with workflow.unsafe.imports_passed_through():
         ReviewDecision,
         RightsRequestInput,
         ScanResult,
+        SendIdentityCode,
         SendNotification,
+        SensitiveReason,
         SentNotice,
         StatusChange,
         StopReason,
@@ -89,6 +98,16 @@ REDACTION_PATCH = "redaction-scan"  # find other people's data once collection i
 # A company whose names cannot be indexed (its database is down) must not hold up review
 # for ever; its e-mail addresses, numbers and the other companies' names are still found.
 NAME_INDEX_RETRY = RetryPolicy(initial_interval=timedelta(seconds=2), maximum_attempts=5)
+IDENTITY_METHODS_PATCH = "identity-methods"  # search held records, one-time code, methods by risk
+# Who tells the workflow that the person typed the right code on the verification page.
+VERIFICATION_PAGE_ACTOR = "verification-page"
+# A company whose worker does not answer the identity search in this time counts as "nothing found".
+IDENTITY_SEARCH_TIMEOUT = timedelta(minutes=10)
+_SENSITIVE_WORDS = {
+    SensitiveReason.ERASURE: "it asks for erasure",
+    SensitiveReason.NEW_CONTACT: "its e-mail address is not one the group holds for the person",
+    SensitiveReason.AGENT: "an agent acts for the person",
+}
 
 
 @workflow.defn
@@ -97,6 +116,8 @@ class RightsRequestWorkflow:
         self._state: RequestState | None = None
         self._req: RightsRequestInput | None = None
         self._identity: IdentityDecision | None = None
+        # Set for requests started since identity methods are chosen by risk (a patch).
+        self._identity_rules = False
         self._approval: ReviewDecision | None = None
         self._grants = RoleGrants()
         self._clock = ClockSettings()
@@ -136,6 +157,9 @@ class RightsRequestWorkflow:
         await self._refresh_grants()
         self._stops.append(ClockStopInfo(reason=StopReason.IDENTITY, started_at=workflow.now()))
         await self._recompute_deadline()
+        if workflow.patched(IDENTITY_METHODS_PATCH):
+            self._identity_rules = True
+            await self._prepare_identity()
         await self._set_status(Status.IDENTITY, SYSTEM_ACTOR)
         if not await self._await_identity():
             await self._close_unverified()
@@ -144,6 +168,8 @@ class RightsRequestWorkflow:
         self._stops[0].resumed_at = workflow.now()
         await self._recompute_deadline()
         self._state.identity_verified_by = self._identity.actor
+        if self._state.identity is not None:
+            self._state.identity.method = self._identity.method
         await self._set_status(
             Status.COLLECTING, self._identity.actor, {"identity_method": self._identity.method}
         )
@@ -243,7 +269,20 @@ class RightsRequestWorkflow:
 
     @workflow.update
     async def verify_identity(self, decision: IdentityDecision) -> RequestState:
-        self._identity = decision
+        if self._identity_rules and decision.method == IdentityMethod.EMAIL_CODE.value:
+            # The code was checked outside (CLI or page); the case store says whether it was right.
+            try:
+                await self._activity(
+                    Activity.CONFIRM_IDENTITY_CODE,
+                    ConfirmIdentityCodeInput(
+                        reference=self._current().reference, challenge=decision.challenge or ""
+                    ),
+                    bool,
+                )
+            except ActivityError:
+                raise ApplicationError("no right code has been entered for this request") from None
+        if self._identity is None:  # another confirmation may have won while this one waited
+            self._identity = decision
         return self._current()
 
     @verify_identity.validator
@@ -254,7 +293,83 @@ class RightsRequestWorkflow:
                 f"identity can only be confirmed while the request waits for it "
                 f"(it is now '{state.status.value}')"
             )
-        self._require(decision.actor, Role.REVIEWER)
+        if not self._identity_rules:
+            self._require(decision.actor, Role.REVIEWER)
+            return
+        self._check_method(decision)
+
+    def _check_method(self, decision: IdentityDecision) -> None:
+        """Methods by risk (legal rules, Identity): the worse a mistake would hurt, the stronger the check."""
+        methods = {m.value for m in IdentityMethod} - {IdentityMethod.PRIVACY_TEAM_CHECK.value}
+        if decision.method not in methods:
+            raise ValueError(f"method: choose how identity was confirmed: {', '.join(sorted(methods))}")
+        method = IdentityMethod(decision.method)
+        if not (method is IdentityMethod.EMAIL_CODE and decision.actor == VERIFICATION_PAGE_ACTOR):
+            self._require(decision.actor, Role.REVIEWER)
+        progress = self._identity_progress()
+        if progress.agent and not progress.authorisation_attached:
+            raise ValueError(
+                "an agent acts for the person: attach the person's written authorisation first"
+                " (dsar attach-authorisation)"
+            )
+        if progress.sensitive and method is not IdentityMethod.DOCUMENT_CHECK:
+            why = "; ".join(_SENSITIVE_WORDS[r] for r in progress.sensitive)
+            raise ValueError(f"this request needs a document check ({why}); {method.value} is not enough")
+        if method is IdentityMethod.CUSTOMER_RECORD and not progress.customer_records:
+            raise ValueError("no customer record of the group matches the identity given; check a document")
+        if method is IdentityMethod.EMAIL_CODE and (not progress.codes_sent or not decision.challenge):
+            raise ValueError("no code has been sent for this request, or none was given")
+        if method is IdentityMethod.DOCUMENT_CHECK and not (decision.note or "").strip():
+            raise ValueError("note: say which document was checked (not its number); it goes on record")
+
+    def _identity_progress(self) -> IdentityProgress:
+        progress = self._current().identity
+        if progress is None:
+            raise ValueError("this request was started before identity methods; confirm it as before")
+        return progress
+
+    @workflow.update
+    async def attach_authorisation(self, request: AttachAuthorisation) -> RequestState:
+        """The agent's written authorisation from the person, already in the case bucket."""
+        progress = self._identity_progress()
+        progress.authorisation_attached = True
+        self._update_details()
+        await self._record(
+            "identity.authorisation_attached",
+            request.actor,
+            {"sha256": request.file.sha256, "bytes": request.file.bytes},
+        )
+        return self._current()
+
+    @attach_authorisation.validator
+    def _check_authorisation(self, request: AttachAuthorisation) -> None:
+        self._require(request.actor, Role.REVIEWER)
+        state = self._current()
+        if state.status not in (Status.RECEIVED, Status.IDENTITY) or self._identity is not None:
+            raise ValueError(f"identity is no longer open (the request is now '{state.status.value}')")
+        if not self._identity_progress().agent:
+            raise ValueError("no agent acts for the person in this request")
+
+    @workflow.update
+    async def send_identity_code(self, request: SendIdentityCode) -> RequestState:
+        """A new code (expired, locked, lost); the one before stops working."""
+        await self._send_identity_code()
+        await self._record(
+            "identity.code_resent", request.actor, {}, occasion=str(self._identity_progress().codes_sent)
+        )
+        return self._current()
+
+    @send_identity_code.validator
+    def _check_send_code(self, request: SendIdentityCode) -> None:
+        self._require(request.actor, Role.REVIEWER)
+        state = self._current()
+        if state.status is not Status.IDENTITY or self._identity is not None:
+            raise ValueError(f"identity is no longer open (the request is now '{state.status.value}')")
+        progress = self._identity_progress()
+        if progress.sensitive:
+            raise ValueError("this request needs a document check; a code would not be enough")
+        if not progress.email_held:
+            raise ValueError("the group holds no e-mail address for the person to send a code to")
 
     @workflow.update
     async def approve(self, decision: ReviewDecision) -> RequestState:
@@ -641,6 +756,63 @@ class RightsRequestWorkflow:
             )
         return await self._wait_until(verified, close_at)
 
+    async def _prepare_identity(self) -> None:
+        """What the group holds decides which methods are enough, and whether a code can be sent."""
+        req = self._req
+        assert req is not None
+        sub = req.submission
+        progress = IdentityProgress(
+            agent=sub.agent is not None,
+            authorisation_attached=sub.agent is not None and sub.agent.authorisation_key is not None,
+        )
+        if Right.ERASURE in sub.rights:
+            progress.sensitive.append(SensitiveReason.ERASURE)
+        if sub.agent is not None:
+            progress.sensitive.append(SensitiveReason.AGENT)
+        self._current().identity = progress
+        plan = await self._activity(Activity.PLAN_COLLECTION, req.reference, CollectionPlan)
+        found = await asyncio.gather(*(self._find_held(c) for c in plan.companies))
+        progress.searched = True
+        progress.customer_records = sum(f.customer_records for f in found)
+        progress.email_held = any(f.email_held for f in found)
+        progress.companies_unavailable = [f.company for f in found if f.unavailable]
+        if not progress.email_held:
+            progress.sensitive.append(SensitiveReason.NEW_CONTACT)
+        await self._record(
+            "identity.records_searched",
+            SYSTEM_ACTOR,
+            {
+                "customer_records": progress.customer_records,
+                "email_held": progress.email_held,
+                "companies_unavailable": ",".join(progress.companies_unavailable) or None,
+                "sensitive": ",".join(r.value for r in progress.sensitive) or None,
+            },
+        )
+        if not progress.sensitive:
+            await self._send_identity_code()
+
+    async def _find_held(self, company: CompanyTarget) -> HeldContacts:
+        """On the company's own queue; a company that cannot answer does not hold the request up."""
+        try:
+            found: HeldContacts = await workflow.execute_activity(
+                Activity.FIND_HELD_CONTACTS,
+                FindHeldContactsInput(reference=self._current().reference, company=company.code),
+                result_type=HeldContacts,
+                task_queue=company.task_queue,
+                start_to_close_timeout=timedelta(minutes=2),
+                schedule_to_close_timeout=IDENTITY_SEARCH_TIMEOUT,
+                retry_policy=ACTIVITY_RETRY,
+            )
+        except ActivityError:
+            return HeldContacts(company=company.code, unavailable=True)
+        return found
+
+    async def _send_identity_code(self) -> None:
+        progress = self._identity_progress()
+        progress.codes_sent += 1
+        self._update_details()
+        await self._notify(NotificationKind.IDENTITY_CODE, occasion=str(progress.codes_sent))
+
     async def _close_unverified(self) -> None:
         state = self._current()
         state.outcome = IDENTITY_NOT_VERIFIED
@@ -785,6 +957,12 @@ class RightsRequestWorkflow:
             lines.append("- Deadline extended (Art. 12(3))")
         if state.open_question:
             lines.append("- Waiting for the person's answer to a question")
+        if state.identity is not None and state.status in (Status.RECEIVED, Status.IDENTITY):
+            allowed = ", ".join(m.value for m in state.identity.allowed_methods) or "none yet"
+            lines.append(
+                f"- Identity: {allowed}"
+                + (f" ({state.identity.codes_sent} codes sent)" if state.identity.codes_sent else "")
+            )
         if state.package_deleted_at is not None:
             lines.append(f"- Package deleted {state.package_deleted_at.date().isoformat()}")
         elif self._keeping_package and state.delivered_at is not None:

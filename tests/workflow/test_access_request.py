@@ -71,8 +71,9 @@ async def test_access_request_is_delivered_with_only_the_persons_records(
         # a result long-poll on the time-skipping server can give up while time races past it.
         await time_skipping_env.sleep(timedelta(days=31))
         final: RequestState = await handle.result()
-        # A new name: the recording from before the download page stays, to prove the patches.
-        await record_history(handle, "rights_request_access_download_page")
+        # A new name: the recordings from before the download page and before identity methods
+        # stay, to prove the patches.
+        await record_history(handle, "rights_request_access_identity_methods")
         company = client.get_workflow_handle(f"dsar-{reference}-company-{person.companies[0]}")
         await record_history(company, "company_collection")
 
@@ -90,6 +91,7 @@ async def test_access_request_is_delivered_with_only_the_persons_records(
     assert sorted(m["Subject"].split(" (")[0] for m in sent) == [
         "We have received your request",
         "Your code for downloading your data",
+        "Your code to confirm your request",  # identity: her address is one the group holds
         "Your personal data is ready",
     ]
     audit = await case_pool.fetch(

@@ -1,0 +1,146 @@
+"""`/v/<token>`: where the person confirms a request with the one-time code we e-mailed them.
+
+Served by the download page's application (`dsar download-server`, the same process and
+the same security headers). GET shows a form; POST checks the code against the case store
+with the same function as `dsar verify --code` (`activities.identity.check_identity_code`),
+so attempts, expiry and locking are counted in one place whichever way the code comes
+back. A right code is marked entered and the control worker's relay is woken by a NOTIFY
+(`workers.identity_relay`): the page itself holds no Temporal credentials and no codec
+keys. Refusals are audited (actor `verification-page`) with ids and reasons only.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import structlog
+from aiohttp import web
+
+from activities.audit import append_audit
+from activities.identity import CodeCheck, CodeOutcome, check_identity_code
+from activities.rendering import render_html
+from dsar.download_links import InvalidToken
+from dsar.identity_links import IDENTITY_CODE_DIGITS, ChallengeClaims
+
+log = structlog.get_logger("verification-page")
+ACTOR = "verification-page"
+NOTIFY_CHANNEL = "dsar_identity"
+STATUS = {
+    "form": 200,
+    CodeOutcome.VERIFIED.value: 200,
+    CodeOutcome.ALREADY_VERIFIED.value: 200,
+    "tampered": 404,
+    CodeOutcome.EXPIRED.value: 410,
+    CodeOutcome.REPLACED.value: 410,
+    CodeOutcome.LOCKED.value: 403,
+    CodeOutcome.CODE_MISSING.value: 400,
+    CodeOutcome.CODE_WRONG.value: 403,
+    CodeOutcome.UNKNOWN_REFERENCE.value: 404,
+    CodeOutcome.NO_CODE.value: 404,
+}
+
+
+def add_routes(app: web.Application) -> None:
+    app.router.add_get("/v/{token}", _show_form)
+    app.router.add_post("/v/{token}", _submit)
+
+
+async def _claims(request: web.Request) -> ChallengeClaims | web.Response:
+    from dsar.download_service import CONFIG
+
+    config = request.app[CONFIG]
+    assert config.challenge_signer is not None
+    try:
+        return config.challenge_signer.claims(request.match_info["token"])
+    except InvalidToken:
+        reason = "tampered"
+        async with config.pool.acquire() as conn:
+            await append_audit(
+                conn, reference=None, actor=ACTOR, action="identity.code_refused", details={"reason": reason}
+            )
+        return _page(request, reason, None)
+
+
+async def _show_form(request: web.Request) -> web.Response:
+    """Nothing is counted or changed here: the state of the code is only read, to say it plainly."""
+    from dsar.download_service import CONFIG
+
+    claims = await _claims(request)
+    if isinstance(claims, web.Response):
+        return claims
+    config = request.app[CONFIG]
+    row = await config.pool.fetchrow(
+        "SELECT c.reference, c.expires_at, c.verified_at, c.revoked_at, c.locked_at, r.language"
+        " FROM identity_challenges c JOIN requests r USING (reference) WHERE c.id = $1",
+        claims.challenge_id,
+    )
+    if row is None:
+        return _page(request, "tampered", None)
+    check = CodeCheck(
+        CodeOutcome.CODE_MISSING,
+        reference=row["reference"],
+        challenge_id=claims.challenge_id,
+        expires_at=row["expires_at"],
+        language=row["language"],
+    )
+    if row["verified_at"] is not None:
+        return _page(request, CodeOutcome.ALREADY_VERIFIED.value, check)
+    if row["revoked_at"] is not None:
+        return _page(request, CodeOutcome.REPLACED.value, check)
+    if row["locked_at"] is not None:
+        return _page(request, CodeOutcome.LOCKED.value, check)
+    if config.clock() >= row["expires_at"]:
+        return _page(request, CodeOutcome.EXPIRED.value, check)
+    return _page(request, "form", check)
+
+
+async def _submit(request: web.Request) -> web.Response:
+    from dsar.download_service import CONFIG
+
+    claims = await _claims(request)
+    if isinstance(claims, web.Response):
+        return claims
+    config = request.app[CONFIG]
+    form = await request.post()
+    typed = form.get("code")
+    async with config.pool.acquire() as conn:
+        check = await check_identity_code(
+            conn,
+            typed=typed if isinstance(typed, str) else None,
+            via="page",
+            actor=ACTOR,
+            now=config.clock(),
+            challenge_id=claims.challenge_id,
+        )
+        if check.outcome is CodeOutcome.VERIFIED:
+            await conn.execute("SELECT pg_notify($1, '')", NOTIFY_CHANNEL)
+    log.info("identity.code_checked", outcome=check.outcome.value, reference=check.reference)
+    if check.outcome is CodeOutcome.UNKNOWN_REFERENCE:
+        return _page(request, "tampered", None)
+    return _page(request, check.outcome.value, check)
+
+
+def _page(request: web.Request, outcome: str, check: CodeCheck | None) -> web.Response:
+    from dsar.download_service import CONFIG, HEADERS
+
+    if check is not None:
+        language = check.language
+    else:
+        preferred = request.headers.get("Accept-Language", "").split(",")[0].strip().lower()
+        language = "en" if preferred.startswith("en") else "sv"
+    context: dict[str, Any] = {
+        "lang": language,
+        "outcome": outcome,
+        "reference": check.reference if check else None,
+        "expires_at": check.expires_at.strftime("%Y-%m-%d %H:%M UTC") if check and check.expires_at else None,
+        "attempts_left": check.attempts_left if check else None,
+        "digits": IDENTITY_CODE_DIGITS,
+        "privacy_email": request.app[CONFIG].privacy_email,
+    }
+    return web.Response(
+        text=render_html(f"identity/page.{language}.html.j2", context),
+        status=STATUS[outcome],
+        content_type="text/html",
+        charset="utf-8",
+        headers={**HEADERS, "Content-Language": language},
+    )
