@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: dev test lint install clean bench bench-redaction
+.PHONY: dev test lint install clean bench bench-redaction bench-collection
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,11 @@ test: $(STAMP) lint
 
 bench-redaction: $(STAMP)
 	$(BIN)/python -m bench.redaction_benchmark
+
+bench: bench-collection bench-redaction
+
+bench-collection: $(STAMP)
+	$(BIN)/python -m bench.collection_benchmark
 
 clean:
 	rm -rf $(VENV) .dsar .pytest_cache .mypy_cache .ruff_cache

@@ -54,7 +54,7 @@ def _company_dsns(registry: GroupRegistry, dsns: dict[str, str]) -> dict[str, st
     result: dict[str, str] = {}
     for company in registry.companies:
         for system in company.systems:
-            if system.connection:
+            if system.kind is SystemKind.POSTGRES and system.connection:
                 result[company.code] = dsns[system.connection]
     return result
 
@@ -115,12 +115,18 @@ def test_registry_loads(registry: GroupRegistry) -> None:
     assert controller.registration_number == "05921693"
     assert len(registry.companies) >= 4
     systems = [s for c in registry.companies for s in c.systems]
-    assert 12 <= len(systems) <= 16
+    assert 16 <= len(systems) <= 24
     assert len(controller.systems) == max(len(c.systems) for c in registry.companies)
+    # Every connector kind is tried somewhere in the demo group.
+    assert {s.kind for s in systems} == set(SystemKind)
     for company in registry.companies:
         for system in company.systems:
-            assert system.kind is SystemKind.POSTGRES
-            assert system.connection == f"{company.code.upper()}_DB"
+            if system.kind is SystemKind.POSTGRES:
+                assert system.connection == f"{company.code.upper()}_DB"
+            elif system.kind is SystemKind.MANUAL:
+                assert system.owner and system.connection is None
+            else:
+                assert system.connection and system.connection.startswith(company.code.upper())
 
 
 def test_swedish_registration_number_has_a_valid_check_digit(registry: GroupRegistry) -> None:
