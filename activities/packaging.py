@@ -88,7 +88,7 @@ class PackagingActivities:
                 " ORDER BY company, system, category, id",
                 inp.reference,
             )
-            plan = await load_redaction_plan(conn, inp.reference)
+            plan = await load_redaction_plan(conn, inp.reference, load_report_strings(request["language"]))
         # Review decisions: excluded records stay out (counted by reason in the report),
         # the others are sent redacted.
         rows = [r for r in found if r["exclusion_reason"] is None]

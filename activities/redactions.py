@@ -116,7 +116,18 @@ class RedactionPlan:
         return apply_spans(data, spans)
 
 
-async def load_redaction_plan(conn: Conn, reference: str) -> RedactionPlan:
+def marker(kind: str, strings: Mapping[str, str] | None) -> str:
+    """The text in place of a removal, in the person's language when the report's strings are given."""
+    if strings is None:
+        return _REPLACEMENT_TEXT.get(kind, MANUAL_REPLACEMENT)
+    word = strings["redacted_marker"]
+    label = strings.get(f"redaction_kind_{kind}")
+    return f"[{word}: {label.lower()}]" if label and kind != "manual" else f"[{word}]"
+
+
+async def load_redaction_plan(
+    conn: Conn, reference: str, strings: Mapping[str, str] | None = None
+) -> RedactionPlan:
     rows = await conn.fetch(
         "SELECT record_id, finding_id, source, kind, path, span_start, span_end, reason"
         " FROM redactions WHERE reference = $1 AND kept_by IS NULL ORDER BY record_id, path, span_start",
@@ -124,7 +135,7 @@ async def load_redaction_plan(conn: Conn, reference: str) -> RedactionPlan:
     )
     plan = RedactionPlan()
     for r in rows:
-        replacement = _REPLACEMENT_TEXT.get(r["kind"], MANUAL_REPLACEMENT)
+        replacement = marker(r["kind"], strings)
         plan.spans[r["record_id"]].append(Span(r["path"], r["span_start"], r["span_end"], replacement))
         plan.removals[r["record_id"]].append(
             Removal(r["record_id"], r["finding_id"], r["source"], r["kind"], r["path"], r["reason"])

@@ -34,7 +34,7 @@ from dsar.group import load_group
 from dsar.logs import configure_logging
 from workers.demo_group import DEMO_PEOPLE
 from workers.devstack import Ports, Stack
-from workers.local_servers import venv_binary
+from workers.local_servers import stop_process, venv_binary
 
 pytestmark = pytest.mark.integration
 
@@ -106,11 +106,11 @@ def test_invalid_submission_is_refused_and_starts_nothing(stack: Stack) -> None:
 def test_access_request_end_to_end_survives_killing_the_workers(stack: Stack) -> None:
     person = next(p for p in DEMO_PEOPLE if p.full_name == "Astrid Lindqvist")
     assert len(person.companies) >= 3
-    # Only the control plane and the first company's worker run at first, so collection
-    # is certainly under way (one company done, the others waiting) when the pool dies.
+    # Every company answers the identity search; then only the control plane and the first
+    # company's worker keep running, so collection is certainly under way (one company
+    # done, the others waiting) when the pool dies.
     first = person.companies[0]
-    stack.start_worker("control")
-    stack.start_worker("company", first)
+    stack.start_workers()
 
     submitted = dsar(
         stack,
@@ -133,6 +133,8 @@ def test_access_request_end_to_end_survives_killing_the_workers(stack: Stack) ->
     assert re.fullmatch(r"DSAR-\d{4}-\d{6}", reference)
 
     wait_status(stack, reference, "identity")
+    for name in [n for n in stack.workers if n.startswith("company-") and n != f"company-{first}"]:
+        stop_process(stack.workers.pop(name), signal.SIGTERM, timeout=30)
     refused = dsar(stack, "approve", reference)
     assert refused.returncode == 1 and "refused" in refused.stderr
 
@@ -211,6 +213,7 @@ def test_access_request_end_to_end_survives_killing_the_workers(stack: Stack) ->
     assert kinds == [
         "We have received your request",
         "Your code for downloading your data",
+        "Your code to confirm your request",  # identity: sent to an address the group holds
         "Your personal data is ready",
     ]
     link, code = link_and_code(mails)
@@ -477,7 +480,7 @@ def test_clock_commands_list_extend_clarify_and_report(stack: Stack) -> None:
     assert answered.returncode == 0 and json.loads(answered.stdout)["clock_stopped"] is False
 
     kinds = sorted(m["X-DSAR-Kind"] for m in mails_for(stack, fresh))
-    assert kinds == ["acknowledgement", "clarification", "extension"]
+    assert kinds == ["acknowledgement", "clarification", "extension", "identity_code"]
     notice = next(m for m in mails_for(stack, fresh) if m["X-DSAR-Kind"] == "extension")
     assert "Your data is held by four companies." in notice.get_content()
     # The overdue one escalated at once, to the escalation address, naming no one.

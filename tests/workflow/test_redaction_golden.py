@@ -110,6 +110,8 @@ def package_texts(members: dict[str, bytes]) -> dict[str, str]:
     return {
         name: pdf_text(content) if name.endswith(".pdf") else content.decode("utf-8-sig")
         for name, content in members.items()
+        # Text members only; photos and recordings under files/ are binary.
+        if name.endswith((".pdf", ".html", ".json", ".csv"))
     }
 
 
