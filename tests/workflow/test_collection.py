@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import asyncpg
@@ -276,3 +276,44 @@ async def test_a_name_and_postcode_match_waits_for_a_reviewer(
         "SELECT confirmed_by FROM collected_records WHERE id = $1", fuzzy[0]["id"]
     )
     assert confirmed == "reviewer"
+
+
+async def test_the_owner_of_a_manual_system_is_reminded_until_it_is_answered(
+    time_skipping_env: Any, workers_kwargs: dict[str, Any], case_pool: asyncpg.Pool, servers: Any
+) -> None:
+    client = time_skipping_env.client
+    async with running_workers(client, **workers_kwargs) as queue:
+        handle = await start_astrid(client, queue, case_pool)
+        reference = handle.id.removeprefix("dsar-")
+        await manual_task_waiting(client, reference)
+        await time_skipping_env.sleep(timedelta(days=8))  # past both reminder days (3 and 7)
+
+        async def reminders() -> list[str] | None:
+            found = sorted(
+                m["X-DSAR-Occasion"]
+                for m in servers.mail.messages()
+                if m["X-DSAR-Reference"] == reference and m["X-DSAR-Kind"] == "manual_reminder"
+            )
+            return found if len(found) >= 2 else None
+
+        assert await wait_until(reminders, timeout=30) == ["gb01/signups/day-3", "gb01/signups/day-7"]
+        reminder = next(
+            m for m in servers.mail.messages()
+            if m["X-DSAR-Reference"] == reference and m["X-DSAR-Kind"] == "manual_reminder"
+        )  # fmt: skip
+        assert reminder["To"] == "events-team@ecisolutions.com"
+        await handle.execute_update(
+            RightsRequestWorkflow.mark_not_applicable,
+            SystemDecision(actor="reviewer", company="gb01", system="signups", reason="binder lost in 2024"),
+        )
+        state = await wait_for_status(handle, Status.REVIEW)
+        gb01 = next(c for c in state.companies if c.company == "gb01")
+        signups = next(s for s in gb01.systems if s.system == "signups")
+        assert signups.status is SystemStatus.NOT_APPLICABLE and signups.note == "binder lost in 2024"
+        await handle.terminate("test done")
+    row = await case_pool.fetchrow(
+        "SELECT status, decided_by, note FROM collection_results"
+        " WHERE reference = $1 AND company = 'gb01' AND system = 'signups'",
+        reference,
+    )
+    assert row is not None and tuple(row) == ("not_applicable", "reviewer", "binder lost in 2024")
