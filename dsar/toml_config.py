@@ -15,7 +15,12 @@ M = TypeVar("M", bound=BaseModel)
 
 
 def describe(exc: ValidationError, root: str = "(file)") -> str:
-    return "; ".join(f"{'.'.join(str(p) for p in err['loc']) or root}: {err['msg']}" for err in exc.errors())
+    # A rule raised by our own validators already reads as "field: rule"; pydantic's
+    # "Value error, " prefix only gets in the way of that.
+    return "; ".join(
+        f"{'.'.join(str(p) for p in err['loc']) or root}: {err['msg'].removeprefix('Value error, ')}"
+        for err in exc.errors()
+    )
 
 
 def parse_toml_model(model: type[M], text: str, source: str, error: type[ValueError] = ValueError) -> M:
