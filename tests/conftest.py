@@ -176,6 +176,23 @@ async def time_skipping_env(ring: KeyRing) -> AsyncIterator[WorkflowEnvironment]
     await env.shutdown()
 
 
+@pytest_asyncio.fixture
+async def own_time_skipping_env(ring: KeyRing) -> AsyncIterator[WorkflowEnvironment]:
+    """A time-skipping server for one test, for tests that skip weeks ahead.
+
+    The shared server's clock is one for all tests, and a skip can stall behind work left
+    by an earlier test (its workers gone); a test whose point is a long wait gets a
+    server of its own, started in about a second.
+    """
+    env = await WorkflowEnvironment.start_time_skipping(
+        test_server_existing_path=venv_binary("temporal-test-server"),
+        data_converter=data_converter(ring),
+    )
+    await register_search_attributes(env)
+    yield env
+    await env.shutdown()
+
+
 @pytest_asyncio.fixture(scope="session")
 async def dev_env(ring: KeyRing) -> AsyncIterator[WorkflowEnvironment]:
     env = await WorkflowEnvironment.start_local(

@@ -230,7 +230,7 @@ async def test_the_package_is_fetched_through_the_page_with_the_code(
 
 
 async def test_the_package_is_deleted_after_the_retention_period(
-    time_skipping_env: Any,
+    own_time_skipping_env: Any,
     workers_kwargs: dict[str, Any],
     case_pool: asyncpg.Pool,
     servers: Any,
@@ -238,15 +238,15 @@ async def test_the_package_is_deleted_after_the_retention_period(
     page: tuple[TestClient[Any, Any], Clock],
 ) -> None:
     http, _ = page
-    async with running_workers(time_skipping_env.client, **workers_kwargs) as queue:
-        handle = await deliver(time_skipping_env, queue, case_pool)
+    async with running_workers(own_time_skipping_env.client, **workers_kwargs) as queue:
+        handle = await deliver(own_time_skipping_env, queue, case_pool)
         reference = handle.id.removeprefix("dsar-")
         token, code = link_and_code(servers, reference)
         row = await case_pool.fetchrow(
             "SELECT bucket, s3_key FROM artefacts WHERE reference = $1 AND kind = 'access-package'", reference
         )
         assert row is not None
-        await time_skipping_env.sleep(timedelta(days=settings.package_retention_days + 1))
+        await own_time_skipping_env.sleep(timedelta(days=settings.package_retention_days + 1))
         final: RequestState = await handle.result()
 
     assert final.status == Status.DELIVERED and final.package_deleted_at is not None
