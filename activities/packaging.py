@@ -236,7 +236,13 @@ def attached_files(rows: list[asyncpg.Record]) -> list[tuple[str, str]]:
         if not object_key or object_key in seen.values():
             continue
         data = r["data"] if isinstance(r["data"], dict) else {}
-        name = str(data.get("file") or r["source_key"]).replace("\\", "/").strip("/").replace("..", "_")
+        # Collected files carry their name; an uploaded export's rows do not, so it is named
+        # after its checksum (its object key ends with it).
+        given = data.get("file")
+        name = (
+            str(given) if isinstance(given, str) and given else f"export-{object_key.rsplit('/', 1)[-1][:12]}"
+        )
+        name = name.replace("\\", "/").strip("/").replace("..", "_")
         path = f"files/{r['company']}/{r['system']}/{name}"
         while path in seen:
             path = f"{path}.{len(seen)}"
