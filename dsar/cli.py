@@ -55,6 +55,7 @@ from dsar.messages import (
     KeepFinding,
     ManualRedaction,
     MatchDecision,
+    RefusalDecision,
     RequestState,
     ResendLinkRequest,
     ReviewDecision,
@@ -1161,6 +1162,30 @@ def extend(
         lambda s: (
             f"Extended {s.reference}; now due {s.due_on.isoformat() if s.due_on else '-'}. Notice sent."
         ),
+    )
+
+
+@app.command()
+def refuse(
+    reference: Annotated[str, typer.Argument(callback=_reference)],
+    reason: Annotated[
+        str,
+        typer.Option(
+            "--reason", help="Why the request is manifestly unfounded or excessive; sent as written."
+        ),
+    ],
+    as_json: JsonFlag = False,
+) -> None:
+    """Refuse a manifestly unfounded or excessive request (Art. 12(5)); the person gets the reasons
+    and is told of the right to complain to the supervisory authority and to go to court."""
+    settings = _settings()
+    decision = RefusalDecision(actor=settings.actor, reason=reason)
+    _update(
+        reference,
+        "refuse",
+        decision,
+        as_json,
+        lambda s: f"Refused {s.reference}; the letter with the reasons and the person's remedies follows.",
     )
 
 

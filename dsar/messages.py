@@ -25,6 +25,7 @@ class NotificationKind(StrEnum):
     IDENTITY_NOT_VERIFIED = "identity_not_verified"  # to the person, when we close
     EXTENSION = "extension"  # to the person: the deadline moves, and why
     CLARIFICATION = "clarification"  # to the person: a question from the privacy team
+    REFUSAL = "refusal"  # to the person: we refuse to act (Art. 12(5)), with reasons and remedies
     MANUAL_TASK = "manual_task"  # to a manual system's owner: please search for the person
     MANUAL_REMINDER = "manual_reminder"  # to the owner, while the export is outstanding
     DOWNLOAD_CODE = "download_code"  # to the person: the code for the download page, apart from the link
@@ -399,6 +400,13 @@ class SensitiveReason(StrEnum):
     ERASURE = "erasure"  # an account would be erased
     NEW_CONTACT = "new_contact"  # the request's e-mail is not one the group holds
     AGENT = "agent"  # someone acts for the person
+
+
+class RefusalDecision(BaseModel):
+    """Art. 12(5): a manifestly unfounded or excessive request is refused, with reasons."""
+
+    actor: str = Field(min_length=1, max_length=100)
+    reason: str = Field(max_length=4000)
 
 
 class IdentityDecision(BaseModel):

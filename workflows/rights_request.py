@@ -62,6 +62,7 @@ with workflow.unsafe.imports_passed_through():
         PackageResult,
         RecordSystemResultInput,
         RedactionDecisionInput,
+        RefusalDecision,
         RequestState,
         ResendLinkRequest,
         ReviewDecision,
@@ -91,6 +92,7 @@ ACTIVITY_RETRY = RetryPolicy(
 )
 SYSTEM_ACTOR = "dsar-workflow"
 IDENTITY_NOT_VERIFIED = "identity_not_verified"
+REFUSED = "refused_unfounded_or_excessive"
 # Patches (see README, "Changing workflow code safely").
 DOWNLOAD_PAGE_PATCH = "download-page"  # link + code e-mails instead of one presigned link
 RETENTION_PATCH = "package-retention"  # keep the package for a while after delivery, then delete it
@@ -127,6 +129,7 @@ class RightsRequestWorkflow:
         self._questions = 0
         self._closed = False
         self._failed_published = False
+        self._refusal: RefusalDecision | None = None
         # Delivery after the fact: re-sent links, and the package's deletion, one at a time.
         self._delivery_lock = asyncio.Lock()
         self._keeping_package = False
@@ -164,6 +167,9 @@ class RightsRequestWorkflow:
         if not await self._await_identity():
             await self._close_unverified()
             return await self._finish(clock)
+        if self._refusal is not None:
+            await self._close_refused()
+            return await self._finish(clock)
         assert self._identity is not None
         self._stops[0].resumed_at = workflow.now()
         await self._recompute_deadline()
@@ -186,7 +192,12 @@ class RightsRequestWorkflow:
         # Review: a person approves what will be sent.
         await self._refresh_grants()
         await self._set_status(Status.REVIEW, SYSTEM_ACTOR)
-        await workflow.wait_condition(lambda: self._approval is not None and self._review_busy == 0)
+        await workflow.wait_condition(
+            lambda: (self._approval is not None and self._review_busy == 0) or self._refusal is not None
+        )
+        if self._refusal is not None:
+            await self._close_refused()
+            return await self._finish(clock)
         assert self._approval is not None
         self._state.approved_by = self._approval.actor
         await self._set_status(Status.PACKAGING, self._approval.actor)
@@ -601,6 +612,26 @@ class RightsRequestWorkflow:
             self._review_busy -= 1
 
     @workflow.update
+    async def refuse(self, decision: RefusalDecision) -> RequestState:
+        """Art. 12(5)(b): refuse a manifestly unfounded or excessive request; the main line closes it."""
+        self._refusal = decision
+        return self._current()
+
+    @refuse.validator
+    def _check_refuse(self, decision: RefusalDecision) -> None:
+        self._require(decision.actor, Role.REVIEWER)
+        if not decision.reason.strip():
+            raise ValueError("reason: a refusal must give the person its reasons (Art. 12(4))")
+        state = self._current()
+        if self._refusal is not None:
+            raise ValueError("the request has already been refused")
+        if state.status not in (Status.IDENTITY, Status.REVIEW) or self._approval is not None:
+            raise ValueError(
+                f"a request can be refused while it waits for identity or for review "
+                f"(it is now '{state.status.value}')"
+            )
+
+    @workflow.update
     async def extend(self, decision: ExtensionDecision) -> RequestState:
         """Art. 12(3): up to two more months, told to the person with reasons in time."""
         state = self._current()
@@ -745,7 +776,8 @@ class RightsRequestWorkflow:
         """Remind the person on the configured days; give up after the configured period."""
         started = workflow.now()
         close_at = started + timedelta(days=self._clock.identity_timeout_days)
-        verified: Callable[[], bool] = lambda: self._identity is not None  # noqa: E731
+        # A refusal ends the wait as well; the caller tells the two apart.
+        verified: Callable[[], bool] = lambda: self._identity is not None or self._refusal is not None  # noqa: E731
         for days in sorted(
             d for d in self._clock.identity_reminder_days if d < self._clock.identity_timeout_days
         ):
@@ -812,6 +844,14 @@ class RightsRequestWorkflow:
         progress.codes_sent += 1
         self._update_details()
         await self._notify(NotificationKind.IDENTITY_CODE, occasion=str(progress.codes_sent))
+
+    async def _close_refused(self) -> None:
+        """The letter gives the reasons and the person's remedies: the authority and the courts."""
+        assert self._refusal is not None
+        state = self._current()
+        state.outcome = REFUSED
+        await self._notify(NotificationKind.REFUSAL, text=self._refusal.reason.strip())
+        await self._set_status(Status.REJECTED, self._refusal.actor, {"outcome": REFUSED})
 
     async def _close_unverified(self) -> None:
         state = self._current()
