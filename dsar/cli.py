@@ -213,6 +213,51 @@ def validate_submission(
     return submission
 
 
+OPEN_STATUSES = [s.value for s in Status if s.is_open]
+
+
+async def find_open_duplicate(settings: Settings, submission: RequestSubmission) -> str | None:
+    """An open request for the same person (by keyed e-mail hash) covering the same rights.
+
+    A person who writes twice, or whose letter arrives after their e-mail, must not start
+    two workflows acting on the same data; the second submission is linked to the first.
+    """
+    from activities.db import connection
+    from dsar.client import key_ring
+
+    wanted = {r.value for r in submission.rights}
+    async with connection(settings.database_url) as conn:
+        rows = await conn.fetch(
+            "SELECT reference, rights FROM requests WHERE email_lookup = $1 AND status = ANY($2::text[])"
+            " ORDER BY created_at",
+            key_ring(settings).lookup_hash(submission.subject.email),
+            OPEN_STATUSES,
+        )
+    for row in rows:
+        if wanted <= set(row["rights"]):
+            return str(row["reference"])
+    return None
+
+
+async def link_duplicate(settings: Settings, reference: str, submission: RequestSubmission) -> None:
+    """The later submission goes on the open request's audit trail (no personal data in it)."""
+    from activities.audit import append_audit
+    from activities.db import connection
+
+    async with connection(settings.database_url) as conn:
+        await append_audit(
+            conn,
+            reference=reference,
+            actor=settings.actor,
+            action="request.duplicate_linked",
+            details={
+                "rights": [r.value for r in submission.rights],
+                "channel": submission.channel.value,
+                "received_on": submission.received_on.isoformat(),
+            },
+        )
+
+
 async def _allocate_reference(settings: Settings) -> str:
     from activities.db import connection
 
@@ -304,14 +349,22 @@ def submit(
             help="The person's written authorisation for the agent (a scan or PDF).",
         ),
     ] = None,
+    new_anyway: Annotated[
+        bool,
+        typer.Option(
+            "--new-anyway", help="Start a new request even if one for the same person and rights is open."
+        ),
+    ] = False,
     as_json: JsonFlag = False,
 ) -> None:
-    """Record a new request and start its workflow."""
+    """Record a new request and start its workflow.
+
+    A request for the same person and rights while one is open is linked to that one instead."""
     settings = _settings()
     if authorisation is not None and agent_name is None:
         fail("--authorisation: only for a request made by an agent (--agent-name)")
 
-    async def go() -> str:
+    async def go() -> tuple[str, bool]:
         submission = validate_submission(
             rights=rights,
             name=name,
@@ -330,6 +383,11 @@ def submit(
         except (ValueError, PermissionError) as exc:
             raise UsageError("role", str(exc)) from None
         client = await _client(settings)
+        if not new_anyway:
+            duplicate = await find_open_duplicate(settings, submission)
+            if duplicate is not None:
+                await link_duplicate(settings, duplicate, submission)
+                return duplicate, False
         reference = await _allocate_reference(settings)
         if authorisation is not None and submission.agent is not None:
             # Claim-check: the file goes to the case bucket; the workflow learns its key and digest.
@@ -339,11 +397,23 @@ def submit(
             )
             submission = submission.model_copy(update={"agent": agent})
         await start_request(client, reference, submission, settings.actor)
-        return reference
+        return reference, True
 
-    reference = run(go())
+    reference, started = run(go())
+    if not started:
+        if as_json:
+            out.print_json(json.dumps({"reference": reference, "started": False, "duplicate_of": reference}))
+        else:
+            out.print(
+                f"Linked to {reference}: a request for the same person and rights is already open, "
+                "so nothing new was started (the audit trail records this one). "
+                "Use --new-anyway for a genuinely separate request."
+            )
+        return
     if as_json:
-        out.print_json(json.dumps({"reference": reference, "workflow_id": workflow_id_for(reference)}))
+        out.print_json(
+            json.dumps({"reference": reference, "workflow_id": workflow_id_for(reference), "started": True})
+        )
     else:
         out.print(f"Started {reference} (workflow {workflow_id_for(reference)}).")
         out.print(f"Next: confirm the person's identity with [bold]dsar verify {reference}[/].")

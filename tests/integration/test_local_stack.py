@@ -439,6 +439,7 @@ def test_clock_commands_list_extend_clarify_and_report(stack: Stack) -> None:
         result = dsar(
             stack, "submit", "access", "--name", person.full_name, "--email", person.email,
             "--jurisdiction", jurisdiction, "--language", "en", "--received", received.isoformat(), "--json",
+            "--new-anyway",  # two separate requests of the same person, on purpose
         )  # fmt: skip
         assert result.returncode == 0, result.stderr
         return str(json.loads(result.stdout)["reference"])
