@@ -19,13 +19,12 @@ from temporalio.exceptions import ApplicationError
 from activities.case_store import load_subject
 from activities.collection import (
     RegistryLookup,
-    clear_system,
+    configured,
     guarded,
     jsonable,
     permanent,
     record_row,
-    save_result,
-    store_rows,
+    replace_records,
 )
 from dsar.codec import KeyRing
 from dsar.group import GroupRegistry, System
@@ -65,9 +64,7 @@ class HttpCollector:
 
     async def _collect(self, inp: CollectSystemInput, system: System) -> SystemResult:
         assert system.http is not None and system.connection is not None
-        base = self._connections.get(system.connection)
-        if base is None:
-            raise permanent(f"DSAR_CONN_{system.connection} is not configured on this worker")
+        base = configured(self._connections, system)
         token = self._connections.get(f"{system.connection}_TOKEN")
         headers = {"Accept": "application/json"}
         if token:
@@ -109,11 +106,7 @@ class HttpCollector:
             bytes=sum(len(str(r[7])) for r in rows),
             categories=[category] if rows else [],
         )
-        async with self._case_pool.acquire() as case, case.transaction():
-            await clear_system(case, inp.reference, inp.company, inp.system)
-            await store_rows(case, rows)
-            await save_result(case, inp.reference, result)
-        return result
+        return await replace_records(self._case_pool, inp.reference, result, rows)
 
     async def _get(self, url: str, headers: dict[str, str], system: System) -> Any:
         response = await self._http.get(url, headers=headers)

@@ -32,6 +32,7 @@ from activities.collection import (
     RECORD_COLUMNS,
     RegistryLookup,
     clear_system,
+    configured,
     guarded,
     permanent,
     record_row,
@@ -112,6 +113,14 @@ def match_clauses(
     return clauses
 
 
+def resume_clause(mapping: TableMapping, key_type: str, after: str | None, args: list[Any]) -> str:
+    """`AND key > last key` for the next chunk (the key travels as text, cast to its column's type)."""
+    if after is None:
+        return ""
+    args.append(after)
+    return f" AND src.{quote_ident(mapping.key_column)} > CAST(${len(args)}::text AS {key_type})"
+
+
 def build_chunk_query(
     inp: CollectSystemInput,
     mapping: TableMapping,
@@ -127,10 +136,7 @@ def build_chunk_query(
     matched = ", ".join(f"CASE WHEN {expr} THEN '{key.value}' END" for key, expr in clauses)
     key_col = f"src.{quote_ident(mapping.key_column)}"
     where = " OR ".join(expr for _, expr in clauses)
-    resume = ""
-    if after is not None:
-        args.append(after)
-        resume = f" AND {key_col} > CAST(${len(args)}::text AS {key_type})"
+    resume = resume_clause(mapping, key_type, after, args)
     sql = (
         f"SELECT {key_col}::text, $1::text, $2::text, $3::text, $4::text, $5::text,"  # noqa: S608
         f" COALESCE(NULLIF(concat_ws(',', {matched}), ''), 'unknown'), row_to_json(src),"
@@ -216,9 +222,7 @@ class PostgresCollector:
         return await guarded(inp, lambda: self._collect(inp, system), _PERMANENT_DB_ERRORS)
 
     async def _collect(self, inp: CollectSystemInput, system: System) -> SystemResult:
-        if system.connection is None or system.connection not in self._sources:
-            raise permanent(f"DSAR_CONN_{system.connection} is not configured on this worker")
-        source = self._sources[system.connection]
+        source = configured(self._sources, system)
         resuming = RESUMABLE in activity.info().heartbeat_details
         async with self._case_pool.acquire() as case, source.acquire() as src:
             subject = await load_subject(case, self._ring, inp.reference)
@@ -371,11 +375,7 @@ class PostgresCollector:
         try:
             while clauses:
                 chunk_args = list(args)
-                resume = ""
-                if after is not None:
-                    chunk_args.append(after)
-                    key_col = f"src.{quote_ident(mapping.key_column)}"
-                    resume = f" AND {key_col} > CAST(${len(chunk_args)}::text AS {key_type})"
+                resume = resume_clause(mapping, key_type, after, chunk_args)
                 sql = (
                     f"SELECT {', '.join('src.' + quote_ident(c) for c in ordered)}"  # noqa: S608
                     f" FROM {quote_ident(mapping.table)} AS src"

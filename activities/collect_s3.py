@@ -21,12 +21,11 @@ from temporalio import activity
 from activities.case_store import load_subject
 from activities.collection import (
     RegistryLookup,
-    clear_system,
+    configured,
     guarded,
     permanent,
     record_row,
-    save_result,
-    store_rows,
+    replace_records,
 )
 from dsar.codec import KeyRing
 from dsar.group import GroupRegistry, ObjectLayout, System
@@ -75,9 +74,7 @@ class S3Collector:
 
     async def _collect(self, inp: CollectSystemInput, system: System) -> SystemResult:
         assert system.objects is not None and system.connection is not None
-        location = self._connections.get(system.connection)
-        if location is None:
-            raise permanent(f"DSAR_CONN_{system.connection} is not configured on this worker")
+        location = configured(self._connections, system)
         bucket, prefix = parse_location(location)
         async with self._case_pool.acquire() as case:
             subject = await load_subject(case, self._ring, inp.reference)
@@ -115,11 +112,7 @@ class S3Collector:
             bytes=total,
             categories=[system.objects.category.value] if rows else [],
         )
-        async with self._case_pool.acquire() as case, case.transaction():
-            await clear_system(case, inp.reference, inp.company, inp.system)
-            await store_rows(case, rows)
-            await save_result(case, inp.reference, result)
-        return result
+        return await replace_records(self._case_pool, inp.reference, result, rows)
 
     def _find(self, bucket: str, prefix: str, system: System, value: str) -> list[dict[str, Any]]:
         assert system.objects is not None

@@ -15,7 +15,7 @@ import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 import asyncpg
 import structlog
@@ -123,6 +123,31 @@ async def store_rows(case: Conn, rows: list[tuple[Any, ...]]) -> int:
     if rows:
         await case.copy_records_to_table("collected_records", records=rows, columns=RECORD_COLUMNS)
     return len(rows)
+
+
+T = TypeVar("T")
+
+
+def configured(settings: Mapping[str, T], system: System) -> T:
+    """The worker's client or setting for a system's connection; its absence is a configuration error."""
+    if system.connection is None or system.connection not in settings:
+        raise permanent(f"DSAR_CONN_{system.connection} is not configured on this worker")
+    return settings[system.connection]
+
+
+async def replace_records(
+    case_pool: asyncpg.Pool,
+    reference: str,
+    result: SystemResult,
+    rows: list[tuple[Any, ...]],
+    actor: str | None = None,
+) -> SystemResult:
+    """One transaction: an earlier attempt's records out, these in, the result row written."""
+    async with case_pool.acquire() as case, case.transaction():
+        await clear_system(case, reference, result.company, result.system)
+        await store_rows(case, rows)
+        await save_result(case, reference, result, actor)
+    return result
 
 
 async def save_result(case: Conn, reference: str, result: SystemResult, actor: str | None = None) -> None:

@@ -20,11 +20,9 @@ from temporalio import activity
 
 from activities.collection import (
     RegistryLookup,
-    clear_system,
     permanent,
     record_row,
-    save_result,
-    store_rows,
+    replace_records,
 )
 from dsar.group import GroupRegistry
 from dsar.messages import Activity, CollectSystemInput, IngestUploadInput, SystemResult, SystemStatus
@@ -112,11 +110,7 @@ class ManualSystemActivities:
             categories=[category],
             note=f"uploaded by {upload.actor}",
         )
-        async with self._case_pool.acquire() as case, case.transaction():
-            await clear_system(case, inp.reference, upload.company, upload.system)
-            await store_rows(case, rows)
-            await save_result(case, inp.reference, result, upload.actor)
-        return result
+        return await replace_records(self._case_pool, inp.reference, result, rows, upload.actor)
 
     def _read(self, key: str) -> bytes:
         return self._s3.get_object(Bucket=self._bucket, Key=key)["Body"].read()

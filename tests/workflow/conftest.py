@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import asyncpg
 import httpx
 import pytest
+from aiohttp.test_utils import TestClient, TestServer
 from temporalio.client import Client, WorkflowHandle
 from temporalio.service import RPCError
 
+from activities.storage import s3_client
 from dsar.cli import start_request
 from dsar.codec import KeyRing
 from dsar.config import Settings
@@ -26,6 +28,8 @@ from dsar.domain import (
     company_workflow_id,
     format_reference,
 )
+from dsar.download_links import LinkSigner
+from dsar.download_service import Config, create_app
 from dsar.group import GroupRegistry, SystemKind
 from dsar.messages import CompanyCollectionState, RequestState, SystemDecision, SystemStatus
 from dsar.task_queues import CONTROL_TASK_QUEUE
@@ -173,3 +177,35 @@ async def start_request_for(
     )
     await start_request(client, reference, submission, "tester", task_queue=queue)
     return client.get_workflow_handle_for(RightsRequestWorkflow.run, f"dsar-{reference}")
+
+
+class ShiftedClock:
+    """The page's clock, moved forward by tests to reach an expiry without waiting."""
+
+    def __init__(self) -> None:
+        self.shift = timedelta(0)
+
+    def __call__(self) -> datetime:
+        return datetime.now(UTC) + self.shift
+
+
+@asynccontextmanager
+async def page_client(
+    case_pool: asyncpg.Pool, settings: Settings, **extra: Any
+) -> AsyncIterator[tuple[TestClient[Any, Any], ShiftedClock]]:
+    """The download (and verification) page in-process, on the real case store and S3."""
+    clock = ShiftedClock()
+    config = Config(
+        pool=case_pool,
+        s3=s3_client(settings),
+        signer=LinkSigner.from_setting(settings.download_signing_keys),
+        privacy_email=settings.privacy_team_email,
+        clock=clock,
+        **extra,
+    )
+    client: TestClient[Any, Any] = TestClient(TestServer(create_app(config)))
+    await client.start_server()
+    try:
+        yield client, clock
+    finally:
+        await client.close()

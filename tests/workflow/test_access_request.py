@@ -24,9 +24,9 @@ from workflows.rights_request import RightsRequestWorkflow
 
 
 async def test_access_request_is_delivered_with_only_the_persons_records(
-    time_skipping_env: Any, workers_kwargs: dict[str, Any], case_pool: asyncpg.Pool, servers: Any
+    own_time_skipping_env: Any, workers_kwargs: dict[str, Any], case_pool: asyncpg.Pool, servers: Any
 ) -> None:
-    client = time_skipping_env.client
+    client = own_time_skipping_env.client
     person = astrid()
     async with running_workers(client, **workers_kwargs) as control_queue:
         handle = await start_request_for(client, control_queue, case_pool, date(2026, 11, 20))
@@ -69,7 +69,7 @@ async def test_access_request_is_delivered_with_only_the_persons_records(
         assert len([n for n in files if n.startswith("files/gb01/photos/")]) == 3
         # The package is kept for the retention period, then deleted. Skip ahead explicitly:
         # a result long-poll on the time-skipping server can give up while time races past it.
-        await time_skipping_env.sleep(timedelta(days=31))
+        await own_time_skipping_env.sleep(timedelta(days=31))
         final: RequestState = await handle.result()
         # A new name: the recordings from before the download page and before identity methods
         # stay, to prove the patches.

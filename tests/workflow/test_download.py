@@ -11,51 +11,38 @@ from __future__ import annotations
 import asyncio
 import re
 from collections.abc import AsyncIterator
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from email.message import EmailMessage
 from typing import Any
 
 import asyncpg
 import pytest
 import pytest_asyncio
-from aiohttp.test_utils import TestClient, TestServer
+from aiohttp.test_utils import TestClient
 from botocore.exceptions import ClientError
 from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
 
 from activities.storage import s3_client
 from dsar.config import Settings
 from dsar.domain import Status
-from dsar.download_links import LinkSigner
-from dsar.download_service import Config, create_app
 from dsar.messages import IdentityDecision, RequestState, ResendLinkRequest, ReviewDecision
-from tests.workflow.conftest import reach_review, running_workers, start_request_for, wait_for_status
+from tests.workflow.conftest import (
+    ShiftedClock,
+    page_client,
+    reach_review,
+    running_workers,
+    start_request_for,
+    wait_for_status,
+)
 from workflows.rights_request import RightsRequestWorkflow
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.shift = timedelta(0)
-
-    def __call__(self) -> datetime:
-        return datetime.now(UTC) + self.shift
 
 
 @pytest_asyncio.fixture
 async def page(
     case_pool: asyncpg.Pool, settings: Settings
-) -> AsyncIterator[tuple[TestClient[Any, Any], Clock]]:
-    clock = Clock()
-    config = Config(
-        pool=case_pool,
-        s3=s3_client(settings),
-        signer=LinkSigner.from_setting(settings.download_signing_keys),
-        privacy_email=settings.privacy_team_email,
-        clock=clock,
-    )
-    client: TestClient[Any, Any] = TestClient(TestServer(create_app(config)))
-    await client.start_server()
-    yield client, clock
-    await client.close()
+) -> AsyncIterator[tuple[TestClient[Any, Any], ShiftedClock]]:
+    async with page_client(case_pool, settings) as opened:
+        yield opened
 
 
 async def deliver(env: Any, queue: str, pool: asyncpg.Pool) -> WorkflowHandle[Any, Any]:
@@ -133,7 +120,7 @@ async def test_the_package_is_fetched_through_the_page_with_the_code(
     case_pool: asyncpg.Pool,
     servers: Any,
     settings: Settings,
-    page: tuple[TestClient[Any, Any], Clock],
+    page: tuple[TestClient[Any, Any], ShiftedClock],
 ) -> None:
     http, clock = page
     async with running_workers(time_skipping_env.client, **workers_kwargs) as queue:
@@ -235,7 +222,7 @@ async def test_the_package_is_deleted_after_the_retention_period(
     case_pool: asyncpg.Pool,
     servers: Any,
     settings: Settings,
-    page: tuple[TestClient[Any, Any], Clock],
+    page: tuple[TestClient[Any, Any], ShiftedClock],
 ) -> None:
     http, _ = page
     async with running_workers(own_time_skipping_env.client, **workers_kwargs) as queue:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import re
 from collections.abc import AsyncIterator
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
@@ -19,7 +19,7 @@ from typing import Any
 import asyncpg
 import pytest
 import pytest_asyncio
-from aiohttp.test_utils import TestClient, TestServer
+from aiohttp.test_utils import TestClient
 from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError
 from typer.testing import CliRunner, Result
 
@@ -35,42 +35,31 @@ from dsar.domain import (
     Status,
     SubjectIdentity,
 )
-from dsar.download_links import LinkSigner
-from dsar.download_service import Config, create_app
 from dsar.identity_links import ChallengeSigner
 from dsar.messages import IdentityDecision, IdentityMethod, RequestState, SensitiveReason
 from tests.conftest import DOWNLOAD_SIGNING_KEY
-from tests.workflow.conftest import astrid, new_reference, reach_review, running_workers, wait_for_status
+from tests.workflow.conftest import (
+    ShiftedClock,
+    astrid,
+    new_reference,
+    page_client,
+    reach_review,
+    running_workers,
+    wait_for_status,
+)
 from workers.identity_relay import IdentityRelay
 from workers.local_servers import wait_until
 from workflows.rights_request import RightsRequestWorkflow
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.shift = timedelta(0)
-
-    def __call__(self) -> datetime:
-        return datetime.now(UTC) + self.shift
-
-
 @pytest_asyncio.fixture
 async def page(
     case_pool: asyncpg.Pool, settings: Settings
-) -> AsyncIterator[tuple[TestClient[Any, Any], Clock]]:
-    clock = Clock()
-    config = Config(
-        pool=case_pool,
-        s3=s3_client(settings),
-        signer=LinkSigner.from_setting(settings.download_signing_keys),
-        privacy_email=settings.privacy_team_email,
-        clock=clock,
-        challenge_signer=ChallengeSigner.from_setting(settings.download_signing_keys),
-    )
-    client: TestClient[Any, Any] = TestClient(TestServer(create_app(config)))
-    await client.start_server()
-    yield client, clock
-    await client.close()
+) -> AsyncIterator[tuple[TestClient[Any, Any], ShiftedClock]]:
+    async with page_client(
+        case_pool, settings, challenge_signer=ChallengeSigner.from_setting(settings.download_signing_keys)
+    ) as opened:
+        yield opened
 
 
 @pytest.fixture
@@ -261,7 +250,7 @@ async def test_code_through_the_verification_page_moves_the_request_to_collectin
     workers_kwargs: dict[str, Any],
     case_pool: asyncpg.Pool,
     servers: Any,
-    page: tuple[TestClient[Any, Any], Clock],
+    page: tuple[TestClient[Any, Any], ShiftedClock],
 ) -> None:
     client = time_skipping_env.client
     web, clock = page
