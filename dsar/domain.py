@@ -12,10 +12,11 @@ import unicodedata
 from datetime import date
 from enum import StrEnum
 from typing import Annotated
+from urllib.parse import urlsplit
 
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 
 class Right(StrEnum):
@@ -197,6 +198,57 @@ class Agent(BaseModel):
     authorisation_sha256: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$")
 
 
+class CorrectableField(StrEnum):
+    """Fields a person may have corrected (Art. 16); the registry maps each to its columns."""
+
+    FULL_NAME = "full_name"
+    EMAIL = "email"
+    PHONE = "phone"
+    STREET = "street"
+    POSTCODE = "postcode"
+    CITY = "city"
+    COMPANY_NAME = "company_name"
+    JOB_TITLE = "job_title"
+
+
+class Correction(BaseModel):
+    """One correction the person asks for. Personal data: it only travels encrypted."""
+
+    model_config = ConfigDict(frozen=True)
+
+    field: CorrectableField
+    value: str = Field(min_length=1, max_length=300)
+
+    @model_validator(mode="after")
+    def _normalised(self) -> Correction:
+        # The new value is stored the way the systems store it: e-mails lower-cased, phones E.164.
+        clean = _clean_text(self.value)
+        if self.field is CorrectableField.EMAIL:
+            clean = normalise_email(clean)
+        elif self.field is CorrectableField.PHONE:
+            clean = normalise_phone(clean)
+        elif not clean:
+            raise ValueError("value: must not be empty")
+        if clean != self.value:
+            object.__setattr__(self, "value", clean)
+        return self
+
+
+class ObjectionScope(StrEnum):
+    """Art. 21: direct marketing is stopped at once (21(3)); other processing is weighed."""
+
+    DIRECT_MARKETING = "direct_marketing"
+    OTHER = "other"
+
+
+class Objection(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    scope: ObjectionScope
+    # For other processing: what the person objects to, in their words (for the reviewer).
+    processing: str | None = Field(default=None, max_length=2000)
+
+
 class RequestSubmission(BaseModel):
     """A request as the privacy team records it, before it has a reference."""
 
@@ -207,6 +259,48 @@ class RequestSubmission(BaseModel):
     jurisdiction: str
     channel: Channel
     received_on: date
+    # Rectification: what to correct, and to what.
+    corrections: list[Correction] = Field(default_factory=list, max_length=20)
+    # Objection: to what.
+    objection: Objection | None = None
+    # Portability: the other controller's endpoint to transmit the data to (Art. 20(2)).
+    transmit_to: str | None = Field(default=None, max_length=500)
+
+    @field_validator("transmit_to")
+    @classmethod
+    def _transmit_to(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        parts = urlsplit(value.strip())
+        if parts.scheme not in ("https", "http") or not parts.hostname:
+            raise ValueError("must be an http(s) URL of the other controller's endpoint")
+        return value.strip()
+
+    @model_validator(mode="after")
+    def _right_details(self) -> RequestSubmission:
+        rights = set(self.rights)
+        if Right.RECTIFICATION in rights and not self.corrections:
+            raise ValueError("corrections: rectification needs at least one correction (field and new value)")
+        if self.corrections and Right.RECTIFICATION not in rights:
+            raise ValueError("corrections: only a rectification request carries corrections")
+        fields = [c.field for c in self.corrections]
+        if len(fields) != len(set(fields)):
+            raise ValueError("corrections: each field may be corrected once")
+        if Right.OBJECTION in rights and self.objection is None:
+            raise ValueError(
+                "objection: say whether the objection is to direct marketing or to other processing"
+            )
+        if self.objection is not None and Right.OBJECTION not in rights:
+            raise ValueError("objection: only an objection request carries one")
+        if (
+            self.objection is not None
+            and self.objection.scope is ObjectionScope.OTHER
+            and not (self.objection.processing or "").strip()
+        ):
+            raise ValueError("objection: say which processing the person objects to")
+        if self.transmit_to is not None and Right.PORTABILITY not in rights:
+            raise ValueError("transmit_to: only a portability request is transmitted to another controller")
+        return self
 
     @field_validator("rights")
     @classmethod

@@ -14,9 +14,9 @@ from functools import cache
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from dsar.domain import IdentityKey, Right, normalise_email
+from dsar.domain import CorrectableField, IdentityKey, Right, normalise_email
 from dsar.toml_config import parse_toml_model
 
 _IDENTIFIER = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
@@ -103,6 +103,26 @@ class TableMapping(BaseModel):
     # Event streams (app usage, page views) can hold millions of a person's rows: they are
     # kept as CSV files in the case bucket, one per chunk, rather than row by row.
     bulk: bool = False
+    # Rectification (Art. 16): which column holds each correctable field.
+    fields: dict[CorrectableField, Identifier] = Field(default_factory=dict)
+    # Erasure (Art. 17): delete the person's rows, or keep the rows and blank the personal
+    # columns (`anonymise`; nullable ones become NULL, others a fixed marker).
+    erase: Literal["delete", "anonymise"] = "delete"
+    anonymise: list[Identifier] = Field(default_factory=list)
+    # Consent withdrawal (Art. 7(3)): boolean columns that record consent, switched off.
+    consent: list[Identifier] = Field(default_factory=list)
+    # Retention: the date a row's retention period runs from (e.g. an invoice's issue date).
+    dated_by: Identifier | None = None
+    # Art. 19: a column naming who each row was disclosed to (a recipient code or name).
+    recipient_column: Identifier | None = None
+    # Only the person's own input (Art. 20: "provided by" them) goes into a portability export.
+    provided: bool = True
+
+    @model_validator(mode="after")
+    def _erase_rules(self) -> TableMapping:
+        if self.erase == "anonymise" and not self.anonymise:
+            raise ValueError(f"table {self.table}: erase = 'anonymise' needs the `anonymise` columns")
+        return self
 
 
 class ObjectLayout(StrEnum):
@@ -133,6 +153,23 @@ class HttpMapping(BaseModel):
     records_field: str = "records"
     id_field: str = "id"
     category: Category
+    # Actions on one record, as "METHOD /path/{id}" below the base URL; a system without
+    # one for an action cannot take it (the result says so, and the owner is asked).
+    actions: dict[
+        Literal["erase", "restrict", "lift_restriction", "withdraw_consent", "suppress_marketing"], str
+    ] = Field(default_factory=dict)
+
+    @field_validator("actions")
+    @classmethod
+    def _action_shape(cls, value: dict[str, str]) -> dict[str, str]:
+        for action, spec in value.items():
+            method, _, path = spec.partition(" ")
+            if method not in _METHODS or not path.startswith("/") or "{id}" not in path:
+                raise ValueError(f"{action}: must be 'METHOD /path/{{id}}' with METHOD in {_METHODS}")
+        return value
+
+
+_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 
 
 class RetentionRule(BaseModel):
@@ -165,6 +202,13 @@ class System(BaseModel):
     owner: str | None = None
     # For manual systems: remind the owner after this many days without an answer.
     reminder_days: list[int] = Field(default_factory=lambda: [3, 7])
+    # Restriction (Art. 18): the boolean column every table of a postgres system carries;
+    # the system's own exports (marketing, analytics) leave flagged rows out.
+    restriction_column: Identifier = "processing_restricted"
+    # Objection to direct marketing: the table the system's mailings check before sending.
+    suppression_table: Identifier | None = None
+    # Art. 19: recipients (codes from the registry's `recipients`) that receive this system's data.
+    disclosed_to: list[Code] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _kind_rules(self) -> System:
@@ -241,11 +285,36 @@ class Company(BaseModel):
         return self
 
 
+class Recipient(BaseModel):
+    """Someone the group discloses personal data to (the privacy notice names the kinds).
+
+    After a rectification, erasure or restriction they are told (Art. 19), at `contact`.
+    `aliases` are how the systems name them in a recipient column (e.g. "Stripe").
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    code: Code
+    name: str = Field(min_length=1, max_length=200)
+    kind: str = Field(min_length=1, max_length=60)
+    contact: str
+    aliases: list[str] = Field(default_factory=list)
+
+    @field_validator("contact")
+    @classmethod
+    def _contact(cls, value: str) -> str:
+        try:
+            return normalise_email(value)
+        except ValueError:
+            raise ValueError("must be an e-mail address") from None
+
+
 class GroupRegistry(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     name: str
     companies: list[Company] = Field(min_length=1)
+    recipients: list[Recipient] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _rules(self) -> GroupRegistry:
@@ -254,7 +323,26 @@ class GroupRegistry(BaseModel):
             raise ValueError("company codes must be unique")
         if sum(1 for c in self.companies if c.role == "controller") != 1:
             raise ValueError("exactly one company must be the controller")
+        known = {r.code for r in self.recipients}
+        if len(known) != len(self.recipients):
+            raise ValueError("recipient codes must be unique")
+        for company in self.companies:
+            for system in company.systems:
+                unknown = sorted(set(system.disclosed_to) - known)
+                if unknown:
+                    raise ValueError(
+                        f"{company.code}/{system.code}: disclosed_to names unknown recipients {unknown}"
+                    )
         return self
+
+    def recipient(self, name: str) -> Recipient | None:
+        """A recipient by code, name or alias, as a system's recipient column may write it."""
+        wanted = name.strip().casefold()
+        for recipient in self.recipients:
+            names = [recipient.code, recipient.name, *recipient.aliases]
+            if any(n.casefold() == wanted for n in names):
+                return recipient
+        return None
 
     def company(self, code: str) -> Company:
         for company in self.companies:

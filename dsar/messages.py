@@ -13,7 +13,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, Field
 
-from dsar.domain import RequestSubmission, Right, Status
+from dsar.domain import Correction, RequestSubmission, Right, Status
 
 
 class NotificationKind(StrEnum):
@@ -30,6 +30,11 @@ class NotificationKind(StrEnum):
     MANUAL_REMINDER = "manual_reminder"  # to the owner, while the export is outstanding
     DOWNLOAD_CODE = "download_code"  # to the person: the code for the download page, apart from the link
     IDENTITY_CODE = "identity_code"  # to the person, at an address the group holds: a one-time code
+    # Rights other than access: what was done, system by system, and what was kept and why.
+    OUTCOME = "outcome"  # to the person
+    RESTRICTION_LIFT = "restriction_lift"  # to the person, before a restriction is lifted (Art. 18(3))
+    RECIPIENT_NOTICE = "recipient_notice"  # to a recipient the data was disclosed to (Art. 19)
+    MANUAL_ACTION = "manual_action"  # to a manual system's owner: please erase/correct/flag
 
     @property
     def to_person(self) -> bool:
@@ -38,11 +43,17 @@ class NotificationKind(StrEnum):
             NotificationKind.ESCALATION,
             NotificationKind.MANUAL_TASK,
             NotificationKind.MANUAL_REMINDER,
+            NotificationKind.MANUAL_ACTION,
+            NotificationKind.RECIPIENT_NOTICE,
         )
 
     @property
     def to_system_owner(self) -> bool:
-        return self in (NotificationKind.MANUAL_TASK, NotificationKind.MANUAL_REMINDER)
+        return self in (
+            NotificationKind.MANUAL_TASK,
+            NotificationKind.MANUAL_REMINDER,
+            NotificationKind.MANUAL_ACTION,
+        )
 
 
 class Activity:
@@ -73,6 +84,16 @@ class Activity:
     # Identity: runs on each company's queue (only that company's worker reads its systems).
     FIND_HELD_CONTACTS = "find_held_contacts"
     CONFIRM_IDENTITY_CODE = "confirm_identity_code"
+    # The other rights: one activity per system kind, on the company's queue, taking any
+    # action (erase, rectify, restrict, ...); the result is recorded in the case store.
+    EXECUTE_POSTGRES = "execute_postgres"
+    EXECUTE_S3 = "execute_s3_objects"
+    EXECUTE_HTTP = "execute_http_api"
+    RECORD_ACTION_RESULT = "record_action_result"
+    # Control queue: Art. 19 notices to recipients; portability's export and transmission.
+    NOTIFY_RECIPIENTS = "notify_recipients"
+    BUILD_PORTABLE_PACKAGE = "build_portable_package"
+    TRANSMIT_PORTABLE_DATA = "transmit_portable_data"
 
 
 class RightsRequestInput(BaseModel):
@@ -285,6 +306,185 @@ class MatchDecision(BaseModel):
 class DecideMatchesInput(BaseModel):
     reference: str
     decision: MatchDecision
+
+
+class Action(StrEnum):
+    """What the other rights do to a system's data about the person."""
+
+    RECTIFY = "rectify"  # Art. 16: the approved corrections, before/after recorded
+    ERASE = "erase"  # Art. 17: delete or anonymise, keeping what a legal duty or hold requires
+    RESTRICT = "restrict"  # Art. 18: flag; the system's exports leave flagged data out
+    LIFT_RESTRICTION = "lift_restriction"  # Art. 18(3): only after the person has been told
+    WITHDRAW_CONSENT = "withdraw_consent"  # Art. 7(3): consent flags off from now on
+    SUPPRESS_MARKETING = "suppress_marketing"  # Art. 21(3): onto the suppression list, at once
+
+    @property
+    def right(self) -> Right:
+        """The right a system must support (registry `rights`) to be asked to take this action."""
+        return {
+            Action.RECTIFY: Right.RECTIFICATION,
+            Action.ERASE: Right.ERASURE,
+            Action.RESTRICT: Right.RESTRICTION,
+            Action.LIFT_RESTRICTION: Right.RESTRICTION,
+            Action.WITHDRAW_CONSENT: Right.CONSENT_WITHDRAWAL,
+            Action.SUPPRESS_MARKETING: Right.OBJECTION,
+        }[self]
+
+    @property
+    def tells_recipients(self) -> bool:
+        """Art. 19 covers rectification, erasure and restriction (and its lifting is a change too)."""
+        return self in (Action.RECTIFY, Action.ERASE, Action.RESTRICT)
+
+
+class ActionStatus(StrEnum):
+    PENDING = "pending"
+    AWAITING_OWNER = "awaiting_owner"  # a manual system: the owner has been asked to act
+    DONE = "done"  # taken (possibly on zero rows: `changed` says how many)
+    FAILED = "failed"
+    NOT_APPLICABLE = "not_applicable"  # the system cannot take this action, or the team decided so
+
+    @property
+    def settled(self) -> bool:
+        return self is not ActionStatus.PENDING and self is not ActionStatus.AWAITING_OWNER
+
+
+class KeptData(BaseModel):
+    """Data an erasure left in place, and why (Art. 17(3)): said in the confirmation letter."""
+
+    category: str
+    items: int  # rows or objects kept
+    legal_basis: str  # e.g. "Bokföringslagen (1999:1078) 7 kap. 2 §" or "legal hold: ..."
+    until: date | None = None  # when the duty ends (the newest kept row's date plus the years)
+
+
+class LegalHold(BaseModel):
+    """The privacy team keeps a system's data despite erasure (legal claims, Art. 17(3)(e))."""
+
+    actor: str = Field(min_length=1, max_length=100)
+    company: str = Field(min_length=1, max_length=16)
+    system: str = Field(min_length=1, max_length=16)
+    reason: str = Field(min_length=1, max_length=500)
+
+
+class ExecuteSystemInput(BaseModel):
+    """One action in one system. Corrections are personal data: this input travels encrypted."""
+
+    reference: str
+    company: str
+    system: str
+    action: Action
+    corrections: list[Correction] = Field(default_factory=list)
+    # Erasure: a legal hold on this system keeps everything, with this reason.
+    legal_hold: str | None = None
+    # Erasure: the request's jurisdiction, for retention rules not set by the company's country.
+    jurisdiction: str = ""
+
+
+class ActionResult(BaseModel):
+    """What one system did. Counts, categories and recipient codes: no personal data."""
+
+    company: str
+    system: str
+    name: str = ""
+    kind: str = "postgres"
+    action: Action
+    status: ActionStatus
+    changed: int = 0  # rows or objects erased, corrected, flagged, switched off
+    fields: list[str] = Field(default_factory=list)  # rectification: fields corrected here
+    kept: list[KeptData] = Field(default_factory=list)
+    # Registry recipient codes the affected data had been disclosed to (Art. 19).
+    recipients: list[str] = Field(default_factory=list)
+    error: str | None = None
+    note: str | None = None
+
+
+class RecordActionResultInput(BaseModel):
+    reference: str
+    result: ActionResult
+    actor: str
+    occasion: str = ""
+
+
+class CompanyActionInput(BaseModel):
+    reference: str
+    company: str
+    action: Action
+    corrections: list[Correction] = Field(default_factory=list)
+    # system code -> reason, for systems under a legal hold (erasure keeps them).
+    legal_holds: dict[str, str] = Field(default_factory=dict)
+    jurisdiction: str = ""
+    # Only these systems (a retry the privacy team asked for); None means all that support it.
+    systems: list[str] | None = None
+    notify_queue: str | None = None
+    round: int = 0
+
+
+class CompanyActionResult(BaseModel):
+    company: str
+    action: Action
+    systems: list[ActionResult]
+
+
+class CompanyActionState(BaseModel):
+    company: str
+    action: Action
+    systems: list[ActionResult] = Field(default_factory=list)
+
+
+class ActionConfirmation(BaseModel):
+    """The privacy team says a manual system's owner has done what was asked (or cannot)."""
+
+    actor: str = Field(min_length=1, max_length=100)
+    company: str = Field(min_length=1, max_length=16)
+    system: str = Field(min_length=1, max_length=16)
+    action: Action
+    done: bool = True  # False: not applicable here, with the reason in the note
+    changed: int = Field(default=0, ge=0)
+    note: str = Field(default="", max_length=2000)
+
+
+class ObjectionDecision(BaseModel):
+    """Art. 21(1): the objection to other processing is upheld, or overridden by compelling grounds."""
+
+    actor: str = Field(min_length=1, max_length=100)
+    uphold: bool
+    grounds: str = Field(min_length=1, max_length=4000)
+
+
+class LiftRestriction(BaseModel):
+    actor: str = Field(min_length=1, max_length=100)
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class NotifyRecipientsInput(BaseModel):
+    reference: str
+    # The actions taken (which decide what the notice says) and the recipients told of them.
+    actions: list[Action]
+    recipients: list[str]
+
+
+class RecipientsNotified(BaseModel):
+    notified: list[str]  # recipient codes told (now or by an earlier attempt)
+    unknown: list[str] = Field(default_factory=list)  # names in the data the registry does not know
+
+
+class PortableInput(BaseModel):
+    reference: str
+    # The other controller's endpoint (Art. 20(2)); None: the person downloads it.
+    transmit_to: str | None = None
+
+
+class PortableResult(BaseModel):
+    artefact_id: str
+    records: int
+    bytes: int
+    formats: list[str]  # e.g. ["json", "csv"]
+
+
+class TransmissionResult(BaseModel):
+    status_code: int
+    bytes: int
+    already_sent: bool = False
 
 
 class CompanyCollectionResult(BaseModel):
@@ -553,6 +753,16 @@ class RequestState(BaseModel):
     # could not be indexed for it (their names may be missed: the reviewer should look).
     redaction_findings: int | None = None
     names_not_indexed: list[str] = Field(default_factory=list)
+    # The other rights: every system's result for every action taken, legal holds placed
+    # at review ("company/system" -> reason), the objection decision, recipients told.
+    actions: list[ActionResult] = Field(default_factory=list)
+    legal_holds: dict[str, str] = Field(default_factory=dict)
+    objection_upheld: bool | None = None
+    restriction_active: bool = False
+    restriction_lifted_at: datetime | None = None
+    recipients_notified: list[str] = Field(default_factory=list)
+    portable: PortableResult | None = None
+    transmitted: TransmissionResult | None = None
 
 
 class CompanyCollectionState(BaseModel):
