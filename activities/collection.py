@@ -15,7 +15,7 @@ import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import asyncpg
 import structlog
@@ -192,11 +192,23 @@ class RegistryLookup:
             raise permanent(f"system {code} is not in company {company}") from None
 
 
+class SystemStep(Protocol):
+    """Any per-system input: a collection or an action."""
+
+    reference: str
+    company: str
+    system: str
+
+
+R = TypeVar("R")
+
+
 async def guarded(
-    inp: CollectSystemInput,
-    collect: Callable[[], Awaitable[SystemResult]],
+    inp: SystemStep,
+    step: Callable[[], Awaitable[R]],
     permanent_errors: tuple[type[Exception], ...],
-) -> SystemResult:
+    event: str = "collection",
+) -> R:
     """Sort failures into permanent and transient, and keep values out of the messages.
 
     Driver messages can quote the data they choked on, so only the error class leaves this
@@ -204,16 +216,17 @@ async def guarded(
     """
     bound = log.bind(reference=inp.reference, company=inp.company, system=inp.system)
     try:
-        result = await collect()
+        result = await step()
     except ApplicationError:
         raise
     except permanent_errors as exc:
-        bound.error("collection.failed.permanent", error=type(exc).__name__)
+        bound.error(f"{event}.failed.permanent", error=type(exc).__name__)
         raise permanent(f"{type(exc).__name__} in {inp.company}/{inp.system}") from None
     except Exception as exc:
-        bound.warning("collection.failed.transient", error=type(exc).__name__)
+        bound.warning(f"{event}.failed.transient", error=type(exc).__name__)
         raise ApplicationError(f"{type(exc).__name__} in {inp.company}/{inp.system}") from None
-    bound.info("collection.done", rows=result.records, bytes=result.bytes, fuzzy=result.fuzzy_matches)
+    if isinstance(result, SystemResult):
+        bound.info("collection.done", rows=result.records, bytes=result.bytes, fuzzy=result.fuzzy_matches)
     return result
 
 
@@ -234,6 +247,7 @@ class CollectionActivities:
                 name=s.name,
                 kind=s.kind.value,
                 reminder_days=s.reminder_days if s.kind is SystemKind.MANUAL else [],
+                rights=list(s.rights),
             )
             for s in self._lookup.company(company).systems
         ]

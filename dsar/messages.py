@@ -191,6 +191,11 @@ class SendNotification(BaseModel):
     text: str | None = Field(default=None, max_length=4000)
     # For tasks to a manual system's owner: which system ("company/system").
     system: str | None = None
+    # For a manual system's action task: which action to take.
+    action: Action | None = None
+    # For an Art. 19 notice: the recipient's registry code, and the actions it reports.
+    recipient: str | None = None
+    actions: list[Action] = Field(default_factory=list)
 
 
 class NotificationResult(BaseModel):
@@ -226,6 +231,8 @@ class SystemRef(BaseModel):
     kind: str
     # Manual systems: remind the owner after these many days.
     reminder_days: list[int] = Field(default_factory=list)
+    # The rights the system supports (registry `rights`): which actions it is asked to take.
+    rights: list[Right] = Field(default_factory=list)
 
 
 class CollectSystemInput(BaseModel):
