@@ -40,6 +40,8 @@ class Status(StrEnum):
     REVIEW = "review"
     PACKAGING = "packaging"
     DELIVERY = "delivery"
+    # The rights other than access: erasing, correcting, flagging in every company.
+    EXECUTING = "executing"
     DELIVERED = "delivered"
     CLOSED = "closed"
     REJECTED = "rejected"
@@ -336,4 +338,10 @@ def workflow_id_for(reference: str) -> str:
 def company_workflow_id(reference: str, company: str, round: int = 0) -> str:
     """The child collecting one company; each re-collection the team asks for is a new round."""
     base = f"{workflow_id_for(reference)}-company-{company}"
+    return base if round == 0 else f"{base}-r{round}"
+
+
+def company_action_workflow_id(reference: str, company: str, action: str, round: int = 0) -> str:
+    """The child taking one action (erase, rectify, ...) in one company; a retry is a new round."""
+    base = f"{workflow_id_for(reference)}-{action.replace('_', '-')}-{company}"
     return base if round == 0 else f"{base}-r{round}"

@@ -40,6 +40,8 @@ with workflow.unsafe.imports_passed_through():
         UploadedFile,
     )
 
+from workflows.manual_task import wait_with_reminders
+
 # Errors a retry cannot fix (a missing table, a refused login): fail fast and report.
 PERMANENT_ERRORS = ["PermanentSystemError"]
 
@@ -142,15 +144,11 @@ class CompanyCollectionWorkflow:
         answered: Callable[[], bool] = lambda: (  # noqa: E731
             system.system in self._uploads or system.system in self._not_applicable
         )
-        started = workflow.now()
-        for days in sorted(set(system.reminder_days)):
-            remaining = started + timedelta(days=days) - workflow.now()
-            try:
-                await workflow.wait_condition(answered, timeout=max(remaining, timedelta(seconds=1)))
-                break
-            except TimeoutError:
-                await self._notify(inp, NotificationKind.MANUAL_REMINDER, f"{task}/day-{days}", code)
-        await workflow.wait_condition(answered)
+
+        async def remind(days: int) -> None:
+            await self._notify(inp, NotificationKind.MANUAL_REMINDER, f"{task}/day-{days}", code)
+
+        await wait_with_reminders(answered, system.reminder_days, remind)
         if system.system in self._uploads:
             upload = self._uploads[system.system]
             result: SystemResult = await workflow.execute_activity(

@@ -1,0 +1,201 @@
+"""One action (erase, rectify, restrict, ...) in every system of one group company.
+
+The counterpart of collection for the rights other than access, with the same shape:
+it runs on the company's own task queue, one activity per system by connector kind, all
+at once; a system that fails is reported failed with a reason and does not hide the
+others. Only systems whose registry entry supports the right are asked.
+
+A manual system gets a task for its owner (what to do, for whom) with reminders, and
+waits until the privacy team confirms it was done, or says it does not apply
+(`dsar done`), forwarded as a signal by the request's workflow.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from datetime import timedelta
+
+from temporalio import workflow
+from temporalio.exceptions import ActivityError, ApplicationError
+
+with workflow.unsafe.imports_passed_through():
+    from dsar.messages import (
+        Action,
+        ActionConfirmation,
+        ActionResult,
+        ActionStatus,
+        Activity,
+        CompanyActionInput,
+        CompanyActionResult,
+        CompanyActionState,
+        ExecuteSystemInput,
+        NotificationKind,
+        NotificationResult,
+        RecordActionResultInput,
+        SendNotification,
+        SystemRef,
+    )
+
+from workflows.company_collection import STEP_RETRY, SYSTEM_RETRY
+from workflows.manual_task import wait_with_reminders
+
+EXECUTORS = {
+    "postgres": Activity.EXECUTE_POSTGRES,
+    "s3": Activity.EXECUTE_S3,
+    "http": Activity.EXECUTE_HTTP,
+}
+SYSTEM_ACTOR = "dsar-workflow"
+
+
+@workflow.defn
+class CompanyActionWorkflow:
+    def __init__(self) -> None:
+        self._state: CompanyActionState | None = None
+        self._confirmations: dict[str, ActionConfirmation] = {}
+
+    @workflow.run
+    async def run(self, inp: CompanyActionInput) -> CompanyActionResult:
+        self._state = CompanyActionState(company=inp.company, action=inp.action)
+        systems: list[SystemRef] = await workflow.execute_activity(
+            Activity.LIST_SYSTEMS,
+            inp.company,
+            result_type=list[SystemRef],
+            start_to_close_timeout=timedelta(seconds=30),
+            retry_policy=STEP_RETRY,
+        )
+        systems = [s for s in systems if inp.action.right in s.rights]
+        if inp.action is Action.SUPPRESS_MARKETING:
+            # At once means at once: a binder cannot be asked to wait on. The group-wide list
+            # is what anyone sending marketing checks first, whatever the source of the address.
+            systems = [s for s in systems if s.kind != "manual"]
+        if inp.systems is not None:
+            systems = [s for s in systems if s.system in inp.systems]
+        self._state.systems = [self._result(s, inp, ActionStatus.PENDING) for s in systems]
+        results = await asyncio.gather(*(self._act(inp, s) for s in systems))
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        return CompanyActionResult(company=inp.company, action=inp.action, systems=list(results))
+
+    async def _act(self, inp: CompanyActionInput, system: SystemRef) -> ActionResult:
+        if system.kind == "manual":
+            return await self._manual(inp, system)
+        activity = EXECUTORS.get(system.kind)
+        try:
+            if activity is None:
+                raise ApplicationError(f"no connector for system kind {system.kind}")
+            result: ActionResult = await workflow.execute_activity(
+                activity,
+                ExecuteSystemInput(
+                    reference=inp.reference,
+                    company=system.company,
+                    system=system.system,
+                    action=inp.action,
+                    corrections=inp.corrections,
+                    legal_hold=inp.legal_holds.get(system.system),
+                    jurisdiction=inp.jurisdiction,
+                ),
+                result_type=ActionResult,
+                start_to_close_timeout=timedelta(hours=2),
+                heartbeat_timeout=timedelta(minutes=1),
+                retry_policy=SYSTEM_RETRY,
+                summary=f"{inp.action.value} {system.company}/{system.system}",
+            )
+        except (ActivityError, ApplicationError) as err:
+            cause = err.cause if isinstance(err, ActivityError) else err
+            reason = cause.message if isinstance(cause, ApplicationError) else type(cause).__name__
+            workflow.logger.warning(
+                "action %s failed in %s/%s", inp.action.value, system.company, system.system
+            )
+            workflow.metric_meter().create_counter(
+                "dsar_action_failures", "Systems where an action failed"
+            ).add(1, {"company": system.company, "system": system.system, "action": inp.action.value})
+            result = self._result(system, inp, ActionStatus.FAILED).model_copy(update={"error": reason})
+            result = await self._record(inp, result, SYSTEM_ACTOR, f"failed#r{inp.round}")
+        self._replace(result)
+        return result
+
+    async def _manual(self, inp: CompanyActionInput, system: SystemRef) -> ActionResult:
+        """Ask the owner to act by hand, remind them, and wait for the team's confirmation."""
+        code = f"{system.company}/{system.system}"
+        task = f"{inp.action.value}:{code}" + (f"#r{inp.round}" if inp.round else "")
+        waiting = self._result(system, inp, ActionStatus.AWAITING_OWNER)
+        self._replace(await self._record(inp, waiting, SYSTEM_ACTOR, task))
+        await self._notify(inp, task, code)
+
+        async def remind(days: int) -> None:
+            await self._notify(inp, f"{task}/day-{days}", code)
+
+        answered: Callable[[], bool] = lambda: system.system in self._confirmations  # noqa: E731
+        await wait_with_reminders(answered, system.reminder_days, remind)
+        confirmation = self._confirmations[system.system]
+        done = self._result(
+            system, inp, ActionStatus.DONE if confirmation.done else ActionStatus.NOT_APPLICABLE
+        ).model_copy(update={"changed": confirmation.changed, "note": confirmation.note or None})
+        result = await self._record(inp, done, confirmation.actor, task)
+        self._replace(result)
+        return result
+
+    async def _notify(self, inp: CompanyActionInput, occasion: str, code: str) -> None:
+        await workflow.execute_activity(
+            Activity.SEND_NOTIFICATION,
+            SendNotification(
+                reference=inp.reference,
+                kind=NotificationKind.MANUAL_ACTION,
+                occasion=occasion,
+                system=code,
+                action=inp.action,
+            ),
+            result_type=NotificationResult,
+            task_queue=inp.notify_queue,
+            start_to_close_timeout=timedelta(minutes=5),
+            retry_policy=STEP_RETRY,
+        )
+
+    async def _record(
+        self, inp: CompanyActionInput, result: ActionResult, actor: str, occasion: str
+    ) -> ActionResult:
+        recorded: ActionResult = await workflow.execute_activity(
+            Activity.RECORD_ACTION_RESULT,
+            RecordActionResultInput(reference=inp.reference, result=result, actor=actor, occasion=occasion),
+            result_type=ActionResult,
+            start_to_close_timeout=timedelta(minutes=5),
+            retry_policy=STEP_RETRY,
+        )
+        return recorded
+
+    @staticmethod
+    def _result(system: SystemRef, inp: CompanyActionInput, status: ActionStatus) -> ActionResult:
+        return ActionResult(
+            company=system.company,
+            system=system.system,
+            name=system.name,
+            kind=system.kind,
+            action=inp.action,
+            status=status,
+        )
+
+    # --- the privacy team's confirmation, forwarded by the request's workflow -------------
+
+    @workflow.signal
+    def confirm_action(self, confirmation: ActionConfirmation) -> None:
+        state = self._current()
+        waiting = any(
+            s.system == confirmation.system and s.status is ActionStatus.AWAITING_OWNER for s in state.systems
+        )
+        if waiting and confirmation.action is state.action and confirmation.system not in self._confirmations:
+            self._confirmations[confirmation.system] = confirmation
+        else:
+            workflow.logger.warning("confirmation for %s ignored: not waiting for one", confirmation.system)
+
+    def _replace(self, result: ActionResult) -> None:
+        state = self._current()
+        state.systems = [result if s.system == result.system else s for s in state.systems]
+
+    def _current(self) -> CompanyActionState:
+        if self._state is None:
+            raise ValueError("the action has not started yet")
+        return self._state
+
+    @workflow.query
+    def progress(self) -> CompanyActionState:
+        return self._current()
