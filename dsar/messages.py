@@ -90,9 +90,10 @@ class Activity:
     EXECUTE_S3 = "execute_s3_objects"
     EXECUTE_HTTP = "execute_http_api"
     RECORD_ACTION_RESULT = "record_action_result"
-    # Control queue: Art. 19 notices to recipients; portability's export and transmission.
-    NOTIFY_RECIPIENTS = "notify_recipients"
-    BUILD_PORTABLE_PACKAGE = "build_portable_package"
+    # Control queue: the group-wide marketing suppression list (Art. 21(3)), and
+    # portability's transmission to another controller (Art. 20(2)). Art. 19 notices to
+    # recipients are SEND_NOTIFICATION with kind RECIPIENT_NOTICE, one per recipient.
+    ADD_TO_SUPPRESSION_LIST = "add_to_suppression_list"
     TRANSMIT_PORTABLE_DATA = "transmit_portable_data"
 
 
@@ -463,22 +464,18 @@ class LiftRestriction(BaseModel):
     reason: str = Field(min_length=1, max_length=2000)
 
 
-class NotifyRecipientsInput(BaseModel):
-    reference: str
-    # The actions taken (which decide what the notice says) and the recipients told of them.
-    actions: list[Action]
-    recipients: list[str]
+class SuppressionResult(BaseModel):
+    """Entries on the group-wide list for this person (keyed hashes: e-mail, phone)."""
 
-
-class RecipientsNotified(BaseModel):
-    notified: list[str]  # recipient codes told (now or by an earlier attempt)
-    unknown: list[str] = Field(default_factory=list)  # names in the data the registry does not know
+    entries: int
+    added: int
 
 
 class PortableInput(BaseModel):
+    """Art. 20(2): send the portable data.json straight to another controller's endpoint."""
+
     reference: str
-    # The other controller's endpoint (Art. 20(2)); None: the person downloads it.
-    transmit_to: str | None = None
+    transmit_to: str
 
 
 class PortableResult(BaseModel):
@@ -562,6 +559,8 @@ class RedactionDecisionInput(BaseModel):
 
 class BuildPackageInput(BaseModel):
     reference: str
+    # Portability (Art. 20): add the data the person provided as portable/data.json and CSV.
+    portable: bool = False
 
 
 class PackageResult(BaseModel):
