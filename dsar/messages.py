@@ -451,6 +451,15 @@ class ActionConfirmation(BaseModel):
     note: str = Field(default="", max_length=2000)
 
 
+class ActionRetry(BaseModel):
+    """Take a failed action again in one system (a new round of the company's child)."""
+
+    actor: str = Field(min_length=1, max_length=100)
+    company: str = Field(min_length=1, max_length=16)
+    system: str = Field(min_length=1, max_length=16)
+    action: Action
+
+
 class ObjectionDecision(BaseModel):
     """Art. 21(1): the objection to other processing is upheld, or overridden by compelling grounds."""
 

@@ -15,7 +15,7 @@ Updates whose validators answer the CLI at once. The workflow keeps only process
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
@@ -25,8 +25,20 @@ from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from dsar import search_attributes as sa
-    from dsar.domain import Right, Status, company_workflow_id
+    from dsar.domain import (
+        ObjectionScope,
+        RequestSubmission,
+        Right,
+        Status,
+        company_action_workflow_id,
+        company_workflow_id,
+    )
     from dsar.messages import (
+        Action,
+        ActionConfirmation,
+        ActionResult,
+        ActionRetry,
+        ActionStatus,
         Activity,
         AttachAuthorisation,
         BuildPackageInput,
@@ -35,6 +47,8 @@ with workflow.unsafe.imports_passed_through():
         ClockSettings,
         ClockStopInfo,
         CollectionPlan,
+        CompanyActionInput,
+        CompanyActionResult,
         CompanyCollectionInput,
         CompanyCollectionResult,
         CompanyProgress,
@@ -54,12 +68,17 @@ with workflow.unsafe.imports_passed_through():
         IdentityProgress,
         IndexNamesInput,
         KeepFinding,
+        LegalHold,
+        LiftRestriction,
         ManualRedaction,
         MatchDecision,
         NotificationKind,
         NotificationResult,
+        ObjectionDecision,
         PackageDeletion,
         PackageResult,
+        PortableInput,
+        RecordActionResultInput,
         RecordSystemResultInput,
         RedactionDecisionInput,
         RefusalDecision,
@@ -74,13 +93,16 @@ with workflow.unsafe.imports_passed_through():
         SentNotice,
         StatusChange,
         StopReason,
+        SuppressionResult,
         SystemDecision,
         SystemResult,
         SystemStatus,
+        TransmissionResult,
         UploadedFile,
         notice_key,
     )
     from dsar.roles import Role, RoleGrants
+    from workflows.company_action import CompanyActionWorkflow
     from workflows.company_collection import CompanyCollectionWorkflow
 
 T = TypeVar("T")
@@ -101,6 +123,8 @@ REDACTION_PATCH = "redaction-scan"  # find other people's data once collection i
 # for ever; its e-mail addresses, numbers and the other companies' names are still found.
 NAME_INDEX_RETRY = RetryPolicy(initial_interval=timedelta(seconds=2), maximum_attempts=5)
 IDENTITY_METHODS_PATCH = "identity-methods"  # search held records, one-time code, methods by risk
+# The six rights beside access: actions in every company, Art. 19 notices, the outcome letter.
+OTHER_RIGHTS_PATCH = "other-rights"
 # Who tells the workflow that the person typed the right code on the verification page.
 VERIFICATION_PAGE_ACTOR = "verification-page"
 # A company whose worker does not answer the identity search in this time counts as "nothing found".
@@ -136,6 +160,13 @@ class RightsRequestWorkflow:
         self._resends = 0
         # Scans and review decisions under way: the package waits for them.
         self._review_busy = 0
+        # The rights other than access: the company plan, each (company, action)'s latest
+        # round and the ones running, the objection decision and the lifting of a restriction.
+        self._plan_cache: CollectionPlan | None = None
+        self._action_rounds: dict[tuple[str, Action], int] = {}
+        self._acting: set[tuple[str, Action]] = set()
+        self._objection: ObjectionDecision | None = None
+        self._lift: LiftRestriction | None = None
 
     @workflow.run
     async def run(self, req: RightsRequestInput) -> RequestState:
@@ -180,31 +211,59 @@ class RightsRequestWorkflow:
             Status.COLLECTING, self._identity.actor, {"identity_method": self._identity.method}
         )
 
-        # Fan-out: one child per company, on that company's task queue.
-        plan = await self._activity(Activity.PLAN_COLLECTION, req.reference, CollectionPlan)
-        self._state.companies = [
-            CompanyProgress(company=c.code, task_queue=c.task_queue) for c in plan.companies
-        ]
-        await asyncio.gather(*(self._collect(c.code) for c in plan.companies))
-        if workflow.patched(REDACTION_PATCH):
-            await self._scan_for_others_data([c.code for c in plan.companies])
+        rights = set(req.submission.rights)
+        # Rights other than access compose their steps below; requests started before
+        # they existed (or asking only for access) run the access line unchanged.
+        acting = bool(rights - {Right.ACCESS}) and workflow.patched(OTHER_RIGHTS_PATCH)
+        if acting:
+            # Art. 21(3) and 7(3): no balancing and no review, so at once.
+            await self._act_at_once()
+        if not acting or self._needs_review():
+            # Fan-out: one child per company, on that company's task queue.
+            plan = await self._plan()
+            self._state.companies = [
+                CompanyProgress(company=c.code, task_queue=c.task_queue) for c in plan.companies
+            ]
+            await asyncio.gather(*(self._collect(c.code) for c in plan.companies))
+            if workflow.patched(REDACTION_PATCH):
+                await self._scan_for_others_data([c.code for c in plan.companies])
 
-        # Review: a person approves what will be sent.
-        await self._refresh_grants()
-        await self._set_status(Status.REVIEW, SYSTEM_ACTOR)
-        await workflow.wait_condition(
-            lambda: (self._approval is not None and self._review_busy == 0) or self._refusal is not None
-        )
-        if self._refusal is not None:
-            await self._close_refused()
-            return await self._finish(clock)
-        assert self._approval is not None
-        self._state.approved_by = self._approval.actor
+            # Review: a person approves what will be sent and done.
+            await self._refresh_grants()
+            await self._set_status(Status.REVIEW, SYSTEM_ACTOR)
+            await workflow.wait_condition(
+                lambda: (self._approval is not None and self._review_busy == 0) or self._refusal is not None
+            )
+            if self._refusal is not None:
+                await self._close_refused()
+                return await self._finish(clock)
+            assert self._approval is not None
+            self._state.approved_by = self._approval.actor
+            if not acting or rights & {Right.ACCESS, Right.PORTABILITY}:
+                await self._deliver_package(portable=acting and Right.PORTABILITY in rights)
+            if acting:
+                # The copy goes out before anything is changed or erased.
+                await self._act_after_review()
+        if acting:
+            await self._finish_other_rights()
+        self._state.delivered_at = workflow.now()
+        await self._set_status(Status.DELIVERED, SYSTEM_ACTOR)
+        after: list[Coroutine[Any, Any, None]] = []
+        if self._state.package is not None and workflow.patched(RETENTION_PATCH):
+            after.append(self._keep_then_delete_package(clock))
+        if self._state.restriction_active:
+            after.append(self._await_lift(clock))
+        await asyncio.gather(*after)
+        return await self._finish(clock)
+
+    async def _deliver_package(self, portable: bool) -> None:
+        req = self._req
+        state = self._current()
+        assert req is not None and self._approval is not None
         await self._set_status(Status.PACKAGING, self._approval.actor)
-
-        self._state.package = await self._activity(
+        state.package = await self._activity(
             Activity.BUILD_PACKAGE,
-            BuildPackageInput(reference=req.reference),
+            BuildPackageInput(reference=req.reference, portable=portable),
             PackageResult,
             timeout=timedelta(hours=1),
         )
@@ -213,11 +272,183 @@ class RightsRequestWorkflow:
             await self._send_download_link(occasion="")
         else:
             await self._notify(NotificationKind.DELIVERY)
-        self._state.delivered_at = workflow.now()
-        await self._set_status(Status.DELIVERED, SYSTEM_ACTOR)
-        if workflow.patched(RETENTION_PATCH):
-            await self._keep_then_delete_package(clock)
-        return await self._finish(clock)
+        if portable and req.submission.transmit_to:
+            # Art. 20(2): straight to the other controller, once.
+            state.transmitted = await self._activity(
+                Activity.TRANSMIT_PORTABLE_DATA,
+                PortableInput(reference=req.reference, transmit_to=req.submission.transmit_to),
+                TransmissionResult,
+                timeout=timedelta(minutes=10),
+            )
+            await self._record("portability.transmitted", SYSTEM_ACTOR, {"bytes": state.transmitted.bytes})
+
+    # --- the rights other than access ----------------------------------------------------
+
+    def _needs_review(self) -> bool:
+        """Only an objection to direct marketing and a withdrawal of consent act without one."""
+        sub = self._submission()
+        rights = set(sub.rights)
+        reviewed = {Right.ACCESS, Right.PORTABILITY, Right.RECTIFICATION, Right.ERASURE, Right.RESTRICTION}
+        other_objection = sub.objection is not None and sub.objection.scope is ObjectionScope.OTHER
+        return bool(rights & reviewed) or other_objection
+
+    async def _act_at_once(self) -> None:
+        sub = self._submission()
+        state = self._current()
+        dm_objection = sub.objection is not None and sub.objection.scope is ObjectionScope.DIRECT_MARKETING
+        if not dm_objection and Right.CONSENT_WITHDRAWAL not in sub.rights:
+            return
+        await self._set_status(Status.EXECUTING, SYSTEM_ACTOR)
+        if dm_objection:
+            listed = await self._activity(
+                Activity.ADD_TO_SUPPRESSION_LIST, state.reference, SuppressionResult
+            )
+            await self._record("objection.suppression_listed", SYSTEM_ACTOR, {"entries": listed.entries})
+            await self._act_everywhere(Action.SUPPRESS_MARKETING)
+        if Right.CONSENT_WITHDRAWAL in sub.rights:
+            await self._act_everywhere(Action.WITHDRAW_CONSENT)
+
+    async def _act_after_review(self) -> None:
+        """Corrections first, then the restriction flag, erasure last (after the copy)."""
+        sub = self._submission()
+        state = self._current()
+        assert self._approval is not None
+        await self._set_status(Status.EXECUTING, self._approval.actor)
+        if Right.RECTIFICATION in sub.rights:
+            await self._act_everywhere(Action.RECTIFY)
+        if Right.RESTRICTION in sub.rights or state.objection_upheld:
+            # An upheld objection (Art. 21(1)) stops the processing: the data is only stored.
+            await self._act_everywhere(Action.RESTRICT)
+            state.restriction_active = True
+        if Right.ERASURE in sub.rights:
+            await self._act_everywhere(Action.ERASE)
+
+    async def _finish_other_rights(self) -> None:
+        """Art. 19: tell every recipient of changed data; then tell the person what was done."""
+        await self._notify_recipients([Action.RECTIFY, Action.ERASE, Action.RESTRICT])
+        await self._notify(NotificationKind.OUTCOME, text=self._objection_text())
+        self._update_details()
+
+    async def _notify_recipients(self, actions: list[Action]) -> None:
+        state = self._current()
+        told: dict[str, list[Action]] = {}
+        for result in state.actions:
+            if result.action in actions and result.action.tells_recipients and result.changed > 0:
+                for code in result.recipients:
+                    told.setdefault(code, [])
+                    if result.action not in told[code]:
+                        told[code].append(result.action)
+        for code in sorted(told):
+            await self._activity(
+                Activity.SEND_NOTIFICATION,
+                SendNotification(
+                    reference=state.reference,
+                    kind=NotificationKind.RECIPIENT_NOTICE,
+                    occasion=code,
+                    recipient=code,
+                    actions=told[code],
+                ),
+                NotificationResult,
+            )
+            state.recipients_notified.append(code)
+
+    def _objection_text(self) -> str | None:
+        if self._objection is None:
+            return None
+        return self._objection.grounds.strip()
+
+    async def _act_everywhere(self, action: Action) -> None:
+        """One child per company for this action; then wait until no system is left failed."""
+        plan = await self._plan()
+        await asyncio.gather(*(self._act_in(c, action) for c in plan.companies))
+        await workflow.wait_condition(lambda: not self._failed_actions(action))
+
+    async def _act_in(self, company: CompanyTarget, action: Action, systems: list[str] | None = None) -> None:
+        state = self._current()
+        sub = self._submission()
+        key = (company.code, action)
+        round = self._action_rounds.get(key, -1) + 1
+        self._action_rounds[key] = round
+        self._acting.add(key)
+        self._update_details()
+        try:
+            result: CompanyActionResult = await workflow.execute_child_workflow(
+                CompanyActionWorkflow.run,
+                CompanyActionInput(
+                    reference=state.reference,
+                    company=company.code,
+                    action=action,
+                    corrections=sub.corrections if action is Action.RECTIFY else [],
+                    legal_holds={
+                        k.split("/", 1)[1]: v
+                        for k, v in state.legal_holds.items()
+                        if k.split("/", 1)[0] == company.code
+                    },
+                    jurisdiction=state.jurisdiction,
+                    systems=systems,
+                    notify_queue=workflow.info().task_queue,
+                    round=round,
+                ),
+                id=company_action_workflow_id(state.reference, company.code, action.value, round),
+                task_queue=company.task_queue,
+                static_summary=f"{action.value} in {company.code} for {state.reference}",
+            )
+        finally:
+            self._acting.discard(key)
+        for system in result.systems:
+            self._put_action(system)
+
+    def _put_action(self, result: ActionResult) -> None:
+        state = self._current()
+        state.actions = [
+            a
+            for a in state.actions
+            if (a.company, a.system, a.action) != (result.company, result.system, result.action)
+        ] + [result]
+        failed = sorted({f"{a.company}/{a.system}" for a in state.actions if a.status is ActionStatus.FAILED})
+        collecting = [f"{c.company}/{s}" for c in state.companies for s in c.failed_systems]
+        everything = sorted(set(failed) | set(collecting))
+        if everything or self._failed_published:
+            self._failed_published = True
+            workflow.upsert_search_attributes(
+                [
+                    sa.DSAR_FAILED_SYSTEMS.value_set(everything)
+                    if everything
+                    else sa.DSAR_FAILED_SYSTEMS.value_unset()
+                ]
+            )
+        self._update_details()
+
+    def _failed_actions(self, action: Action) -> list[ActionResult]:
+        return [a for a in self._current().actions if a.action is action and a.status is ActionStatus.FAILED]
+
+    async def _await_lift(self, clock: asyncio.Task[None]) -> None:
+        """Art. 18(3): the restriction stays until the team lifts it, and the person is told first."""
+        state = self._current()
+        self._closed = True  # answered: the statutory clock has nothing left to watch
+        await clock
+        await self._refresh_grants()
+        self._update_details()
+        await workflow.wait_condition(lambda: self._lift is not None)
+        assert self._lift is not None
+        await self._notify(NotificationKind.RESTRICTION_LIFT, text=self._lift.reason.strip())
+        await self._record("restriction.lifting", self._lift.actor, {})
+        await self._act_everywhere(Action.LIFT_RESTRICTION)
+        state.restriction_active = False
+        state.restriction_lifted_at = workflow.now()
+        await self._record("restriction.lifted", self._lift.actor, {})
+        self._update_details()
+
+    async def _plan(self) -> CollectionPlan:
+        if self._plan_cache is None:
+            self._plan_cache = await self._activity(
+                Activity.PLAN_COLLECTION, self._current().reference, CollectionPlan
+            )
+        return self._plan_cache
+
+    def _submission(self) -> RequestSubmission:
+        assert self._req is not None
+        return self._req.submission
 
     # --- after delivery ----------------------------------------------------------------
 
@@ -398,6 +629,167 @@ class RightsRequestWorkflow:
         busy = [c.company for c in state.companies if not c.done]
         if busy:
             raise ValueError(f"collection is still running in {', '.join(busy)}; approve when it is done")
+        objection = self._submission().objection
+        if objection is not None and objection.scope is ObjectionScope.OTHER and self._objection is None:
+            raise ValueError(
+                "the objection must be decided first (dsar decide-objection): upheld, or overridden by"
+                " compelling legitimate grounds"
+            )
+
+    # --- decisions for the rights other than access ------------------------------------------
+
+    @workflow.update
+    async def place_legal_hold(self, hold: LegalHold) -> RequestState:
+        """Art. 17(3)(e): the system's data is kept despite the erasure, and the letter says why."""
+        state = self._current()
+        state.legal_holds[f"{hold.company}/{hold.system}"] = hold.reason.strip()
+        await self._record("erasure.legal_hold", hold.actor, {"system": f"{hold.company}/{hold.system}"})
+        self._update_details()
+        return state
+
+    @place_legal_hold.validator
+    def _check_legal_hold(self, hold: LegalHold) -> None:
+        self._require(hold.actor, Role.REVIEWER)
+        if Right.ERASURE not in self._current().rights:
+            raise ValueError("a legal hold only applies to an erasure request")
+        if not hold.reason.strip():
+            raise ValueError("reason: a legal hold needs its legal ground; the person is told it")
+        self._check_reviewing("a legal hold is placed during review")
+        self._system(self._progress(hold.company), hold.system)
+
+    @workflow.update
+    async def decide_objection(self, decision: ObjectionDecision) -> RequestState:
+        """Art. 21(1): processing stops unless compelling legitimate grounds override the objection."""
+        state = self._current()
+        self._objection = decision
+        state.objection_upheld = decision.uphold
+        await self._record(
+            "objection.decided",
+            decision.actor,
+            {"upheld": decision.uphold, "grounds_chars": len(decision.grounds)},
+        )
+        self._update_details()
+        return state
+
+    @decide_objection.validator
+    def _check_objection(self, decision: ObjectionDecision) -> None:
+        self._require(decision.actor, Role.REVIEWER)
+        objection = self._submission().objection
+        if objection is None or objection.scope is not ObjectionScope.OTHER:
+            raise ValueError("only an objection to processing other than direct marketing is decided")
+        if not decision.grounds.strip():
+            raise ValueError("grounds: say why the objection is upheld or overridden; the person is told")
+        self._check_reviewing("an objection is decided during review")
+
+    def _check_reviewing(self, what: str) -> None:
+        state = self._current()
+        if state.status is not Status.REVIEW or self._approval is not None:
+            raise ValueError(f"{what} (the request is now '{state.status.value}')")
+
+    @workflow.update
+    async def confirm_action(self, confirmation: ActionConfirmation) -> RequestState:
+        """A manual system's owner did what was asked, or the team settles a failed system."""
+        state = self._current()
+        key = (confirmation.company, confirmation.action)
+        if key in self._acting:
+            child = company_action_workflow_id(
+                state.reference, confirmation.company, confirmation.action.value, self._action_rounds[key]
+            )
+            await workflow.get_external_workflow_handle(child).signal(
+                CompanyActionWorkflow.confirm_action, confirmation
+            )
+        else:
+            current = self._action_result(confirmation.company, confirmation.system, confirmation.action)
+            settled = current.model_copy(
+                update={
+                    "status": ActionStatus.DONE if confirmation.done else ActionStatus.NOT_APPLICABLE,
+                    "changed": confirmation.changed,
+                    "note": confirmation.note.strip() or None,
+                    "error": None,
+                }
+            )
+            recorded: ActionResult = await workflow.execute_activity(
+                Activity.RECORD_ACTION_RESULT,
+                RecordActionResultInput(
+                    reference=state.reference,
+                    result=settled,
+                    actor=confirmation.actor,
+                    occasion=f"settled#r{self._action_rounds.get(key, 0)}",
+                ),
+                result_type=ActionResult,
+                task_queue=self._company_queue(confirmation.company),
+                start_to_close_timeout=timedelta(minutes=5),
+                retry_policy=ACTIVITY_RETRY,
+            )
+            self._put_action(recorded)
+        return state
+
+    @confirm_action.validator
+    def _check_confirm_action(self, confirmation: ActionConfirmation) -> None:
+        self._require(confirmation.actor, Role.REVIEWER)
+        if not confirmation.done and not confirmation.note.strip():
+            raise ValueError("note: say why the system cannot take the action; it goes on record")
+        if (confirmation.company, confirmation.action) in self._acting:
+            return  # the company's child knows which systems wait for their owner, and checks
+        current = self._action_result(confirmation.company, confirmation.system, confirmation.action)
+        if current.status is not ActionStatus.FAILED:
+            raise ValueError(
+                f"system: {confirmation.company}/{confirmation.system} is {current.status.value} for"
+                f" {confirmation.action.value}; only a failed system, or one waiting for its owner,"
+                " is confirmed"
+            )
+
+    @workflow.update
+    async def retry_action(self, retry: ActionRetry) -> RequestState:
+        """Take a failed action again in one system, as a new round of its company's child."""
+        await self._record(
+            "action.retry",
+            retry.actor,
+            {"system": f"{retry.company}/{retry.system}", "action": retry.action.value},
+        )
+        plan = await self._plan()
+        company = next(c for c in plan.companies if c.code == retry.company)
+        await self._act_in(company, retry.action, [retry.system])
+        return self._current()
+
+    @retry_action.validator
+    def _check_retry_action(self, retry: ActionRetry) -> None:
+        self._require(retry.actor, Role.REVIEWER)
+        current = self._action_result(retry.company, retry.system, retry.action)
+        if current.status is not ActionStatus.FAILED:
+            raise ValueError(
+                f"system: {retry.company}/{retry.system} is {current.status.value} for {retry.action.value};"
+                " only a failed action is taken again"
+            )
+        if (retry.company, retry.action) in self._acting:
+            raise ValueError(f"company: {retry.action.value} is still running in {retry.company}")
+
+    @workflow.update
+    async def lift_restriction(self, request: LiftRestriction) -> RequestState:
+        """The main line tells the person first (Art. 18(3)), then clears the flags everywhere."""
+        self._lift = request
+        return self._current()
+
+    @lift_restriction.validator
+    def _check_lift(self, request: LiftRestriction) -> None:
+        self._require(request.actor, Role.REVIEWER)
+        if not request.reason.strip():
+            raise ValueError("reason: the person is told why the restriction is lifted")
+        state = self._current()
+        if not state.restriction_active or state.status is not Status.DELIVERED:
+            raise ValueError("no restriction is in force for this request")
+        if self._lift is not None:
+            raise ValueError("the restriction is already being lifted")
+
+    def _action_result(self, company: str, system: str, action: Action) -> ActionResult:
+        for result in self._current().actions:
+            if (result.company, result.system, result.action) == (company, system, action):
+                return result
+        raise ValueError(f"system: {company}/{system} has taken no {action.value} for this request")
+
+    def _company_queue(self, company: str) -> str:
+        assert self._plan_cache is not None
+        return next(c.task_queue for c in self._plan_cache.companies if c.code == company)
 
     # --- decisions about single systems ---------------------------------------------------
 
@@ -1016,6 +1408,21 @@ class RightsRequestWorkflow:
                 else ""
             )
             lines.append(f"- Other people's data found: {state.redaction_findings}{unindexed}")
+        for action in sorted({a.action for a in state.actions} | {a for _, a in self._acting}):
+            results = [a for a in state.actions if a.action is action]
+            done = sum(1 for a in results if a.status.settled and a.status is not ActionStatus.FAILED)
+            broken = [f"{a.company}/{a.system}" for a in results if a.status is ActionStatus.FAILED]
+            running = sorted(c for c, a in self._acting if a is action)
+            line = f"- {action.value}: {done} systems settled, {sum(a.changed for a in results)} changed"
+            if running:
+                line += f", running in {', '.join(running)}"
+            if broken:
+                line += f", **failed: {', '.join(broken)}**"
+            lines.append(line)
+        if state.legal_holds:
+            lines.append(f"- Legal holds: {', '.join(sorted(state.legal_holds))}")
+        if state.restriction_active:
+            lines.append("- Restriction in force (lift with dsar lift-restriction; the person is told first)")
         for c in state.companies:
             mark = "done" if c.done else "collecting"
             failed = f", failed: {', '.join(c.failed_systems)}" if c.failed_systems else ""
