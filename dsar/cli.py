@@ -31,6 +31,7 @@ from dsar.config import Settings
 from dsar.domain import (
     Agent,
     Channel,
+    CorrectableField,
     Language,
     RequestSubmission,
     Right,
@@ -42,6 +43,9 @@ from dsar.domain import (
     workflow_id_for,
 )
 from dsar.messages import (
+    Action,
+    ActionConfirmation,
+    ActionRetry,
     AttachAuthorisation,
     AuthorisationFile,
     ClarificationAnswer,
@@ -53,8 +57,11 @@ from dsar.messages import (
     IdentityDecision,
     IdentityMethod,
     KeepFinding,
+    LegalHold,
+    LiftRestriction,
     ManualRedaction,
     MatchDecision,
+    ObjectionDecision,
     RefusalDecision,
     RequestState,
     ResendLinkRequest,
@@ -79,8 +86,6 @@ err = Console(stderr=True)
 T = TypeVar("T")
 
 # Rights whose whole path is built; the others are refused rather than half-handled.
-SUPPORTED_RIGHTS = {Right.ACCESS}
-
 # Option names as the user typed them, for error messages.
 _FIELD_FLAGS = {
     "full_name": "--name",
@@ -95,7 +100,26 @@ _FIELD_FLAGS = {
     "channel": "--channel",
     "received_on": "--received",
     "name": "--agent-name",
+    "corrections": "--correct",
+    "field": "--correct",
+    "value": "--correct",
+    "objection": "--objection-to",
+    "scope": "--objection-to",
+    "processing": "--processing",
+    "transmit_to": "--transmit-to",
 }
+
+
+def parse_corrections(values: list[str]) -> list[dict[str, str]]:
+    """`--correct field=value`, e.g. `--correct city=Uppsala`; the value may hold '='."""
+    corrections = []
+    fields = ", ".join(f.value for f in CorrectableField)
+    for raw in values:
+        field, sep, value = raw.partition("=")
+        if not sep or field.strip() not in {f.value for f in CorrectableField}:
+            raise UsageError("--correct", f"write FIELD=NEW VALUE with FIELD one of {fields}")
+        corrections.append({"field": field.strip(), "value": value})
+    return corrections
 
 
 class UsageError(Exception):
@@ -165,6 +189,10 @@ def validate_submission(
     received: str,
     today: date | None = None,
     agent_name: str | None = None,
+    corrections: list[str] | None = None,
+    objection_to: str | None = None,
+    processing: str | None = None,
+    transmit_to: str | None = None,
 ) -> RequestSubmission:
     """Everything a submission must satisfy, checked before anything is stored or started."""
     from dsar import clock
@@ -193,12 +221,24 @@ def validate_submission(
             jurisdiction=jurisdiction,
             channel=channel,  # type: ignore[arg-type]
             received_on=received_on,
+            corrections=parse_corrections(corrections or []),  # type: ignore[arg-type]
+            objection=(
+                {"scope": objection_to, "processing": processing}  # type: ignore[arg-type]
+                if objection_to is not None
+                else None
+            ),
+            transmit_to=transmit_to,
         )
     except ValidationError as exc:
         first = exc.errors()[0]
         loc = [str(p) for p in first["loc"]]
-        field = _FIELD_FLAGS.get(loc[-1] if loc else "", loc[-1] if loc else "input")
+        named_loc = [p for p in reversed(loc) if p in _FIELD_FLAGS]
+        field = _FIELD_FLAGS[named_loc[0]] if named_loc else (loc[-1] if loc else "input")
         message = str(first["msg"]).removeprefix("Value error, ")
+        named, sep, rest = message.partition(": ")
+        if sep and (not loc or named in _FIELD_FLAGS) and named.isidentifier():
+            # A rule across fields names its field in the message ("corrections: ...").
+            field, message = _FIELD_FLAGS.get(named, named), rest
         raise UsageError(field, message) from None
     try:
         zone = ZoneInfo(clock.get_jurisdiction(submission.jurisdiction).timezone)
@@ -207,9 +247,6 @@ def validate_submission(
     local_today = today or datetime.now(UTC).astimezone(zone).date()
     if submission.received_on > local_today:
         raise UsageError("--received", "the date of receipt cannot be in the future")
-    unsupported = [r.value for r in submission.rights if r not in SUPPORTED_RIGHTS]
-    if unsupported:
-        raise UsageError("RIGHTS", f"{', '.join(unsupported)} cannot be handled yet; only access is built")
     return submission
 
 
@@ -355,6 +392,28 @@ def submit(
             "--new-anyway", help="Start a new request even if one for the same person and rights is open."
         ),
     ] = False,
+    correct: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--correct",
+            help="Rectification: FIELD=NEW VALUE, repeatable; FIELD is one of "
+            + ", ".join(f.value for f in CorrectableField),
+        ),
+    ] = None,
+    objection_to: Annotated[
+        str | None,
+        typer.Option("--objection-to", help="Objection: direct_marketing (stops at once) or other"),
+    ] = None,
+    processing: Annotated[
+        str | None,
+        typer.Option("--processing", help="Objection to other processing: what the person objects to."),
+    ] = None,
+    transmit_to: Annotated[
+        str | None,
+        typer.Option(
+            "--transmit-to", help="Portability: the other controller's https endpoint (Art. 20(2))."
+        ),
+    ] = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Record a new request and start its workflow.
@@ -377,6 +436,10 @@ def submit(
             channel=channel,
             received=received,
             agent_name=agent_name,
+            corrections=correct,
+            objection_to=objection_to,
+            processing=processing,
+            transmit_to=transmit_to,
         )
         try:
             load_roles(settings.roles_file).require(settings.actor, Role.REQUESTER)
@@ -488,6 +551,29 @@ def _status_table(state: RequestState, progress: dict[str, CompanyCollectionStat
         table.add_row(f"company {company.company}", f"{mark}, {company.records} records {systems}".strip())
     if state.package:
         table.add_row("package", f"{state.package.records} records, {state.package.bytes} bytes")
+    for hold_key, hold_reason in sorted(state.legal_holds.items()):
+        table.add_row(f"legal hold {hold_key}", hold_reason)
+    if state.objection_upheld is not None:
+        table.add_row("objection", "upheld" if state.objection_upheld else "overridden")
+    for result in state.actions:
+        line_text = f"{result.status.value}, {result.changed} changed"
+        if result.fields:
+            line_text += f" ({', '.join(result.fields)})"
+        for kept in result.kept:
+            line_text += f"; kept {kept.items} {kept.category} ({kept.legal_basis})"
+        if result.error:
+            line_text += f"; {result.error}"
+        if result.note:
+            line_text += f"; {result.note}"
+        table.add_row(f"{result.action.value} {result.company}/{result.system}", line_text)
+    if state.recipients_notified:
+        table.add_row("recipients told (Art. 19)", ", ".join(state.recipients_notified))
+    if state.restriction_active:
+        table.add_row("restriction", "in force (dsar lift-restriction; the person is told first)")
+    elif state.restriction_lifted_at:
+        table.add_row("restriction", f"lifted {state.restriction_lifted_at.date().isoformat()}")
+    if state.transmitted:
+        table.add_row("transmitted (Art. 20(2))", f"{state.transmitted.bytes} bytes")
     return table
 
 
@@ -950,6 +1036,139 @@ def retry(
         return f"Collected {company}/{code} again."
 
     _update(reference, "retry_system", decision, as_json, done)
+
+
+_ACTIONS = ", ".join(a.value for a in Action)
+
+
+def _action_callback(value: str) -> str:
+    if value not in {a.value for a in Action}:
+        raise typer.BadParameter(f"{value!r} is not an action; choose from {_ACTIONS}")
+    return value
+
+
+ActionOption = Annotated[str, typer.Option("--action", callback=_action_callback, help=_ACTIONS)]
+
+
+@app.command()
+def hold(
+    reference: Annotated[str, typer.Argument(callback=_reference)],
+    system: SystemOption,
+    reason: Annotated[
+        str, typer.Option("--reason", help="The legal ground (e.g. a pending claim); the person is told it.")
+    ],
+    as_json: JsonFlag = False,
+) -> None:
+    """Keep a system's data despite the erasure (legal hold, Art. 17(3)(e)), during review."""
+    settings = _settings()
+    company, code = _system_option(system)
+    decision = LegalHold(actor=settings.actor, company=company, system=code, reason=reason)
+    _update(
+        reference,
+        "place_legal_hold",
+        decision,
+        as_json,
+        lambda s: f"{company}/{code} of {s.reference} is kept under a legal hold; the letter will say why.",
+    )
+
+
+@app.command("decide-objection")
+def decide_objection(
+    reference: Annotated[str, typer.Argument(callback=_reference)],
+    grounds: Annotated[str, typer.Option("--grounds", help="Why; the person is told it.")],
+    uphold: Annotated[
+        bool,
+        typer.Option(
+            "--uphold/--override",
+            help="Uphold the objection (processing stops), or override it on compelling legitimate grounds.",
+        ),
+    ],
+    as_json: JsonFlag = False,
+) -> None:
+    """Decide an objection to processing other than direct marketing (Art. 21(1)), during review."""
+    settings = _settings()
+    decision = ObjectionDecision(actor=settings.actor, uphold=uphold, grounds=grounds)
+    verdict = "upheld: the processing stops" if uphold else "overridden"
+    _update(
+        reference, "decide_objection", decision, as_json, lambda s: f"Objection in {s.reference} {verdict}."
+    )
+
+
+@app.command()
+def done(
+    reference: Annotated[str, typer.Argument(callback=_reference)],
+    system: SystemOption,
+    action: ActionOption,
+    changed: Annotated[int, typer.Option("--changed", min=0, help="Rows or items changed by hand.")] = 0,
+    not_applicable: Annotated[
+        bool, typer.Option("--not-applicable", help="The system cannot take the action; say why in --note.")
+    ] = False,
+    note: Annotated[str, typer.Option("--note", help="What was done, or why not; kept on record.")] = "",
+    as_json: JsonFlag = False,
+) -> None:
+    """Confirm a manual system's owner took the action (or settle a failed system by hand)."""
+    settings = _settings()
+    company, code = _system_option(system)
+    confirmation = ActionConfirmation(
+        actor=settings.actor,
+        company=company,
+        system=code,
+        action=Action(action),
+        done=not not_applicable,
+        changed=changed,
+        note=note,
+    )
+    _update(
+        reference,
+        "confirm_action",
+        confirmation,
+        as_json,
+        lambda s: (
+            f"Recorded {action} in {company}/{code} of {s.reference} as "
+            + ("not applicable." if not_applicable else f"done ({changed} changed).")
+        ),
+    )
+
+
+@app.command("retry-action")
+def retry_action(
+    reference: Annotated[str, typer.Argument(callback=_reference)],
+    system: SystemOption,
+    action: ActionOption,
+    as_json: JsonFlag = False,
+) -> None:
+    """Take a failed action again in one system (after the fault is fixed)."""
+    settings = _settings()
+    company, code = _system_option(system)
+    retry = ActionRetry(actor=settings.actor, company=company, system=code, action=Action(action))
+
+    def report(state: RequestState) -> str:
+        for result in state.actions:
+            if (result.company, result.system, result.action.value) == (company, code, action):
+                return f"{action} in {company}/{code}: {result.status.value}, {result.changed} changed."
+        return f"{action} in {company}/{code} taken again."
+
+    _update(reference, "retry_action", retry, as_json, report)
+
+
+@app.command("lift-restriction")
+def lift_restriction(
+    reference: Annotated[str, typer.Argument(callback=_reference)],
+    reason: Annotated[
+        str, typer.Option("--reason", help="Why the restriction ends; the person is told first.")
+    ],
+    as_json: JsonFlag = False,
+) -> None:
+    """Lift a restriction (Art. 18(3)): the person is told, then the flags are cleared everywhere."""
+    settings = _settings()
+    request = LiftRestriction(actor=settings.actor, reason=reason)
+    _update(
+        reference,
+        "lift_restriction",
+        request,
+        as_json,
+        lambda s: f"Lifting the restriction of {s.reference}: the person is told first.",
+    )
 
 
 @app.command()

@@ -46,7 +46,17 @@ def test_a_good_submission_is_normalised() -> None:
         ({"channel": "pigeon"}, "--channel", "Input should be"),
         ({"received": "2026-11-26"}, "--received", "cannot be in the future"),
         ({"received": "20/11/2026"}, "--received", "date like"),
-        ({"rights": ["erasure"]}, "RIGHTS", "cannot be handled yet"),
+        ({"rights": ["rectification"]}, "--correct", "at least one correction"),
+        ({"rights": ["rectification"], "corrections": ["city"]}, "--correct", "FIELD=NEW VALUE"),
+        ({"rights": ["rectification"], "corrections": ["shoe_size=44"]}, "--correct", "FIELD=NEW VALUE"),
+        ({"rights": ["rectification"], "corrections": ["email=nope"]}, "--correct", "valid e-mail"),
+        ({"rights": ["rectification"], "corrections": ["city=A", "city=B"]}, "--correct", "once"),
+        ({"corrections": ["city=Uppsala"]}, "--correct", "only a rectification request"),
+        ({"rights": ["objection"]}, "--objection-to", "direct marketing or to other"),
+        ({"rights": ["objection"], "objection_to": "spam"}, "--objection-to", "Input should be"),
+        ({"rights": ["objection"], "objection_to": "other"}, "--objection-to", "which processing"),
+        ({"rights": ["portability"], "transmit_to": "ftp://x"}, "--transmit-to", "http(s) URL"),
+        ({"transmit_to": "https://other.example/import"}, "--transmit-to", "only a portability"),
         ({"national_id": "780412-1238"}, "--national-id", "personnummer"),
         ({"national_id": "QQ12345"}, "--national-id", "National Insurance"),
     ],
@@ -66,6 +76,24 @@ def test_bad_input_names_field_and_rule(change: dict[str, object], field: str, r
 def test_national_ids_are_checked_and_normalised(given: str, stored: str) -> None:
     sub = validate_submission(**{**GOOD, "national_id": given})  # type: ignore[arg-type]
     assert sub.subject.national_id == stored
+
+
+def test_every_right_is_accepted_with_its_details() -> None:
+    sub = validate_submission(
+        **{  # type: ignore[arg-type]
+            **GOOD,
+            "rights": ["rectification", "erasure", "objection", "portability", "consent_withdrawal"],
+            "corrections": ["city=Uppsala", "email=New.Address@Example.se", "phone=070-123 45 68"],
+            "objection_to": "direct_marketing",
+            "transmit_to": "https://other-controller.example/import",
+        }
+    )
+    assert [(c.field.value, c.value) for c in sub.corrections] == [
+        ("city", "Uppsala"),
+        ("email", "new.address@example.se"),
+        ("phone", "+46701234568"),
+    ]
+    assert sub.objection is not None and sub.objection.scope.value == "direct_marketing"
 
 
 def test_receipt_today_in_the_jurisdictions_zone_is_accepted() -> None:
