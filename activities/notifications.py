@@ -9,9 +9,12 @@ same Message-ID, which mail systems use to drop duplicates.
 from __future__ import annotations
 
 import asyncio
+import json
 import smtplib
 import ssl
 import uuid
+from dataclasses import dataclass, field
+from datetime import date
 from email.message import EmailMessage
 from email.utils import formataddr, make_msgid
 from typing import TYPE_CHECKING, Any
@@ -32,10 +35,19 @@ from activities.rendering import authority_view, render_mail
 from dsar.clock import get_jurisdiction
 from dsar.codec import KeyRing
 from dsar.config import Settings
+from dsar.domain import CorrectableField, Language, Right
 from dsar.download_links import MAX_ATTEMPTS, LinkSigner, display_code
-from dsar.group import load_group
+from dsar.group import Category, GroupRegistry, Recipient, load_group
 from dsar.identity_links import ChallengeSigner
-from dsar.messages import Activity, NotificationKind, NotificationResult, SendNotification
+from dsar.messages import (
+    Action,
+    ActionStatus,
+    Activity,
+    NotificationKind,
+    NotificationResult,
+    SendNotification,
+)
+from dsar.privacy_notice import LegalBasis, load_privacy_notice
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -107,7 +119,7 @@ class NotificationActivities:
                     inp.reference,
                     inp.kind.value,
                     inp.occasion,
-                    "person" if inp.kind.to_person else "team",
+                    _recipient_role(inp.kind),
                     message_id,
                 )
                 assert row is not None
@@ -128,6 +140,12 @@ class NotificationActivities:
                 recipient = self._system_owner(inp.system)
                 context["person"] = await load_subject(conn, self._ring, inp.reference)
                 context["system"] = inp.system
+                language = "en"
+            elif inp.kind is NotificationKind.RECIPIENT_NOTICE:
+                # Art. 19: to the recipient's registry contact, never to the team or the person.
+                told: Recipient = context["recipient"]
+                recipient = formataddr((told.name, told.contact))
+                context["person"] = await load_subject(conn, self._ring, inp.reference)
                 language = "en"
             else:
                 # Mail to the team names the request, never the person.
@@ -165,6 +183,15 @@ class NotificationActivities:
                 await forget_code(conn, inp.reference, inp.occasion)
             if inp.kind is NotificationKind.IDENTITY_CODE:
                 await forget_identity_code(conn, inp.reference, inp.occasion)
+            if inp.kind is NotificationKind.RECIPIENT_NOTICE:
+                await conn.execute(
+                    "INSERT INTO recipient_notifications (reference, recipient, actions, message_id)"
+                    " VALUES ($1, $2, $3, $4) ON CONFLICT (reference, recipient) DO NOTHING",
+                    inp.reference,
+                    context["recipient"].code,
+                    [a.value for a in context["actions"]],
+                    message_id,
+                )
             await append_audit(
                 conn,
                 reference=inp.reference,
@@ -241,4 +268,436 @@ class NotificationActivities:
                 context["link"] = f"{self._settings.download_base_url}/d/{self._signer.sign(link.claims)}"
             else:
                 context["code"] = display_code(await sealed_code(conn, self._ring, link))
+        if inp.kind is NotificationKind.OUTCOME:
+            context |= await outcome_context(conn, inp, request, load_group())
+        if inp.kind is NotificationKind.RESTRICTION_LIFT:
+            context |= await restriction_lift_context(conn, inp, load_group())
+        if inp.kind is NotificationKind.RECIPIENT_NOTICE:
+            context |= await recipient_notice_context(conn, inp, load_group())
+        if inp.kind is NotificationKind.MANUAL_ACTION:
+            context |= manual_action_context(inp, load_group())
         return context
+
+
+def _recipient_role(kind: NotificationKind) -> str:
+    if kind is NotificationKind.RECIPIENT_NOTICE:
+        return "recipient"
+    return "person" if kind.to_person else "team"
+
+
+# --- the letters of the rights other than access ---------------------------------------------
+
+# Letters list the actions in this order, whatever order the systems finished in.
+ACTION_ORDER = (
+    Action.RECTIFY,
+    Action.ERASE,
+    Action.RESTRICT,
+    Action.LIFT_RESTRICTION,
+    Action.WITHDRAW_CONSENT,
+    Action.SUPPRESS_MARKETING,
+)
+
+ACTION_LABELS: dict[Action, dict[str, str]] = {
+    Action.RECTIFY: {"sv": "Rättelse", "en": "Rectification"},
+    Action.ERASE: {"sv": "Radering", "en": "Erasure"},
+    Action.RESTRICT: {"sv": "Begränsning av behandlingen", "en": "Restriction of processing"},
+    Action.LIFT_RESTRICTION: {"sv": "Hävd begränsning", "en": "Restriction lifted"},
+    Action.WITHDRAW_CONSENT: {"sv": "Återkallat samtycke", "en": "Consent withdrawn"},
+    Action.SUPPRESS_MARKETING: {"sv": "Stopp för direktmarknadsföring", "en": "No more direct marketing"},
+}
+
+# (one, many) per language: what `changed` counts for each action.
+_CHANGED: dict[Action, dict[str, tuple[str, str]]] = {
+    Action.RECTIFY: {
+        "sv": ("{n} post rättad", "{n} poster rättade"),
+        "en": ("{n} record corrected", "{n} records corrected"),
+    },
+    Action.ERASE: {
+        "sv": ("{n} post raderad", "{n} poster raderade"),
+        "en": ("{n} record erased", "{n} records erased"),
+    },
+    Action.RESTRICT: {
+        "sv": ("{n} post markerad som begränsad", "{n} poster markerade som begränsade"),
+        "en": ("{n} record marked as restricted", "{n} records marked as restricted"),
+    },
+    Action.LIFT_RESTRICTION: {
+        "sv": ("begränsningen hävd för {n} post", "begränsningen hävd för {n} poster"),
+        "en": ("restriction lifted on {n} record", "restriction lifted on {n} records"),
+    },
+    Action.WITHDRAW_CONSENT: {
+        "sv": ("samtycket avstängt i {n} post", "samtycket avstängt i {n} poster"),
+        "en": ("consent switched off in {n} record", "consent switched off in {n} records"),
+    },
+    Action.SUPPRESS_MARKETING: {
+        "sv": ("{n} post spärrad för marknadsföring", "{n} poster spärrade för marknadsföring"),
+        "en": ("{n} record blocked from marketing", "{n} records blocked from marketing"),
+    },
+}
+
+STATUS_LABELS: dict[ActionStatus, dict[str, str]] = {
+    ActionStatus.DONE: {"sv": "klart", "en": "done"},
+    ActionStatus.FAILED: {"sv": "kunde inte genomföras", "en": "could not be completed"},
+    ActionStatus.NOT_APPLICABLE: {"sv": "inte tillämpligt", "en": "not applicable"},
+    ActionStatus.PENDING: {"sv": "pågår", "en": "in progress"},
+    ActionStatus.AWAITING_OWNER: {"sv": "pågår, görs för hand", "en": "in progress, done by hand"},
+}
+
+FIELD_LABELS: dict[CorrectableField, dict[str, str]] = {
+    CorrectableField.FULL_NAME: {"sv": "namn", "en": "name"},
+    CorrectableField.EMAIL: {"sv": "e-postadress", "en": "e-mail address"},
+    CorrectableField.PHONE: {"sv": "telefonnummer", "en": "phone number"},
+    CorrectableField.STREET: {"sv": "gatuadress", "en": "street address"},
+    CorrectableField.POSTCODE: {"sv": "postnummer", "en": "postcode"},
+    CorrectableField.CITY: {"sv": "ort", "en": "town or city"},
+    CorrectableField.COMPANY_NAME: {"sv": "företagsnamn", "en": "company name"},
+    CorrectableField.JOB_TITLE: {"sv": "titel", "en": "job title"},
+}
+
+# To a manual system's owner (English, inside the group): the verb for the subject line and
+# what to do by hand.
+MANUAL_VERBS: dict[Action, str] = {
+    Action.RECTIFY: "correct the data of one person in",
+    Action.ERASE: "erase one person's data from",
+    Action.RESTRICT: "flag one person's data as restricted in",
+    Action.LIFT_RESTRICTION: "lift the restriction on one person's data in",
+    Action.WITHDRAW_CONSENT: "switch off one person's consents in",
+    Action.SUPPRESS_MARKETING: "stop marketing to one person from",
+}
+MANUAL_INSTRUCTIONS: dict[Action, str] = {
+    Action.RECTIFY: (
+        "Correct every record about this person in the system: replace the old values of the "
+        "fields listed below with the new ones. Change nothing else."
+    ),
+    Action.ERASE: (
+        "Erase every record about this person in the system (for paper records, shred the pages). "
+        "Keep only what a legal duty requires you to keep (for example accounting records), and "
+        "tell the privacy team what you kept, how many records, and which law requires it."
+    ),
+    Action.RESTRICT: (
+        "Flag every record about this person as restricted. Keep the data stored, but do not use "
+        "it in any other way (no mailings, exports, analysis or sharing) until the privacy team "
+        "tells you the restriction has been lifted."
+    ),
+    Action.LIFT_RESTRICTION: (
+        "Remove the restriction flag from this person's records; the data may be used again as "
+        "before. The person has been told in advance."
+    ),
+    Action.WITHDRAW_CONSENT: (
+        "The person has withdrawn their consent. Switch off every consent they have given in the "
+        "system (for example marketing opt-ins or location tracking), from now on."
+    ),
+    Action.SUPPRESS_MARKETING: (
+        "The person objects to direct marketing. Mark them in the system so they receive no more "
+        "marketing of any kind, by any channel."
+    ),
+}
+
+# To a recipient (Art. 19): what the controller did, and what it asks of the recipient.
+RECIPIENT_DONE: dict[Action, str] = {
+    Action.RECTIFY: "rectified (corrected)",
+    Action.ERASE: "erased",
+    Action.RESTRICT: "restricted the processing of",
+    Action.LIFT_RESTRICTION: "lifted the restriction of processing of",
+}
+RECIPIENT_ASK: dict[Action, str] = {
+    Action.RECTIFY: "Please correct the personal data you hold about this person in the same way.",
+    Action.ERASE: (
+        "Please erase the personal data about this person that we disclosed to you, unless a law "
+        "requires you to keep it."
+    ),
+    Action.RESTRICT: (
+        "Please stop processing this person's personal data other than storing it, until we tell "
+        "you that the restriction has been lifted."
+    ),
+    Action.LIFT_RESTRICTION: "The restriction we told you about no longer applies.",
+}
+
+
+_ACTION_VALUES = frozenset(a.value for a in Action)
+
+
+@dataclass(frozen=True)
+class KeptView:
+    category: str
+    items: int
+    legal_basis: str
+    until: date | None
+
+
+@dataclass(frozen=True)
+class SystemView:
+    company: str  # the company's legal name
+    system: str  # the system's name
+    status: str
+    status_label: str
+    changed: int
+    changed_text: str
+    fields: list[str]  # rectification: labels of the fields corrected
+    kept: list[KeptView]
+    note: str | None
+    processing: list[str]  # consent withdrawal: the processing switched off
+
+
+@dataclass(frozen=True)
+class ActionView:
+    action: str
+    label: str
+    systems: list[SystemView] = field(default_factory=list)
+
+    @property
+    def done(self) -> list[SystemView]:
+        return [s for s in self.systems if s.status == ActionStatus.DONE.value]
+
+    @property
+    def failed(self) -> list[SystemView]:
+        return [s for s in self.systems if s.status == ActionStatus.FAILED.value]
+
+    @property
+    def not_applicable(self) -> list[SystemView]:
+        return [s for s in self.systems if s.status == ActionStatus.NOT_APPLICABLE.value]
+
+    @property
+    def pending(self) -> list[SystemView]:
+        return [s for s in self.systems if not ActionStatus(s.status).settled]
+
+
+@dataclass(frozen=True)
+class RecipientView:
+    name: str
+    kind: str
+    actions: list[str]
+
+
+def _language(value: str) -> str:
+    return "sv" if value == Language.SV.value else "en"
+
+
+def _category_label(category: str, language: str) -> str:
+    try:
+        return load_privacy_notice().category_label(Category(category), Language(language))
+    except (ValueError, KeyError):
+        return category
+
+
+def _field_label(name: str, language: str) -> str:
+    try:
+        return FIELD_LABELS[CorrectableField(name)][language]
+    except ValueError:
+        return name
+
+
+def _kept(value: Any) -> list[dict[str, Any]]:
+    # The column is jsonb; depending on the connection's codec it arrives parsed or as text.
+    while isinstance(value, str):
+        value = json.loads(value)
+    return list(value or [])
+
+
+def _names(registry: GroupRegistry, company: str, system: str) -> tuple[str, str]:
+    try:
+        found = registry.company(company)
+    except KeyError:
+        return company, system
+    try:
+        return found.legal_name, found.system(system).name
+    except KeyError:
+        return found.legal_name, system
+
+
+def _consent_processing(registry: GroupRegistry, company: str, system: str, language: str) -> list[str]:
+    """What processing resting on consent a system holds, as the privacy notice names it."""
+    try:
+        found = registry.company(company).system(system)
+    except KeyError:
+        return []
+    with_consent = {t.category for t in found.tables if t.consent} or set(found.categories)
+    notice = load_privacy_notice()
+    names = [
+        activity_.name.in_language(language)
+        for activity_ in notice.activities
+        if any(b.basis is LegalBasis.CONSENT for b in activity_.legal_bases)
+        and with_consent & set(activity_.categories)
+    ]
+    return names or sorted(_category_label(c.value, language) for c in with_consent)
+
+
+async def _action_rows(conn: Conn, reference: str) -> list[asyncpg.Record]:
+    return list(
+        await conn.fetch(
+            "SELECT company, system, action, status, changed, fields, kept, recipients, note"
+            " FROM action_results WHERE reference = $1 ORDER BY company, system",
+            reference,
+        )
+    )
+
+
+def action_views(rows: list[asyncpg.Record], registry: GroupRegistry, language: str) -> list[ActionView]:
+    """The systems' results grouped by action, in the letter's order, with readable labels."""
+    views: list[ActionView] = []
+    for action in ACTION_ORDER:
+        systems: list[SystemView] = []
+        for row in rows:
+            if row["action"] != action.value:
+                continue
+            status = ActionStatus(row["status"])
+            company, system = _names(registry, row["company"], row["system"])
+            changed = int(row["changed"])
+            one, many = _CHANGED[action][language]
+            kept = [
+                KeptView(
+                    category=_category_label(str(k.get("category", "")), language),
+                    items=int(k.get("items", 0)),
+                    legal_basis=str(k.get("legal_basis", "")),
+                    until=date.fromisoformat(k["until"]) if k.get("until") else None,
+                )
+                for k in _kept(row["kept"])
+            ]
+            systems.append(
+                SystemView(
+                    company=company,
+                    system=system,
+                    status=status.value,
+                    status_label=STATUS_LABELS[status][language],
+                    changed=changed,
+                    changed_text=(one if changed == 1 else many).format(n=changed),
+                    fields=[_field_label(f, language) for f in row["fields"]],
+                    kept=kept,
+                    note=row["note"],
+                    processing=(
+                        _consent_processing(registry, row["company"], row["system"], language)
+                        if action is Action.WITHDRAW_CONSENT
+                        else []
+                    ),
+                )
+            )
+        if systems:
+            views.append(
+                ActionView(action=action.value, label=ACTION_LABELS[action][language], systems=systems)
+            )
+    return views
+
+
+async def recipients_told(
+    conn: Conn, reference: str, registry: GroupRegistry, language: str
+) -> list[RecipientView]:
+    """Recipients told of the changes (Art. 19), by name: the person may ask who they are."""
+    notice_kinds = {r.id: r.name.in_language(language) for r in load_privacy_notice().recipients}
+    told: list[RecipientView] = []
+    for row in await conn.fetch(
+        "SELECT recipient, actions FROM recipient_notifications WHERE reference = $1"
+        " ORDER BY notified_at, recipient",
+        reference,
+    ):
+        known = registry.recipient(row["recipient"])
+        told.append(
+            RecipientView(
+                name=known.name if known else row["recipient"],
+                kind=notice_kinds.get(known.kind, "") if known else "",
+                actions=[ACTION_LABELS[Action(a)][language] for a in row["actions"] if a in _ACTION_VALUES],
+            )
+        )
+    return told
+
+
+async def outcome_context(
+    conn: Conn, inp: SendNotification, request: asyncpg.Record, registry: GroupRegistry
+) -> dict[str, Any]:
+    """OUTCOME: what was done for each right other than access; `inp.text` is the privacy
+    team's decision on an objection to other processing (upheld, or overridden with grounds)."""
+    language = _language(request["language"])
+    rows = await _action_rows(conn, inp.reference)
+    actions = action_views(rows, registry, language)
+    rights = [Right(r) for r in request["rights"]]
+    on_list = await conn.fetchval(
+        "SELECT count(*) FROM marketing_suppressions WHERE reference = $1", inp.reference
+    )
+    suppressed = bool(on_list) or any(
+        r["action"] == Action.SUPPRESS_MARKETING.value and r["status"] == ActionStatus.DONE.value
+        for r in rows
+    )
+    restricted = Right.RESTRICTION in rights and any(
+        r["action"] == Action.RESTRICT.value and r["status"] == ActionStatus.DONE.value for r in rows
+    )
+    notice = load_privacy_notice()
+    right_names = {r.right: r.name.in_language(language) for r in notice.rights}
+    return {
+        "actions": actions,
+        "other_rights": [right_names.get(r, r.value) for r in rights if r is not Right.ACCESS],
+        "recipients_told": await recipients_told(conn, inp.reference, registry, language),
+        "objection": Right.OBJECTION in rights,
+        "suppressed": suppressed,
+        "restricted": restricted,
+        "consent_withdrawn": Right.CONSENT_WITHDRAWAL in rights,
+        "group_name": notice.controller.legal_name,
+    }
+
+
+async def restriction_lift_context(
+    conn: Conn, inp: SendNotification, registry: GroupRegistry
+) -> dict[str, Any]:
+    """RESTRICTION_LIFT: `inp.text` is the reason; the systems where the data is restricted."""
+    rows = [
+        r
+        for r in await _action_rows(conn, inp.reference)
+        if r["action"] == Action.RESTRICT.value and r["status"] == ActionStatus.DONE.value
+    ]
+    return {"restricted_in": [_names(registry, r["company"], r["system"]) for r in rows]}
+
+
+async def recipient_notice_context(
+    conn: Conn, inp: SendNotification, registry: GroupRegistry
+) -> dict[str, Any]:
+    """RECIPIENT_NOTICE: `inp.recipient` is the registry code; `inp.actions` what was done
+    (from the case store's results when empty); `inp.text`, if any, the corrected values."""
+    known = registry.recipient(inp.recipient) if inp.recipient else None
+    if known is None or known.code != inp.recipient:
+        raise ApplicationError(
+            f"unknown recipient code {inp.recipient!r}", type="InvalidRequestError", non_retryable=True
+        )
+    rows = [r for r in await _action_rows(conn, inp.reference) if known.code in r["recipients"]]
+    actions = [a for a in ACTION_ORDER if a in inp.actions] or [
+        a
+        for a in ACTION_ORDER
+        if a.tells_recipients
+        and any(r["action"] == a.value and r["status"] == ActionStatus.DONE.value for r in rows)
+    ]
+    actions = [a for a in actions if a in RECIPIENT_DONE]
+    if not actions:
+        raise ApplicationError(
+            "the recipient notice names no action to report", type="InvalidRequestError", non_retryable=True
+        )
+    companies = sorted({_names(registry, r["company"], r["system"])[0] for r in rows}) or sorted(
+        c.legal_name for c in registry.companies if any(known.code in s.disclosed_to for s in c.systems)
+    )
+    fields = sorted(
+        {_field_label(f, "en") for r in rows if r["action"] == Action.RECTIFY.value for f in r["fields"]}
+    )
+    return {
+        "recipient": known,
+        "actions": actions,
+        "done": [RECIPIENT_DONE[a] for a in actions],
+        "asks": [RECIPIENT_ASK[a] for a in actions],
+        "rectified_fields": fields if Action.RECTIFY in actions else [],
+        "companies": companies,
+        "controller": load_privacy_notice().controller.legal_name,
+        "group_name": registry.name,
+    }
+
+
+def manual_action_context(inp: SendNotification, registry: GroupRegistry) -> dict[str, Any]:
+    """MANUAL_ACTION: `inp.action` what to do in `inp.system`; `inp.text` the corrections
+    ("field: new value" lines) for rectification. An occasion with "/day-" is a reminder."""
+    if inp.action is None:
+        raise ApplicationError(
+            "a manual action task needs the action", type="InvalidRequestError", non_retryable=True
+        )
+    company, _, code = (inp.system or "").partition("/")
+    company_name, system_name = _names(registry, company, code)
+    return {
+        "action": inp.action.value,
+        "verb": MANUAL_VERBS[inp.action],
+        "instruction": MANUAL_INSTRUCTIONS[inp.action],
+        "reminder": "/day-" in inp.occasion,
+        "company_name": company_name,
+        "system_name": system_name,
+    }
