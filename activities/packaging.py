@@ -1,5 +1,8 @@
 """The response package: one zip in S3 with a cover letter, the report as HTML and PDF,
-data.json (with its published JSON Schema) and a CSV file per data category.
+data.json (with its published JSON Schema) and a CSV file per data category; for a
+portability request (Art. 20) also portable/: the data the person provided, as JSON and
+a CSV file per source table. That portable data.json is also stored on its own, so a
+transmission to another controller sends exactly what the person got, never a rebuild.
 
 The files themselves are made in `activities.package_formats` from one view; this
 activity gathers the facts for that view and stores the result.
@@ -32,20 +35,24 @@ from activities.package_formats import (
     CategoryView,
     CompanyView,
     ExclusionView,
+    PortableTable,
+    PortableView,
     RemovalView,
     ReportView,
     RequestView,
     SystemView,
     package_members,
+    portable_members,
+    render_portable_json,
 )
 from activities.redactions import RedactionPlan, field_name, load_redaction_plan
 from activities.rendering import authority_view
 from activities.storage import artefact_id, package_key
 from dsar.codec import KeyRing
-from dsar.domain import Language
-from dsar.group import Category, GroupRegistry
+from dsar.domain import Language, Right
+from dsar.group import Category, GroupRegistry, System, SystemKind
 from dsar.messages import Activity, BuildPackageInput, PackageResult
-from dsar.privacy_notice import art15_items, load_privacy_notice, load_report_strings
+from dsar.privacy_notice import Controller, art15_items, load_privacy_notice, load_report_strings
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -53,7 +60,15 @@ if TYPE_CHECKING:
 log = structlog.get_logger(__name__)
 
 PACKAGE_KIND = "access-package"
-__all__ = ["JSON_SCHEMA_ID", "PACKAGE_KIND", "PackagingActivities"]
+PORTABLE_KIND = "portable-data"
+# The table name the HTTP connector gives an API's records (see `activities.collect_http`).
+API_TABLE = "api"
+__all__ = ["JSON_SCHEMA_ID", "PACKAGE_KIND", "PORTABLE_KIND", "PackagingActivities", "portable_key"]
+
+
+def portable_key(artefact: str) -> str:
+    """Built from the generated artefact id only, like the package's key."""
+    return f"packages/{artefact}/portable-data.json"
 
 
 class PackagingActivities:
@@ -119,10 +134,37 @@ class PackagingActivities:
         )
         # Rendering (the PDF above all) is CPU work: off the event loop, like the upload.
         members = await asyncio.to_thread(package_members, view)
+        portable: tuple[str, str, int, PortableView] | None = None
+        if inp.portable:
+            pview = self._portable_view(inp.reference, rows, plan, notice.controller, generated_at)
+            data_json = render_portable_json(pview)
+            members += portable_members(pview, data_json)
+            portable_artefact = artefact_id(inp.reference, PORTABLE_KIND)
+            portable_digest = await asyncio.to_thread(
+                self._put_json, portable_key(portable_artefact), data_json
+            )
+            portable = (portable_artefact, portable_digest, len(data_json), pview)
         artefact = artefact_id(inp.reference, PACKAGE_KIND)
         key = package_key(artefact)
         digest, size = await asyncio.to_thread(self._upload, key, members, generated_at, attached_files(rows))
+        details: dict[str, Any] = {"artefact": artefact, "bytes": size, "records": len(rows)}
         async with self._pool.acquire() as conn, conn.transaction():
+            if portable is not None:
+                portable_artefact, portable_digest, portable_size, pview = portable
+                await conn.execute(
+                    "INSERT INTO artefacts (id, reference, kind, bucket, s3_key, sha256, bytes)"
+                    " VALUES ($1, $2, $3, $4, $5, $6, $7)"
+                    " ON CONFLICT (reference, kind) DO UPDATE SET sha256 = EXCLUDED.sha256,"
+                    " bytes = EXCLUDED.bytes, created_at = now(), deleted_at = NULL",
+                    portable_artefact,
+                    inp.reference,
+                    PORTABLE_KIND,
+                    self._bucket,
+                    portable_key(portable_artefact),
+                    portable_digest,
+                    portable_size,
+                )
+                details |= {"portable_artefact": portable_artefact, "portable_records": pview.record_count}
             await conn.execute(
                 "INSERT INTO artefacts (id, reference, kind, bucket, s3_key, sha256, bytes)"
                 " VALUES ($1, $2, $3, $4, $5, $6, $7)"
@@ -141,7 +183,7 @@ class PackagingActivities:
                 reference=inp.reference,
                 actor="dsar-packaging",
                 action="package.built",
-                details={"artefact": artefact, "bytes": size, "records": len(rows)},
+                details=details,
                 idempotency_key=f"{inp.reference}:package:{digest}",
             )
         log.info("package.built", reference=inp.reference, bytes=size, records=len(rows))
@@ -181,6 +223,50 @@ class PackagingActivities:
                 cview.systems.append(sview)
             views.append(cview)
         return views
+
+    def _portable_view(
+        self,
+        reference: str,
+        rows: list[asyncpg.Record],
+        plan: RedactionPlan,
+        controller: Controller,
+        generated_at: datetime,
+    ) -> PortableView:
+        """The records the person provided (Art. 20(1)), from the rows the access package
+        shows (review exclusions and unconfirmed matches already left out), redacted by
+        the same plan, in registry order: company, system, table."""
+        by_table: dict[tuple[str, str, str], list[dict[str, Any]]] = defaultdict(list)
+        for r in rows:
+            # Files (collected objects, bulk table parts, uploaded exports) are not records
+            # that can be written into data.json; they stay in the package's files/.
+            if r["object_key"] is None:
+                by_table[(r["company"], r["system"], r["source_table"])].append(
+                    {"key": r["source_key"], "data": plan.apply(r["id"], r["data"])}
+                )
+        tables: list[PortableTable] = []
+        names: dict[str, str] = {}
+        for company in self._registry.companies:
+            for system in company.systems:
+                for table, category in portable_tables(system):
+                    records = by_table.get((company.code, system.code, table))
+                    if records:
+                        names[company.code] = company.legal_name
+                        tables.append(
+                            PortableTable(company.code, system.code, system.name, table, category, records)
+                        )
+        return PortableView(reference, generated_at, controller, names, tables)
+
+    def _put_json(self, key: str, body: bytes) -> str:
+        digest = hashlib.sha256(body).hexdigest()
+        self._s3.put_object(
+            Bucket=self._bucket,
+            Key=key,
+            Body=body,
+            ServerSideEncryption="AES256",
+            ContentType="application/json",
+            Metadata={"sha256": digest},
+        )
+        return digest
 
     def _upload(
         self,
@@ -226,6 +312,21 @@ class PackagingActivities:
                 },
             )
         return digest.hexdigest(), size
+
+
+def portable_tables(system: System) -> list[tuple[str, str]]:
+    """(table, category) of a system whose records go into a portability export: only
+    systems whose registry rights include portability, and of a PostgreSQL system only the
+    tables marked `provided` (not notes written about the person, nor bought-in leads).
+    An HTTP system's records are its API's (`api`), which the registry declares as a whole.
+    S3 and manual systems hold files, which are not records of data.json."""
+    if Right.PORTABILITY not in system.rights:
+        return []
+    if system.kind is SystemKind.POSTGRES:
+        return [(t.table, t.category.value) for t in system.tables if t.provided]
+    if system.kind is SystemKind.HTTP and system.http is not None:
+        return [(API_TABLE, system.http.category.value)]
+    return []
 
 
 def attached_files(rows: list[asyncpg.Record]) -> list[tuple[str, str]]:
