@@ -62,7 +62,13 @@ async def new_request(
         phone=f"070-{uuid.uuid4().int % 900 + 100} {uuid.uuid4().int % 90 + 10} {uuid.uuid4().int % 90 + 10}",
     )
     submission = RequestSubmission(
-        rights=[Right.RECTIFICATION, Right.ERASURE, Right.RESTRICTION, Right.OBJECTION],
+        rights=[
+            Right.RECTIFICATION,
+            Right.ERASURE,
+            Right.RESTRICTION,
+            Right.OBJECTION,
+            Right.CONSENT_WITHDRAWAL,
+        ],
         subject=subject,
         language=language,
         jurisdiction=jurisdiction,
@@ -104,6 +110,9 @@ async def new_request(
         ActionResult(
             company="se01", system="crm", action=Action.RESTRICT, status=ActionStatus.DONE, changed=3
         ),
+        ActionResult(
+            company="se01", system="app", action=Action.WITHDRAW_CONSENT, status=ActionStatus.DONE, changed=1
+        ),
     ]
     async with pool.acquire() as conn:
         for result in results:
@@ -124,7 +133,7 @@ def body(message: EmailMessage) -> str:
     assert part is not None
     text = part.get_content()
     assert isinstance(text, str)
-    return text
+    return text.replace("\r\n", "\n")
 
 
 @pytest.fixture
@@ -210,6 +219,7 @@ async def test_recipient_notice_suppression_and_the_swedish_outcome_letter(
     assert "Stripe Payments Europe Ltd (Betalningsleverantörer): Radering" in letter
     assert "Experian" not in letter  # not told (yet), so not listed
     assert "spärrlista" in letter
+    assert "samtycket avstängt i 1 post.\n    Avstängt: Platsuppgifter i mobilappar." in letter
     assert "dina uppgifter lagras nu bara" in letter
     assert "Integritetsskyddsmyndigheten (IMY)" in letter and "domstol" in letter
 
@@ -246,6 +256,8 @@ async def test_english_outcome_restriction_lift_and_manual_action(
     letter = body(outcome)
     assert f"Kept: Billing, 4 records. Why: {BASIS}, kept until 2033-05-01." in letter
     assert "Corrected: e-mail address, name." in letter
+    assert "Switched off: Location in our mobile apps." in letter
+    assert "Processing before you withdrew it remains lawful." in letter
     assert "Experian Ltd (Credit-reference agencies): Rectification" in letter
     assert "Stripe" not in letter
     assert "We have stopped showing your name on attendee lists." in letter
