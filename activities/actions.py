@@ -13,7 +13,6 @@ that changed something, or by one the privacy team decided.
 
 from __future__ import annotations
 
-import json
 from datetime import date
 
 import asyncpg
@@ -50,7 +49,7 @@ async def save_action_result(
         result.status.value,
         result.changed,
         result.fields,
-        json.dumps([k.model_dump(mode="json") for k in result.kept]),
+        [k.model_dump(mode="json") for k in result.kept],
         result.recipients,
         result.error,
         result.note,
@@ -73,7 +72,7 @@ async def save_action_result(
             "status": ActionStatus(kept["status"]),
             "changed": int(kept["changed"]),
             "fields": list(kept["fields"]),
-            "kept": json.loads(kept["kept"]) if isinstance(kept["kept"], str) else kept["kept"],
+            "kept": kept["kept"],
             "recipients": list(kept["recipients"]),
             "error": kept["error"],
             "note": kept["note"],

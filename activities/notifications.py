@@ -625,6 +625,7 @@ async def outcome_context(
         "other_rights": [right_names.get(r, r.value) for r in rights if r is not Right.ACCESS],
         "recipients_told": await recipients_told(conn, inp.reference, registry, language),
         "objection": Right.OBJECTION in rights,
+        "objection_upheld": inp.objection_upheld,
         "suppressed": suppressed,
         "restricted": restricted,
         "consent_withdrawn": Right.CONSENT_WITHDRAWAL in rights,

@@ -197,6 +197,8 @@ class SendNotification(BaseModel):
     # For an Art. 19 notice: the recipient's registry code, and the actions it reports.
     recipient: str | None = None
     actions: list[Action] = Field(default_factory=list)
+    # For the outcome letter: the decision on an objection to other processing, if any.
+    objection_upheld: bool | None = None
 
 
 class NotificationResult(BaseModel):

@@ -144,6 +144,8 @@ class CompanyActionWorkflow:
                 occasion=occasion,
                 system=code,
                 action=inp.action,
+                # The owner cannot correct by hand without the new values (they travel encrypted).
+                text="\n".join(f"{c.field.value}: {c.value}" for c in inp.corrections) or None,
             ),
             result_type=NotificationResult,
             task_queue=inp.notify_queue,

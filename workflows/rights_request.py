@@ -326,7 +326,18 @@ class RightsRequestWorkflow:
     async def _finish_other_rights(self) -> None:
         """Art. 19: tell every recipient of changed data; then tell the person what was done."""
         await self._notify_recipients([Action.RECTIFY, Action.ERASE, Action.RESTRICT])
-        await self._notify(NotificationKind.OUTCOME, text=self._objection_text())
+        state = self._current()
+        await self._activity(
+            Activity.SEND_NOTIFICATION,
+            SendNotification(
+                reference=state.reference,
+                kind=NotificationKind.OUTCOME,
+                text=self._objection.grounds.strip() if self._objection else None,
+                objection_upheld=self._objection.uphold if self._objection else None,
+            ),
+            NotificationResult,
+        )
+        state.notices.append(SentNotice(kind=NotificationKind.OUTCOME, occasion="", at=workflow.now()))
         self._update_details()
 
     async def _notify_recipients(self, actions: list[Action]) -> None:
@@ -351,11 +362,6 @@ class RightsRequestWorkflow:
                 NotificationResult,
             )
             state.recipients_notified.append(code)
-
-    def _objection_text(self) -> str | None:
-        if self._objection is None:
-            return None
-        return self._objection.grounds.strip()
 
     async def _act_everywhere(self, action: Action) -> None:
         """One child per company for this action; then wait until no system is left failed."""
