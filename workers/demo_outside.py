@@ -8,10 +8,13 @@ fixed data about the well-known demo people, so tests can name what must arrive.
 
 from __future__ import annotations
 
+import copy
 import json
 import threading
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
@@ -100,7 +103,16 @@ def seed_demo_objects(s3: S3Client, region: str) -> dict[str, str]:
 
 
 class DemoNewsletterApi:
-    """The newsletter vendor's API: bearer token, search by e-mail, 429 when told to throttle."""
+    """The newsletter vendor's API: bearer token, search by e-mail, actions on a subscriber,
+    429 when told to throttle.
+
+    Each server keeps its own copy of the subscribers, so actions change only that copy.
+    The action endpoints are the registry's (`infra/group.toml`, dk01/newsletter):
+    `DELETE /v1/subscribers/{id}` removes the subscriber; `POST` (or `PUT`, `PATCH`)
+    `/v1/subscribers/{id}/restriction`, `/unsubscribe` and `/suppression` set `restricted`,
+    `consent = "withdrawn"` with `unsubscribed_at`, and `suppressed`; `DELETE` on
+    `restriction` or `suppression` clears the flag. An unknown id is a 404.
+    """
 
     def __init__(self, port: int, token: str = DEMO_NEWSLETTER_TOKEN) -> None:
         self.port = port
@@ -110,6 +122,9 @@ class DemoNewsletterApi:
         self.throttle_next = 0
         self._server: ThreadingHTTPServer | None = None
         self._lock = threading.Lock()
+        self._subscribers: dict[str, dict[str, Any]] = {
+            s["id"]: copy.deepcopy(s) for s in NEWSLETTER_SUBSCRIBERS
+        }
 
     @property
     def url(self) -> str:
@@ -118,12 +133,37 @@ class DemoNewsletterApi:
     def connections(self) -> dict[str, str]:
         return {"DK01_NEWSLETTER": self.url, "DK01_NEWSLETTER_TOKEN": self.token}
 
+    def add_subscriber(self, email: str, **fields: Any) -> str:
+        """A new subscriber (tests use fresh addresses, never the demo people's); returns its id."""
+        ident = f"sub_{uuid.uuid4().hex[:12]}"
+        with self._lock:
+            self._subscribers[ident] = {
+                "id": ident,
+                "email": email.lower(),
+                "lists": ["Produktnyheder"],
+                "consent": "double opt-in",
+                "subscribed_at": "2026-01-05T09:00:00Z",
+                **fields,
+            }
+        return ident
+
+    def subscriber(self, ident: str) -> dict[str, Any] | None:
+        """A copy of the subscriber as the vendor holds it now; None once deleted."""
+        with self._lock:
+            found = self._subscribers.get(ident)
+            return copy.deepcopy(found) if found is not None else None
+
     def start(self) -> None:
         api = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                status, body, headers = api.answer(self.path, self.headers.get("Authorization", ""))
+            def _handle(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                if length:
+                    self.rfile.read(length)  # no endpoint takes a body; drain it
+                status, body, headers = api.answer(
+                    self.path, self.headers.get("Authorization", ""), method=self.command
+                )
                 payload = json.dumps(body).encode()
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
@@ -133,13 +173,15 @@ class DemoNewsletterApi:
                 self.end_headers()
                 self.wfile.write(payload)
 
+            do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _handle
+
             def log_message(self, format: str, *args: Any) -> None:
                 pass  # request lines carry e-mail addresses
 
         self._server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
         threading.Thread(target=self._server.serve_forever, daemon=True, name="demo-newsletter").start()
 
-    def answer(self, path: str, authorization: str) -> tuple[int, Any, dict[str, str]]:
+    def answer(self, path: str, authorization: str, method: str = "GET") -> tuple[int, Any, dict[str, str]]:
         with self._lock:
             self.requests += 1
             if self.throttle_next > 0:
@@ -148,11 +190,43 @@ class DemoNewsletterApi:
         if authorization != f"Bearer {self.token}":
             return 401, {"error": "unauthorised"}, {}
         parts = urlsplit(path)
-        if parts.path != "/v1/subscribers":
+        segments = parts.path.strip("/").split("/")
+        if segments[:2] != ["v1", "subscribers"] or len(segments) > 4:
             return 404, {"error": "not found"}, {}
-        wanted = parse_qs(parts.query).get("email", [""])[0].lower()
-        found = [s for s in NEWSLETTER_SUBSCRIBERS if s["email"] == wanted]
-        return 200, {"subscribers": found, "next": None}, {}
+        if len(segments) == 2:
+            if method != "GET":
+                return 405, {"error": "method not allowed"}, {}
+            wanted = parse_qs(parts.query).get("email", [""])[0].lower()
+            with self._lock:
+                found = [copy.deepcopy(s) for s in self._subscribers.values() if s["email"] == wanted]
+            return 200, {"subscribers": found, "next": None}, {}
+        return self._act(method, segments[2], segments[3] if len(segments) == 4 else None)
+
+    def _act(self, method: str, ident: str, what: str | None) -> tuple[int, Any, dict[str, str]]:
+        flags = {"restriction": "restricted", "suppression": "suppressed"}
+        setting = method in ("POST", "PUT", "PATCH")
+        with self._lock:
+            subscriber = self._subscribers.get(ident)
+            if subscriber is None:
+                return 404, {"error": "no such subscriber"}, {}
+            if what is None:
+                if method == "GET":
+                    return 200, copy.deepcopy(subscriber), {}
+                if method == "DELETE":
+                    del self._subscribers[ident]
+                    return 200, {"deleted": ident}, {}
+            elif what in flags and (setting or method == "DELETE"):
+                subscriber[flags[what]] = setting
+                return 200, copy.deepcopy(subscriber), {}
+            elif what == "unsubscribe" and setting:
+                if subscriber.get("consent") != "withdrawn":
+                    subscriber["consent"] = "withdrawn"
+                    subscriber["unsubscribed_at"] = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+                    subscriber["lists"] = []
+                return 200, copy.deepcopy(subscriber), {}
+            else:
+                return 404, {"error": "not found"}, {}
+        return 405, {"error": "method not allowed"}, {}
 
     def stop(self) -> None:
         if self._server is not None:
