@@ -67,8 +67,9 @@ async def save_action_result(
         result.action.value,
     )
     assert kept is not None
-    return result.model_copy(
-        update={
+    return ActionResult.model_validate(
+        {
+            **result.model_dump(),
             "status": ActionStatus(kept["status"]),
             "changed": int(kept["changed"]),
             "fields": list(kept["fields"]),

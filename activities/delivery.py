@@ -22,7 +22,7 @@ from temporalio.exceptions import ApplicationError
 
 from activities.audit import append_audit
 from activities.db import Conn
-from activities.packaging import PACKAGE_KIND
+from activities.packaging import PACKAGE_KIND, PORTABLE_KIND
 from dsar.codec import KeyRing
 from dsar.download_links import LinkClaims, hash_code, new_code
 from dsar.messages import Activity, DeletePackageInput, PackageDeletion
@@ -147,20 +147,25 @@ class DeliveryActivities:
 
         Deleting an object that is already gone succeeds in S3, so a retry is harmless."""
         async with self._pool.acquire() as conn:
-            row = await conn.fetchrow(
-                "SELECT id, bucket, s3_key, deleted_at FROM artefacts WHERE reference = $1 AND kind = $2",
+            # The package, and the portable data stored beside it for transmission (Art. 20).
+            rows = await conn.fetch(
+                "SELECT id, kind, bucket, s3_key, deleted_at FROM artefacts"
+                " WHERE reference = $1 AND kind = ANY($2::text[]) ORDER BY kind = $3 DESC",
                 inp.reference,
+                [PACKAGE_KIND, PORTABLE_KIND],
                 PACKAGE_KIND,
             )
-        if row is None:
+        if not rows or rows[0]["kind"] != PACKAGE_KIND:
             return PackageDeletion(artefact_id=None, deleted_at=None)
-        if row["deleted_at"] is None:
-            await asyncio.to_thread(self._s3.delete_object, Bucket=row["bucket"], Key=row["s3_key"])
+        row = rows[0]
+        for stored in rows:
+            if stored["deleted_at"] is None:
+                await asyncio.to_thread(self._s3.delete_object, Bucket=stored["bucket"], Key=stored["s3_key"])
         async with self._pool.acquire() as conn, conn.transaction():
             deleted_at = await conn.fetchval(
-                "UPDATE artefacts SET deleted_at = coalesce(deleted_at, now()) WHERE id = $1"
+                "UPDATE artefacts SET deleted_at = coalesce(deleted_at, now()) WHERE id = ANY($1::uuid[])"
                 " RETURNING deleted_at",
-                row["id"],
+                [r["id"] for r in rows],
             )
             await conn.execute(
                 "UPDATE download_links SET revoked_at = coalesce(revoked_at, now()) WHERE reference = $1",

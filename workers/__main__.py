@@ -41,7 +41,11 @@ async def run(role: str, company_code: str | None) -> None:
             await migrate(settings.migration_database_url or settings.database_url)
             pool = await create_pool(settings.database_url)
             stack.push_async_callback(pool.close)
-            worker = control_worker(client, settings=settings, ring=ring, registry=registry, pool=pool)
+            http = httpx.AsyncClient(timeout=httpx.Timeout(30.0), follow_redirects=False)
+            stack.push_async_callback(http.aclose)
+            worker = control_worker(
+                client, settings=settings, ring=ring, registry=registry, pool=pool, http=http
+            )
             # Codes entered on the verification page reach their workflows through this relay.
             relay = asyncio.create_task(IdentityRelay(client, pool).run(stop))
             stack.push_async_callback(lambda: relay)

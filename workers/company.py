@@ -10,10 +10,14 @@ import httpx
 from temporalio.client import Client
 from temporalio.worker import Worker
 
+from activities.actions import ActionActivities
 from activities.collect_http import HttpCollector
 from activities.collect_postgres import PostgresCollector
 from activities.collect_s3 import S3Collector
 from activities.collection import CollectionActivities
+from activities.execute_http import HttpExecutor
+from activities.execute_postgres import PostgresExecutor
+from activities.execute_s3 import S3Executor
 from activities.identity import HeldContactFinder
 from activities.manual_systems import ManualSystemActivities
 from activities.redactions import KnownNameActivities
@@ -22,6 +26,7 @@ from dsar.codec import KeyRing
 from dsar.config import Settings
 from dsar.group import Company, GroupRegistry
 from workers.sandbox import workflow_runner
+from workflows.company_action import CompanyActionWorkflow
 from workflows.company_collection import CompanyCollectionWorkflow
 
 
@@ -46,10 +51,15 @@ def company_worker(
     manual = ManualSystemActivities(case_pool, registry, s3, settings.s3_bucket)
     names = KnownNameActivities(case_pool, ring, registry, sources)
     identity = HeldContactFinder(case_pool, ring, registry, sources)
+    # The other rights: the same clients, acting instead of reading.
+    actions = ActionActivities(case_pool, registry)
+    act_postgres = PostgresExecutor(case_pool, ring, registry, sources)
+    act_objects = S3Executor(case_pool, ring, registry, s3, settings.connections)
+    act_api = HttpExecutor(case_pool, ring, registry, http, settings.connections)
     return Worker(
         client,
         task_queue=task_queue or company.task_queue,
-        workflows=[CompanyCollectionWorkflow],
+        workflows=[CompanyCollectionWorkflow, CompanyActionWorkflow],
         activities=[
             common.list_systems,
             common.record_system_result,
@@ -59,6 +69,10 @@ def company_worker(
             manual.ingest_upload,
             names.index_known_names,
             identity.find_held_contacts,
+            actions.record_action_result,
+            act_postgres.execute_postgres,
+            act_objects.execute_s3_objects,
+            act_api.execute_http_api,
         ],
         max_concurrent_activities=8,
         graceful_shutdown_timeout=timedelta(seconds=30),

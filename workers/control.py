@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import asyncpg
+import httpx
 from temporalio.client import Client
 from temporalio.worker import Worker
 
@@ -17,8 +18,10 @@ from activities.delivery import DeliveryActivities
 from activities.identity import IdentityActivities
 from activities.notifications import NotificationActivities, SmtpSender
 from activities.packaging import PackagingActivities
+from activities.portability import PortabilityActivities
 from activities.redactions import RedactionActivities
 from activities.storage import s3_client
+from activities.suppression import SuppressionActivities
 from dsar.codec import KeyRing
 from dsar.config import Settings
 from dsar.group import GroupRegistry
@@ -38,7 +41,10 @@ def control_worker(
     task_queue: str = CONTROL_TASK_QUEUE,
     sender: SmtpSender | None = None,
     company_queue_suffix: str = "",
+    http: httpx.AsyncClient | None = None,
 ) -> Worker:
+    """`http` carries portability's transmission to another controller; without it, that
+    one activity is left unregistered and such a request waits until a worker has it."""
     s3 = s3_client(settings)
     case_store = CaseStoreActivities(pool, ring, registry, company_queue_suffix)
     packaging = PackagingActivities(pool, ring, registry, s3, settings.s3_bucket)
@@ -48,6 +54,7 @@ def control_worker(
     delivery = DeliveryActivities(pool, s3)
     redactions = RedactionActivities(pool, ring, registry)
     identity = IdentityActivities(pool)
+    suppression = SuppressionActivities(pool, ring)
     deadlines = DeadlineActivities(
         ClockSettings(
             team_reminder_days=list(settings.team_reminder_days),
@@ -75,6 +82,8 @@ def control_worker(
             redactions.scan_redactions,
             redactions.decide_redaction,
             identity.confirm_identity_code,
+            suppression.add_to_suppression_list,
+            *([PortabilityActivities(pool, s3, http).transmit_portable_data] if http is not None else []),
         ],
         graceful_shutdown_timeout=timedelta(seconds=30),
         workflow_runner=workflow_runner(),

@@ -59,6 +59,7 @@ async def running_workers(
 ) -> AsyncIterator[str]:
     control_queue = CONTROL_TASK_QUEUE + suffix
     async with AsyncExitStack() as stack:
+        http = await stack.enter_async_context(httpx.AsyncClient(timeout=10))
         await stack.enter_async_context(
             control_worker(
                 client,
@@ -68,9 +69,9 @@ async def running_workers(
                 pool=case_pool,
                 task_queue=control_queue,
                 company_queue_suffix=suffix,
+                http=http,
             )
         )
-        http = await stack.enter_async_context(httpx.AsyncClient(timeout=10))
         for company in registry.companies:
             sources = {
                 s.connection: source_pools[s.connection]
