@@ -19,6 +19,7 @@ from temporalio.worker import Replayer
 from dsar.codec import KeyRing, data_converter
 from dsar.messages import Activity, RequestState, RightsRequestInput
 from workers.sandbox import workflow_runner
+from workflows.company_action import CompanyActionWorkflow
 from workflows.company_collection import CompanyCollectionWorkflow
 from workflows.rights_request import RightsRequestWorkflow
 
@@ -48,11 +49,14 @@ def test_there_are_recorded_histories_of_every_workflow_type() -> None:
     names = {p.stem for p in HISTORIES}
     assert any(n.startswith("rights_request") for n in names)
     assert any(n.startswith("company_collection") for n in names)
+    assert any(n.startswith("company_action") for n in names)
 
 
 @pytest.mark.parametrize("path", HISTORIES, ids=lambda p: p.stem)
 async def test_recorded_history_replays(path: Path) -> None:
-    result = await replayer(RightsRequestWorkflow, CompanyCollectionWorkflow).replay_workflow(load(path))
+    result = await replayer(
+        RightsRequestWorkflow, CompanyCollectionWorkflow, CompanyActionWorkflow
+    ).replay_workflow(load(path))
     assert result.replay_failure is None
 
 

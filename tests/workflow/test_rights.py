@@ -45,6 +45,7 @@ from dsar.messages import (
     RequestState,
     ReviewDecision,
 )
+from tests.conftest import record_history
 from tests.rights_people import PlantedPerson, plant_person
 from tests.workflow.conftest import new_reference, reach_review, running_workers, wait_for_status
 from workers.demo_receiver import DemoReceivingController
@@ -159,6 +160,9 @@ async def test_access_and_erasure_send_the_copy_then_erase_keeping_what_the_law_
         await handle.execute_update(RightsRequestWorkflow.approve, ReviewDecision(actor="reviewer"))
         await confirm_manual(client, handle, Action.ERASE)
         state = await wait_for_status(handle, Status.DELIVERED)
+        await record_history(handle, "rights_request_access_erasure")
+        erasing = client.get_workflow_handle(company_action_workflow_id(reference, "gb01", "erase"))
+        await record_history(erasing, "company_action_erase_manual")
 
     # The copy went out before anything was erased.
     delivered = await sent_at(case_pool, reference, "delivery")
@@ -306,6 +310,7 @@ async def test_restriction_is_honoured_and_lifted_only_after_telling_the_person(
         )
         await confirm_manual(client, handle, Action.LIFT_RESTRICTION)
         final: RequestState = await handle.result()
+        await record_history(handle, "rights_request_restriction_lifted")
 
     assert not final.restriction_active and final.restriction_lifted_at is not None
     (told,) = mails(servers, reference, "restriction_lift")
