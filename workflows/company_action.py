@@ -181,8 +181,11 @@ class CompanyActionWorkflow:
     @workflow.signal
     def confirm_action(self, confirmation: ActionConfirmation) -> None:
         state = self._current()
+        # A manual system not yet settled: the confirmation may even arrive before the task
+        # e-mail has gone out, and is then found as soon as the wait begins.
         waiting = any(
-            s.system == confirmation.system and s.status is ActionStatus.AWAITING_OWNER for s in state.systems
+            s.system == confirmation.system and s.kind == "manual" and not s.status.settled
+            for s in state.systems
         )
         if waiting and confirmation.action is state.action and confirmation.system not in self._confirmations:
             self._confirmations[confirmation.system] = confirmation

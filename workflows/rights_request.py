@@ -791,7 +791,10 @@ class RightsRequestWorkflow:
         for result in self._current().actions:
             if (result.company, result.system, result.action) == (company, system, action):
                 return result
-        raise ValueError(f"system: {company}/{system} has taken no {action.value} for this request")
+        raise ValueError(
+            f"system: {company}/{system} has not been asked to {action.value} yet (the request is now"
+            f" '{self._current().status.value}'); confirm once its owner has the task"
+        )
 
     def _company_queue(self, company: str) -> str:
         assert self._plan_cache is not None

@@ -605,3 +605,92 @@ def test_a_killed_worker_resumes_a_long_scan_without_duplicates(stack: Stack) ->
     assert len(objects) >= 10
     assert dsar(stack, "approve", reference).returncode == 0
     wait_status(stack, reference, "delivered", timeout=180)
+
+
+def test_access_and_erasure_through_the_cli_send_the_copy_then_erase(stack: Stack) -> None:
+    """Erasure with a legal hold, driven with `dsar` only; the effect checked in the companies' databases."""
+    import asyncio
+
+    from activities.db import create_pool
+    from tests.rights_people import PlantedPerson, plant_person
+
+    if not stack.workers:
+        stack.start_workers()
+    registry = load_group()
+
+    async def plant() -> PlantedPerson:
+        pools = {
+            name: await create_pool(stack.env[f"DSAR_CONN_{name}"], max_size=2)
+            for name in ("GB01_DB", "SE01_DB", "NL01_DB")
+        }
+        try:
+            return await plant_person(pools, registry)
+        finally:
+            for pool in pools.values():
+                await pool.close()
+
+    person = asyncio.run(plant())
+    bad = dsar(stack, "submit", "erasure", "--name", person.full_name, "--email", person.email,
+               "--received", date.today().isoformat(), "--correct", "city=Lund")  # fmt: skip
+    assert bad.returncode == 2 and "--correct: only a rectification request" in bad.stderr
+    submitted = dsar(
+        stack, "submit", "access", "erasure", "--name", person.full_name, "--email", person.email,
+        "--phone", person.phone, "--language", "en", "--received", date.today().isoformat(), "--json",
+    )  # fmt: skip
+    assert submitted.returncode == 0, submitted.stderr
+    reference = json.loads(submitted.stdout)["reference"]
+    wait_status(stack, reference, "identity")
+    weak = dsar(stack, "verify", reference)
+    assert weak.returncode == 1 and "document check" in weak.stderr
+    strong = dsar(stack, "verify", reference, "--method", "document_check", "--note", "passport seen")
+    assert strong.returncode == 0, strong.stderr
+    wait_manual_task(stack, reference)
+    skipped = dsar(
+        stack, "mark-na", reference, "--system", "gb01/signups", "--reason", "binder searched: none"
+    )
+    assert skipped.returncode == 0, skipped.stderr
+    wait_status(stack, reference, "review")
+    held = dsar(stack, "hold", reference, "--system", "nl01/crm", "--reason", "pending court claim 2026:17")
+    assert held.returncode == 0, held.stderr
+    approved = dsar(stack, "approve", reference)
+    assert approved.returncode == 0, approved.stderr
+    confirm = ("done", reference, "--system", "gb01/signups", "--action", "erase", "--note", "no sheet found")
+    early = dsar(stack, *confirm)
+    if early.returncode != 0:  # the usual case: the package is still being built
+        assert early.returncode == 1 and "not been asked to erase yet" in early.stderr
+        deadline = time.monotonic() + 90
+        while not any(m["X-DSAR-Kind"] == "manual_action" for m in mails_for(stack, reference)):
+            assert time.monotonic() < deadline, "the events team was never asked to erase"
+            time.sleep(0.5)
+        confirmed = dsar(stack, *confirm)
+        assert confirmed.returncode == 0, confirmed.stderr
+    state = wait_status(stack, reference, "delivered", timeout=120)
+
+    kinds = [m["X-DSAR-Kind"] for m in mails_for(stack, reference)]
+    assert kinds.index("delivery") < kinds.index("outcome")
+    erased = {(a["company"], a["system"]): a for a in state["actions"] if a["action"] == "erase"}
+    assert erased[("gb01", "crm")]["changed"] >= 1 and erased[("gb01", "signups")]["status"] == "done"
+    assert erased[("nl01", "crm")]["kept"][0]["legal_basis"].startswith("legal hold")
+    outcome = next(m for m in mails_for(stack, reference) if m["X-DSAR-Kind"] == "outcome")
+    assert "Bokföringslagen" in outcome.get_content()
+
+    async def remaining() -> tuple[int, int, int]:
+        counts = []
+        for name, sql in (
+            ("GB01_DB", "SELECT count(*) FROM crm_customers WHERE lower(email) = $1"),
+            ("SE01_DB", "SELECT count(*) FROM billing_invoices WHERE lower(billing_email) = $1"),
+            ("NL01_DB", "SELECT count(*) FROM crm_customers WHERE lower(email) = $1"),
+        ):
+            conn = await asyncpg.connect(stack.env[f"DSAR_CONN_{name}"])
+            try:
+                counts.append(int(await conn.fetchval(sql, person.email)))
+            finally:
+                await conn.close()
+        return counts[0], counts[1], counts[2]
+
+    # gb01's customer row is gone; se01 keeps the recent invoice (Bokföringslagen); nl01 is held.
+    assert asyncio.run(remaining()) == (0, 1, 1)
+    shown = dsar(stack, "status", reference)
+    assert (
+        shown.returncode == 0 and "erase se01/billing" in shown.stdout and "Bokföringslagen" in shown.stdout
+    )
