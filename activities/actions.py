@@ -23,7 +23,7 @@ from activities.audit import append_audit
 from activities.collection import RegistryLookup
 from activities.db import Conn
 from dsar.group import Company, GroupRegistry, RetentionRule, System
-from dsar.messages import ActionResult, ActionStatus, Activity, RecordActionResultInput
+from dsar.messages import ActionResult, ActionStatus, Activity, ExecuteSystemInput, RecordActionResultInput
 
 log = structlog.get_logger(__name__)
 
@@ -79,6 +79,38 @@ async def save_action_result(
             "note": kept["note"],
         }
     )
+
+
+async def record_executed(
+    case_pool: asyncpg.Pool, inp: ExecuteSystemInput, result: ActionResult, actor: str = "dsar-actions"
+) -> ActionResult:
+    """A connector's result row and its audit entry, in one transaction; returns the result on record."""
+    async with case_pool.acquire() as case, case.transaction():
+        saved = await save_action_result(case, inp.reference, result)
+        await append_audit(
+            case,
+            reference=inp.reference,
+            actor=actor,
+            action=f"action.{saved.action.value}.{saved.status.value}",
+            details={
+                "system": f"{inp.company}/{inp.system}",
+                "changed": saved.changed,
+                "kept": sum(k.items for k in saved.kept),
+                "note": saved.note,
+            },
+            idempotency_key=f"{inp.reference}:action:{inp.company}/{inp.system}:"
+            f"{inp.action.value}:{saved.status.value}",
+        )
+    log.info(
+        "action.done",
+        reference=inp.reference,
+        company=inp.company,
+        system=inp.system,
+        action=inp.action.value,
+        status=saved.status.value,
+        changed=saved.changed,
+    )
+    return saved
 
 
 def retention_rules(

@@ -32,8 +32,7 @@ import structlog
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from activities.actions import retention_rules, save_action_result
-from activities.audit import append_audit
+from activities.actions import record_executed, retention_rules
 from activities.case_store import load_subject
 from activities.collect_http import MAX_PAGES, retry_after
 from activities.collection import RegistryLookup, configured, guarded, permanent
@@ -42,8 +41,6 @@ from dsar.group import Company, GroupRegistry, System
 from dsar.messages import Action, ActionResult, ActionStatus, Activity, ExecuteSystemInput, KeptData
 
 log = structlog.get_logger(__name__)
-
-ACTOR = "dsar-actions"
 
 
 def _raise_for(response: httpx.Response, system: System) -> None:
@@ -96,8 +93,10 @@ class HttpExecutor:
         spec = next((s for a, s in system.http.actions.items() if a == inp.action.value), None)
         if spec is None:
             note = f"the system's API offers no {inp.action.value} action: ask the system's owner"
-            return await self._save(
-                inp, result.model_copy(update={"status": ActionStatus.NOT_APPLICABLE, "note": note})
+            return await record_executed(
+                self._case_pool,
+                inp,
+                result.model_copy(update={"status": ActionStatus.NOT_APPLICABLE, "note": note}),
             )
         method, _, path = spec.partition(" ")
         base = configured(self._connections, system).rstrip("/")
@@ -112,12 +111,12 @@ class HttpExecutor:
                 kept = KeptData(
                     category=category, items=len(ids), legal_basis=f"legal hold: {inp.legal_hold}"
                 )
-                return await self._save(inp, result.model_copy(update={"kept": [kept]}))
+                return await record_executed(self._case_pool, inp, result.model_copy(update={"kept": [kept]}))
             rules = retention_rules(system, company, category, inp.jurisdiction)
             if rules:
                 rule = max(rules, key=lambda r: r.years)
                 kept = KeptData(category=category, items=len(ids), legal_basis=rule.legal_basis)
-                return await self._save(inp, result.model_copy(update={"kept": [kept]}))
+                return await record_executed(self._case_pool, inp, result.model_copy(update={"kept": [kept]}))
         changed = 0
         for ident in ids:
             url = base + path.replace("{id}", quote(ident, safe=""))
@@ -126,7 +125,7 @@ class HttpExecutor:
                 _raise_for(response, system)
                 changed += 1
             activity.heartbeat(changed)
-        return await self._save(inp, result.model_copy(update={"changed": changed}))
+        return await record_executed(self._case_pool, inp, result.model_copy(update={"changed": changed}))
 
     async def _search(
         self, inp: ExecuteSystemInput, system: System, base: str, headers: dict[str, str]
@@ -165,33 +164,3 @@ class HttpExecutor:
             return response.json()
         except ValueError:
             raise permanent(f"{system.code} did not answer with JSON") from None
-
-    async def _save(self, inp: ExecuteSystemInput, result: ActionResult) -> ActionResult:
-        """The result row and its audit entry, in one transaction; returns the result on record."""
-        async with self._case_pool.acquire() as case, case.transaction():
-            # An earlier attempt's result comes back with `kept` as plain dicts: validate again.
-            saved = ActionResult.model_validate(dict(await save_action_result(case, inp.reference, result)))
-            await append_audit(
-                case,
-                reference=inp.reference,
-                actor=ACTOR,
-                action=f"action.{saved.action.value}.{saved.status.value}",
-                details={
-                    "system": f"{inp.company}/{inp.system}",
-                    "changed": saved.changed,
-                    "kept": sum(k.items for k in saved.kept),
-                    "note": saved.note,
-                },
-                idempotency_key=f"{inp.reference}:action:{inp.company}/{inp.system}:"
-                f"{inp.action.value}:{saved.status.value}",
-            )
-        log.info(
-            "action.done",
-            reference=inp.reference,
-            company=inp.company,
-            system=inp.system,
-            action=inp.action.value,
-            status=saved.status.value,
-            changed=saved.changed,
-        )
-        return saved

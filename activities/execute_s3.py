@@ -51,8 +51,7 @@ from botocore.exceptions import ClientError
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from activities.actions import retention_cutoff, retention_rules, save_action_result
-from activities.audit import append_audit
+from activities.actions import record_executed, retention_cutoff, retention_rules
 from activities.case_store import load_subject
 from activities.collect_s3 import parse_location
 from activities.collection import RegistryLookup, configured, guarded, permanent
@@ -68,7 +67,6 @@ log = structlog.get_logger(__name__)
 
 RESTRICTED_TAG = "dsar-restricted"
 SHARED_BASIS = "other people's rights: the picture also shows others"
-ACTOR = "dsar-actions"
 INDEX_ATTEMPTS = 5
 DELETE_BATCH = 1000
 _PERMANENT_CODES = ("NoSuchBucket", "AccessDenied", "NoSuchKey", "404", "403", "InvalidAccessKeyId")
@@ -138,7 +136,7 @@ class S3Executor:
                     " fields or consent flags",
                 }
             )
-            return await self._save(inp, result)
+            return await record_executed(self._case_pool, inp, result)
         bucket, prefix = parse_location(configured(self._connections, system))
         base = f"{prefix}/" if prefix else ""
         async with self._case_pool.acquire() as case:
@@ -157,7 +155,7 @@ class S3Executor:
                     changed += 1
                 activity.heartbeat(changed)
             result = result.model_copy(update={"changed": changed})
-        return await self._save(inp, result)
+        return await record_executed(self._case_pool, inp, result)
 
     async def _erase(
         self,
@@ -336,33 +334,3 @@ class S3Executor:
             if code in _PERMANENT_CODES:
                 raise permanent(f"S3 {code} in {system.code}") from None
             raise
-
-    async def _save(self, inp: ExecuteSystemInput, result: ActionResult) -> ActionResult:
-        """The result row and its audit entry, in one transaction; returns the result on record."""
-        async with self._case_pool.acquire() as case, case.transaction():
-            # An earlier attempt's result comes back with `kept` as plain dicts: validate again.
-            saved = ActionResult.model_validate(dict(await save_action_result(case, inp.reference, result)))
-            await append_audit(
-                case,
-                reference=inp.reference,
-                actor=ACTOR,
-                action=f"action.{saved.action.value}.{saved.status.value}",
-                details={
-                    "system": f"{inp.company}/{inp.system}",
-                    "changed": saved.changed,
-                    "kept": sum(k.items for k in saved.kept),
-                    "note": saved.note,
-                },
-                idempotency_key=f"{inp.reference}:action:{inp.company}/{inp.system}:"
-                f"{inp.action.value}:{saved.status.value}",
-            )
-        log.info(
-            "action.done",
-            reference=inp.reference,
-            company=inp.company,
-            system=inp.system,
-            action=inp.action.value,
-            status=saved.status.value,
-            changed=saved.changed,
-        )
-        return saved
