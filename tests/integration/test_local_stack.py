@@ -694,3 +694,27 @@ def test_access_and_erasure_through_the_cli_send_the_copy_then_erase(stack: Stac
     assert (
         shown.returncode == 0 and "erase se01/billing" in shown.stdout and "Bokföringslagen" in shown.stdout
     )
+
+    # Nothing of the person in clear in the histories (the request and its action children)
+    # or the logs: the corrections, holds and results travel encrypted or as codes.
+    async def histories() -> list[str]:
+        from dsar.client import connect
+        from dsar.config import Settings
+        from dsar.domain import company_action_workflow_id
+
+        client = await connect(Settings.from_env(stack.env))
+        ids = [f"dsar-{reference}"] + [
+            company_action_workflow_id(reference, c.code, "erase") for c in stack.registry.companies
+        ]
+        texts = []
+        for workflow_id in ids:
+            history = await client.get_workflow_handle(workflow_id).fetch_history()
+            texts.append(history.to_json())
+        return texts
+
+    secrets_ = [person.full_name.lower(), person.email, person.phone, person.customer_number.lower()]
+    for text in asyncio.run(histories()):
+        assert not [s for s in secrets_ if s in text.lower()], "personal data in workflow history"
+    for log_file in (stack.state / "logs").glob("*.log"):
+        content = log_file.read_text(errors="replace").lower()
+        assert not [s for s in secrets_ if s in content], f"personal data in {log_file.name}"
