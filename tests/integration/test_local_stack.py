@@ -718,3 +718,113 @@ def test_access_and_erasure_through_the_cli_send_the_copy_then_erase(stack: Stac
     for log_file in (stack.state / "logs").glob("*.log"):
         content = log_file.read_text(errors="replace").lower()
         assert not [s for s in secrets_ if s in content], f"personal data in {log_file.name}"
+
+
+def test_five_other_rights_in_one_request_through_the_cli(stack: Stack) -> None:
+    """Rectification, restriction, portability (transmitted), objection to direct marketing and
+    consent withdrawal in one request, driven with `dsar`; each effect checked where it lands."""
+    import asyncio
+
+    from activities.db import create_pool
+    from tests.rights_people import PlantedPerson, plant_person
+    from workers.demo_receiver import DemoReceivingController
+    from workers.local_servers import free_port
+
+    if not stack.workers:
+        stack.start_workers()
+    registry = load_group()
+
+    async def plant() -> PlantedPerson:
+        pools = {
+            name: await create_pool(stack.env[f"DSAR_CONN_{name}"], max_size=2)
+            for name in ("GB01_DB", "SE01_DB", "NL01_DB")
+        }
+        try:
+            return await plant_person(pools, registry)
+        finally:
+            for pool in pools.values():
+                await pool.close()
+
+    async def query(name: str, sql: str, *args: object) -> Any:
+        conn = await asyncpg.connect(stack.env[f"DSAR_CONN_{name}"])
+        try:
+            return await conn.fetchval(sql, *args)
+        finally:
+            await conn.close()
+
+    def wait_task(reference: str, occasion: str) -> None:
+        deadline = time.monotonic() + 90
+        while not any(m["X-DSAR-Occasion"] == occasion for m in mails_for(stack, reference)):
+            assert time.monotonic() < deadline, f"no task {occasion}"
+            time.sleep(0.5)
+
+    person = asyncio.run(plant())
+    receiver = DemoReceivingController(free_port())
+    receiver.start()
+    try:
+        submitted = dsar(
+            stack, "submit", "rectification", "restriction", "portability", "objection", "consent_withdrawal",
+            "--name", person.full_name, "--email", person.email, "--language", "sv",
+            "--received", date.today().isoformat(), "--correct", "city=Uppsala",
+            "--objection-to", "direct_marketing", "--transmit-to", receiver.url, "--json",
+        )  # fmt: skip
+        assert submitted.returncode == 0, submitted.stderr
+        reference = json.loads(submitted.stdout)["reference"]
+        wait_status(stack, reference, "identity")
+        assert dsar(stack, "verify", reference, "--note", "matched customer record").returncode == 0
+        wait_manual_task(stack, reference)
+        # Objection to direct marketing and consent withdrawal took effect before any review.
+        assert (
+            asyncio.run(
+                query("GB01_DB", "SELECT count(*) FROM marketing_suppressions WHERE value = $1", person.email)
+            )
+            == 1
+        )
+        assert (
+            asyncio.run(
+                query(
+                    "SE01_DB",
+                    "SELECT count(*) FROM app_location_pings"
+                    " WHERE lower(user_email) = $1 AND location_consent",
+                    person.email,
+                )
+            )
+            == 0
+        )
+        assert (
+            dsar(stack, "mark-na", reference, "--system", "gb01/signups", "--reason", "none").returncode == 0
+        )
+        wait_status(stack, reference, "review")
+        assert dsar(stack, "approve", reference).returncode == 0
+        for action in ("rectify", "restrict"):
+            wait_task(reference, f"{action}:gb01/signups")
+            done = dsar(
+                stack, "done", reference, "--system", "gb01/signups", "--action", action, "--note", "binder"
+            )
+            assert done.returncode == 0, done.stderr
+        state = wait_status(stack, reference, "delivered", timeout=120)
+        assert state["restriction_active"] and state["transmitted"]["status_code"] == 202
+        assert len(receiver.received) == 1 and person.email in receiver.received[0].body.decode()
+        city = "SELECT city FROM crm_customers WHERE lower(email) = $1"
+        assert {asyncio.run(query(db, city, person.email)) for db in ("GB01_DB", "SE01_DB", "NL01_DB")} == {
+            "Uppsala"
+        }
+        in_export = "SELECT count(*) FROM analytics_export WHERE lower(user_email) = $1"
+        assert asyncio.run(query("GB01_DB", in_export, person.email)) == 0
+        kinds = [m["X-DSAR-Kind"] for m in mails_for(stack, reference)]
+        assert "delivery" in kinds and "outcome" in kinds
+
+        lifted = dsar(stack, "lift-restriction", reference, "--reason", "Adressen är kontrollerad.")
+        assert lifted.returncode == 0, lifted.stderr
+        wait_task(reference, "lift_restriction:gb01/signups")
+        done = dsar(stack, "done", reference, "--system", "gb01/signups", "--action", "lift_restriction")
+        assert done.returncode == 0, done.stderr
+        deadline = time.monotonic() + 90
+        while status(stack, reference)["restriction_active"]:
+            assert time.monotonic() < deadline, "the restriction was never lifted"
+            time.sleep(0.5)
+        assert asyncio.run(query("GB01_DB", in_export, person.email)) == 2
+        kinds = [m["X-DSAR-Kind"] for m in mails_for(stack, reference)]
+        assert "restriction_lift" in kinds
+    finally:
+        receiver.stop()
