@@ -279,7 +279,10 @@ def report(figures: list[Figures]) -> list[str]:
             f"peak memory grew {growth:.1f} MB from {smallest.rows} to {largest.rows} rows (target: < 50)"
         )
     print()
-    print(f"history size spread: {max(f.history_bytes for f in figures) - smallest.history_bytes} bytes")
+    sizes = [f.history_bytes for f in figures]
+    print(
+        f"history size spread: {max(sizes) - min(sizes)} bytes ({(max(sizes) - min(sizes)) / min(sizes):.1%})"
+    )
     print(f"peak memory growth {smallest.rows} -> {largest.rows} rows: {growth:+.1f} MB")
     return misses
 
