@@ -176,7 +176,9 @@ async def one_request(
             return None  # a query can time out while both cores are busy collecting: ask again
         return state if state.status is status else None
 
-    await wait_until(lambda: status_is(Status.IDENTITY), timeout=60)
+    # Identity waits for every company's worker to answer the held-records search; a worker
+    # just started (the warm-up request) may take a while on two busy cores.
+    await wait_until(lambda: status_is(Status.IDENTITY), timeout=300)
     # Nobody holds a customer record for these people, so only a document check will do.
     decision = IdentityDecision(actor=ACTOR, method="document_check", note="benchmark: passport seen")
     await handle.execute_update("verify_identity", decision, result_type=RequestState)
