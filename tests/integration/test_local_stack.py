@@ -30,8 +30,10 @@ from typing import Any
 import asyncpg
 import pytest
 
+from activities.db import create_pool
 from dsar.group import load_group
 from dsar.logs import configure_logging
+from tests.rights_people import PlantedPerson, plant_person
 from workers.demo_group import DEMO_PEOPLE
 from workers.devstack import Ports, Stack
 from workers.local_servers import stop_process, venv_binary
@@ -607,29 +609,26 @@ def test_a_killed_worker_resumes_a_long_scan_without_duplicates(stack: Stack) ->
     wait_status(stack, reference, "delivered", timeout=180)
 
 
+async def plant_in(stack: Stack) -> PlantedPerson:
+    """A person of the test's own in the stack's demo databases (the demo people stay as they are)."""
+    pools = {
+        name: await create_pool(stack.env[f"DSAR_CONN_{name}"], max_size=2)
+        for name in ("GB01_DB", "SE01_DB", "NL01_DB")
+    }
+    try:
+        return await plant_person(pools, load_group())
+    finally:
+        for pool in pools.values():
+            await pool.close()
+
+
 def test_access_and_erasure_through_the_cli_send_the_copy_then_erase(stack: Stack) -> None:
     """Erasure with a legal hold, driven with `dsar` only; the effect checked in the companies' databases."""
     import asyncio
 
-    from activities.db import create_pool
-    from tests.rights_people import PlantedPerson, plant_person
-
     if not stack.workers:
         stack.start_workers()
-    registry = load_group()
-
-    async def plant() -> PlantedPerson:
-        pools = {
-            name: await create_pool(stack.env[f"DSAR_CONN_{name}"], max_size=2)
-            for name in ("GB01_DB", "SE01_DB", "NL01_DB")
-        }
-        try:
-            return await plant_person(pools, registry)
-        finally:
-            for pool in pools.values():
-                await pool.close()
-
-    person = asyncio.run(plant())
+    person = asyncio.run(plant_in(stack))
     bad = dsar(stack, "submit", "erasure", "--name", person.full_name, "--email", person.email,
                "--received", date.today().isoformat(), "--correct", "city=Lund")  # fmt: skip
     assert bad.returncode == 2 and "--correct: only a rectification request" in bad.stderr
@@ -725,25 +724,11 @@ def test_five_other_rights_in_one_request_through_the_cli(stack: Stack) -> None:
     consent withdrawal in one request, driven with `dsar`; each effect checked where it lands."""
     import asyncio
 
-    from activities.db import create_pool
-    from tests.rights_people import PlantedPerson, plant_person
     from workers.demo_receiver import DemoReceivingController
     from workers.local_servers import free_port
 
     if not stack.workers:
         stack.start_workers()
-    registry = load_group()
-
-    async def plant() -> PlantedPerson:
-        pools = {
-            name: await create_pool(stack.env[f"DSAR_CONN_{name}"], max_size=2)
-            for name in ("GB01_DB", "SE01_DB", "NL01_DB")
-        }
-        try:
-            return await plant_person(pools, registry)
-        finally:
-            for pool in pools.values():
-                await pool.close()
 
     async def query(name: str, sql: str, *args: object) -> Any:
         conn = await asyncpg.connect(stack.env[f"DSAR_CONN_{name}"])
@@ -758,7 +743,7 @@ def test_five_other_rights_in_one_request_through_the_cli(stack: Stack) -> None:
             assert time.monotonic() < deadline, f"no task {occasion}"
             time.sleep(0.5)
 
-    person = asyncio.run(plant())
+    person = asyncio.run(plant_in(stack))
     receiver = DemoReceivingController(free_port())
     receiver.start()
     try:
