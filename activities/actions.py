@@ -81,36 +81,46 @@ async def save_action_result(
     )
 
 
-async def record_executed(
-    case_pool: asyncpg.Pool, inp: ExecuteSystemInput, result: ActionResult, actor: str = "dsar-actions"
+async def save_and_audit(
+    case: Conn, reference: str, result: ActionResult, *, actor: str, occasion: str, decided: bool = False
 ) -> ActionResult:
-    """A connector's result row and its audit entry, in one transaction; returns the result on record."""
-    async with case_pool.acquire() as case, case.transaction():
-        saved = await save_action_result(case, inp.reference, result)
-        await append_audit(
-            case,
-            reference=inp.reference,
-            actor=actor,
-            action=f"action.{saved.action.value}.{saved.status.value}",
-            details={
-                "system": f"{inp.company}/{inp.system}",
-                "changed": saved.changed,
-                "kept": sum(k.items for k in saved.kept),
-                "note": saved.note,
-            },
-            idempotency_key=f"{inp.reference}:action:{inp.company}/{inp.system}:"
-            f"{inp.action.value}:{saved.status.value}",
-        )
+    """The result row and its audit entry, inside the caller's transaction; returns the result
+    on record. `decided`: a person's decision, which replaces whatever stood before."""
+    saved = await save_action_result(case, reference, result, actor if decided else None)
+    await append_audit(
+        case,
+        reference=reference,
+        actor=actor,
+        action=f"action.{saved.action.value}.{saved.status.value}",
+        details={
+            "system": f"{saved.company}/{saved.system}",
+            "changed": saved.changed,
+            "fields": ",".join(saved.fields) or None,
+            "kept": sum(k.items for k in saved.kept),
+            "recipients": ",".join(saved.recipients) or None,
+            "note": saved.note,
+        },
+        idempotency_key=f"{reference}:action:{saved.company}/{saved.system}:{saved.action.value}:"
+        f"{saved.status.value}:{occasion}",
+    )
     log.info(
-        "action.done",
-        reference=inp.reference,
-        company=inp.company,
-        system=inp.system,
-        action=inp.action.value,
+        "action.recorded",
+        reference=reference,
+        company=saved.company,
+        system=saved.system,
+        action=saved.action.value,
         status=saved.status.value,
         changed=saved.changed,
     )
     return saved
+
+
+async def record_executed(
+    case_pool: asyncpg.Pool, inp: ExecuteSystemInput, result: ActionResult, actor: str = "dsar-actions"
+) -> ActionResult:
+    """A connector's result, in a transaction of its own (S3 and HTTP change nothing in it)."""
+    async with case_pool.acquire() as case, case.transaction():
+        return await save_and_audit(case, inp.reference, result, actor=actor, occasion="executed")
 
 
 def retention_rules(
@@ -154,26 +164,6 @@ class ActionActivities:
         result = inp.result
         self._lookup.system(result.company, result.system)
         async with self._case_pool.acquire() as case, case.transaction():
-            saved = await save_action_result(case, inp.reference, result, inp.actor)
-            await append_audit(
-                case,
-                reference=inp.reference,
-                actor=inp.actor,
-                action=f"action.{result.action.value}.{result.status.value}",
-                details={
-                    "system": f"{result.company}/{result.system}",
-                    "changed": result.changed,
-                    "note": result.note,
-                },
-                idempotency_key=f"{inp.reference}:action:{result.company}/{result.system}:"
-                f"{result.action.value}:{result.status.value}:{inp.occasion}",
+            return await save_and_audit(
+                case, inp.reference, result, actor=inp.actor, occasion=inp.occasion, decided=True
             )
-        log.info(
-            "action.recorded",
-            reference=inp.reference,
-            company=result.company,
-            system=result.system,
-            action=result.action.value,
-            status=result.status.value,
-        )
-        return saved

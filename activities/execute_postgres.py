@@ -34,8 +34,7 @@ import asyncpg
 import structlog
 from temporalio import activity
 
-from activities.actions import retention_cutoff, retention_rules, save_action_result
-from activities.audit import append_audit
+from activities.actions import retention_cutoff, retention_rules, save_and_audit
 from activities.case_store import load_subject
 from activities.collect_postgres import match_clauses
 from activities.collection import RegistryLookup, configured, guarded, permanent
@@ -492,24 +491,7 @@ class PostgresExecutor:
             recipients=recipients,
             note="; ".join(notes) or None,
         )
-        saved = await save_action_result(case, inp.reference, result)
-        # An earlier attempt's result comes back with its `kept` as plain dicts: validate again.
-        saved = ActionResult.model_validate(dict(saved))
-        await append_audit(
-            case,
-            reference=inp.reference,
-            actor=ACTOR,
-            action=f"action.{inp.action.value}.{saved.status.value}",
-            details={
-                "system": f"{inp.company}/{inp.system}",
-                "changed": saved.changed,
-                "fields": saved.fields,
-                "kept": sum(k.items for k in saved.kept),
-                "recipients": saved.recipients,
-            },
-            idempotency_key=f"{inp.reference}:action:{inp.company}/{inp.system}:{inp.action.value}:executed",
-        )
-        return saved
+        return await save_and_audit(case, inp.reference, result, actor=ACTOR, occasion="executed")
 
     async def _store_changes(self, case: Conn, inp: ExecuteSystemInput, changes: list[_Change]) -> None:
         """Before and after of every changed field, sealed; a retry records each change once."""

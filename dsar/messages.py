@@ -489,13 +489,6 @@ class PortableInput(BaseModel):
     transmit_to: str
 
 
-class PortableResult(BaseModel):
-    artefact_id: str
-    records: int
-    bytes: int
-    formats: list[str]  # e.g. ["json", "csv"]
-
-
 class TransmissionResult(BaseModel):
     status_code: int
     bytes: int
@@ -778,7 +771,6 @@ class RequestState(BaseModel):
     restriction_active: bool = False
     restriction_lifted_at: datetime | None = None
     recipients_notified: list[str] = Field(default_factory=list)
-    portable: PortableResult | None = None
     transmitted: TransmissionResult | None = None
 
 

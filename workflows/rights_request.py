@@ -411,19 +411,7 @@ class RightsRequestWorkflow:
             for a in state.actions
             if (a.company, a.system, a.action) != (result.company, result.system, result.action)
         ] + [result]
-        failed = sorted({f"{a.company}/{a.system}" for a in state.actions if a.status is ActionStatus.FAILED})
-        collecting = [f"{c.company}/{s}" for c in state.companies for s in c.failed_systems]
-        everything = sorted(set(failed) | set(collecting))
-        if everything or self._failed_published:
-            self._failed_published = True
-            workflow.upsert_search_attributes(
-                [
-                    sa.DSAR_FAILED_SYSTEMS.value_set(everything)
-                    if everything
-                    else sa.DSAR_FAILED_SYSTEMS.value_unset()
-                ]
-            )
-        self._update_details()
+        self._publish_failed()
 
     def _failed_actions(self, action: Action) -> list[ActionResult]:
         return [a for a in self._current().actions if a.action is action and a.status is ActionStatus.FAILED]
@@ -1311,7 +1299,14 @@ class RightsRequestWorkflow:
         progress.done = True
         progress.records = sum(s.records for s in progress.systems)
         progress.failed_systems = [s.system for s in progress.systems if s.status is SystemStatus.FAILED]
-        failed = [f"{c.company}/{s}" for c in self._current().companies for s in c.failed_systems]
+        self._publish_failed()
+
+    def _publish_failed(self) -> None:
+        """`DsarFailedSystems`: systems whose collection or action failed, until settled."""
+        state = self._current()
+        failed = [f"{c.company}/{s}" for c in state.companies for s in c.failed_systems]
+        acting = sorted({f"{a.company}/{a.system}" for a in state.actions if a.status is ActionStatus.FAILED})
+        failed += [s for s in acting if s not in failed]
         if failed or self._failed_published:
             self._failed_published = True
             workflow.upsert_search_attributes(
