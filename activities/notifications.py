@@ -446,7 +446,13 @@ class ActionView:
 
     @property
     def done(self) -> list[SystemView]:
-        return [s for s in self.systems if s.status == ActionStatus.DONE.value]
+        """Systems where the action changed, corrected or kept something: the letter names them."""
+        return [s for s in self.systems if s.status == ActionStatus.DONE.value and _touched(s)]
+
+    @property
+    def quiet(self) -> int:
+        """Systems that held nothing of the person's to change: counted, not listed one by one."""
+        return sum(1 for s in self.systems if s.status == ActionStatus.DONE.value and not _touched(s))
 
     @property
     def failed(self) -> list[SystemView]:
@@ -459,6 +465,10 @@ class ActionView:
     @property
     def pending(self) -> list[SystemView]:
         return [s for s in self.systems if not ActionStatus(s.status).settled]
+
+
+def _touched(system: SystemView) -> bool:
+    return bool(system.changed or system.kept or system.fields)
 
 
 @dataclass(frozen=True)

@@ -219,6 +219,8 @@ class RightsRequestWorkflow:
             # Art. 21(3) and 7(3): no balancing and no review, so at once.
             await self._act_at_once()
         if not acting or self._needs_review():
+            if self._state.status is not Status.COLLECTING:  # after acting at once
+                await self._set_status(Status.COLLECTING, SYSTEM_ACTOR)
             # Fan-out: one child per company, on that company's task queue.
             plan = await self._plan()
             self._state.companies = [

@@ -758,6 +758,7 @@ def test_five_other_rights_in_one_request_through_the_cli(stack: Stack) -> None:
         wait_status(stack, reference, "identity")
         assert dsar(stack, "verify", reference, "--note", "matched customer record").returncode == 0
         wait_manual_task(stack, reference)
+        assert status(stack, reference)["status"] == "collecting"  # after acting at once
         # Objection to direct marketing and consent withdrawal took effect before any review.
         assert (
             asyncio.run(

@@ -209,6 +209,7 @@ async def test_access_and_erasure_send_the_copy_then_erase_keeping_what_the_law_
     (outcome,) = mails(servers, reference, "outcome")
     letter = text_of(outcome)
     assert "Bokföringslagen" in letter and "pending court claim 2026:17" in letter
+    assert "held no data of yours to change" in letter and "Nyhavn" not in letter  # dk01: counted
     assert state.recipients_notified
     notices = mails(servers, reference, "recipient_notice")
     assert sorted(m["X-DSAR-Occasion"] for m in notices) == sorted(state.recipients_notified)
