@@ -17,7 +17,7 @@ from typing import Any
 
 from itsdangerous import BadData, URLSafeSerializer
 
-from dsar.download_links import InvalidToken, LinkSigner, TokenProblem
+from dsar.download_links import InvalidToken, LinkSigner, TokenProblem, load_signed
 
 CHALLENGE_SALT = "dsar-identity-link-v1"
 # Six digits: typed from a phone or read out to the privacy team; five tries in 10^6.
@@ -55,7 +55,7 @@ class ChallengeSigner:
         """Signature only: the page judges expiry from the case store, to say it in the
         person's language and audit it against their request."""
         try:
-            data: Any = self._serializer.loads(token)
+            data: Any = load_signed(self._serializer, token)
             claims = ChallengeClaims(
                 challenge_id=uuid.UUID(hex=data["c"]),
                 expires_at=datetime.fromtimestamp(int(data["e"]), UTC),
