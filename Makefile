@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 dev: $(STAMP)
-	$(BIN)/dsar dev
+	$(BIN)/python -m cli dev
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -19,9 +19,9 @@ import asyncpg
 import structlog
 from temporalio import activity
 
-from activities.audit import append_audit
 from activities.collection import RegistryLookup
-from activities.db import Conn
+from casestore.audit import append_audit
+from casestore.db import Conn
 from dsar.group import Company, GroupRegistry, RetentionRule, System
 from dsar.messages import ActionResult, ActionStatus, Activity, ExecuteSystemInput, RecordActionResultInput
 

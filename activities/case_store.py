@@ -12,8 +12,8 @@ import asyncpg
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from activities.audit import append_audit
-from activities.db import Conn
+from casestore.audit import append_audit
+from casestore.db import Conn
 from dsar.codec import KeyRing
 from dsar.domain import Status, SubjectIdentity
 from dsar.group import GroupRegistry

@@ -40,7 +40,7 @@ from activities.collection import (
     save_result,
     store_rows,
 )
-from activities.db import Conn, quote_ident
+from casestore.db import Conn, quote_ident
 from dsar.codec import KeyRing
 from dsar.domain import IdentityKey, SubjectIdentity
 from dsar.group import GroupRegistry, System, TableMapping

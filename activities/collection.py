@@ -22,8 +22,8 @@ import structlog
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from activities.audit import append_audit
-from activities.db import Conn
+from casestore.audit import append_audit
+from casestore.db import Conn
 from dsar.codec import KeyRing
 from dsar.group import Company, GroupRegistry, System, SystemKind
 from dsar.messages import (

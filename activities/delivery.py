@@ -20,9 +20,9 @@ import structlog
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from activities.audit import append_audit
-from activities.db import Conn
 from activities.packaging import PACKAGE_KIND, PORTABLE_KIND
+from casestore.audit import append_audit
+from casestore.db import Conn
 from dsar.codec import KeyRing
 from dsar.download_links import LinkClaims, hash_code, new_code
 from dsar.messages import Activity, DeletePackageInput, PackageDeletion

@@ -38,7 +38,7 @@ from activities.actions import retention_cutoff, retention_rules, save_and_audit
 from activities.case_store import load_subject
 from activities.collect_postgres import match_clauses
 from activities.collection import RegistryLookup, configured, guarded, permanent
-from activities.db import Conn, quote_ident
+from casestore.db import Conn, quote_ident
 from dsar.codec import KeyRing
 from dsar.domain import IdentityKey, SubjectIdentity
 from dsar.group import Category, Company, GroupRegistry, System, SystemKind, TableMapping

@@ -37,10 +37,10 @@ import structlog
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from activities.audit import append_audit
 from activities.case_store import load_subject
 from activities.collect_postgres import match_clauses
-from activities.db import Conn, quote_ident
+from casestore.audit import append_audit
+from casestore.db import Conn, quote_ident
 from dsar.codec import KeyRing
 from dsar.domain import IdentityKey
 from dsar.download_links import code_matches, hash_code, new_code, normalise_code

@@ -26,12 +26,11 @@ import structlog
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from activities.audit import append_audit
 from activities.case_store import load_subject
-from activities.db import Conn
 from activities.delivery import ensure_link, forget_code, sealed_code
 from activities.identity import ensure_challenge, forget_identity_code, sealed_identity_code
-from activities.rendering import authority_view, render_mail
+from casestore.audit import append_audit
+from casestore.db import Conn
 from dsar.clock import get_jurisdiction
 from dsar.codec import KeyRing
 from dsar.config import Settings
@@ -48,6 +47,7 @@ from dsar.messages import (
     SendNotification,
 )
 from dsar.privacy_notice import LegalBasis, load_privacy_notice
+from dsar.rendering import authority_view, render_mail
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client

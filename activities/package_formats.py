@@ -19,10 +19,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from activities.rendering import AuthorityView, render_html
 from activities.report_pdf import render_report_pdf
 from dsar.config import PROJECT_ROOT
 from dsar.privacy_notice import Art15Item, Controller
+from dsar.rendering import AuthorityView, render_html
 
 # The `$id` of the published schema, and the `$schema` every data.json carries, so a
 # reader (or another controller, for portability) can validate the file it received.

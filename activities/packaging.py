@@ -28,7 +28,6 @@ import asyncpg
 import structlog
 from temporalio import activity
 
-from activities.audit import append_audit
 from activities.case_store import load_subject
 from activities.package_formats import (
     JSON_SCHEMA_ID,
@@ -46,13 +45,14 @@ from activities.package_formats import (
     render_portable_json,
 )
 from activities.redactions import RedactionPlan, field_name, load_redaction_plan
-from activities.rendering import authority_view
-from activities.storage import artefact_id, package_key
+from casestore.audit import append_audit
+from casestore.storage import artefact_id, package_key
 from dsar.codec import KeyRing
 from dsar.domain import Language, Right
 from dsar.group import Category, GroupRegistry, System, SystemKind
 from dsar.messages import Activity, BuildPackageInput, PackageResult
 from dsar.privacy_notice import Controller, art15_items, load_privacy_notice, load_report_strings
+from dsar.rendering import authority_view
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client

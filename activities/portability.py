@@ -29,10 +29,10 @@ import structlog
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from activities.audit import append_audit
 from activities.collect_http import retry_after
 from activities.packaging import PORTABLE_KIND
-from activities.storage import artefact_id
+from casestore.audit import append_audit
+from casestore.storage import artefact_id
 from dsar.messages import Activity, PortableInput, TransmissionResult
 
 if TYPE_CHECKING:

@@ -34,10 +34,10 @@ import structlog
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from activities.audit import append_audit
 from activities.case_store import load_subject
 from activities.collection import RegistryLookup
-from activities.db import Conn, quote_ident
+from casestore.audit import append_audit
+from casestore.db import Conn, quote_ident
 from dsar.codec import KeyRing
 from dsar.config import PROJECT_ROOT
 from dsar.domain import IdentityKey

@@ -14,9 +14,9 @@ import asyncpg
 import structlog
 from temporalio import activity
 
-from activities.audit import append_audit
 from activities.case_store import load_subject
-from activities.db import Conn
+from casestore.audit import append_audit
+from casestore.db import Conn
 from dsar.codec import KeyRing
 from dsar.domain import normalise_email, normalise_phone
 from dsar.messages import Activity, SuppressionResult

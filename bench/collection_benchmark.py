@@ -1,6 +1,6 @@
 """Collection at scale: one person with 10 thousand, 100 thousand and 1 million analytics rows.
 
-Brings up the local stack (`workers.devstack.Stack`) on free ports, then for each size:
+Brings up the local stack (`devstack.stack.Stack`) on free ports, then for each size:
 seeds the rows inside PostgreSQL, starts se01's worker as its own process, runs a whole
 access request through identity and collection to review, and prints
 
@@ -39,7 +39,10 @@ from temporalio.api.history.v1 import History
 from temporalio.client import Client
 from temporalio.service import RPCError
 
-from dsar.cli import start_request
+from cli import start_request
+from devstack.demo_bulk import HEAVY_USER_EMAIL, HEAVY_USER_NAME, TABLE, seed_events
+from devstack.local_servers import wait_until
+from devstack.stack import Ports, Stack
 from dsar.client import connect
 from dsar.config import Settings
 from dsar.domain import (
@@ -56,9 +59,6 @@ from dsar.domain import (
 from dsar.group import load_group
 from dsar.logs import configure_logging
 from dsar.messages import CompanyCollectionState, IdentityDecision, RequestState, SystemDecision, SystemStatus
-from workers.demo_bulk import HEAVY_USER_EMAIL, HEAVY_USER_NAME, TABLE, seed_events
-from workers.devstack import Ports, Stack
-from workers.local_servers import wait_until
 
 COMPANY = "se01"
 SYSTEM = "app"

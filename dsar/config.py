@@ -91,7 +91,7 @@ class Settings:
     codec_tokens: str | None = None
     codec_ui_origin: str = "http://localhost:8233"
     codec_listen: str = "127.0.0.1:8081"
-    # The download page (dsar/download_service.py).
+    # The download page (web/download.py).
     download_signing_keys: str | None = None
     download_base_url: str = "http://localhost:8090"
     download_listen: str = "127.0.0.1:8090"

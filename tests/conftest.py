@@ -1,6 +1,6 @@
 """Shared fixtures: the real servers the product runs on, started once per test session.
 
-PostgreSQL, S3 and SMTP are the same local servers `dsar dev` runs (`workers.local_servers`);
+PostgreSQL, S3 and SMTP are the same local servers `dsar dev` runs (`devstack.local_servers`);
 Temporal is either the time-skipping test server (long clocks) or the dev server
 (visibility, end to end). Nothing is mocked but what lies outside the product.
 """
@@ -19,14 +19,14 @@ import pytest
 import pytest_asyncio
 from temporalio.testing import WorkflowEnvironment
 
-from activities.db import create_pool, ensure_app_login, migrate
-from activities.storage import ensure_bucket, s3_client
+from casestore.db import create_pool, ensure_app_login, migrate
+from casestore.storage import ensure_bucket, s3_client
+from devstack.demo_outside import DemoNewsletterApi, seed_demo_objects
+from devstack.local_servers import LocalPostgres, LocalS3, MailCatcher, free_port, venv_binary
 from dsar import search_attributes as sa
 from dsar.codec import KeyRing, data_converter
 from dsar.config import Settings
 from dsar.group import GroupRegistry, load_group
-from workers.demo_outside import DemoNewsletterApi, seed_demo_objects
-from workers.local_servers import LocalPostgres, LocalS3, MailCatcher, free_port, venv_binary
 
 os.environ.setdefault("DSAR_PG_FAST", "1")
 
@@ -83,7 +83,7 @@ def registry() -> GroupRegistry:
 def servers(tmp_path_factory: pytest.TempPathFactory, registry: GroupRegistry) -> Iterator[Servers]:
     import asyncio
 
-    from workers.demo_group import seed_demo_group
+    from devstack.demo_group import seed_demo_group
 
     root = tmp_path_factory.mktemp("servers")
     postgres = LocalPostgres(root / "pg", free_port(), root / "logs" / "pg.log")

@@ -1,7 +1,7 @@
 """Brand-new people planted in the shared demo databases, for tests that change data.
 
 The demo databases are shared by the whole test session, and the well-known people
-(`workers.demo_group.DEMO_PEOPLE`) are what collection and redaction tests are written
+(`devstack.demo_group.DEMO_PEOPLE`) are what collection and redaction tests are written
 against: an erasure or rectification test must never touch them. `plant_person` inserts
 a fresh person, with a unique e-mail address, phone number and customer number, into
 several tables of several companies; `register_person` gives them a request in the case
@@ -21,7 +21,7 @@ import asyncpg
 import phonenumbers
 
 from activities.case_store import seal_subject
-from activities.db import Conn
+from casestore.db import Conn
 from dsar.codec import KeyRing
 from dsar.domain import Channel, Language, Right, SubjectIdentity, format_reference
 from dsar.group import GroupRegistry

@@ -15,7 +15,7 @@ from contextlib import AsyncExitStack
 import httpx
 import structlog
 
-from activities.db import create_pool, migrate
+from casestore.db import create_pool, migrate
 from dsar.client import connect, key_ring
 from dsar.config import Settings
 from dsar.group import SystemKind, load_group
@@ -91,7 +91,7 @@ async def setup(demo: bool) -> None:
     from temporalio.api.enums.v1 import IndexedValueType
     from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest, ListSearchAttributesRequest
 
-    from activities.storage import ensure_bucket, s3_client
+    from casestore.storage import ensure_bucket, s3_client
     from dsar import search_attributes as sa
 
     settings = Settings.from_env()
@@ -112,7 +112,7 @@ async def setup(demo: bool) -> None:
             AddSearchAttributesRequest(namespace=settings.temporal_namespace, search_attributes=missing)
         )
     if demo:
-        from workers.demo_group import seed_demo_group
+        from devstack.demo_group import seed_demo_group
 
         admin = settings.migration_database_url or settings.database_url
         await seed_demo_group(admin, load_group())

@@ -21,7 +21,7 @@ from activities.execute_s3 import S3Executor
 from activities.identity import HeldContactFinder
 from activities.manual_systems import ManualSystemActivities
 from activities.redactions import KnownNameActivities
-from activities.storage import s3_client
+from casestore.storage import s3_client
 from dsar.codec import KeyRing
 from dsar.config import Settings
 from dsar.group import Company, GroupRegistry

@@ -20,8 +20,8 @@ from activities.notifications import NotificationActivities, SmtpSender
 from activities.packaging import PackagingActivities
 from activities.portability import PortabilityActivities
 from activities.redactions import RedactionActivities
-from activities.storage import s3_client
 from activities.suppression import SuppressionActivities
+from casestore.storage import s3_client
 from dsar.codec import KeyRing
 from dsar.config import Settings
 from dsar.group import GroupRegistry

@@ -22,8 +22,8 @@ from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from dsar.domain import workflow_id_for
-from dsar.identity_page import NOTIFY_CHANNEL
 from dsar.messages import IdentityDecision, IdentityMethod, RequestState
+from web.identity import NOTIFY_CHANNEL
 from workflows.rights_request import VERIFICATION_PAGE_ACTOR
 
 log = structlog.get_logger("identity-relay")

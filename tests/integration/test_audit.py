@@ -11,8 +11,8 @@ from pathlib import Path
 import asyncpg
 import pytest
 
-from activities.audit import append_audit, verify_chain
-from activities.db import init_connection, migrate
+from casestore.audit import append_audit, verify_chain
+from casestore.db import init_connection, migrate
 from tests.conftest import Servers
 
 
@@ -30,7 +30,7 @@ def cli(dsn: str, state: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("DSAR_")}
     env |= {"DSAR_DATABASE_URL": dsn, "DSAR_STATE_DIR": str(state), "COLUMNS": "200"}
     return subprocess.run(
-        [sys.executable, "-m", "dsar.cli", "audit", *args],
+        [sys.executable, "-m", "cli", "audit", *args],
         env=env,
         capture_output=True,
         text=True,

@@ -18,11 +18,11 @@ import pytest
 from stdnum import luhn
 from stdnum.iso7064 import mod_97_10
 
-from activities.db import quote_ident
+from casestore.db import quote_ident
+from devstack.demo_group import DEMO_PEOPLE, DemoPerson, demo_person, seed_demo_group
+from devstack.local_servers import LocalPostgres, free_port
 from dsar.domain import IdentityKey, normalise_email, normalise_phone
 from dsar.group import GroupRegistry, SystemKind
-from workers.demo_group import DEMO_PEOPLE, DemoPerson, demo_person, seed_demo_group
-from workers.local_servers import LocalPostgres, free_port
 
 pytestmark = pytest.mark.integration
 

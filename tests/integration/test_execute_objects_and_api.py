@@ -22,13 +22,13 @@ from temporalio.testing import ActivityEnvironment
 from activities.case_store import CaseStoreActivities
 from activities.execute_http import HttpExecutor
 from activities.execute_s3 import RESTRICTED_TAG, SHARED_BASIS, S3Executor
-from activities.storage import s3_client
+from casestore.storage import s3_client
+from devstack.demo_outside import PHOTO_INDEX, PHOTOS_BUCKET, RECORDINGS, RECORDINGS_BUCKET
 from dsar.codec import KeyRing
 from dsar.config import Settings
 from dsar.domain import Channel, Language, RequestSubmission, Right, SubjectIdentity, format_reference
 from dsar.group import GroupRegistry
 from dsar.messages import Action, ActionResult, ActionStatus, ExecuteSystemInput, KeptData, RightsRequestInput
-from workers.demo_outside import PHOTO_INDEX, PHOTOS_BUCKET, RECORDINGS, RECORDINGS_BUCKET
 
 INDEX_KEY = "event-photos/index.json"
 # PTS fiction numbers (070-174 06 05..99); the demo people's recordings use 0605 and 0607.

@@ -1,6 +1,6 @@
 """End to end on the real local stack, driven as a privacy team would drive it.
 
-The stack is the one `dsar dev` starts (`workers.devstack.Stack`), on free ports in a
+The stack is the one `dsar dev` starts (`devstack.stack.Stack`), on free ports in a
 temporary state folder: Temporal dev server, PostgreSQL, S3, the SMTP catcher and the
 worker pools as separate processes. The request is handled with the `dsar` command, the
 stock `temporal` CLI checks visibility, and the package is fetched through the link in
@@ -30,13 +30,13 @@ from typing import Any
 import asyncpg
 import pytest
 
-from activities.db import create_pool
+from casestore.db import create_pool
+from devstack.demo_group import DEMO_PEOPLE
+from devstack.local_servers import stop_process, venv_binary
+from devstack.stack import Ports, Stack
 from dsar.group import load_group
 from dsar.logs import configure_logging
 from tests.rights_people import PlantedPerson, plant_person
-from workers.demo_group import DEMO_PEOPLE
-from workers.devstack import Ports, Stack
-from workers.local_servers import stop_process, venv_binary
 
 pytestmark = pytest.mark.integration
 
@@ -58,7 +58,7 @@ def dsar(stack: Stack, *args: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("DSAR_")}
     env.update({"DSAR_STATE_DIR": str(stack.state), "DSAR_USER": "privacy-officer", "COLUMNS": "200"})
     return subprocess.run(
-        [sys.executable, "-m", "dsar.cli", *args], env=env, capture_output=True, text=True, timeout=120
+        [sys.executable, "-m", "cli", *args], env=env, capture_output=True, text=True, timeout=120
     )
 
 
@@ -311,7 +311,7 @@ def asyncio_run(coro: Any) -> Any:
 
 
 def stack_s3_objects(stack: Stack) -> list[str]:
-    from activities.storage import s3_client
+    from casestore.storage import s3_client
     from dsar.config import Settings
 
     settings = Settings.from_env(stack.env)
@@ -536,7 +536,7 @@ def test_worker_metrics_endpoint_serves_sdk_and_product_metrics(stack: Stack) ->
 
 def test_a_killed_worker_resumes_a_long_scan_without_duplicates(stack: Stack) -> None:
     """A million app events; se01's worker is SIGKILLed mid-scan and started again."""
-    from workers.demo_bulk import HEAVY_USER_EMAIL, HEAVY_USER_NAME, seed_events
+    from devstack.demo_bulk import HEAVY_USER_EMAIL, HEAVY_USER_NAME, seed_events
 
     rows = 1_000_000
     env = stack.env
@@ -724,8 +724,8 @@ def test_five_other_rights_in_one_request_through_the_cli(stack: Stack) -> None:
     consent withdrawal in one request, driven with `dsar`; each effect checked where it lands."""
     import asyncio
 
-    from workers.demo_receiver import DemoReceivingController
-    from workers.local_servers import free_port
+    from devstack.demo_receiver import DemoReceivingController
+    from devstack.local_servers import free_port
 
     if not stack.workers:
         stack.start_workers()

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from temporalio.testing import ActivityEnvironment
 
 from activities.case_store import CaseStoreActivities, load_subject
-from dsar.cli import UsageError
+from cli import UsageError
 from dsar.codec import KeyRing
 from dsar.domain import format_reference
 from dsar.group import GroupRegistry
@@ -23,7 +23,7 @@ def test_accepted_submissions_round_trip_through_the_case_store(
     servers: Any, ring: KeyRing, registry: GroupRegistry
 ) -> None:
     async def make_pool() -> asyncpg.Pool:
-        from activities.db import create_pool
+        from casestore.db import create_pool
 
         return await create_pool(servers.case_dsn, max_size=2)
 

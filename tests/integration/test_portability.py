@@ -30,18 +30,18 @@ from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment
 
 from activities.case_store import CaseStoreActivities
-from activities.db import Conn
 from activities.package_formats import PORTABLE_SCHEMA_ID, load_portable_schema
 from activities.packaging import PACKAGE_KIND, PORTABLE_KIND, PackagingActivities, portable_key
 from activities.portability import PortabilityActivities, idempotency_key
-from activities.storage import artefact_id, package_key, s3_client
+from casestore.db import Conn
+from casestore.storage import artefact_id, package_key, s3_client
+from devstack.demo_receiver import DemoReceivingController
+from devstack.local_servers import free_port
 from dsar.codec import KeyRing
 from dsar.config import Settings
 from dsar.domain import Channel, Language, RequestSubmission, Right, SubjectIdentity, format_reference
 from dsar.group import GroupRegistry
 from dsar.messages import BuildPackageInput, PortableInput
-from workers.demo_receiver import DemoReceivingController
-from workers.local_servers import free_port
 
 OTHER_PERSON = "Johan Berg"
 

@@ -21,8 +21,8 @@ from temporalio.testing import ActivityEnvironment
 from activities.actions import save_action_result
 from activities.case_store import CaseStoreActivities
 from activities.notifications import NotificationActivities
-from activities.storage import s3_client
 from activities.suppression import SuppressionActivities, is_suppressed
+from casestore.storage import s3_client
 from dsar.codec import KeyRing
 from dsar.config import Settings
 from dsar.domain import (

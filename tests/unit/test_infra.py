@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from workers.local_servers import venv_binary
+from devstack.local_servers import venv_binary
 
 ROOT = Path(__file__).resolve().parents[2]
 INFRA = ROOT / "infra"

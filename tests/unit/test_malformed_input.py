@@ -10,9 +10,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from markupsafe import escape
 
-from activities.rendering import authority_view, render_html, render_mail
-from dsar.cli import UsageError, validate_submission
+from cli import UsageError, validate_submission
 from dsar.privacy_notice import load_privacy_notice
+from dsar.rendering import authority_view, render_html, render_mail
 from tests.unit.test_privacy_notice import _context
 
 FRAGMENTS = [

@@ -39,11 +39,11 @@ from activities.package_formats import (
     render_data_json,
     render_report_html,
 )
-from activities.rendering import authority_view
 from activities.report_pdf import REPLACEMENT, render_report_pdf
 from dsar.domain import Right
 from dsar.group import Category
 from dsar.privacy_notice import art15_items, load_privacy_notice, load_report_strings
+from dsar.rendering import authority_view
 
 LANGUAGES = ["sv", "en"]
 ART15_KEYS = [*(f"15(1)({letter})" for letter in "abcdefgh"), "15(2)"]

@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from dsar.cli import UsageError, validate_submission
+from cli import UsageError, validate_submission
 from dsar.domain import Right, parse_reference
 
 GOOD = {

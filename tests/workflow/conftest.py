@@ -14,8 +14,10 @@ from aiohttp.test_utils import TestClient, TestServer
 from temporalio.client import Client, WorkflowHandle
 from temporalio.service import RPCError
 
-from activities.storage import s3_client
-from dsar.cli import start_request
+from casestore.storage import s3_client
+from cli import start_request
+from devstack.demo_group import DEMO_PEOPLE
+from devstack.local_servers import wait_until
 from dsar.codec import KeyRing
 from dsar.config import Settings
 from dsar.domain import (
@@ -29,14 +31,12 @@ from dsar.domain import (
     format_reference,
 )
 from dsar.download_links import LinkSigner
-from dsar.download_service import Config, create_app
 from dsar.group import GroupRegistry, SystemKind
 from dsar.messages import CompanyCollectionState, RequestState, SystemDecision, SystemStatus
 from dsar.task_queues import CONTROL_TASK_QUEUE
+from web.download import Config, create_app
 from workers.company import company_worker
 from workers.control import control_worker
-from workers.demo_group import DEMO_PEOPLE
-from workers.local_servers import wait_until
 from workflows.company_collection import CompanyCollectionWorkflow
 from workflows.rights_request import RightsRequestWorkflow
 

@@ -15,7 +15,7 @@ import asyncpg
 import pytest
 from temporalio.client import WorkflowUpdateFailedError
 
-from activities.storage import artefact_id, package_key, s3_client
+from casestore.storage import artefact_id, package_key, s3_client
 from dsar.domain import Status
 from dsar.messages import IdentityDecision, RequestState, ReviewDecision
 from tests.conftest import record_history

@@ -19,8 +19,9 @@ import pytest
 from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError
 
 from activities.manual_systems import upload_key
-from activities.storage import s3_client
-from dsar.cli import start_request
+from casestore.storage import s3_client
+from cli import start_request
+from devstack.local_servers import wait_until
 from dsar.config import Settings
 from dsar.domain import Channel, Language, RequestSubmission, Right, Status, SubjectIdentity
 from dsar.messages import (
@@ -40,7 +41,6 @@ from tests.workflow.conftest import (
     running_workers,
     wait_for_status,
 )
-from workers.local_servers import wait_until
 from workflows.rights_request import RightsRequestWorkflow
 
 

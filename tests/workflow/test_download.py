@@ -22,7 +22,7 @@ from aiohttp.test_utils import TestClient
 from botocore.exceptions import ClientError
 from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
 
-from activities.storage import s3_client
+from casestore.storage import s3_client
 from dsar.config import Settings
 from dsar.domain import Status
 from dsar.messages import IdentityDecision, RequestState, ResendLinkRequest, ReviewDecision

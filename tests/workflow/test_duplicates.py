@@ -8,7 +8,7 @@ from typing import Any
 
 import asyncpg
 
-from dsar.cli import find_open_duplicate, link_duplicate, start_request
+from cli import find_open_duplicate, link_duplicate, start_request
 from dsar.config import Settings
 from dsar.domain import Channel, Language, RequestSubmission, Right, Status, SubjectIdentity
 from tests.workflow.conftest import new_reference, running_workers, wait_for_status

@@ -23,8 +23,9 @@ from aiohttp.test_utils import TestClient
 from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError
 from typer.testing import CliRunner, Result
 
-from activities.storage import s3_client
-from dsar.cli import app, start_request
+from casestore.storage import s3_client
+from cli import app, start_request
+from devstack.local_servers import wait_until
 from dsar.config import Settings
 from dsar.domain import (
     Agent,
@@ -48,7 +49,6 @@ from tests.workflow.conftest import (
     wait_for_status,
 )
 from workers.identity_relay import IdentityRelay
-from workers.local_servers import wait_until
 from workflows.rights_request import RightsRequestWorkflow
 
 

@@ -25,7 +25,8 @@ from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError
 
 from activities.package_formats import load_json_schema
 from activities.redactions import review_overview
-from activities.storage import artefact_id, package_key, s3_client
+from casestore.storage import artefact_id, package_key, s3_client
+from devstack.demo_group import _COLLEAGUE_NAME, _COLLEAGUE_PHONE, DEMO_PEOPLE, _national, _personnummer
 from dsar.domain import Status
 from dsar.messages import (
     ExcludeRecords,
@@ -39,7 +40,6 @@ from dsar.messages import (
 from dsar.redaction import iter_strings, occurrences
 from tests.conftest import record_history
 from tests.workflow.conftest import astrid, reach_review, running_workers, start_request_for, wait_for_status
-from workers.demo_group import _COLLEAGUE_NAME, _COLLEAGUE_PHONE, DEMO_PEOPLE, _national, _personnummer
 from workflows.rights_request import RightsRequestWorkflow
 
 

@@ -20,8 +20,10 @@ import pytest
 from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.service import RPCError
 
-from activities.storage import artefact_id, package_key, s3_client
-from dsar.cli import start_request
+from casestore.storage import artefact_id, package_key, s3_client
+from cli import start_request
+from devstack.demo_receiver import DemoReceivingController
+from devstack.local_servers import free_port, wait_until
 from dsar.domain import (
     Channel,
     Correction,
@@ -48,8 +50,6 @@ from dsar.messages import (
 from tests.conftest import record_history
 from tests.rights_people import PlantedPerson, plant_person
 from tests.workflow.conftest import new_reference, reach_review, running_workers, wait_for_status
-from workers.demo_receiver import DemoReceivingController
-from workers.local_servers import free_port, wait_until
 from workflows.company_action import CompanyActionWorkflow
 from workflows.rights_request import RightsRequestWorkflow
 

@@ -26,9 +26,8 @@ import structlog
 from aiohttp import web
 from botocore.exceptions import ClientError
 
-from activities.audit import append_audit
-from activities.db import create_pool
-from activities.rendering import render_html
+from casestore.audit import append_audit
+from casestore.db import create_pool
 from dsar.config import Settings
 from dsar.download_links import (
     MAX_ATTEMPTS,
@@ -40,6 +39,7 @@ from dsar.download_links import (
     normalise_code,
 )
 from dsar.identity_links import ChallengeSigner
+from dsar.rendering import render_html
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -76,7 +76,7 @@ class Config:
     signer: LinkSigner
     privacy_email: str
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
-    # Verification links (`/v/<token>`, dsar/identity_page.py); None leaves them out.
+    # Verification links (`/v/<token>`, web/identity.py); None leaves them out.
     challenge_signer: ChallengeSigner | None = None
 
 
@@ -113,7 +113,7 @@ def create_app(config: Config) -> web.Application:
     app.router.add_get("/d/{token}", _show_form)
     app.router.add_post("/d/{token}", _download)
     if config.challenge_signer is not None:
-        from dsar.identity_page import add_routes
+        from web.identity import add_routes
 
         add_routes(app)
     return app
@@ -331,7 +331,7 @@ def _listen(settings: Settings) -> tuple[str, int]:
 
 def serve(settings: Settings) -> None:
     """Run until SIGINT/SIGTERM; the pool opens with the server and closes with it."""
-    from activities.storage import s3_client
+    from casestore.storage import s3_client
 
     signer = LinkSigner.from_setting(settings.download_signing_keys)
     host, port = _listen(settings)

@@ -19,7 +19,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
 
-from activities.storage import ensure_bucket
+from casestore.storage import ensure_bucket
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client

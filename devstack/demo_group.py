@@ -38,7 +38,7 @@ import structlog
 from stdnum import iban as iban_number
 from stdnum import luhn
 
-from activities.db import quote_ident
+from casestore.db import quote_ident
 from dsar.domain import IdentityKey
 from dsar.group import Company, GroupRegistry, SystemKind
 

@@ -259,7 +259,7 @@ async def find_open_duplicate(settings: Settings, submission: RequestSubmission)
     A person who writes twice, or whose letter arrives after their e-mail, must not start
     two workflows acting on the same data; the second submission is linked to the first.
     """
-    from activities.db import connection
+    from casestore.db import connection
     from dsar.client import key_ring
 
     wanted = {r.value for r in submission.rights}
@@ -278,8 +278,8 @@ async def find_open_duplicate(settings: Settings, submission: RequestSubmission)
 
 async def link_duplicate(settings: Settings, reference: str, submission: RequestSubmission) -> None:
     """The later submission goes on the open request's audit trail (no personal data in it)."""
-    from activities.audit import append_audit
-    from activities.db import connection
+    from casestore.audit import append_audit
+    from casestore.db import connection
 
     async with connection(settings.database_url) as conn:
         await append_audit(
@@ -296,7 +296,7 @@ async def link_duplicate(settings: Settings, reference: str, submission: Request
 
 
 async def _allocate_reference(settings: Settings) -> str:
-    from activities.db import connection
+    from casestore.db import connection
 
     async with connection(settings.database_url) as conn:
         number = await conn.fetchval("SELECT nextval('request_number_seq')")
@@ -779,8 +779,8 @@ def verify(
 
 async def _check_code(settings: Settings, reference: str, typed: str) -> str:
     """Checked here against the case store, like the page does, so the code never enters history."""
-    from activities.db import connection
     from activities.identity import CodeOutcome, check_identity_code
+    from casestore.db import connection
 
     try:
         load_roles(settings.roles_file).require(settings.actor, Role.REVIEWER)
@@ -818,7 +818,7 @@ async def _store_authorisation(settings: Settings, reference: str, file: Path) -
     import hashlib
     import mimetypes
 
-    from activities.storage import s3_client
+    from casestore.storage import s3_client
 
     data = await asyncio.to_thread(file.read_bytes)
     size = len(data)
@@ -939,7 +939,7 @@ def upload(
     import mimetypes
 
     from activities.manual_systems import upload_key
-    from activities.storage import s3_client
+    from casestore.storage import s3_client
 
     settings = _settings()
     company, code = _system_option(system)
@@ -1180,7 +1180,7 @@ def matches(
     settings = _settings()
 
     async def go() -> list[dict[str, Any]]:
-        from activities.db import connection
+        from casestore.db import connection
 
         async with connection(settings.database_url) as conn:
             rows = await conn.fetch(
@@ -1258,8 +1258,8 @@ def review(
     settings = _settings()
 
     async def go() -> dict[str, Any]:
-        from activities.db import connection
         from activities.redactions import review_overview
+        from casestore.db import connection
         from dsar.group import load_group
 
         async with connection(settings.database_url) as conn:
@@ -1386,7 +1386,7 @@ def redact(
     path = field if field.startswith("$") else f"$.{field}" if not field.startswith("[") else f"${field}"
 
     async def spans() -> list[tuple[int, int]]:
-        from activities.db import connection
+        from casestore.db import connection
 
         async with connection(settings.database_url) as conn:
             data = await conn.fetchval(
@@ -1548,7 +1548,7 @@ def report(
     settings = _settings()
 
     async def go() -> list[RequestRow]:
-        from activities.db import connection
+        from casestore.db import connection
 
         async with connection(settings.database_url) as conn:
             records = await conn.fetch(
@@ -1605,7 +1605,7 @@ def report(
 @app.command()
 def migrate() -> None:
     """Apply pending case-store migrations (the local stack does this itself)."""
-    from activities.db import migrate as apply
+    from casestore.db import migrate as apply
 
     settings = _settings()
     applied = run(apply(settings.database_url))
@@ -1627,8 +1627,8 @@ def audit(
     settings = _settings()
 
     async def go() -> tuple[list[dict[str, Any]], list[Any]]:
-        from activities.audit import verify_chain as check
-        from activities.db import connection
+        from casestore.audit import verify_chain as check
+        from casestore.db import connection
 
         async with connection(settings.database_url) as conn:
             rows = []
@@ -1669,8 +1669,8 @@ def audit(
 def codec_server() -> None:
     """Serve the payload codec to the Temporal UI for operators holding a token."""
     from dsar.client import key_ring
-    from dsar.codec_server import CodecServer, CodecServerConfig, parse_tokens
     from dsar.logs import configure_logging
+    from web.codec_server import CodecServer, CodecServerConfig, parse_tokens
 
     settings = _settings()
     configure_logging(settings.log_format, settings.log_level)
@@ -1698,8 +1698,8 @@ def codec_server() -> None:
 @app.command("download-server")
 def download_server() -> None:
     """Serve the download page where people fetch their answer with the code they were e-mailed."""
-    from dsar.download_service import serve
     from dsar.logs import configure_logging
+    from web.download import serve
 
     settings = _settings()
     configure_logging(settings.log_format, settings.log_level)
@@ -1713,8 +1713,15 @@ def download_server() -> None:
 def dev(
     fresh: Annotated[bool, typer.Option("--fresh", help="Delete the state folder first.")] = False,
 ) -> None:
-    """Run the whole local stack with the demo group; Ctrl-C stops everything."""
-    from workers.devstack import run_stack
+    """Run the whole local stack with the demo group; Ctrl-C stops everything.
+
+    The dev stack and demo data are not part of the installed product (the image does not
+    ship them), so this runs only from a clone: `make dev` starts it from the project root.
+    """
+    try:
+        from devstack.stack import run_stack
+    except ImportError:
+        fail("the local stack runs from a clone of the project: run `make dev` in its root folder")
 
     sys.exit(run_stack(fresh=fresh))
 

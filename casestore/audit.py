@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from activities.db import Conn
+from casestore.db import Conn
 
 GENESIS = "0" * 64
 _CHAIN_LOCK = 0x41554454  # "AUDT"

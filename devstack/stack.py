@@ -22,12 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from dsar.codec import new_key_file_text
-from dsar.codec_server import CodecServer
-from dsar.config import LOCAL_ENV_FILE, PROJECT_ROOT, state_dir
-from dsar.group import GroupRegistry, load_group
-from workers.demo_outside import DemoNewsletterApi, seed_demo_objects
-from workers.local_servers import (
+from devstack.demo_outside import DemoNewsletterApi, seed_demo_objects
+from devstack.local_servers import (
     LocalPostgres,
     LocalS3,
     MailCatcher,
@@ -36,6 +32,10 @@ from workers.local_servers import (
     free_port_block,
     stop_process,
 )
+from dsar.codec import new_key_file_text
+from dsar.config import LOCAL_ENV_FILE, PROJECT_ROOT, state_dir
+from dsar.group import GroupRegistry, load_group
+from web.codec_server import CodecServer
 
 CASE_DATABASE = "dsar"
 APP_USER = "dsar"  # in role dsar_app: may not UPDATE or DELETE the audit trail
@@ -172,8 +172,8 @@ class Stack:
         (self.state / "temporal.pid").write_text(str(self.temporal.process.pid))
 
     async def prepare_data(self) -> dict[str, str]:
-        from activities.db import ensure_app_login, migrate
-        from workers.demo_group import seed_demo_group
+        from casestore.db import ensure_app_login, migrate
+        from devstack.demo_group import seed_demo_group
 
         await migrate(self.postgres.dsn(CASE_DATABASE))
         await ensure_app_login(self.postgres.admin_dsn, APP_USER)
@@ -207,7 +207,7 @@ class Stack:
 
     def start_codec_server(self, key_file: Path) -> None:
         from dsar.codec import KeyRing
-        from dsar.codec_server import CodecServerConfig, parse_tokens
+        from web.codec_server import CodecServerConfig, parse_tokens
 
         ring = KeyRing.from_settings(None, str(key_file))
         config = CodecServerConfig(
@@ -221,7 +221,7 @@ class Stack:
 
     def create_buckets(self, key_file: Path) -> None:
         """The case bucket, and the demo systems' files (their settings join local.env)."""
-        from activities.storage import ensure_bucket, s3_client
+        from casestore.storage import ensure_bucket, s3_client
         from dsar.config import Settings
 
         settings = Settings.from_env(self.env)
@@ -244,7 +244,7 @@ class Stack:
         """Its own process, as in production, where it is the only part facing the internet."""
         log = open(self.state / "logs" / "download-server.log", "ab")
         self.download_server = subprocess.Popen(
-            [sys.executable, "-m", "dsar", "download-server"],
+            [sys.executable, "-m", "cli", "download-server"],
             env=self.worker_env(),
             cwd=PROJECT_ROOT,
             stdout=log,

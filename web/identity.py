@@ -16,11 +16,11 @@ from typing import Any
 import structlog
 from aiohttp import web
 
-from activities.audit import append_audit
 from activities.identity import CodeCheck, CodeOutcome, check_identity_code
-from activities.rendering import render_html
+from casestore.audit import append_audit
 from dsar.download_links import InvalidToken
 from dsar.identity_links import IDENTITY_CODE_DIGITS, ChallengeClaims
+from dsar.rendering import render_html
 
 log = structlog.get_logger("verification-page")
 ACTOR = "verification-page"
@@ -46,7 +46,7 @@ def add_routes(app: web.Application) -> None:
 
 
 async def _claims(request: web.Request) -> ChallengeClaims | web.Response:
-    from dsar.download_service import CONFIG
+    from web.download import CONFIG
 
     config = request.app[CONFIG]
     assert config.challenge_signer is not None
@@ -63,7 +63,7 @@ async def _claims(request: web.Request) -> ChallengeClaims | web.Response:
 
 async def _show_form(request: web.Request) -> web.Response:
     """Nothing is counted or changed here: the state of the code is only read, to say it plainly."""
-    from dsar.download_service import CONFIG
+    from web.download import CONFIG
 
     claims = await _claims(request)
     if isinstance(claims, web.Response):
@@ -95,7 +95,7 @@ async def _show_form(request: web.Request) -> web.Response:
 
 
 async def _submit(request: web.Request) -> web.Response:
-    from dsar.download_service import CONFIG
+    from web.download import CONFIG
 
     claims = await _claims(request)
     if isinstance(claims, web.Response):
@@ -121,7 +121,7 @@ async def _submit(request: web.Request) -> web.Response:
 
 
 def _page(request: web.Request, outcome: str, check: CodeCheck | None) -> web.Response:
-    from dsar.download_service import CONFIG, HEADERS
+    from web.download import CONFIG, HEADERS
 
     if check is not None:
         language = check.language
