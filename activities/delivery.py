@@ -1,18 +1,18 @@
 """Secure delivery: the download link and its code, and deleting the package when its time is up.
 
 A link is issued once per (reference, occasion): the delivery itself, then each re-sent
-link. Issuing a new one retires the ones before, so only the latest e-mails work. The
-code is generated here with `secrets`, stored as a hash, and kept sealed only until its
-e-mail is confirmed sent (see `activities.notifications`): a retried send must mail the
-same code, since the mail system drops the repeat by its Message-ID.
+link. Issuing a new one retires the ones before, so only the latest e-mails work. Its code
+lives by the lifecycle identity codes share (`casestore.one_time_codes`): made with
+`secrets`, stored as a hash, and kept sealed only until its e-mail is confirmed sent (see
+`activities.notifications`): a retried send must mail the same code, since the mail system
+drops the repeat by its Message-ID.
 """
 
 from __future__ import annotations
 
 import asyncio
-import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 import asyncpg
@@ -23,8 +23,10 @@ from temporalio.exceptions import ApplicationError
 from activities.packaging import PACKAGE_KIND, PORTABLE_KIND
 from casestore.audit import append_audit
 from casestore.db import Conn
+from casestore.one_time_codes import DOWNLOAD_CODES, find_code, issue_code, unseal_code
+from casestore.one_time_codes import forget_code as forget_one_time_code
 from dsar.codec import KeyRing
-from dsar.download_links import LinkClaims, hash_code, new_code
+from dsar.download_links import LinkClaims
 from dsar.messages import Activity, DeletePackageInput, PackageDeletion
 
 if TYPE_CHECKING:
@@ -40,70 +42,26 @@ class IssuedLink:
     occasion: str
 
 
-def _sealing_context(link_id: uuid.UUID) -> bytes:
-    return b"download-code:" + link_id.bytes
-
-
 async def ensure_link(conn: Conn, ring: KeyRing, reference: str, occasion: str, link_days: int) -> IssuedLink:
     """The link of this occasion, issued now if it does not exist yet; repeated calls agree."""
-    existing = await _link(conn, reference, occasion)
-    if existing is not None:
-        return existing
-    artefact = await conn.fetchrow(
-        "SELECT id, deleted_at FROM artefacts WHERE reference = $1 AND kind = $2",
-        reference,
-        PACKAGE_KIND,
-    )
-    if artefact is None or artefact["deleted_at"] is not None:
-        raise ApplicationError("no package to deliver", type="InvalidRequestError", non_retryable=True)
-    code = new_code()
-    code_hash = await asyncio.to_thread(hash_code, code)  # scrypt: keep it off the event loop
-    link_id = uuid.uuid4()
-    key_id, sealed = ring.encrypt(code.encode("ascii"), _sealing_context(link_id))
-    # Whole seconds: the token carries the expiry as a Unix time.
-    expires_at = datetime.fromtimestamp(int((datetime.now(UTC) + timedelta(days=link_days)).timestamp()), UTC)
-    async with conn.transaction():
-        inserted = await conn.fetchval(
-            "INSERT INTO download_links (id, reference, artefact_id, occasion, code_hash, code_key_id,"
-            " code_sealed, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
-            " ON CONFLICT (reference, occasion) DO NOTHING RETURNING id",
-            link_id,
-            reference,
-            artefact["id"],
-            occasion,
-            code_hash,
-            key_id,
-            sealed,
-            expires_at,
-        )
-        if inserted is not None:
-            await conn.execute(
-                "UPDATE download_links SET revoked_at = now()"
-                " WHERE reference = $1 AND id <> $2 AND revoked_at IS NULL",
-                reference,
-                link_id,
-            )
-            await append_audit(
-                conn,
-                reference=reference,
-                actor="dsar-delivery",
-                action="download.link_issued",
-                details={"link": str(link_id), "occasion": occasion, "expires_at": expires_at.isoformat()},
-                idempotency_key=f"{reference}:download-link:{occasion}",
-            )
-        link = await _link(conn, reference, occasion)
-    assert link is not None
-    return link
-
-
-async def _link(conn: Conn, reference: str, occasion: str) -> IssuedLink | None:
-    row = await conn.fetchrow(
-        "SELECT id, artefact_id, expires_at FROM download_links WHERE reference = $1 AND occasion = $2",
-        reference,
-        occasion,
-    )
+    row = await find_code(conn, DOWNLOAD_CODES, reference, occasion)
     if row is None:
-        return None
+        artefact = await conn.fetchrow(
+            "SELECT id, deleted_at FROM artefacts WHERE reference = $1 AND kind = $2",
+            reference,
+            PACKAGE_KIND,
+        )
+        if artefact is None or artefact["deleted_at"] is not None:
+            raise ApplicationError("no package to deliver", type="InvalidRequestError", non_retryable=True)
+        row = await issue_code(
+            conn,
+            ring,
+            DOWNLOAD_CODES,
+            reference,
+            occasion,
+            timedelta(days=link_days),
+            {"artefact_id": artefact["id"]},
+        )
     return IssuedLink(
         claims=LinkClaims(link_id=row["id"], artefact_id=row["artefact_id"], expires_at=row["expires_at"]),
         reference=reference,
@@ -112,28 +70,19 @@ async def _link(conn: Conn, reference: str, occasion: str) -> IssuedLink | None:
 
 
 async def sealed_code(conn: Conn, ring: KeyRing, link: IssuedLink) -> str:
-    row = await conn.fetchrow(
-        "SELECT code_key_id, code_sealed FROM download_links WHERE id = $1", link.claims.link_id
-    )
-    if row is None or row["code_sealed"] is None:
+    code = await unseal_code(conn, ring, DOWNLOAD_CODES, link.claims.link_id)
+    if code is None:
         # Only possible if the row was changed by hand: sending a code that cannot match would
         # only confuse the person. `dsar resend-link` issues a new one.
         raise ApplicationError(
             "the code of this link is no longer held", type="InvalidRequestError", non_retryable=True
         )
-    return ring.decrypt(
-        row["code_key_id"], row["code_sealed"], _sealing_context(link.claims.link_id)
-    ).decode()
+    return code
 
 
 async def forget_code(conn: Conn, reference: str, occasion: str) -> None:
     """Once its e-mail is sent, only the hash of the code remains."""
-    await conn.execute(
-        "UPDATE download_links SET code_key_id = NULL, code_sealed = NULL"
-        " WHERE reference = $1 AND occasion = $2",
-        reference,
-        occasion,
-    )
+    await forget_one_time_code(conn, DOWNLOAD_CODES, reference, occasion)
 
 
 class DeliveryActivities:

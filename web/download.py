@@ -7,8 +7,11 @@ expired one, one replaced by a newer link, a deleted package, a missing or wrong
 and a link locked after too many wrong codes. Each download is audited as proof of
 delivery. Audit details hold ids and reasons only: no addresses, no user agents.
 
-The service needs the case store, S3 and the link signing key, and nothing else: not the
-codec keys, not Temporal. Its access log is off, since every path carries a token.
+The same process serves the verification page (`web.identity`); what both share is in
+`web.pages`, and the HTTP set-up (headers, error pages, health, no access log) in
+`web.server`. The code itself is checked by the one-time-code lifecycle identity codes share
+(`casestore.one_time_codes`). The service needs the case store, S3 and the link signing
+key, and nothing else: not the codec keys, not Temporal.
 """
 
 from __future__ import annotations
@@ -16,46 +19,30 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from datetime import datetime
+from typing import Any
 
-import asyncpg
 import structlog
 from aiohttp import web
 from botocore.exceptions import ClientError
 
 from casestore.audit import append_audit
 from casestore.db import create_pool
+from casestore.one_time_codes import DOWNLOAD_CODES, CodeOutcome, guess_code, lock_code
 from dsar.config import Settings
-from dsar.download_links import (
-    MAX_ATTEMPTS,
-    InvalidToken,
-    LinkClaims,
-    LinkSigner,
-    TokenProblem,
-    code_matches,
-    normalise_code,
-)
+from dsar.download_links import MAX_ATTEMPTS, InvalidToken, LinkClaims, LinkSigner, TokenProblem
 from dsar.identity_links import ChallengeSigner
-from dsar.rendering import render_html
-
-if TYPE_CHECKING:
-    from mypy_boto3_s3 import S3Client
+from web.identity import add_routes as add_verification_routes
+from web.pages import CONFIG, html_page, page_language
+from web.pages import Config as Config  # tests and callers build the pages from here
+from web.server import create_app as create_web_app
+from web.server import parse_listen, run
 
 log = structlog.get_logger("download-page")
 ACTOR = "download-page"
 CHUNK = 256 * 1024
-HEADERS = {
-    "Cache-Control": "no-store",
-    "Content-Security-Policy": (
-        "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'"
-    ),
-    "Referrer-Policy": "no-referrer",  # the URL is the credential: never hand it on
-    "X-Content-Type-Options": "nosniff",
-    "X-Frame-Options": "DENY",
-}
 # What the page says, by outcome; the texts themselves live in the templates.
 STATUS = {
     "form": 200,
@@ -67,20 +54,6 @@ STATUS = {
     "code_missing": 400,
     "code_wrong": 403,
 }
-
-
-@dataclass(frozen=True)
-class Config:
-    pool: asyncpg.Pool
-    s3: S3Client
-    signer: LinkSigner
-    privacy_email: str
-    clock: Callable[[], datetime] = lambda: datetime.now(UTC)
-    # Verification links (`/v/<token>`, web/identity.py); None leaves them out.
-    challenge_signer: ChallengeSigner | None = None
-
-
-CONFIG = web.AppKey("config", Config)
 
 
 @dataclass(frozen=True)
@@ -107,20 +80,14 @@ class Refused(Exception):
 
 
 def create_app(config: Config) -> web.Application:
-    app = web.Application(client_max_size=4096)  # a form with one short field
+    """The public pages' application: downloads, and verification links when configured."""
+    app = create_web_app(client_max_size=4096)  # a form with one short field
     app[CONFIG] = config
-    app.router.add_get("/healthz", _health)
     app.router.add_get("/d/{token}", _show_form)
     app.router.add_post("/d/{token}", _download)
     if config.challenge_signer is not None:
-        from web.identity import add_routes
-
-        add_routes(app)
+        add_verification_routes(app)
     return app
-
-
-async def _health(request: web.Request) -> web.Response:
-    return web.Response(text="ok")
 
 
 async def _show_form(request: web.Request) -> web.Response:
@@ -138,11 +105,7 @@ async def _download(request: web.Request) -> web.StreamResponse:
         link = await _resolve(config, request.match_info["token"])
         form = await request.post()
         typed = form.get("code")
-        code = normalise_code(typed if isinstance(typed, str) else None)
-        if code is None:
-            # Not counted as an attempt: nothing that could be a code was tried.
-            raise Refused("code_missing", link)
-        await _check_code(config, link, code)
+        await _check_code(config, link, typed if isinstance(typed, str) else None)
     except Refused as refusal:
         return await _refuse(request, refusal)
     return await _stream(request, config, link)
@@ -194,39 +157,29 @@ async def _resolve(config: Config, token: str) -> Link:
     return link
 
 
-async def _check_code(config: Config, link: Link, code: str) -> None:
-    """One guess at a time per link (the row is locked), so parallel guesses cannot pass the limit."""
+async def _check_code(config: Config, link: Link, typed: str | None) -> None:
+    """One guess at a time per link (the row is locked), so parallel guesses cannot pass the limit.
+
+    Something that cannot be a code is refused without counting a try."""
     async with config.pool.acquire() as conn, conn.transaction():
-        row = await conn.fetchrow(
-            "SELECT code_hash, attempts, locked_at, revoked_at FROM download_links WHERE id = $1 FOR UPDATE",
-            link.id,
-        )
+        row = await lock_code(conn, DOWNLOAD_CODES, link.id)
         assert row is not None
-        if row["revoked_at"] is not None:
-            raise Refused("replaced", link)
-        if row["locked_at"] is not None:
-            raise Refused("locked", link)
-        if await asyncio.to_thread(code_matches, code, row["code_hash"]):
-            return
-        attempts = int(row["attempts"]) + 1
-        locked = attempts >= MAX_ATTEMPTS
-        await conn.execute(
-            "UPDATE download_links SET attempts = $2, locked_at = CASE WHEN $3 THEN now() END WHERE id = $1",
-            link.id,
-            attempts,
-            locked,
-        )
-        if locked:
+        guess = await guess_code(conn, DOWNLOAD_CODES, row, typed, config.clock())
+        if guess.locked_now:
             await append_audit(
                 conn,
                 reference=link.reference,
                 actor=ACTOR,
                 action="download.locked",
-                details={"link": str(link.id), "attempts": attempts},
+                details={"link": str(link.id), "attempts": guess.attempts},
             )
-    if locked:
-        raise Refused("locked", link, attempts=attempts)
-    raise Refused("code_wrong", link, attempts=attempts, attempts_left=MAX_ATTEMPTS - attempts)
+    if guess.outcome is CodeOutcome.VERIFIED:
+        return
+    if guess.locked_now:
+        raise Refused("locked", link, attempts=guess.attempts)
+    if guess.outcome is CodeOutcome.CODE_WRONG:
+        raise Refused("code_wrong", link, attempts=guess.attempts, attempts_left=guess.attempts_left)
+    raise Refused(guess.outcome.value, link)
 
 
 async def _stream(request: web.Request, config: Config, link: Link) -> web.StreamResponse:
@@ -239,7 +192,6 @@ async def _stream(request: web.Request, config: Config, link: Link) -> web.Strea
     body = obj["Body"]
     response = web.StreamResponse(
         headers={
-            **HEADERS,
             "Content-Type": "application/zip",
             "Content-Disposition": f'attachment; filename="personal-data-{link.reference}.zip"',
         }
@@ -289,44 +241,22 @@ async def _audit(config: Config, reference: str | None, action: str, details: di
         await append_audit(conn, reference=reference, actor=ACTOR, action=action, details=details)
 
 
-def _language(request: web.Request, link: Link | None) -> str:
-    """The request's language; for a link we cannot read, the browser's preference."""
-    if link is not None:
-        return link.language
-    preferred = request.headers.get("Accept-Language", "").split(",")[0].strip().lower()
-    return "en" if preferred.startswith("en") else "sv"
-
-
 def _page(
     request: web.Request, outcome: str, link: Link | None, attempts_left: int | None = None
 ) -> web.Response:
-    language = _language(request, link)
-    html = render_html(
-        f"download/page.{language}.html.j2",
+    return html_page(
+        request,
+        "download/page",
+        page_language(request, link.language if link else None),
+        STATUS[outcome],
         {
-            "lang": language,
             "outcome": outcome,
             "reference": link.reference if link else None,
             "expires_on": link.expires_at.date().isoformat() if link else None,
             "attempts_left": attempts_left,
             "max_attempts": MAX_ATTEMPTS,
-            "privacy_email": request.app[CONFIG].privacy_email,
         },
     )
-    return web.Response(
-        text=html,
-        status=STATUS[outcome],
-        content_type="text/html",
-        charset="utf-8",
-        headers={**HEADERS, "Content-Language": language},
-    )
-
-
-def _listen(settings: Settings) -> tuple[str, int]:
-    host, _, port = settings.download_listen.rpartition(":")
-    if not host or not port.isdigit():
-        raise ValueError("DSAR_DOWNLOAD_LISTEN: must look like 127.0.0.1:8090")
-    return host, int(port)
 
 
 def serve(settings: Settings) -> None:
@@ -334,7 +264,7 @@ def serve(settings: Settings) -> None:
     from casestore.storage import s3_client
 
     signer = LinkSigner.from_setting(settings.download_signing_keys)
-    host, port = _listen(settings)
+    host, port = parse_listen(settings.download_listen, "DSAR_DOWNLOAD_LISTEN", "127.0.0.1:8090")
 
     async def app_factory() -> web.Application:
         pool = await create_pool(settings.database_url, max_size=10)
@@ -355,4 +285,4 @@ def serve(settings: Settings) -> None:
         app.cleanup_ctx.append(close_pool)
         return app
 
-    web.run_app(app_factory(), host=host, port=port, access_log=None, print=None)
+    run(app_factory(), host, port)

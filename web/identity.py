@@ -1,12 +1,13 @@
 """`/v/<token>`: where the person confirms a request with the one-time code we e-mailed them.
 
 Served by the download page's application (`dsar download-server`, the same process and
-the same security headers). GET shows a form; POST checks the code against the case store
-with the same function as `dsar verify --code` (`activities.identity.check_identity_code`),
-so attempts, expiry and locking are counted in one place whichever way the code comes
-back. A right code is marked entered and the control worker's relay is woken by a NOTIFY
-(`workers.identity_relay`): the page itself holds no Temporal credentials and no codec
-keys. Refusals are audited (actor `verification-page`) with ids and reasons only.
+the same security headers, `web.pages`). GET shows a form; POST checks the code against
+the case store with the same function as `dsar verify --code`
+(`casestore.one_time_codes.check_identity_code`), so attempts, expiry and locking are
+counted in one place whichever way the code comes back. A right code is marked entered and
+the control worker's relay is woken by a NOTIFY (`workers.identity_relay`): the page itself
+holds no Temporal credentials and no codec keys. Refusals are audited (actor
+`verification-page`) with ids and reasons only.
 """
 
 from __future__ import annotations
@@ -16,11 +17,11 @@ from typing import Any
 import structlog
 from aiohttp import web
 
-from activities.identity import CodeCheck, CodeOutcome, check_identity_code
 from casestore.audit import append_audit
+from casestore.one_time_codes import CodeCheck, CodeOutcome, check_identity_code, identity_code_state
 from dsar.download_links import InvalidToken
 from dsar.identity_links import IDENTITY_CODE_DIGITS, ChallengeClaims
-from dsar.rendering import render_html
+from web.pages import CONFIG, html_page, page_language
 
 log = structlog.get_logger("verification-page")
 ACTOR = "verification-page"
@@ -46,8 +47,6 @@ def add_routes(app: web.Application) -> None:
 
 
 async def _claims(request: web.Request) -> ChallengeClaims | web.Response:
-    from web.download import CONFIG
-
     config = request.app[CONFIG]
     assert config.challenge_signer is not None
     try:
@@ -63,40 +62,20 @@ async def _claims(request: web.Request) -> ChallengeClaims | web.Response:
 
 async def _show_form(request: web.Request) -> web.Response:
     """Nothing is counted or changed here: the state of the code is only read, to say it plainly."""
-    from web.download import CONFIG
-
     claims = await _claims(request)
     if isinstance(claims, web.Response):
         return claims
     config = request.app[CONFIG]
-    row = await config.pool.fetchrow(
-        "SELECT c.reference, c.expires_at, c.verified_at, c.revoked_at, c.locked_at, r.language"
-        " FROM identity_challenges c JOIN requests r USING (reference) WHERE c.id = $1",
-        claims.challenge_id,
-    )
-    if row is None:
+    async with config.pool.acquire() as conn:
+        check = await identity_code_state(conn, claims.challenge_id, config.clock())
+    if check is None:
         return _page(request, "tampered", None)
-    check = CodeCheck(
-        CodeOutcome.CODE_MISSING,
-        reference=row["reference"],
-        challenge_id=claims.challenge_id,
-        expires_at=row["expires_at"],
-        language=row["language"],
-    )
-    if row["verified_at"] is not None:
-        return _page(request, CodeOutcome.ALREADY_VERIFIED.value, check)
-    if row["revoked_at"] is not None:
-        return _page(request, CodeOutcome.REPLACED.value, check)
-    if row["locked_at"] is not None:
-        return _page(request, CodeOutcome.LOCKED.value, check)
-    if config.clock() >= row["expires_at"]:
-        return _page(request, CodeOutcome.EXPIRED.value, check)
-    return _page(request, "form", check)
+    # CODE_MISSING here only means nothing was typed yet: the form.
+    outcome = "form" if check.outcome is CodeOutcome.CODE_MISSING else check.outcome.value
+    return _page(request, outcome, check)
 
 
 async def _submit(request: web.Request) -> web.Response:
-    from web.download import CONFIG
-
     claims = await _claims(request)
     if isinstance(claims, web.Response):
         return claims
@@ -121,26 +100,12 @@ async def _submit(request: web.Request) -> web.Response:
 
 
 def _page(request: web.Request, outcome: str, check: CodeCheck | None) -> web.Response:
-    from web.download import CONFIG, HEADERS
-
-    if check is not None:
-        language = check.language
-    else:
-        preferred = request.headers.get("Accept-Language", "").split(",")[0].strip().lower()
-        language = "en" if preferred.startswith("en") else "sv"
     context: dict[str, Any] = {
-        "lang": language,
         "outcome": outcome,
         "reference": check.reference if check else None,
         "expires_at": check.expires_at.strftime("%Y-%m-%d %H:%M UTC") if check and check.expires_at else None,
         "attempts_left": check.attempts_left if check else None,
         "digits": IDENTITY_CODE_DIGITS,
-        "privacy_email": request.app[CONFIG].privacy_email,
     }
-    return web.Response(
-        text=render_html(f"identity/page.{language}.html.j2", context),
-        status=STATUS[outcome],
-        content_type="text/html",
-        charset="utf-8",
-        headers={**HEADERS, "Content-Language": language},
-    )
+    language = page_language(request, check.language if check else None)
+    return html_page(request, "identity/page", language, STATUS[outcome], context)

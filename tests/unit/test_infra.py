@@ -8,10 +8,13 @@ is also shown a broken file, so a validator that accepts anything fails the suit
 
 from __future__ import annotations
 
+import ast
 import json
 import re
 import subprocess
+import tomllib
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -21,6 +24,7 @@ from devstack.local_servers import venv_binary
 ROOT = Path(__file__).resolve().parents[2]
 INFRA = ROOT / "infra"
 K8S = sorted((INFRA / "k8s").glob("*.yaml"))
+COMPANIES = [c["code"] for c in tomllib.loads((INFRA / "group.toml").read_text())["companies"]]
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
@@ -48,10 +52,23 @@ def test_compose_file_follows_the_compose_specification(tmp_path: Path) -> None:
 
 def test_compose_file_has_the_full_stack() -> None:
     services = yaml.safe_load((INFRA / "compose.yaml").read_text())["services"]
-    for needed in ("temporal", "temporal-ui", "codec-server", "casestore", "minio", "mailpit", "setup",
-                   "worker-control", "worker-gb01", "worker-se01", "worker-dk01", "worker-nl01"):  # fmt: skip
+    workers = [f"worker-{code}" for code in COMPANIES]
+    for needed in ("temporal", "temporal-ui", "codec-server", "download-page", "casestore", "minio",
+                   "mailpit", "setup", "worker-control", *workers):  # fmt: skip
         assert needed in services
     assert services["temporal-ui"]["environment"]["TEMPORAL_CODEC_ENDPOINT"].endswith(":8081")
+    pages = services["download-page"]
+    assert pages["entrypoint"][-1] == "download-server"
+    assert pages["healthcheck"]["test"][-1].count("/healthz") == 1
+    # The internet-facing pages hold no codec keys and no way to Temporal.
+    assert not {"DSAR_CODEC_KEYS", "DSAR_CODEC_KEY_FILE", "DSAR_TEMPORAL_ADDRESS"} & set(pages["environment"])
+    links = services["worker-control"]["environment"]["DSAR_DOWNLOAD_BASE_URL"]
+    assert links.endswith(":" + pages["ports"][0].rsplit(":", 1)[1])
+    # The image has no dev stack: only the demo's setup job mounts it, read-only.
+    assert "../devstack:/app/devstack:ro" in services["setup"]["volumes"]
+    assert not any(
+        "devstack" in str(v) for name, s in services.items() if name != "setup" for v in s.get("volumes", [])
+    )
 
 
 @pytest.mark.parametrize("path", K8S, ids=lambda p: p.name)
@@ -91,3 +108,200 @@ def test_dashboard_uses_only_metrics_the_product_emits() -> None:
     )
     emitted = set(re.findall(r'"(dsar_[a-z0-9_]+)"', source))
     assert used and used <= emitted, used - emitted
+
+
+# --- the public pages behind TLS; the codec server inside ---------------------------------
+
+
+def k8s_objects() -> list[dict[str, Any]]:
+    return [doc for path in K8S for doc in yaml.safe_load_all(path.read_text()) if doc]
+
+
+def deployment(name: str) -> dict[str, Any]:
+    found = [o for o in k8s_objects() if o["kind"] == "Deployment" and o["metadata"]["name"] == name]
+    assert len(found) == 1, name
+    return found[0]
+
+
+def test_kubernetes_manifests_run_every_service() -> None:
+    names = {o["metadata"]["name"] for o in k8s_objects() if o["kind"] == "Deployment"}
+    needed = {"dsar-worker-control", "dsar-codec-server", "dsar-download-page"}
+    assert needed | {f"dsar-worker-{code}" for code in COMPANIES} <= names
+    assert deployment("dsar-download-page")["spec"]["template"]["spec"]["containers"][0]["command"][-1] == (
+        "download-server"
+    )
+    # Links in the e-mails point at the ingress, over TLS.
+    config = next(
+        o for o in k8s_objects() if o["kind"] == "ConfigMap" and o["metadata"]["name"] == "dsar-config"
+    )
+    assert config["data"]["DSAR_DOWNLOAD_BASE_URL"].startswith("https://")
+
+
+def test_public_pages_are_reached_only_through_the_tls_ingress() -> None:
+    objects = k8s_objects()
+    [ingress] = [o for o in objects if o["kind"] == "Ingress"]
+    spec = ingress["spec"]
+    tls_hosts = {h for entry in spec["tls"] for h in entry["hosts"]}
+    assert all(entry["secretName"] for entry in spec["tls"])
+    routes = {
+        (rule["host"], path["path"], path["backend"]["service"]["name"])
+        for rule in spec["rules"]
+        for path in rule["http"]["paths"]
+    }
+    assert {(host, p) for host, p, _ in routes} == {(host, p) for host in tls_hosts for p in ("/d", "/v")}
+    assert {service for *_, service in routes} == {"dsar-download-page"}  # never the codec server
+    config = next(o for o in objects if o["kind"] == "ConfigMap" and o["metadata"]["name"] == "dsar-config")
+    assert config["data"]["DSAR_DOWNLOAD_BASE_URL"] in {f"https://{h}" for h in tls_hosts}
+    services = {o["metadata"]["name"]: o["spec"] for o in objects if o["kind"] == "Service"}
+    assert services["dsar-codec-server"].get("type", "ClusterIP") == "ClusterIP"
+
+
+@pytest.mark.parametrize(
+    ("name", "allowed", "refused"),
+    [
+        ("dsar-download-page", {"DSAR_DOWNLOAD_SIGNING_KEY", "DSAR_DATABASE_URL"}, {"DSAR_CODEC_KEYS"}),
+        ("dsar-codec-server", {"DSAR_CODEC_KEYS", "DSAR_CODEC_TOKENS"}, {"DSAR_DATABASE_URL"}),
+    ],
+)
+def test_web_services_read_only_their_own_secrets(name: str, allowed: set[str], refused: set[str]) -> None:
+    """Key by key, not the whole Secret: the page faces the internet, the codec server opens payloads."""
+    spec = deployment(name)["spec"]["template"]["spec"]
+    container = spec["containers"][0]
+    assert not container.get("envFrom"), "a whole Secret or ConfigMap would hand over every key"
+    secrets = {
+        e["valueFrom"]["secretKeyRef"]["key"]
+        for e in container["env"]
+        if "secretKeyRef" in e.get("valueFrom", {})
+    }
+    assert allowed <= secrets and not refused & secrets
+    assert container["readinessProbe"]["httpGet"]["path"] == "/healthz"
+    assert container["livenessProbe"]["httpGet"]["path"] == "/healthz"
+    assert spec["securityContext"]["runAsNonRoot"] is True
+    assert container["securityContext"]["readOnlyRootFilesystem"] is True
+
+
+# --- what the image and the wheel ship ----------------------------------------------------
+
+DEV_ONLY = frozenset({"devstack", "tests", "bench"})
+FIRST_PARTY = frozenset(p.parent.name for p in ROOT.glob("*/__init__.py"))
+
+
+def copied_sources(dockerfile: str) -> list[str]:
+    """The build-context paths the image's COPY lines take (not those from another stage)."""
+    sources: list[str] = []
+    for line in dockerfile.replace("\\\n", " ").splitlines():
+        words = line.split()
+        if not words or words[0].upper() != "COPY" or any(w.startswith("--from") for w in words):
+            continue
+        sources += [w for w in words[1:-1] if not w.startswith("--")]
+    return sources
+
+
+def shipped_problems(paths: list[Path]) -> list[str]:
+    """Dev-stack, test, benchmark or demo modules among these files or folders (caches aside)."""
+    problems = []
+    for path in paths:
+        files = [path] if path.is_file() else [f for f in path.rglob("*") if f.is_file()]
+        for file in files:
+            parts = file.relative_to(ROOT).parts
+            if "__pycache__" in parts:
+                continue  # .dockerignore leaves them out
+            if DEV_ONLY & set(parts) or file.name.startswith("demo") or "devstack" in file.name:
+                problems.append("/".join(parts))
+    return problems
+
+
+def entry_packages() -> set[str]:
+    """What the image runs: its ENTRYPOINT, the `python -m` commands of compose and the
+    manifests, and the wheel's console scripts."""
+    texts = [(INFRA / "Dockerfile").read_text(), (INFRA / "compose.yaml").read_text()]
+    texts += [p.read_text() for p in K8S]
+    found = {m for text in texts for m in re.findall(r'"-m",\s*"([a-z_]+)"', text)}
+    scripts = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["scripts"]
+    found |= {target.split(":")[0].split(".")[0] for target in scripts.values()}
+    return found
+
+
+def module_file(name: str) -> Path | None:
+    base = ROOT.joinpath(*name.split("."))
+    for candidate in (base.with_suffix(".py"), base / "__init__.py"):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def imported_packages(entries: set[str]) -> tuple[set[str], list[str]]:
+    """First-party packages the entry points import, followed module by module; and the
+    imports of dev-only packages made when a module loads (not lazily inside a function),
+    which would break the image."""
+    needed: set[str] = set()
+    eager_dev: list[str] = []
+    todo = [f"{e}.__main__" for e in entries if module_file(f"{e}.__main__")] + sorted(entries)
+    seen: set[str] = set()
+    while todo:
+        name = todo.pop()
+        path = module_file(name)
+        if name in seen or path is None:
+            continue
+        seen.add(name)
+        tree = ast.parse(path.read_text(), str(path))
+        lazy = {id(n) for f in ast.walk(tree) if isinstance(f, ast.FunctionDef | ast.AsyncFunctionDef)
+                for n in ast.walk(f)}  # fmt: skip
+        package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+        for node in ast.walk(tree):
+            targets: list[str] = []
+            if isinstance(node, ast.Import):
+                targets = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                base = node.module or ""
+                if node.level:  # relative: from the module's package, or one above per extra dot
+                    parts = package.split(".")[: len(package.split(".")) - node.level + 1]
+                    base = ".".join([*parts, base] if base else parts)
+                targets = [base] + [f"{base}.{a.name}" for a in node.names]
+            for target in targets:
+                top = target.split(".")[0]
+                if top not in FIRST_PARTY:
+                    continue
+                if top in DEV_ONLY:
+                    if id(node) not in lazy:
+                        eager_dev.append(f"{name} imports {target}")
+                    continue
+                needed.add(top)
+                todo.append(target)
+    return needed, eager_dev
+
+
+def test_image_copies_no_dev_stack_demo_or_test_module() -> None:
+    sources = copied_sources((INFRA / "Dockerfile").read_text())
+    assert sources, "no COPY lines found"
+    assert shipped_problems([ROOT / s for s in sources]) == []
+    # The check sees what it must refuse.
+    bad = copied_sources("COPY --chown=1:1 devstack devstack\nCOPY tests/unit /app/tests\n")
+    assert bad == ["devstack", "tests/unit"]
+    assert shipped_problems([ROOT / s for s in bad])
+
+
+def test_image_copies_every_package_its_entry_points_import() -> None:
+    entries = entry_packages()
+    assert {"workers", "cli"} <= entries
+    needed, eager_dev = imported_packages(entries)
+    copied = {Path(s).parts[0] for s in copied_sources((INFRA / "Dockerfile").read_text())}
+    assert needed <= copied, needed - copied
+    assert eager_dev == []
+    assert {"dsar", "casestore", "web", "workflows", "activities"} <= needed  # the walk does follow imports
+
+
+def test_wheel_ships_no_dev_stack_demo_or_test_module() -> None:
+    """The packages setuptools finds from pyproject's settings, as `pip wheel` would build them."""
+    from setuptools import find_namespace_packages
+
+    find = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"]["find"]
+    packages = find_namespace_packages(
+        where=str(ROOT), include=find["include"], exclude=find.get("exclude", ())
+    )
+    assert not {p.split(".")[0] for p in packages} & DEV_ONLY
+    assert shipped_problems([f for p in packages for f in ROOT.joinpath(*p.split(".")).glob("*.py")]) == []
+    needed, _ = imported_packages(entry_packages())
+    assert needed <= {p.split(".")[0] for p in packages}
+    everything = find_namespace_packages(where=str(ROOT), include=["*"])
+    assert shipped_problems([ROOT.joinpath(*p.split(".")) for p in everything if p == "devstack"])
