@@ -33,12 +33,6 @@ if TYPE_CHECKING:
 MAX_ROWS = 1_000_000
 
 
-def upload_key(reference: str, company: str, system: str, sha256: str) -> str:
-    """Key of an uploaded export: hashes and codes only, the same file lands in the same place."""
-    ref = hashlib.sha256(reference.encode()).hexdigest()[:32]
-    return f"uploads/{ref}/{company}/{system}/{sha256}"
-
-
 def parse_export(raw: bytes, media_type: str) -> Iterator[dict[str, Any]] | None:
     """Rows of a CSV or JSON export; None when the file is not tabular."""
     text_types = ("text/csv", "application/json", "application/vnd.ms-excel")

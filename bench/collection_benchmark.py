@@ -58,7 +58,9 @@ from dsar.domain import (
 )
 from dsar.group import load_group
 from dsar.logs import configure_logging
-from dsar.messages import CompanyCollectionState, IdentityDecision, RequestState, SystemDecision, SystemStatus
+from dsar.messages import IdentityDecision, RequestState, SystemDecision, SystemStatus
+from workflows.company_collection import CompanyCollectionWorkflow
+from workflows.rights_request import RightsRequestWorkflow
 
 COMPANY = "se01"
 SYSTEM = "app"
@@ -167,11 +169,11 @@ async def one_request(
         received_on=date.today(),
     )
     await start_request(client, reference, submission, ACTOR)
-    handle = client.get_workflow_handle(workflow_id_for(reference))
+    handle = client.get_workflow_handle_for(RightsRequestWorkflow.run, workflow_id_for(reference))
 
     async def status_is(status: Status) -> RequestState | None:
         try:
-            state: RequestState = await handle.query("state", result_type=RequestState)
+            state = await handle.query(RightsRequestWorkflow.state)
         except RPCError:
             return None  # a query can time out while both cores are busy collecting: ask again
         return state if state.status is status else None
@@ -181,21 +183,22 @@ async def one_request(
     await wait_until(lambda: status_is(Status.IDENTITY), timeout=300)
     # Nobody holds a customer record for these people, so only a document check will do.
     decision = IdentityDecision(actor=ACTOR, method="document_check", note="benchmark: passport seen")
-    await handle.execute_update("verify_identity", decision, result_type=RequestState)
+    await handle.execute_update(RightsRequestWorkflow.verify_identity, decision)
 
     async def manual_waiting() -> bool:
-        child = client.get_workflow_handle(company_workflow_id(reference, "gb01"))
+        child = client.get_workflow_handle_for(
+            CompanyCollectionWorkflow.run, company_workflow_id(reference, "gb01")
+        )
         try:
-            progress = await child.query("progress", result_type=CompanyCollectionState)
+            progress = await child.query(CompanyCollectionWorkflow.progress)
         except Exception:
             return False
         return any(s.status is SystemStatus.AWAITING_UPLOAD for s in progress.systems)
 
     await wait_until(manual_waiting, timeout=120)
     await handle.execute_update(
-        "mark_not_applicable",
+        RightsRequestWorkflow.mark_not_applicable,
         SystemDecision(actor=ACTOR, company="gb01", system="signups", reason="benchmark: not searched"),
-        result_type=RequestState,
     )
     state: RequestState = await wait_until(lambda: status_is(Status.REVIEW), timeout=3600)
     return reference, state

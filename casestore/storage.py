@@ -6,6 +6,7 @@ every object is written with server-side encryption.
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from typing import TYPE_CHECKING
 
@@ -52,3 +53,9 @@ def artefact_id(reference: str, kind: str) -> str:
 
 def package_key(artefact: str) -> str:
     return f"packages/{artefact}/response-package.zip"
+
+
+def upload_key(reference: str, company: str, system: str, sha256: str) -> str:
+    """Key of an uploaded export: hashes and codes only, the same file lands in the same place."""
+    ref = hashlib.sha256(reference.encode()).hexdigest()[:32]
+    return f"uploads/{ref}/{company}/{system}/{sha256}"

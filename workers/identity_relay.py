@@ -14,17 +14,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from typing import Any
 
 import asyncpg
 import structlog
-from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError
+from temporalio.client import Client, WorkflowUpdateFailedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from dsar.domain import workflow_id_for
-from dsar.messages import IdentityDecision, IdentityMethod, RequestState
+from dsar.messages import IdentityDecision, IdentityMethod
 from web.identity import NOTIFY_CHANNEL
-from workflows.rights_request import VERIFICATION_PAGE_ACTOR
+from workflows.rights_request import VERIFICATION_PAGE_ACTOR, RightsRequestWorkflow
 
 log = structlog.get_logger("identity-relay")
 CHANNEL = NOTIFY_CHANNEL
@@ -57,12 +56,12 @@ class IdentityRelay:
 
     async def _forward(self, reference: str, challenge: str) -> bool:
         """True once there is nothing more to do for this code; False to try again later."""
-        handle: WorkflowHandle[Any, Any] = self._client.get_workflow_handle(workflow_id_for(reference))
+        handle = self._client.get_workflow_handle_for(RightsRequestWorkflow.run, workflow_id_for(reference))
         decision = IdentityDecision(
             actor=VERIFICATION_PAGE_ACTOR, method=IdentityMethod.EMAIL_CODE.value, challenge=challenge
         )
         try:
-            await handle.execute_update("verify_identity", decision, result_type=RequestState)
+            await handle.execute_update(RightsRequestWorkflow.verify_identity, decision)
         except WorkflowUpdateFailedError:
             # Already confirmed another way, or the request closed meanwhile.
             log.info("identity.forward_refused", reference=reference)

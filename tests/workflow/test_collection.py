@@ -18,8 +18,7 @@ import asyncpg
 import pytest
 from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError
 
-from activities.manual_systems import upload_key
-from casestore.storage import s3_client
+from casestore.storage import s3_client, upload_key
 from cli import start_request
 from devstack.local_servers import wait_until
 from dsar.config import Settings

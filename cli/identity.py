@@ -1,0 +1,164 @@
+"""Identity: `dsar verify`, `send-code` and `attach-authorisation`.
+
+Collection waits until the person is who they say they are. A one-time code the person reads
+out is checked here against the case store, like the verification page does, so the code
+never enters the workflow's history; the workflow learns only the code's id.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import mimetypes
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from cli._base import (
+    JsonFlag,
+    Reference,
+    UsageError,
+    connect_client,
+    fail,
+    load_settings,
+    request_state,
+    require_role,
+    run,
+    send_update,
+    show_state,
+    update,
+)
+from dsar.config import Settings
+from dsar.messages import (
+    AttachAuthorisation,
+    AuthorisationFile,
+    IdentityDecision,
+    IdentityMethod,
+    RequestState,
+    SendIdentityCode,
+)
+from dsar.roles import Role
+from workflows.rights_request import RightsRequestWorkflow
+
+_METHODS = [IdentityMethod.CUSTOMER_RECORD.value, IdentityMethod.DOCUMENT_CHECK.value]
+MAX_AUTHORISATION = 20 * 1024 * 1024
+
+
+def verify(
+    reference: Reference,
+    code: Annotated[
+        str | None, typer.Option("--code", help="The one-time code the person received and told you.")
+    ] = None,
+    method: Annotated[
+        str,
+        typer.Option(
+            "--method",
+            help="customer_record (matched an existing customer record) or document_check"
+            " (required for erasure, a new contact address or an agent).",
+        ),
+    ] = IdentityMethod.CUSTOMER_RECORD.value,
+    note: Annotated[
+        str | None,
+        typer.Option(
+            "--note", help="How identity was confirmed; for a document, which kind, never its number."
+        ),
+    ] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Confirm the requester's identity; collection starts at once.
+
+    The workflow refuses a method weaker than the request needs, and says why."""
+    settings = load_settings()
+    if code is not None:
+        challenge = run(_check_code(settings, reference, code))
+        decision = IdentityDecision(
+            actor=settings.actor, method=IdentityMethod.EMAIL_CODE.value, challenge=challenge, note=note
+        )
+    elif method not in _METHODS:
+        fail(f"--method: choose {' or '.join(_METHODS)}, or give --code")
+    else:
+        decision = IdentityDecision(actor=settings.actor, method=method, note=note)
+    state = update(settings, reference, RightsRequestWorkflow.verify_identity, decision)
+    show_state(state, as_json, f"Identity confirmed for {state.reference} ({decision.method}); collecting.")
+
+
+async def _check_code(settings: Settings, reference: str, typed: str) -> str:
+    """Checked here against the case store, like the page does, so the code never enters history."""
+    # The one-time code check is shared with the verification page and lives with it for now.
+    from activities.identity import CodeOutcome, check_identity_code
+    from casestore.db import connection
+
+    require_role(settings, Role.REVIEWER)
+    async with connection(settings.database_url) as conn:
+        check = await check_identity_code(
+            conn, typed=typed, via="cli", actor=settings.actor, now=datetime.now(UTC), reference=reference
+        )
+    if check.outcome is not CodeOutcome.VERIFIED or check.challenge_id is None:
+        fail(f"refused: {check.message}", 1)
+    return str(check.challenge_id)
+
+
+def send_code(
+    reference: Reference,
+    as_json: JsonFlag = False,
+) -> None:
+    """Send the person a new one-time code (expired, locked or lost); earlier codes stop working."""
+    settings = load_settings()
+    state = update(
+        settings, reference, RightsRequestWorkflow.send_identity_code, SendIdentityCode(actor=settings.actor)
+    )
+    show_state(state, as_json, f"New code sent for {state.reference}; earlier codes no longer work.")
+
+
+async def store_authorisation(settings: Settings, reference: str, file: Path) -> AuthorisationFile:
+    """Put the agent's authorisation in the case bucket; the workflow learns only its key and digest."""
+    from casestore.storage import s3_client
+
+    data = await asyncio.to_thread(file.read_bytes)
+    size = len(data)
+    if size > MAX_AUTHORISATION:
+        raise UsageError(
+            "--authorisation", f"is {size} bytes; at most {MAX_AUTHORISATION // (1024 * 1024)} MB"
+        )
+    sha256 = hashlib.sha256(data).hexdigest()
+    media_type = mimetypes.guess_type(file.name)[0] or "application/octet-stream"
+    # Built from the reference and the digest only, never from the file's name.
+    key = f"cases/{reference}/authorisation/{sha256}"
+    await asyncio.to_thread(
+        s3_client(settings).put_object,
+        Bucket=settings.s3_bucket,
+        Key=key,
+        Body=data,
+        ServerSideEncryption="AES256",
+        ContentType=media_type,
+    )
+    return AuthorisationFile(object_key=key, sha256=sha256, bytes=size, media_type=media_type)
+
+
+def attach_authorisation(
+    reference: Reference,
+    file: Annotated[
+        Path, typer.Argument(exists=True, dir_okay=False, readable=True, help="The signed authorisation.")
+    ],
+    as_json: JsonFlag = False,
+) -> None:
+    """Attach the person's written authorisation for their agent; identity can then be confirmed."""
+    settings = load_settings()
+
+    async def go() -> RequestState:
+        client = await connect_client(settings)
+        state = await request_state(client, reference)
+        if state.identity is None or not state.identity.agent:
+            raise UsageError("REFERENCE", "no agent acts for the person in this request")
+        stored = await store_authorisation(settings, reference, file)
+        return await send_update(
+            client,
+            reference,
+            RightsRequestWorkflow.attach_authorisation,
+            AttachAuthorisation(actor=settings.actor, file=stored),
+        )
+
+    state = run(go())
+    show_state(state, as_json, f"Authorisation attached to {state.reference}; identity can now be confirmed.")
