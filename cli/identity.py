@@ -86,9 +86,9 @@ def verify(
 
 async def _check_code(settings: Settings, reference: str, typed: str) -> str:
     """Checked here against the case store, like the page does, so the code never enters history."""
-    # The one-time code check is shared with the verification page and lives with it for now.
-    from activities.identity import CodeOutcome, check_identity_code
+    # The one-time code check is the same one the verification page runs (the case store's codes).
     from casestore.db import connection
+    from casestore.one_time_codes import CodeOutcome, check_identity_code
 
     require_role(settings, Role.REVIEWER)
     async with connection(settings.database_url) as conn:

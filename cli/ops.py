@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import sys
 from dataclasses import asdict
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -120,9 +121,13 @@ def dev(
 ) -> None:
     """Run the whole local stack with the demo group; Ctrl-C stops everything.
 
-    The dev stack and demo data are not part of the installed product (the image does not
-    ship them), so this runs only from a clone: `make dev` starts it from the project root.
+    The dev stack and demo data are not part of the installed product (the image and the
+    wheel do not ship them), so this runs only from a clone: from its root folder, where
+    `make dev` starts it, or `dsar dev` typed there.
     """
+    clone = Path.cwd()
+    if (clone / "devstack" / "stack.py").is_file() and str(clone) not in sys.path:
+        sys.path.insert(0, str(clone))
     try:
         from devstack.stack import run_stack
     except ImportError:
