@@ -23,7 +23,6 @@ import pytest
 from jsonschema import Draft202012Validator
 from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError
 
-from activities.package_formats import load_json_schema
 from activities.redactions import review_overview
 from casestore.storage import artefact_id, package_key, s3_client
 from devstack.demo_group import _COLLEAGUE_NAME, _COLLEAGUE_PHONE, DEMO_PEOPLE, _national, _personnummer
@@ -37,6 +36,7 @@ from dsar.messages import (
     RequestState,
     ReviewDecision,
 )
+from dsar.package.formats import load_json_schema
 from dsar.redaction import iter_strings, occurrences
 from tests.conftest import record_history
 from tests.workflow.conftest import astrid, reach_review, running_workers, start_request_for, wait_for_status
