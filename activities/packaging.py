@@ -29,8 +29,8 @@ import structlog
 from temporalio import activity
 
 from activities.case_store import load_subject
-from activities.redactions import RedactionPlan, field_name, load_redaction_plan
 from casestore.audit import append_audit
+from casestore.redaction_plan import RedactionPlan, field_name, load_redaction_plan
 from casestore.storage import artefact_id, package_key
 from dsar.codec import KeyRing
 from dsar.domain import Language, Right

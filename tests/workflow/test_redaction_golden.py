@@ -23,7 +23,7 @@ import pytest
 from jsonschema import Draft202012Validator
 from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError
 
-from activities.redactions import review_overview
+from casestore.review_overview import review_overview
 from casestore.storage import artefact_id, package_key, s3_client
 from devstack.demo_group import _COLLEAGUE_NAME, _COLLEAGUE_PHONE, DEMO_PEOPLE, _national, _personnummer
 from dsar.domain import Status
