@@ -15,11 +15,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import csv
 import io
 import re
-import time
-from collections.abc import AsyncIterator, Callable, Coroutine, Mapping
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import asyncpg
@@ -27,10 +25,17 @@ import structlog
 from rapidfuzz import fuzz, utils
 from temporalio import activity
 
+from activities._copy_pipe import RESUMABLE, collector, copy_unescape, last_csv_key, pipe_chunk
+from activities._postgres_sql import (
+    CHUNK_ROWS,
+    PERMANENT_DB_ERRORS,
+    build_chunk_query,
+    match_clauses,
+    resume_clause,
+)
 from activities.case_store import load_subject
 from activities.collect_s3 import collected_key
 from activities.collection import (
-    RECORD_COLUMNS,
     RegistryLookup,
     clear_system,
     configured,
@@ -51,177 +56,20 @@ if TYPE_CHECKING:
 
 log = structlog.get_logger(__name__)
 
-CHUNK_ROWS = 50_000
-# Every heartbeat says the same: a checkpoint exists in the case store. A retried attempt
-# that sees it resumes from there; one that sees none (first attempt, re-collection) starts over.
-RESUMABLE = "resume-from-checkpoint"
+# Re-exported: the identity search and older imports name them here.
+__all__ = [
+    "BULK_CHUNK_ROWS",
+    "CHUNK_ROWS",
+    "FUZZY_THRESHOLD",
+    "PostgresCollector",
+    "last_csv_key",
+    "match_clauses",
+]
+
 # Parts of a bulk table: about 10 MB of CSV each for typical event rows.
 BULK_CHUNK_ROWS = 100_000
-QUEUE_CHUNKS = 16
 # A name-and-postcode match at or above this score is stored, flagged for a reviewer.
 FUZZY_THRESHOLD = 85.0
-# The source key leads each piped line, so the chunk's last key is read without parsing rows.
-PIPE_COLUMNS = ["source_key", *[c for c in RECORD_COLUMNS if c != "source_key"]]
-_PERMANENT_DB_ERRORS = (
-    asyncpg.UndefinedTableError,
-    asyncpg.UndefinedColumnError,
-    asyncpg.InvalidPasswordError,
-    asyncpg.InsufficientPrivilegeError,
-)
-# COPY's text format escapes exactly these in its output.
-_COPY_ESCAPES = {"b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t", "v": "\v", "\\": "\\"}
-_ESCAPED = re.compile(r"\\(.)")
-
-
-def _copy_unescape(field: bytes) -> str:
-    return _ESCAPED.sub(lambda m: _COPY_ESCAPES.get(m.group(1), m.group(1)), field.decode("utf-8"))
-
-
-class _Beat:
-    """A heartbeat for per-block callbacks, sent at most every `every` seconds.
-
-    The SDK turns each call into a task that encodes (and our codec encrypts) the details;
-    a million-row COPY delivers thousands of blocks, so calling it per block costs real
-    time on the event loop. Once a second is ample against a 20-second heartbeat timeout.
-    """
-
-    def __init__(self, every: float = 1.0) -> None:
-        self._every = every
-        self._last = -every
-
-    def __call__(self) -> None:
-        now = time.monotonic()
-        if now - self._last >= self._every:
-            self._last = now
-            activity.heartbeat(RESUMABLE)
-
-
-def _collector(buffer: io.BytesIO) -> Callable[[bytes], Coroutine[Any, Any, None]]:
-    beat = _Beat()
-
-    async def keep(block: bytes) -> None:
-        beat()  # a long chunk is still progress
-        buffer.write(block)
-
-    return keep
-
-
-def last_csv_key(body: bytes, columns: int) -> str:
-    """The first field of a CSV chunk's last row (the key: the chunk is ordered by it).
-
-    Reading only the last line is right unless that row holds a quoted line break; the
-    field count tells, and then the whole chunk is parsed. The line is found with `rfind`,
-    which copies nothing: a part is megabytes, and this runs on the event loop.
-    """
-    end = len(body)
-    while end and body[end - 1] in b"\r\n":
-        end -= 1
-    tail = body[body.rfind(b"\n", 0, end) + 1 : end].decode("utf-8")
-    row = next(csv.reader([tail]), [])
-    if len(row) != columns:
-        row = list(csv.reader(io.StringIO(body.decode("utf-8"))))[-1]
-    return row[0]
-
-
-def match_clauses(
-    mapping: TableMapping, keys: Mapping[IdentityKey, str], args: list[Any]
-) -> list[tuple[IdentityKey, str]]:
-    """One SQL condition per exact key the person gave and the table can be searched by."""
-    clauses: list[tuple[IdentityKey, str]] = []
-    for key, column in mapping.match.items():
-        value = keys.get(key)
-        if value is None:
-            continue
-        args.append(value)
-        col = f"src.{quote_ident(column)}"
-        expr = f"lower({col}) = ${len(args)}" if key is IdentityKey.EMAIL else f"{col} = ${len(args)}"
-        clauses.append((key, expr))
-    return clauses
-
-
-def resume_clause(mapping: TableMapping, key_type: str, after: str | None, args: list[Any]) -> str:
-    """`AND key > last key` for the next chunk (the key travels as text, cast to its column's type)."""
-    if after is None:
-        return ""
-    args.append(after)
-    return f" AND src.{quote_ident(mapping.key_column)} > CAST(${len(args)}::text AS {key_type})"
-
-
-def build_chunk_query(
-    inp: CollectSystemInput,
-    mapping: TableMapping,
-    keys: Mapping[IdentityKey, str],
-    key_type: str,
-    after: str | None,
-) -> tuple[str, list[Any]] | None:
-    """The next chunk of a person's rows, rendered as case-store lines, or None if no key applies."""
-    args: list[Any] = [inp.reference, inp.company, inp.system, mapping.table, mapping.category.value]
-    clauses = match_clauses(mapping, keys, args)
-    if not clauses:
-        return None
-    matched = ", ".join(f"CASE WHEN {expr} THEN '{key.value}' END" for key, expr in clauses)
-    key_col = f"src.{quote_ident(mapping.key_column)}"
-    where = " OR ".join(expr for _, expr in clauses)
-    resume = resume_clause(mapping, key_type, after, args)
-    sql = (
-        f"SELECT {key_col}::text, $1::text, $2::text, $3::text, $4::text, $5::text,"  # noqa: S608
-        f" COALESCE(NULLIF(concat_ws(',', {matched}), ''), 'unknown'), row_to_json(src),"
-        " 1.0::real, false, NULL::text"
-        f" FROM {quote_ident(mapping.table)} AS src WHERE ({where}){resume}"
-        f" ORDER BY {key_col} LIMIT {CHUNK_ROWS}"
-    )
-    return sql, args
-
-
-class _Pipe:
-    """Counts lines and remembers the last one's key while bytes flow through."""
-
-    def __init__(self) -> None:
-        self.rows = 0
-        self.bytes = 0
-        self.last_key: bytes | None = None
-        self._tail = b""
-        self.queue: asyncio.Queue[bytes | None] = asyncio.Queue(maxsize=QUEUE_CHUNKS)
-        self._beat = _Beat()
-
-    async def feed(self, chunk: bytes) -> None:
-        self._beat()  # a long chunk is still progress
-        self.bytes += len(chunk)
-        newlines = chunk.count(b"\n")
-        if newlines:
-            self.rows += newlines
-            end = chunk.rfind(b"\n")
-            start = chunk.rfind(b"\n", 0, end)
-            line = self._tail + chunk[:end] if start < 0 else chunk[start + 1 : end]
-            self.last_key = line.split(b"\t", 1)[0]
-            self._tail = chunk[end + 1 :]
-        else:
-            self._tail += chunk
-        await self.queue.put(chunk)
-
-    async def drain(self) -> AsyncIterator[bytes]:
-        while (chunk := await self.queue.get()) is not None:
-            yield chunk
-
-
-async def pipe_chunk(src: Conn, case: Conn, sql: str, args: list[Any]) -> _Pipe:
-    """COPY one chunk from the source into the case store; both ends stream, nothing accumulates."""
-    pipe = _Pipe()
-
-    async def produce() -> None:
-        try:
-            await src.copy_from_query(sql, *args, output=pipe.feed)
-        finally:
-            await pipe.queue.put(None)
-
-    producer = asyncio.create_task(produce())
-    try:
-        await case.copy_to_table("collected_records", source=pipe.drain(), columns=PIPE_COLUMNS)
-    except BaseException:
-        producer.cancel()
-        raise
-    await producer
-    return pipe
 
 
 class PostgresCollector:
@@ -246,7 +94,7 @@ class PostgresCollector:
     @activity.defn(name=Activity.COLLECT_SYSTEM)
     async def collect_postgres(self, inp: CollectSystemInput) -> SystemResult:
         system = self._lookup.system(inp.company, inp.system)
-        return await guarded(inp, lambda: self._collect(inp, system), _PERMANENT_DB_ERRORS)
+        return await guarded(inp, lambda: self._collect(inp, system), PERMANENT_DB_ERRORS)
 
     async def _collect(self, inp: CollectSystemInput, system: System) -> SystemResult:
         source = configured(self._sources, system)
@@ -347,7 +195,7 @@ class PostgresCollector:
                 pipe = await pipe_chunk(src, case, *query) if query else None
                 more = pipe is not None and pipe.rows >= CHUNK_ROWS
                 if pipe is not None and pipe.last_key is not None:
-                    after = _copy_unescape(pipe.last_key)
+                    after = copy_unescape(pipe.last_key)
                 await self._advance(
                     case,
                     inp,
@@ -411,7 +259,7 @@ class PostgresCollector:
                 )
                 buffer = io.BytesIO()
                 status = await src.copy_from_query(
-                    sql, *chunk_args, output=_collector(buffer), format="csv", header=True
+                    sql, *chunk_args, output=collector(buffer), format="csv", header=True
                 )
                 rows = int(str(status).rsplit(" ", 1)[-1])
                 if storing is not None:

@@ -26,7 +26,6 @@ Logs and error messages carry codes and counts only, never a value from a row.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -34,9 +33,10 @@ import asyncpg
 import structlog
 from temporalio import activity
 
+from activities._action_sql import Change, Outcome, add_years, dml_summary, person_rows, recipient_expr
+from activities._postgres_sql import PERMANENT_DB_ERRORS
 from activities.actions import retention_cutoff, retention_rules, save_and_audit
 from activities.case_store import load_subject
-from activities.collect_postgres import match_clauses
 from activities.collection import RegistryLookup, configured, guarded, permanent
 from casestore.db import Conn, quote_ident
 from dsar.codec import KeyRing
@@ -51,85 +51,13 @@ ACTOR = "dsar-connector"
 ERASED_MARKER = "[erased]"
 # Categories whose consent flags an objection to direct marketing switches off.
 MARKETING_CATEGORIES = (Category.MARKETING, Category.DATA_BROKER)
-_PERMANENT_DB_ERRORS = (
-    asyncpg.UndefinedTableError,
-    asyncpg.UndefinedColumnError,
-    asyncpg.InvalidPasswordError,
-    asyncpg.InsufficientPrivilegeError,
+PERMANENT_ACTION_ERRORS = (
+    *PERMANENT_DB_ERRORS,
     # A correction the column cannot hold, or one a constraint refuses: a retry cannot help.
     asyncpg.IntegrityConstraintViolationError,
     asyncpg.DataError,
 )
 _TEXT_TYPES = ("text", "character varying")
-
-
-@dataclass(frozen=True)
-class _Change:
-    """One field of one row, before and after (personal data: sealed before it is stored)."""
-
-    table: str
-    key: str
-    field: str
-    before: str | None
-    after: str
-
-
-@dataclass
-class _Kept:
-    items: int = 0
-    until: date | None = None
-
-
-@dataclass
-class _Outcome:
-    """What one action did in one system, built up table by table."""
-
-    changed: int = 0
-    # Rows left in place but touched (kept under retention and restricted).
-    flagged: int = 0
-    fields: set[str] = field(default_factory=set)
-    changes: list[_Change] = field(default_factory=list)
-    kept: dict[tuple[str, str], _Kept] = field(default_factory=dict)
-    recipient_names: set[str] = field(default_factory=set)
-    notes: list[str] = field(default_factory=list)
-
-    def keep(self, category: str, basis: str, items: int, until: date | None) -> None:
-        if items <= 0:
-            return
-        entry = self.kept.setdefault((category, basis), _Kept())
-        entry.items += items
-        if until is not None and (entry.until is None or until > entry.until):
-            entry.until = until
-
-
-def _add_years(day: date, years: int) -> date:
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year + years, day=28)
-
-
-def _where(mapping: TableMapping, keys: Mapping[IdentityKey, str], args: list[Any]) -> str | None:
-    """The person's rows in a table (alias `src`), or None if no key the person gave applies."""
-    clauses = match_clauses(mapping, keys, args)
-    if not clauses:
-        return None
-    return "(" + " OR ".join(expr for _, expr in clauses) + ")"
-
-
-def _recipient_expr(mapping: TableMapping) -> str:
-    if mapping.recipient_column is None:
-        return "NULL::text"
-    return f"src.{quote_ident(mapping.recipient_column)}::text"
-
-
-def _summary(dml: str, mapping: TableMapping, dated: str = "NULL::date") -> str:
-    """Run a DML statement and return its row count, the newest date and the distinct recipients."""
-    return (
-        f"WITH hit AS ({dml} RETURNING {dated} AS d, {_recipient_expr(mapping)} AS r) "  # noqa: S608
-        "SELECT count(*) AS n, max(d) AS newest,"
-        " coalesce(array_remove(array_agg(DISTINCT r), NULL), '{}') AS recipients FROM hit"
-    )
 
 
 class PostgresExecutor:
@@ -154,7 +82,7 @@ class PostgresExecutor:
         company = self._lookup.company(inp.company)
         system = self._lookup.system(inp.company, inp.system)
         return await guarded(
-            inp, lambda: self._execute(inp, company, system), _PERMANENT_DB_ERRORS, event="action"
+            inp, lambda: self._execute(inp, company, system), PERMANENT_ACTION_ERRORS, event="action"
         )
 
     async def _execute(self, inp: ExecuteSystemInput, company: Company, system: System) -> ActionResult:
@@ -163,7 +91,7 @@ class PostgresExecutor:
         source = configured(self._sources, system)
         async with self._case_pool.acquire() as case:
             subject = await load_subject(case, self._ring, inp.reference)
-        outcome = _Outcome()
+        outcome = Outcome()
         async with source.acquire() as src, src.transaction():
             await self._act(src, inp, company, system, subject, outcome)
             # Recorded before the source commits (see the module's docstring).
@@ -192,7 +120,7 @@ class PostgresExecutor:
         company: Company,
         system: System,
         subject: SubjectIdentity,
-        outcome: _Outcome,
+        outcome: Outcome,
     ) -> None:
         keys = subject.search_keys()
         action = inp.action
@@ -223,7 +151,7 @@ class PostgresExecutor:
         inp: ExecuteSystemInput,
         mapping: TableMapping,
         keys: Mapping[IdentityKey, str],
-        outcome: _Outcome,
+        outcome: Outcome,
     ) -> None:
         wanted = [
             (c.field.value, mapping.fields[c.field], c.value)
@@ -231,13 +159,13 @@ class PostgresExecutor:
             if c.field in mapping.fields
         ]
         args: list[Any] = []
-        where = _where(mapping, keys, args)
+        where = person_rows(mapping, keys, args)
         if not wanted or where is None:
             return
         key_col = quote_ident(mapping.key_column)
         selected = ", ".join(f"src.{quote_ident(column)}::text" for _, column, _ in wanted)
         rows = await src.fetch(
-            f"SELECT src.{key_col} AS key, {_recipient_expr(mapping)} AS r, {selected}"  # noqa: S608
+            f"SELECT src.{key_col} AS key, {recipient_expr(mapping)} AS r, {selected}"  # noqa: S608
             f" FROM {quote_ident(mapping.table)} AS src WHERE {where} FOR UPDATE",
             *args,
         )
@@ -250,7 +178,7 @@ class PostgresExecutor:
                     continue
                 touched = True
                 by_column.setdefault(column, []).append(row["key"])
-                outcome.changes.append(_Change(mapping.table, str(row["key"]), name, before, value))
+                outcome.changes.append(Change(mapping.table, str(row["key"]), name, before, value))
             if touched and row["r"] is not None:
                 outcome.recipient_names.add(row["r"])
         values = {column: value for _, column, value in wanted}
@@ -270,10 +198,10 @@ class PostgresExecutor:
         system: System,
         mapping: TableMapping,
         keys: Mapping[IdentityKey, str],
-        outcome: _Outcome,
+        outcome: Outcome,
     ) -> None:
         args: list[Any] = []
-        where = _where(mapping, keys, args)
+        where = person_rows(mapping, keys, args)
         if where is None:
             return
         table = quote_ident(mapping.table)
@@ -289,7 +217,7 @@ class PostgresExecutor:
             under_duty = f"{dated} >= ${len(args)}::date"
             # Kept rows may only be stored from now on: they are restricted too.
             kept = await src.fetchrow(
-                _summary(
+                dml_summary(
                     f"UPDATE {table} AS src SET {quote_ident(system.restriction_column)} = true"  # noqa: S608
                     f" WHERE {where} AND {under_duty}",
                     mapping,
@@ -301,7 +229,7 @@ class PostgresExecutor:
             items = int(kept["n"])
             if items:
                 newest: date = kept["newest"]
-                outcome.keep(mapping.category.value, rule.legal_basis, items, _add_years(newest, rule.years))
+                outcome.keep(mapping.category.value, rule.legal_basis, items, add_years(newest, rule.years))
                 outcome.flagged += items
                 outcome.recipient_names.update(kept["recipients"])
             # A row without a date cannot be shown to be under the duty: it is erased.
@@ -311,7 +239,7 @@ class PostgresExecutor:
         else:
             assignments, pending = await self._anonymisation(src, mapping)
             dml = f"UPDATE {table} AS src SET {assignments} WHERE {erasable} AND ({pending})"  # noqa: S608
-        done = await src.fetchrow(_summary(dml, mapping), *args)
+        done = await src.fetchrow(dml_summary(dml, mapping), *args)
         assert done is not None
         outcome.changed += int(done["n"])
         outcome.recipient_names.update(done["recipients"])
@@ -351,12 +279,12 @@ class PostgresExecutor:
         reason: str,
         system: System,
         keys: Mapping[IdentityKey, str],
-        outcome: _Outcome,
+        outcome: Outcome,
     ) -> None:
         """A legal hold keeps everything: count what is kept, change nothing."""
         for mapping in system.tables:
             args: list[Any] = []
-            where = _where(mapping, keys, args)
+            where = person_rows(mapping, keys, args)
             if where is not None:
                 count = await src.fetchval(
                     f"SELECT count(*) FROM {quote_ident(mapping.table)} AS src WHERE {where}",  # noqa: S608
@@ -373,15 +301,15 @@ class PostgresExecutor:
         mapping: TableMapping,
         keys: Mapping[IdentityKey, str],
         restricted: bool,
-        outcome: _Outcome,
+        outcome: Outcome,
     ) -> None:
         args: list[Any] = [restricted]
-        where = _where(mapping, keys, args)
+        where = person_rows(mapping, keys, args)
         if where is None:
             return
         flag = quote_ident(system.restriction_column)
         done = await src.fetchrow(
-            _summary(
+            dml_summary(
                 f"UPDATE {quote_ident(mapping.table)} AS src SET {flag} = $1"  # noqa: S608
                 f" WHERE {where} AND src.{flag} IS DISTINCT FROM $1",
                 mapping,
@@ -393,13 +321,13 @@ class PostgresExecutor:
         outcome.recipient_names.update(done["recipients"])
 
     async def _consent_off(
-        self, src: Conn, mapping: TableMapping, keys: Mapping[IdentityKey, str], outcome: _Outcome
+        self, src: Conn, mapping: TableMapping, keys: Mapping[IdentityKey, str], outcome: Outcome
     ) -> int:
         """Switch the table's consent flags off; returns 1 if the table has any, else 0."""
         if not mapping.consent:
             return 0
         args: list[Any] = []
-        where = _where(mapping, keys, args)
+        where = person_rows(mapping, keys, args)
         if where is None:
             return 1
         assignments = ", ".join(f"{quote_ident(c)} = false" for c in mapping.consent)
@@ -418,7 +346,7 @@ class PostgresExecutor:
         inp: ExecuteSystemInput,
         system: System,
         subject: SubjectIdentity,
-        outcome: _Outcome,
+        outcome: Outcome,
     ) -> None:
         """The person's e-mail and phone onto the system's own suppression list, at once."""
         if system.suppression_table is None:
@@ -446,7 +374,7 @@ class PostgresExecutor:
     # ------------------------------------------------------------------
 
     async def _record(
-        self, case: Conn, inp: ExecuteSystemInput, system: System, outcome: _Outcome
+        self, case: Conn, inp: ExecuteSystemInput, system: System, outcome: Outcome
     ) -> ActionResult:
         ids = (inp.reference, inp.company, inp.system, inp.action.value)
         changed = outcome.changed
@@ -493,7 +421,7 @@ class PostgresExecutor:
         )
         return await save_and_audit(case, inp.reference, result, actor=ACTOR, occasion="executed")
 
-    async def _store_changes(self, case: Conn, inp: ExecuteSystemInput, changes: list[_Change]) -> None:
+    async def _store_changes(self, case: Conn, inp: ExecuteSystemInput, changes: list[Change]) -> None:
         """Before and after of every changed field, sealed; a retry records each change once."""
         if not changes:
             return

@@ -4,7 +4,7 @@ portability request (Art. 20) also portable/: the data the person provided, as J
 a CSV file per source table. That portable data.json is also stored on its own, so a
 transmission to another controller sends exactly what the person got, never a rebuild.
 
-The files themselves are made in `activities.package_formats` from one view; this
+The files themselves are made in `dsar.package` from one view; this
 activity gathers the facts for that view and stores the result.
 
 Built from the case store (never from workflow history) and written under a key derived
@@ -29,28 +29,25 @@ import structlog
 from temporalio import activity
 
 from activities.case_store import load_subject
-from activities.package_formats import (
-    JSON_SCHEMA_ID,
-    CategoryView,
-    CompanyView,
-    ExclusionView,
-    PortableTable,
-    PortableView,
-    RemovalView,
-    ReportView,
-    RequestView,
-    SystemView,
-    package_members,
-    portable_members,
-    render_portable_json,
-)
-from activities.redactions import RedactionPlan, field_name, load_redaction_plan
 from casestore.audit import append_audit
+from casestore.redaction_plan import RedactionPlan, field_name, load_redaction_plan
 from casestore.storage import artefact_id, package_key
 from dsar.codec import KeyRing
 from dsar.domain import Language, Right
 from dsar.group import Category, GroupRegistry, System, SystemKind
 from dsar.messages import Activity, BuildPackageInput, PackageResult
+from dsar.package.formats import package_members
+from dsar.package.portable import PortableTable, PortableView, portable_members, render_portable_json
+from dsar.package.views import (
+    JSON_SCHEMA_ID,
+    CategoryView,
+    CompanyView,
+    ExclusionView,
+    RemovalView,
+    ReportView,
+    RequestView,
+    SystemView,
+)
 from dsar.privacy_notice import Controller, art15_items, load_privacy_notice, load_report_strings
 from dsar.rendering import authority_view
 

@@ -17,7 +17,8 @@ Where detection runs, and why:
   person's own identifiers are the request's identity plus the identity-key fields of
   records matched exactly, so her own phone in her own ticket is not removed.
 - Findings are stored as spans (record, JSON path, start, end, kind, reason), never as
-  values, and applied when the package is built, after the reviewer's decisions.
+  values, and applied when the package is built, after the reviewer's decisions
+  (`casestore.redaction_plan`; what `dsar review` shows is `casestore.review_overview`).
 """
 
 from __future__ import annotations
@@ -25,7 +26,6 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
@@ -38,6 +38,8 @@ from activities.case_store import load_subject
 from activities.collection import RegistryLookup
 from casestore.audit import append_audit
 from casestore.db import Conn, quote_ident
+from casestore.redaction_plan import MANUAL
+from casestore.review_overview import review_overview
 from dsar.codec import KeyRing
 from dsar.config import PROJECT_ROOT
 from dsar.domain import IdentityKey
@@ -49,11 +51,8 @@ from dsar.messages import (
     ScanResult,
 )
 from dsar.redaction import (
-    REPLACEMENTS,
     Detector,
     OwnIdentifiers,
-    Span,
-    apply_spans,
     finding_id,
     iter_strings,
     name_candidates,
@@ -63,11 +62,17 @@ from dsar.redaction import (
 
 log = structlog.get_logger(__name__)
 
-MANUAL = "manual"
-MANUAL_REPLACEMENT = "[redacted]"
+# `review_overview` is re-exported for the CLI, which imported it from here.
+__all__ = [
+    "GIVEN_NAMES_FILE",
+    "KnownNameActivities",
+    "RedactionActivities",
+    "common_given_names",
+    "review_overview",
+]
+
 _BATCH = 500
 GIVEN_NAMES_FILE = PROJECT_ROOT / "infra" / "given_names.txt"
-_REPLACEMENT_TEXT = {kind.value: text for kind, text in REPLACEMENTS.items()}
 
 
 @cache
@@ -80,67 +85,6 @@ def common_given_names() -> frozenset[str]:
 def invalid(message: str) -> ApplicationError:
     """A decision that names something this request does not have: refused, not retried."""
     return ApplicationError(message, type="InvalidRequestError", non_retryable=True)
-
-
-def field_name(path: str) -> str:
-    """`$.body` reads as `body` in the package and the CLI."""
-    return path[2:] if path.startswith("$.") else path
-
-
-# --- what the package and `dsar review` apply ---------------------------------------------
-
-
-@dataclass(frozen=True)
-class Removal:
-    """One span removed from a record, as the redaction log tells it (never the value)."""
-
-    record_id: int
-    finding_id: str
-    source: str  # auto or manual
-    kind: str
-    path: str
-    reason: str
-
-
-@dataclass
-class RedactionPlan:
-    """The stored findings of a request minus those a reviewer kept, by record."""
-
-    spans: dict[int, list[Span]] = field(default_factory=lambda: defaultdict(list))
-    removals: dict[int, list[Removal]] = field(default_factory=lambda: defaultdict(list))
-
-    def apply(self, record_id: int, data: Any) -> Any:
-        spans = self.spans.get(record_id)
-        if not spans or not isinstance(data, Mapping):
-            return data
-        return apply_spans(data, spans)
-
-
-def marker(kind: str, strings: Mapping[str, str] | None) -> str:
-    """The text in place of a removal, in the person's language when the report's strings are given."""
-    if strings is None:
-        return _REPLACEMENT_TEXT.get(kind, MANUAL_REPLACEMENT)
-    word = strings["redacted_marker"]
-    label = strings.get(f"redaction_kind_{kind}")
-    return f"[{word}: {label.lower()}]" if label and kind != "manual" else f"[{word}]"
-
-
-async def load_redaction_plan(
-    conn: Conn, reference: str, strings: Mapping[str, str] | None = None
-) -> RedactionPlan:
-    rows = await conn.fetch(
-        "SELECT record_id, finding_id, source, kind, path, span_start, span_end, reason"
-        " FROM redactions WHERE reference = $1 AND kept_by IS NULL ORDER BY record_id, path, span_start",
-        reference,
-    )
-    plan = RedactionPlan()
-    for r in rows:
-        replacement = marker(r["kind"], strings)
-        plan.spans[r["record_id"]].append(Span(r["path"], r["span_start"], r["span_end"], replacement))
-        plan.removals[r["record_id"]].append(
-            Removal(r["record_id"], r["finding_id"], r["source"], r["kind"], r["path"], r["reason"])
-        )
-    return plan
 
 
 # --- the company side: names the company knows ---------------------------------------------
@@ -407,130 +351,3 @@ class RedactionActivities:
                 idempotency_key=once,
             )
         return count
-
-
-# --- what `dsar review` shows ------------------------------------------------------------
-
-
-async def review_overview(
-    conn: Conn, registry: GroupRegistry, reference: str, samples: int = 2
-) -> dict[str, Any]:
-    """Everything a reviewer decides on, from the case store: counts and redacted samples
-    per company, system and category; failed systems; open fuzzy matches; findings;
-    exclusions. Samples are shown redacted, as the person would see them."""
-    results = {
-        (r["company"], r["system"]): r
-        for r in await conn.fetch(
-            "SELECT company, system, kind, status, records, error, note, decided_by"
-            " FROM collection_results WHERE reference = $1",
-            reference,
-        )
-    }
-    records = await conn.fetch(
-        "SELECT id, company, system, category, source_table, source_key, data, needs_confirmation,"
-        " confirmed_by, rejected_by, confidence, excluded_by, exclusion_reason, exclusion_note"
-        " FROM collected_records WHERE reference = $1 ORDER BY company, system, category, id",
-        reference,
-    )
-    findings = await conn.fetch(
-        "SELECT record_id, finding_id, source, kind, path, reason, decided_by, kept_by, kept_reason"
-        " FROM redactions WHERE reference = $1 ORDER BY record_id, path, span_start",
-        reference,
-    )
-    plan = await load_redaction_plan(conn, reference)
-    by_id = {r["id"]: r for r in records}
-    by_place: dict[tuple[str, str, str], list[asyncpg.Record]] = defaultdict(list)
-    for r in records:
-        by_place[(r["company"], r["system"], r["category"])].append(r)
-
-    def where(record_id: int) -> dict[str, Any]:
-        r = by_id[record_id]
-        return {
-            "record": record_id,
-            "company": r["company"],
-            "system": r["system"],
-            "table": r["source_table"],
-            "key": r["source_key"],
-        }
-
-    companies = []
-    for company in registry.companies:
-        systems = []
-        for system in company.systems:
-            result = results.get((company.code, system.code))
-            categories = []
-            for category in system.categories:
-                rows = by_place.get((company.code, system.code, category.value), [])
-                if not rows:
-                    continue
-                shown = [r for r in rows if r["excluded_by"] is None and r["rejected_by"] is None]
-                categories.append(
-                    {
-                        "category": category.value,
-                        "records": len(rows),
-                        "excluded": sum(1 for r in rows if r["excluded_by"] is not None),
-                        "awaiting_confirmation": sum(
-                            1
-                            for r in rows
-                            if r["needs_confirmation"] and not (r["confirmed_by"] or r["rejected_by"])
-                        ),
-                        "samples": [
-                            {
-                                "record": r["id"],
-                                "table": r["source_table"],
-                                "key": r["source_key"],
-                                "data": plan.apply(r["id"], r["data"]),
-                            }
-                            for r in shown[:samples]
-                        ],
-                    }
-                )
-            systems.append(
-                {
-                    "system": system.code,
-                    "name": system.name,
-                    "status": result["status"] if result else "not collected",
-                    "error": result["error"] if result else None,
-                    "note": result["note"] if result else None,
-                    "categories": categories,
-                }
-            )
-        companies.append({"company": company.code, "systems": systems})
-    return {
-        "reference": reference,
-        "companies": companies,
-        "failed_systems": [
-            {"company": c, "system": s, "error": r["error"]}
-            for (c, s), r in sorted(results.items())
-            if r["status"] == "failed"
-        ],
-        "fuzzy_matches": [
-            where(r["id"]) | {"confidence": round(float(r["confidence"]), 2)}
-            for r in records
-            if r["needs_confirmation"] and not (r["confirmed_by"] or r["rejected_by"])
-        ],
-        "findings": [
-            where(f["record_id"])
-            | {
-                "finding": f"{f['record_id']}/{f['finding_id']}",
-                "kind": f["kind"],
-                "field": field_name(f["path"]),
-                "source": f["source"],
-                "reason": f["reason"],
-                "decision": (
-                    f"kept by {f['kept_by']}: {f['kept_reason']}"
-                    if f["kept_by"]
-                    else f"added by {f['decided_by']}"
-                    if f["source"] == MANUAL
-                    else "redact"
-                ),
-            }
-            for f in findings
-        ],
-        "excluded": [
-            where(r["id"])
-            | {"reason_code": r["exclusion_reason"], "note": r["exclusion_note"], "by": r["excluded_by"]}
-            for r in records
-            if r["excluded_by"] is not None
-        ],
-    }

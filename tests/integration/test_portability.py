@@ -30,7 +30,6 @@ from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment
 
 from activities.case_store import CaseStoreActivities
-from activities.package_formats import PORTABLE_SCHEMA_ID, load_portable_schema
 from activities.packaging import PACKAGE_KIND, PORTABLE_KIND, PackagingActivities, portable_key
 from activities.portability import PortabilityActivities, idempotency_key
 from casestore.db import Conn
@@ -42,6 +41,7 @@ from dsar.config import Settings
 from dsar.domain import Channel, Language, RequestSubmission, Right, SubjectIdentity, format_reference
 from dsar.group import GroupRegistry
 from dsar.messages import BuildPackageInput, PortableInput
+from dsar.package.portable import PORTABLE_SCHEMA_ID, load_portable_schema
 
 OTHER_PERSON = "Johan Berg"
 

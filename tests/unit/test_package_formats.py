@@ -22,15 +22,9 @@ from jsonschema import Draft202012Validator
 from markupsafe import escape
 
 from activities import packaging
-from activities.package_formats import (
-    CSV_DATA_PREFIX,
-    CSV_PLACE_COLUMNS,
-    JSON_SCHEMA_FILE,
-    CategoryView,
-    CompanyView,
-    ReportView,
-    RequestView,
-    SystemView,
+from dsar.domain import Right
+from dsar.group import Category
+from dsar.package.formats import (
     category_csvs,
     load_json_schema,
     package_document,
@@ -39,9 +33,17 @@ from activities.package_formats import (
     render_data_json,
     render_report_html,
 )
-from activities.report_pdf import REPLACEMENT, render_report_pdf
-from dsar.domain import Right
-from dsar.group import Category
+from dsar.package.report_pdf import REPLACEMENT, render_report_pdf
+from dsar.package.views import (
+    CSV_DATA_PREFIX,
+    CSV_PLACE_COLUMNS,
+    JSON_SCHEMA_FILE,
+    CategoryView,
+    CompanyView,
+    ReportView,
+    RequestView,
+    SystemView,
+)
 from dsar.privacy_notice import art15_items, load_privacy_notice, load_report_strings
 from dsar.rendering import authority_view
 

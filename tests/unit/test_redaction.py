@@ -10,7 +10,9 @@ from stdnum import iban, luhn
 from bench.redaction_benchmark import failures, score
 from bench.redaction_corpus import generate
 from dsar.domain import SubjectIdentity
-from dsar.redaction import Detector, Finding, Kind, _Hit, _resolve, finding_id, redact_record
+from dsar.redaction import Detector, Finding, Kind, finding_id, redact_record
+from dsar.redaction.detector import resolve
+from dsar.redaction.kinds import Hit
 
 ASTRID = SubjectIdentity(
     full_name="Astrid Lindqvist",
@@ -131,13 +133,13 @@ def test_a_checksummed_number_wins_over_the_phone_number_its_digits_also_make(de
 
 def test_overlapping_findings_merge_to_the_most_specific_then_longest() -> None:
     hits = [
-        _Hit(Kind.PHONE, 5, 20, "", ""),
-        _Hit(Kind.IBAN, 0, 30, "", ""),
-        _Hit(Kind.CARD, 10, 40, "", ""),  # overlaps the IBAN, shorter: loses
-        _Hit(Kind.PHONE, 45, 55, "", ""),
-        _Hit(Kind.NAME, 50, 60, "", ""),  # beats the phone it overlaps
+        Hit(Kind.PHONE, 5, 20, "", ""),
+        Hit(Kind.IBAN, 0, 30, "", ""),
+        Hit(Kind.CARD, 10, 40, "", ""),  # overlaps the IBAN, shorter: loses
+        Hit(Kind.PHONE, 45, 55, "", ""),
+        Hit(Kind.NAME, 50, 60, "", ""),  # beats the phone it overlaps
     ]
-    assert [(h.kind, h.start) for h in _resolve(hits)] == [(Kind.IBAN, 0), (Kind.NAME, 50)]
+    assert [(h.kind, h.start) for h in resolve(hits)] == [(Kind.IBAN, 0), (Kind.NAME, 50)]
 
 
 def test_record_is_walked_and_paths_and_reasons_recorded(detector: Detector) -> None:

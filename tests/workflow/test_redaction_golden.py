@@ -23,10 +23,11 @@ import pytest
 from jsonschema import Draft202012Validator
 from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError
 
-from activities.package_formats import load_json_schema
-from activities.redactions import review_overview
+from casestore.review_overview import review_overview
 from casestore.storage import artefact_id, package_key, s3_client
-from devstack.demo_group import _COLLEAGUE_NAME, _COLLEAGUE_PHONE, DEMO_PEOPLE, _national, _personnummer
+from devstack.demo_group import DEMO_PEOPLE
+from devstack.demo_group.identifiers import make_personnummer, national_format
+from devstack.demo_group.people import COLLEAGUE_NAME, COLLEAGUE_PHONE
 from dsar.domain import Status
 from dsar.messages import (
     ExcludeRecords,
@@ -37,6 +38,7 @@ from dsar.messages import (
     RequestState,
     ReviewDecision,
 )
+from dsar.package.formats import load_json_schema
 from dsar.redaction import iter_strings, occurrences
 from tests.conftest import record_history
 from tests.workflow.conftest import astrid, reach_review, running_workers, start_request_for, wait_for_status
@@ -48,11 +50,11 @@ def _person(name: str) -> Any:
 
 
 def _phone_forms(e164: str) -> list[str]:
-    national = _national(e164)
+    national = national_format(e164)
     return [e164, national, national.replace(" ", "").replace("-", "")]
 
 
-COLLEAGUE_PNR = _personnummer(date(1978, 4, 12), 123)  # as `_astrid_tickets` writes it
+COLLEAGUE_PNR = make_personnummer(date(1978, 4, 12), 123)  # as `_astrid_tickets` writes it
 OTHERS: dict[str, list[str]] = {
     "Johan Berg": [
         "Johan Berg",
@@ -65,8 +67,8 @@ OTHERS: dict[str, list[str]] = {
         *_phone_forms(_person("Emma Clarke").phone),
     ],
     "Lars Ek": [
-        _COLLEAGUE_NAME,
-        *_phone_forms(_COLLEAGUE_PHONE),
+        COLLEAGUE_NAME,
+        *_phone_forms(COLLEAGUE_PHONE),
         COLLEAGUE_PNR,
         "19" + COLLEAGUE_PNR,
         COLLEAGUE_PNR.replace("-", ""),

@@ -33,7 +33,7 @@ from fpdf import FPDF
 from fpdf.enums import TextMode, XPos, YPos
 
 if TYPE_CHECKING:
-    from activities.package_formats import ReportView
+    from dsar.package.views import ReportView
 
 log = structlog.get_logger(__name__)
 

@@ -1,0 +1,50 @@
+"""Delivery: the response package, its link, its retention, and portability's transmission."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, Field
+
+
+class BuildPackageInput(BaseModel):
+    reference: str
+    # Portability (Art. 20): add the data the person provided as portable/data.json and CSV.
+    portable: bool = False
+
+
+class PackageResult(BaseModel):
+    artefact_id: str
+    bytes: int
+    sha256: str
+    records: int
+    companies_with_data: list[str]
+
+
+class ResendLinkRequest(BaseModel):
+    """A new download link and code for the person; the ones sent before stop working."""
+
+    actor: str = Field(min_length=1, max_length=100)
+
+
+class DeletePackageInput(BaseModel):
+    reference: str
+    retention_days: int = 0  # for the audit trail: how long it was kept
+
+
+class PackageDeletion(BaseModel):
+    artefact_id: str | None
+    deleted_at: datetime | None
+
+
+class PortableInput(BaseModel):
+    """Art. 20(2): send the portable data.json straight to another controller's endpoint."""
+
+    reference: str
+    transmit_to: str
+
+
+class TransmissionResult(BaseModel):
+    status_code: int
+    bytes: int
+    already_sent: bool = False

@@ -1,0 +1,27 @@
+"""The request as the workflow starts with it, and the status changes it records."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from pydantic import BaseModel, Field
+
+from dsar.domain import RequestSubmission, Status
+
+
+class RightsRequestInput(BaseModel):
+    reference: str
+    submission: RequestSubmission
+    submitted_by: str
+
+
+class StatusChange(BaseModel):
+    reference: str
+    status: Status
+    actor: str
+    due_on: date | None = None
+    extended: bool = False
+    # A decision or clock event recorded without a change of status (e.g. "extended").
+    action: str | None = None
+    occasion: str = ""
+    details: dict[str, str | int | bool | None] = Field(default_factory=dict)
