@@ -53,8 +53,8 @@ def review(
     async def go() -> dict[str, Any]:
         # Built with the redaction plan the packaging activity applies, so samples show what
         # the person would see; it lives beside that activity.
-        from activities.redactions import review_overview
         from casestore.db import connection
+        from casestore.review_overview import review_overview
         from dsar.group import load_group
 
         async with connection(settings.database_url) as conn:
