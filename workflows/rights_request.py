@@ -115,16 +115,9 @@ ACTIVITY_RETRY = RetryPolicy(
 SYSTEM_ACTOR = "dsar-workflow"
 IDENTITY_NOT_VERIFIED = "identity_not_verified"
 REFUSED = "refused_unfounded_or_excessive"
-# Patches (see README, "Changing workflow code safely").
-DOWNLOAD_PAGE_PATCH = "download-page"  # link + code e-mails instead of one presigned link
-RETENTION_PATCH = "package-retention"  # keep the package for a while after delivery, then delete it
-REDACTION_PATCH = "redaction-scan"  # find other people's data once collection is done (Art. 15(4))
 # A company whose names cannot be indexed (its database is down) must not hold up review
 # for ever; its e-mail addresses, numbers and the other companies' names are still found.
 NAME_INDEX_RETRY = RetryPolicy(initial_interval=timedelta(seconds=2), maximum_attempts=5)
-IDENTITY_METHODS_PATCH = "identity-methods"  # search held records, one-time code, methods by risk
-# The six rights beside access: actions in every company, Art. 19 notices, the outcome letter.
-OTHER_RIGHTS_PATCH = "other-rights"
 # Who tells the workflow that the person typed the right code on the verification page.
 VERIFICATION_PAGE_ACTOR = "verification-page"
 # A company whose worker does not answer the identity search in this time counts as "nothing found".
@@ -142,8 +135,6 @@ class RightsRequestWorkflow:
         self._state: RequestState | None = None
         self._req: RightsRequestInput | None = None
         self._identity: IdentityDecision | None = None
-        # Set for requests started since identity methods are chosen by risk (a patch).
-        self._identity_rules = False
         self._approval: ReviewDecision | None = None
         self._grants = RoleGrants()
         self._clock = ClockSettings()
@@ -191,9 +182,7 @@ class RightsRequestWorkflow:
         await self._refresh_grants()
         self._stops.append(ClockStopInfo(reason=StopReason.IDENTITY, started_at=workflow.now()))
         await self._recompute_deadline()
-        if workflow.patched(IDENTITY_METHODS_PATCH):
-            self._identity_rules = True
-            await self._prepare_identity()
+        await self._prepare_identity()
         await self._set_status(Status.IDENTITY, SYSTEM_ACTOR)
         if not await self._await_identity():
             await self._close_unverified()
@@ -212,9 +201,8 @@ class RightsRequestWorkflow:
         )
 
         rights = set(req.submission.rights)
-        # Rights other than access compose their steps below; requests started before
-        # they existed (or asking only for access) run the access line unchanged.
-        acting = bool(rights - {Right.ACCESS}) and workflow.patched(OTHER_RIGHTS_PATCH)
+        # Rights other than access compose their steps below; access alone runs the access line.
+        acting = bool(rights - {Right.ACCESS})
         if acting:
             # Art. 21(3) and 7(3): no balancing and no review, so at once.
             await self._act_at_once()
@@ -227,8 +215,7 @@ class RightsRequestWorkflow:
                 CompanyProgress(company=c.code, task_queue=c.task_queue) for c in plan.companies
             ]
             await asyncio.gather(*(self._collect(c.code) for c in plan.companies))
-            if workflow.patched(REDACTION_PATCH):
-                await self._scan_for_others_data([c.code for c in plan.companies])
+            await self._scan_for_others_data([c.code for c in plan.companies])
 
             # Review: a person approves what will be sent and done.
             await self._refresh_grants()
@@ -251,7 +238,7 @@ class RightsRequestWorkflow:
         self._state.delivered_at = workflow.now()
         await self._set_status(Status.DELIVERED, SYSTEM_ACTOR)
         after: list[Coroutine[Any, Any, None]] = []
-        if self._state.package is not None and workflow.patched(RETENTION_PATCH):
+        if self._state.package is not None:
             after.append(self._keep_then_delete_package(clock))
         if self._state.restriction_active:
             after.append(self._await_lift(clock))
@@ -270,10 +257,7 @@ class RightsRequestWorkflow:
             timeout=timedelta(hours=1),
         )
         await self._set_status(Status.DELIVERY, SYSTEM_ACTOR)
-        if workflow.patched(DOWNLOAD_PAGE_PATCH):
-            await self._send_download_link(occasion="")
-        else:
-            await self._notify(NotificationKind.DELIVERY)
+        await self._send_download_link(occasion="")
         if portable and req.submission.transmit_to:
             # Art. 20(2): straight to the other controller, once.
             state.transmitted = await self._activity(
@@ -507,7 +491,7 @@ class RightsRequestWorkflow:
 
     @workflow.update
     async def verify_identity(self, decision: IdentityDecision) -> RequestState:
-        if self._identity_rules and decision.method == IdentityMethod.EMAIL_CODE.value:
+        if decision.method == IdentityMethod.EMAIL_CODE.value:
             # The code was checked outside (CLI or page); the case store says whether it was right.
             try:
                 await self._activity(
@@ -531,9 +515,6 @@ class RightsRequestWorkflow:
                 f"identity can only be confirmed while the request waits for it "
                 f"(it is now '{state.status.value}')"
             )
-        if not self._identity_rules:
-            self._require(decision.actor, Role.REVIEWER)
-            return
         self._check_method(decision)
 
     def _check_method(self, decision: IdentityDecision) -> None:
@@ -563,7 +544,7 @@ class RightsRequestWorkflow:
     def _identity_progress(self) -> IdentityProgress:
         progress = self._current().identity
         if progress is None:
-            raise ValueError("this request was started before identity methods; confirm it as before")
+            raise ValueError("identity is not open yet for this request")
         return progress
 
     @workflow.update
@@ -871,8 +852,8 @@ class RightsRequestWorkflow:
             {"system": f"{decision.company}/{decision.system}", "round": progress.rounds},
         )
         await self._collect(decision.company, [decision.system])
-        if workflow.patched(REDACTION_PATCH):  # new records, new record ids: scan again
-            await self._scan_for_others_data([decision.company])
+        # New records, new record ids: scan again.
+        await self._scan_for_others_data([decision.company])
         return self._current()
 
     @retry_system.validator

@@ -2,8 +2,10 @@
 already running fails here, before it ships.
 
 Every history under tests/histories was recorded from a released shape of a workflow
-(`DSAR_RECORD_HISTORIES=1 pytest tests/workflow`). Change workflow code behind
-`workflow.patched("<change-id>")` so that old histories take the old path.
+(`DSAR_RECORD_HISTORIES=1 pytest tests/workflow`); release 0.1.0 is the baseline, with one
+recording per shape. From then on change workflow code behind
+`workflow.patched("<change-id>")` so that old histories take the old path, and add a
+recording of the new shape beside the old ones.
 """
 
 from __future__ import annotations
@@ -73,7 +75,7 @@ class ReorderedRightsRequestWorkflow(RightsRequestWorkflow):
 
 
 async def test_reordering_commands_without_a_patch_fails_replay() -> None:
-    path = next(p for p in HISTORIES if p.stem == "rights_request_access_delivered")
+    path = next(p for p in HISTORIES if p.stem == "rights_request_access")
     result = await replayer(ReorderedRightsRequestWorkflow, CompanyCollectionWorkflow).replay_workflow(
         load(path), raise_on_replay_failure=False
     )
