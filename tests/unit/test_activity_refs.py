@@ -11,6 +11,7 @@ import importlib
 import inspect
 import pkgutil
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, get_type_hints
 
 import pytest
@@ -56,3 +57,16 @@ def test_reference_types_match_the_implementation(ref: ActivityRef[object, objec
     assert len(params) == 1, f"{ref.name} takes one argument"
     assert hints[params[0]] == ref.input, f"{ref.name}: input"
     assert hints["return"] == ref.result, f"{ref.name}: result"
+
+
+def test_workflows_call_activities_only_through_references() -> None:
+    """No handler or activity named by a string in workflow code; one typed call site."""
+    root = Path(__file__).parents[2] / "workflows"
+    callers = []
+    for path in sorted(root.rglob("*.py")):
+        text = path.read_text(encoding="utf-8")
+        for needle in ('execute_activity("', 'execute_update("', 'execute_query("', 'query("', "Activity."):
+            assert needle not in text, f"{path.relative_to(root)} names {needle!r}"
+        if "workflow.execute_activity(" in text:
+            callers.append(path.name)
+    assert callers == ["calls.py"]
