@@ -18,9 +18,11 @@ from temporalio import workflow
 from temporalio.client import WorkflowHistory
 from temporalio.worker import Replayer
 
+from dsar import activity_refs as refs
 from dsar.codec import KeyRing, data_converter
-from dsar.messages import Activity, RequestState, RightsRequestInput
+from dsar.messages import RequestState, RightsRequestInput
 from workers.sandbox import workflow_runner
+from workflows.calls import run_activity
 from workflows.company_action import CompanyActionWorkflow
 from workflows.company_collection import CompanyCollectionWorkflow
 from workflows.rights_request import RightsRequestWorkflow
@@ -68,9 +70,7 @@ class ReorderedRightsRequestWorkflow(RightsRequestWorkflow):
 
     @workflow.run
     async def run(self, req: RightsRequestInput) -> RequestState:
-        await workflow.execute_activity(
-            Activity.REGISTER_REQUEST, req, start_to_close_timeout=timedelta(minutes=1)
-        )
+        await run_activity(refs.REGISTER_REQUEST, req, start_to_close_timeout=timedelta(minutes=1))
         return await super().run(req)
 
 

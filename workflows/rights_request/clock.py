@@ -37,6 +37,8 @@ from workflows.rights_request.context import RequestContext
 
 
 class ClockStage:
+    """The deadline and its events; the stops, the extension and the questions that move it."""
+
     def __init__(self, ctx: RequestContext) -> None:
         self._ctx = ctx
         self._stops: list[ClockStopInfo] = []

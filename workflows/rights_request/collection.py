@@ -33,6 +33,8 @@ from workflows.rights_request.context import SYSTEM_ACTOR, RequestContext
 
 
 class CollectionStage:
+    """Per company: its child workflow, its systems' results, and the team's steps on them."""
+
     def __init__(self, ctx: RequestContext) -> None:
         self._ctx = ctx
 

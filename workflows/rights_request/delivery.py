@@ -31,6 +31,8 @@ from workflows.rights_request.context import SYSTEM_ACTOR, RequestContext
 
 
 class DeliveryStage:
+    """The package and its link once approved, then its retention and new links."""
+
     def __init__(self, ctx: RequestContext) -> None:
         self._ctx = ctx
         # Re-sent links and the package's deletion, one at a time.

@@ -53,6 +53,8 @@ _SENSITIVE_WORDS = {
 
 
 class IdentityStage:
+    """The methods a request allows, the codes sent, and the confirmation that ends the wait."""
+
     def __init__(self, ctx: RequestContext) -> None:
         self._ctx = ctx
         self.decision: IdentityDecision | None = None

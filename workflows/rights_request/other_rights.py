@@ -42,6 +42,8 @@ from workflows.rights_request.rights import RequestSteps
 
 
 class OtherRightsStage:
+    """Actions in every company, in the order the rights table gives, and their settling."""
+
     def __init__(self, ctx: RequestContext, review: ReviewStage) -> None:
         self._ctx = ctx
         self._review = review

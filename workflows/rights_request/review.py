@@ -48,6 +48,8 @@ NAME_INDEX_RETRY = RetryPolicy(initial_interval=timedelta(seconds=2), maximum_at
 
 
 class ReviewStage:
+    """The scan, the reviewer's decisions, and the approval or refusal that ends review."""
+
     def __init__(self, ctx: RequestContext, collection: CollectionStage) -> None:
         self._ctx = ctx
         self._collection = collection

@@ -59,6 +59,8 @@ from workflows.rights_request.rights import steps_for
 
 @workflow.defn
 class RightsRequestWorkflow:
+    """The request's main line and its Updates; the stages share one `RequestContext`."""
+
     def __init__(self) -> None:
         self._ctx = ctx = RequestContext()
         self._clock = ClockStage(ctx)
