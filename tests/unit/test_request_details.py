@@ -31,7 +31,7 @@ from dsar.messages import (
     RequestState,
 )
 from workflows.rights_request.details import current_details
-from workflows.rights_request.rights import steps_for
+from workflows.rights_request.rights import NEEDS, steps_for
 
 TODAY = date(2026, 3, 10)
 
@@ -192,3 +192,9 @@ def test_an_objection_to_other_processing_restricts_only_when_upheld(
 def test_portability_delivers_a_portable_copy() -> None:
     steps = steps_for(submission(Right.PORTABILITY))
     assert steps.acting and steps.review and steps.copy and steps.portable
+
+
+def test_every_right_and_objection_scope_has_a_row() -> None:
+    rights = {r for r, _ in NEEDS}
+    scopes = {s for r, s in NEEDS if r is Right.OBJECTION}
+    assert rights == set(Right) and scopes == set(ObjectionScope)

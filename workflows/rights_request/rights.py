@@ -29,21 +29,23 @@ class RightNeeds:
     at_once: Action | None = None  # taken in every company without review
     after_review: Action | None = None  # taken in every company once approved, after the copy
     only_if_upheld: bool = False  # ... and only if the reviewer upholds the objection (Art. 21(1))
+    # Ends with the Art. 19 notices to recipients and a letter saying what was done.
+    outcome_letter: bool = True
 
 
-RIGHTS: dict[Right, RightNeeds] = {
-    Right.ACCESS: RightNeeds(review=True, copy=True),
-    Right.PORTABILITY: RightNeeds(review=True, copy=True, portable=True),
-    Right.RECTIFICATION: RightNeeds(review=True, after_review=Action.RECTIFY),
-    Right.ERASURE: RightNeeds(review=True, after_review=Action.ERASE),
-    Right.RESTRICTION: RightNeeds(review=True, after_review=Action.RESTRICT),
-    Right.CONSENT_WITHDRAWAL: RightNeeds(at_once=Action.WITHDRAW_CONSENT),
-}
-# An objection needs what its scope says.
-OBJECTIONS: dict[ObjectionScope, RightNeeds] = {
-    ObjectionScope.DIRECT_MARKETING: RightNeeds(at_once=Action.SUPPRESS_MARKETING),
+# One row per right; an objection needs what its scope says (Art. 21(3) or 21(1)).
+NEEDS: dict[tuple[Right, ObjectionScope | None], RightNeeds] = {
+    (Right.ACCESS, None): RightNeeds(review=True, copy=True, outcome_letter=False),
+    (Right.PORTABILITY, None): RightNeeds(review=True, copy=True, portable=True),
+    (Right.RECTIFICATION, None): RightNeeds(review=True, after_review=Action.RECTIFY),
+    (Right.ERASURE, None): RightNeeds(review=True, after_review=Action.ERASE),
+    (Right.RESTRICTION, None): RightNeeds(review=True, after_review=Action.RESTRICT),
+    (Right.OBJECTION, ObjectionScope.DIRECT_MARKETING): RightNeeds(at_once=Action.SUPPRESS_MARKETING),
     # Weighed by a reviewer; upheld, the processing stops: the data is only stored.
-    ObjectionScope.OTHER: RightNeeds(review=True, after_review=Action.RESTRICT, only_if_upheld=True),
+    (Right.OBJECTION, ObjectionScope.OTHER): RightNeeds(
+        review=True, after_review=Action.RESTRICT, only_if_upheld=True
+    ),
+    (Right.CONSENT_WITHDRAWAL, None): RightNeeds(at_once=Action.WITHDRAW_CONSENT),
 }
 # The order actions run in, whichever rights asked for them.
 ACTION_ORDER = [
@@ -59,7 +61,7 @@ ACTION_ORDER = [
 class RequestSteps:
     """The union of the needs of a request's rights."""
 
-    acting: bool  # a right beyond access: actions, Art. 19 notices and an outcome letter
+    acting: bool  # a right beyond access: actions (if any), Art. 19 notices, the outcome letter
     review: bool
     copy: bool
     portable: bool
@@ -73,17 +75,16 @@ class RequestSteps:
 
 
 def needs_of(sub: RequestSubmission) -> list[RightNeeds]:
-    needs = [RIGHTS[r] for r in sub.rights if r in RIGHTS]
-    if Right.OBJECTION in sub.rights and sub.objection is not None:
-        needs.append(OBJECTIONS[sub.objection.scope])
-    return needs
+    """The table's rows for the submission's rights (an objection always carries its scope)."""
+    scope = sub.objection.scope if sub.objection is not None else None
+    return [NEEDS[(r, scope if r is Right.OBJECTION else None)] for r in sub.rights]
 
 
 def steps_for(sub: RequestSubmission) -> RequestSteps:
     needs = needs_of(sub)
     at_once = {n.at_once for n in needs if n.at_once is not None}
     return RequestSteps(
-        acting=bool(set(sub.rights) - {Right.ACCESS}),
+        acting=any(n.outcome_letter for n in needs),
         review=any(n.review for n in needs),
         copy=any(n.copy for n in needs),
         portable=any(n.portable for n in needs),
