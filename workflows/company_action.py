@@ -12,40 +12,37 @@ waits until the privacy team confirms it was done, or says it does not apply
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from datetime import timedelta
 
 from temporalio import workflow
-from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
+    from dsar import activity_refs as refs
     from dsar.messages import (
         Action,
         ActionConfirmation,
         ActionResult,
         ActionStatus,
-        Activity,
         CompanyActionInput,
         CompanyActionResult,
         CompanyActionState,
         ExecuteSystemInput,
         NotificationKind,
-        NotificationResult,
         RecordActionResultInput,
         SendNotification,
         SystemRef,
     )
 
-from workflows.company_collection import STEP_RETRY, SYSTEM_RETRY
+from workflows.calls import run_activity
 from workflows.manual_task import wait_with_reminders
+from workflows.per_system import STEP_RETRY, SYSTEM_ACTOR, PerSystem, list_systems
 
 EXECUTORS = {
-    "postgres": Activity.EXECUTE_POSTGRES,
-    "s3": Activity.EXECUTE_S3,
-    "http": Activity.EXECUTE_HTTP,
+    "postgres": refs.EXECUTE_POSTGRES,
+    "s3": refs.EXECUTE_S3,
+    "http": refs.EXECUTE_HTTP,
 }
-SYSTEM_ACTOR = "dsar-workflow"
 
 
 @workflow.defn
@@ -57,13 +54,7 @@ class CompanyActionWorkflow:
     @workflow.run
     async def run(self, inp: CompanyActionInput) -> CompanyActionResult:
         self._state = CompanyActionState(company=inp.company, action=inp.action)
-        systems: list[SystemRef] = await workflow.execute_activity(
-            Activity.LIST_SYSTEMS,
-            inp.company,
-            result_type=list[SystemRef],
-            start_to_close_timeout=timedelta(seconds=30),
-            retry_policy=STEP_RETRY,
-        )
+        systems = await list_systems(inp.company, STEP_RETRY)
         systems = [s for s in systems if inp.action.right in s.rights]
         if inp.action is Action.SUPPRESS_MARKETING:
             # At once means at once: a binder cannot be asked to wait on. The group-wide list
@@ -72,47 +63,36 @@ class CompanyActionWorkflow:
         if inp.systems is not None:
             systems = [s for s in systems if s.system in inp.systems]
         self._state.systems = [self._result(s, inp, ActionStatus.PENDING) for s in systems]
-        results = await asyncio.gather(*(self._act(inp, s) for s in systems))
-        await workflow.wait_condition(workflow.all_handlers_finished)
-        return CompanyActionResult(company=inp.company, action=inp.action, systems=list(results))
 
-    async def _act(self, inp: CompanyActionInput, system: SystemRef) -> ActionResult:
-        if system.kind == "manual":
+        async def manual(system: SystemRef) -> ActionResult:
             return await self._manual(inp, system)
-        activity = EXECUTORS.get(system.kind)
-        try:
-            if activity is None:
-                raise ApplicationError(f"no connector for system kind {system.kind}")
-            result: ActionResult = await workflow.execute_activity(
-                activity,
-                ExecuteSystemInput(
-                    reference=inp.reference,
-                    company=system.company,
-                    system=system.system,
-                    action=inp.action,
-                    corrections=inp.corrections,
-                    legal_hold=inp.legal_holds.get(system.system),
-                    jurisdiction=inp.jurisdiction,
-                ),
-                result_type=ActionResult,
-                start_to_close_timeout=timedelta(hours=2),
-                heartbeat_timeout=timedelta(minutes=1),
-                retry_policy=SYSTEM_RETRY,
-                summary=f"{inp.action.value} {system.company}/{system.system}",
-            )
-        except (ActivityError, ApplicationError) as err:
-            cause = err.cause if isinstance(err, ActivityError) else err
-            reason = cause.message if isinstance(cause, ApplicationError) else type(cause).__name__
-            workflow.logger.warning(
-                "action %s failed in %s/%s", inp.action.value, system.company, system.system
-            )
-            workflow.metric_meter().create_counter(
-                "dsar_action_failures", "Systems where an action failed"
-            ).add(1, {"company": system.company, "system": system.system, "action": inp.action.value})
+
+        async def failed(system: SystemRef, reason: str) -> ActionResult:
             result = self._result(system, inp, ActionStatus.FAILED).model_copy(update={"error": reason})
-            result = await self._record(inp, result, SYSTEM_ACTOR, f"failed#r{inp.round}")
-        self._replace(result)
-        return result
+            return await self._record(inp, result, SYSTEM_ACTOR, f"failed#r{inp.round}")
+
+        results = await PerSystem(
+            connectors=EXECUTORS,
+            heartbeat=timedelta(minutes=1),
+            metric="dsar_action_failures",
+            metric_help="Systems where an action failed",
+            input=lambda s: ExecuteSystemInput(
+                reference=inp.reference,
+                company=s.company,
+                system=s.system,
+                action=inp.action,
+                corrections=inp.corrections,
+                legal_hold=inp.legal_holds.get(s.system),
+                jurisdiction=inp.jurisdiction,
+            ),
+            manual=manual,
+            failed=failed,
+            replace=self._replace,
+            label=lambda s: inp.action.value,
+            metric_labels=lambda s: {"company": s.company, "system": s.system, "action": inp.action.value},
+        ).run(systems)
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        return CompanyActionResult(company=inp.company, action=inp.action, systems=results)
 
     async def _manual(self, inp: CompanyActionInput, system: SystemRef) -> ActionResult:
         """Ask the owner to act by hand, remind them, and wait for the team's confirmation."""
@@ -136,8 +116,8 @@ class CompanyActionWorkflow:
         return result
 
     async def _notify(self, inp: CompanyActionInput, occasion: str, code: str) -> None:
-        await workflow.execute_activity(
-            Activity.SEND_NOTIFICATION,
+        await run_activity(
+            refs.SEND_NOTIFICATION,
             SendNotification(
                 reference=inp.reference,
                 kind=NotificationKind.MANUAL_ACTION,
@@ -147,7 +127,6 @@ class CompanyActionWorkflow:
                 # The owner cannot correct by hand without the new values (they travel encrypted).
                 text="\n".join(f"{c.field.value}: {c.value}" for c in inp.corrections) or None,
             ),
-            result_type=NotificationResult,
             task_queue=inp.notify_queue,
             start_to_close_timeout=timedelta(minutes=5),
             retry_policy=STEP_RETRY,
@@ -156,14 +135,12 @@ class CompanyActionWorkflow:
     async def _record(
         self, inp: CompanyActionInput, result: ActionResult, actor: str, occasion: str
     ) -> ActionResult:
-        recorded: ActionResult = await workflow.execute_activity(
-            Activity.RECORD_ACTION_RESULT,
+        return await run_activity(
+            refs.RECORD_ACTION_RESULT,
             RecordActionResultInput(reference=inp.reference, result=result, actor=actor, occasion=occasion),
-            result_type=ActionResult,
             start_to_close_timeout=timedelta(minutes=5),
             retry_policy=STEP_RETRY,
         )
-        return recorded
 
     @staticmethod
     def _result(system: SystemRef, inp: CompanyActionInput, status: ActionStatus) -> ActionResult:

@@ -13,24 +13,20 @@ from the request's workflow, which checks the sender's role first.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from datetime import timedelta
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy
-from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
+    from dsar import activity_refs as refs
     from dsar.messages import (
-        Activity,
         CollectSystemInput,
         CompanyCollectionInput,
         CompanyCollectionResult,
         CompanyCollectionState,
         IngestUploadInput,
         NotificationKind,
-        NotificationResult,
         RecordSystemResultInput,
         SendNotification,
         SystemDecision,
@@ -40,24 +36,14 @@ with workflow.unsafe.imports_passed_through():
         UploadedFile,
     )
 
+from workflows.calls import run_activity
 from workflows.manual_task import wait_with_reminders
-
-# Errors a retry cannot fix (a missing table, a refused login): fail fast and report.
-PERMANENT_ERRORS = ["PermanentSystemError"]
-
-SYSTEM_RETRY = RetryPolicy(
-    initial_interval=timedelta(seconds=2),
-    backoff_coefficient=2.0,
-    maximum_interval=timedelta(minutes=1),
-    maximum_attempts=5,
-    non_retryable_error_types=PERMANENT_ERRORS,
-)
-STEP_RETRY = RetryPolicy(maximum_interval=timedelta(minutes=1), non_retryable_error_types=PERMANENT_ERRORS)
+from workflows.per_system import STEP_RETRY, SYSTEM_ACTOR, SYSTEM_RETRY, PerSystem, list_systems
 
 CONNECTORS = {
-    "postgres": Activity.COLLECT_SYSTEM,
-    "s3": Activity.COLLECT_S3,
-    "http": Activity.COLLECT_HTTP,
+    "postgres": refs.COLLECT_POSTGRES,
+    "s3": refs.COLLECT_S3,
+    "http": refs.COLLECT_HTTP,
 }
 
 
@@ -71,75 +57,46 @@ class CompanyCollectionWorkflow:
     @workflow.run
     async def run(self, inp: CompanyCollectionInput) -> CompanyCollectionResult:
         self._state = CompanyCollectionState(company=inp.company)
-        systems: list[SystemRef] = await workflow.execute_activity(
-            Activity.LIST_SYSTEMS,
-            inp.company,
-            result_type=list[SystemRef],
-            start_to_close_timeout=timedelta(seconds=30),
-        )
+        systems = await list_systems(inp.company)
         if inp.systems is not None:
             systems = [s for s in systems if s.system in inp.systems]
-        self._state.systems = [
-            SystemResult(
-                company=s.company, system=s.system, name=s.name, kind=s.kind, status=SystemStatus.PENDING
-            )
-            for s in systems
-        ]
-        results = await asyncio.gather(*(self._collect(inp, s) for s in systems))
-        await workflow.wait_condition(workflow.all_handlers_finished)
-        return CompanyCollectionResult(company=inp.company, systems=list(results))
+        self._state.systems = [self._result(s, SystemStatus.PENDING) for s in systems]
 
-    async def _collect(self, inp: CompanyCollectionInput, system: SystemRef) -> SystemResult:
-        if system.kind == "manual":
+        async def manual(system: SystemRef) -> SystemResult:
             return await self._manual(inp, system)
-        activity = CONNECTORS.get(system.kind)
-        try:
-            if activity is None:
-                raise ApplicationError(f"no connector for system kind {system.kind}")
-            result: SystemResult = await workflow.execute_activity(
-                activity,
-                CollectSystemInput(reference=inp.reference, company=system.company, system=system.system),
-                result_type=SystemResult,
-                start_to_close_timeout=timedelta(hours=2),
-                # Connectors heartbeat while data flows; a worker that dies is noticed in 20 s
-                # and the next attempt resumes from the last checkpoint.
-                heartbeat_timeout=timedelta(seconds=20),
-                retry_policy=SYSTEM_RETRY,
-                summary=f"collect {system.company}/{system.system}",
-            )
-        except (ActivityError, ApplicationError) as err:
-            cause = err.cause if isinstance(err, ActivityError) else err
-            reason = cause.message if isinstance(cause, ApplicationError) else type(cause).__name__
-            workflow.logger.warning("system %s/%s failed", system.company, system.system)
-            # Replay-safe: the SDK does not count again when a history is replayed.
-            workflow.metric_meter().create_counter(
-                "dsar_collection_failures", "Systems whose collection failed"
-            ).add(1, {"company": system.company, "system": system.system})
-            result = SystemResult(
-                company=system.company,
-                system=system.system,
-                name=system.name,
-                kind=system.kind,
-                status=SystemStatus.FAILED,
-                error=reason,
-            )
-        self._replace(result)
-        return result
+
+        async def failed(system: SystemRef, reason: str) -> SystemResult:
+            return self._result(system, SystemStatus.FAILED).model_copy(update={"error": reason})
+
+        results = await PerSystem(
+            connectors=CONNECTORS,
+            heartbeat=timedelta(seconds=20),
+            metric="dsar_collection_failures",
+            metric_help="Systems whose collection failed",
+            input=lambda s: CollectSystemInput(reference=inp.reference, company=s.company, system=s.system),
+            manual=manual,
+            failed=failed,
+            replace=self._replace,
+            label=lambda s: "collect",
+            metric_labels=lambda s: {"company": s.company, "system": s.system},
+        ).run(systems)
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        return CompanyCollectionResult(company=inp.company, systems=results)
+
+    @staticmethod
+    def _result(system: SystemRef, status: SystemStatus) -> SystemResult:
+        return SystemResult(
+            company=system.company, system=system.system, name=system.name, kind=system.kind, status=status
+        )
 
     async def _manual(self, inp: CompanyCollectionInput, system: SystemRef) -> SystemResult:
         """Ask the owner, remind them, and wait for the export or a not-applicable decision."""
         code = f"{system.company}/{system.system}"
         # A re-collection asks the owner again: a new occasion, so a new e-mail.
         task = code if inp.round == 0 else f"{code}#r{inp.round}"
-        waiting = SystemResult(
-            company=system.company,
-            system=system.system,
-            name=system.name,
-            kind=system.kind,
-            status=SystemStatus.AWAITING_UPLOAD,
-        )
+        waiting = self._result(system, SystemStatus.AWAITING_UPLOAD)
         self._replace(waiting)
-        await self._record(inp.reference, waiting, "dsar-workflow", task)
+        await self._record(inp.reference, waiting, SYSTEM_ACTOR, task)
         await self._notify(inp, NotificationKind.MANUAL_TASK, task, code)
         answered: Callable[[], bool] = lambda: (  # noqa: E731
             system.system in self._uploads or system.system in self._not_applicable
@@ -151,10 +108,9 @@ class CompanyCollectionWorkflow:
         await wait_with_reminders(answered, system.reminder_days, remind)
         if system.system in self._uploads:
             upload = self._uploads[system.system]
-            result: SystemResult = await workflow.execute_activity(
-                Activity.INGEST_UPLOAD,
+            result = await run_activity(
+                refs.INGEST_UPLOAD,
                 IngestUploadInput(reference=inp.reference, upload=upload),
-                result_type=SystemResult,
                 start_to_close_timeout=timedelta(minutes=30),
                 heartbeat_timeout=timedelta(minutes=2),
                 retry_policy=SYSTEM_RETRY,
@@ -172,18 +128,17 @@ class CompanyCollectionWorkflow:
     async def _notify(
         self, inp: CompanyCollectionInput, kind: NotificationKind, occasion: str, code: str
     ) -> None:
-        await workflow.execute_activity(
-            Activity.SEND_NOTIFICATION,
+        await run_activity(
+            refs.SEND_NOTIFICATION,
             SendNotification(reference=inp.reference, kind=kind, occasion=occasion, system=code),
-            result_type=NotificationResult,
             task_queue=inp.notify_queue,
             start_to_close_timeout=timedelta(minutes=5),
             retry_policy=STEP_RETRY,
         )
 
     async def _record(self, reference: str, result: SystemResult, actor: str, occasion: str) -> None:
-        await workflow.execute_activity(
-            Activity.RECORD_SYSTEM_RESULT,
+        await run_activity(
+            refs.RECORD_SYSTEM_RESULT,
             RecordSystemResultInput(reference=reference, result=result, actor=actor, occasion=occasion),
             start_to_close_timeout=timedelta(minutes=5),
             retry_policy=STEP_RETRY,

@@ -71,9 +71,7 @@ async def test_access_request_is_delivered_with_only_the_persons_records(
         # a result long-poll on the time-skipping server can give up while time races past it.
         await own_time_skipping_env.sleep(timedelta(days=31))
         final: RequestState = await handle.result()
-        # A new name: the recordings from before the download page and before identity methods
-        # stay, to prove the patches.
-        await record_history(handle, "rights_request_access_identity_methods")
+        await record_history(handle, "rights_request_access")
         company = client.get_workflow_handle(f"dsar-{reference}-company-{person.companies[0]}")
         await record_history(company, "company_collection")
 

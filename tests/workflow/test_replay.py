@@ -2,8 +2,10 @@
 already running fails here, before it ships.
 
 Every history under tests/histories was recorded from a released shape of a workflow
-(`DSAR_RECORD_HISTORIES=1 pytest tests/workflow`). Change workflow code behind
-`workflow.patched("<change-id>")` so that old histories take the old path.
+(`DSAR_RECORD_HISTORIES=1 pytest tests/workflow`); release 0.1.0 is the baseline, with one
+recording per shape. From then on change workflow code behind
+`workflow.patched("<change-id>")` so that old histories take the old path, and add a
+recording of the new shape beside the old ones.
 """
 
 from __future__ import annotations
@@ -16,9 +18,11 @@ from temporalio import workflow
 from temporalio.client import WorkflowHistory
 from temporalio.worker import Replayer
 
+from dsar import activity_refs as refs
 from dsar.codec import KeyRing, data_converter
-from dsar.messages import Activity, RequestState, RightsRequestInput
+from dsar.messages import RequestState, RightsRequestInput
 from workers.sandbox import workflow_runner
+from workflows.calls import run_activity
 from workflows.company_action import CompanyActionWorkflow
 from workflows.company_collection import CompanyCollectionWorkflow
 from workflows.rights_request import RightsRequestWorkflow
@@ -66,14 +70,12 @@ class ReorderedRightsRequestWorkflow(RightsRequestWorkflow):
 
     @workflow.run
     async def run(self, req: RightsRequestInput) -> RequestState:
-        await workflow.execute_activity(
-            Activity.REGISTER_REQUEST, req, start_to_close_timeout=timedelta(minutes=1)
-        )
+        await run_activity(refs.REGISTER_REQUEST, req, start_to_close_timeout=timedelta(minutes=1))
         return await super().run(req)
 
 
 async def test_reordering_commands_without_a_patch_fails_replay() -> None:
-    path = next(p for p in HISTORIES if p.stem == "rights_request_access_delivered")
+    path = next(p for p in HISTORIES if p.stem == "rights_request_access")
     result = await replayer(ReorderedRightsRequestWorkflow, CompanyCollectionWorkflow).replay_workflow(
         load(path), raise_on_replay_failure=False
     )

@@ -1,0 +1,111 @@
+"""Delivery: the package, the download link and its code, the package's retention.
+
+The link and the code travel in two e-mails, so one intercepted or forwarded mail is not
+enough. The package is kept only while the person may still fetch it (Art. 5(1)(e)),
+then deleted; until then the team can send a new link and code (`dsar resend-link`).
+A portable copy goes straight to another controller if the person asked (Art. 20(2)).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+from temporalio import workflow
+from temporalio.exceptions import ApplicationError
+
+with workflow.unsafe.imports_passed_through():
+    from dsar import activity_refs as refs
+    from dsar.domain import Status
+    from dsar.messages import (
+        BuildPackageInput,
+        DeletePackageInput,
+        NotificationKind,
+        PortableInput,
+        RequestState,
+        ResendLinkRequest,
+    )
+    from dsar.roles import Role
+
+from workflows.rights_request.context import SYSTEM_ACTOR, RequestContext
+
+
+class DeliveryStage:
+    """The package and its link once approved, then its retention and new links."""
+
+    def __init__(self, ctx: RequestContext) -> None:
+        self._ctx = ctx
+        # Re-sent links and the package's deletion, one at a time.
+        self._lock = asyncio.Lock()
+        self._resends = 0
+
+    async def deliver_package(self, portable: bool) -> None:
+        ctx, state = self._ctx, self._ctx.state
+        assert ctx.approval is not None
+        await ctx.set_status(Status.PACKAGING, ctx.approval.actor)
+        state.package = await ctx.call(
+            refs.BUILD_PACKAGE,
+            BuildPackageInput(reference=state.reference, portable=portable),
+            timeout=timedelta(hours=1),
+        )
+        await ctx.set_status(Status.DELIVERY, SYSTEM_ACTOR)
+        await self._send_link(occasion="")
+        transmit_to = ctx.submission.transmit_to
+        if portable and transmit_to:
+            # Art. 20(2): straight to the other controller, once.
+            state.transmitted = await ctx.call(
+                refs.TRANSMIT_PORTABLE_DATA,
+                PortableInput(reference=state.reference, transmit_to=transmit_to),
+                timeout=timedelta(minutes=10),
+            )
+            await ctx.record("portability.transmitted", SYSTEM_ACTOR, {"bytes": state.transmitted.bytes})
+
+    async def _send_link(self, occasion: str) -> None:
+        """Link and code travel in two e-mails, so one intercepted or forwarded mail is not enough."""
+        await self._ctx.notify(NotificationKind.DELIVERY, occasion=occasion)
+        await self._ctx.notify(NotificationKind.DOWNLOAD_CODE, occasion=occasion)
+
+    async def keep_then_delete_package(self) -> None:
+        """Art. 5(1)(e): the copy made for the person is kept only while they may still fetch it."""
+        ctx, state = self._ctx, self._ctx.state
+        await ctx.refresh_grants()  # who may re-send the link from now on
+        ctx.keeping_package = True
+        ctx.update_details()
+        await workflow.sleep(timedelta(days=ctx.clock.package_retention_days))
+        async with self._lock:
+            ctx.keeping_package = False
+            deletion = await ctx.call(
+                refs.DELETE_PACKAGE,
+                DeletePackageInput(
+                    reference=state.reference, retention_days=ctx.clock.package_retention_days
+                ),
+            )
+        # Workflow time, like delivered_at; the case store holds the wall-clock moment.
+        state.package_deleted_at = workflow.now()
+        if deletion.artefact_id is None:
+            workflow.logger.warning("no package found to delete")
+        ctx.update_details()
+
+    async def resend_link(self, request: ResendLinkRequest) -> RequestState:
+        """A new link and code (lost e-mail, expired or locked link); the earlier ones stop working."""
+        ctx, state = self._ctx, self._ctx.state
+        async with self._lock:
+            if not ctx.keeping_package:  # deleted while this update waited for the lock
+                raise ApplicationError("the package has been deleted; there is nothing left to send")
+            self._resends += 1
+            occasion = f"resend-{self._resends}"
+            await self._send_link(occasion)
+            state.links_resent = self._resends
+            await ctx.record("download.link_resent", request.actor, {}, occasion=occasion)
+        return state
+
+    def check_resend_link(self, request: ResendLinkRequest) -> None:
+        ctx, state = self._ctx, self._ctx.state
+        ctx.require(request.actor, Role.REVIEWER)
+        if state.package_deleted_at is not None:
+            raise ValueError("the package has been deleted after its retention period; nothing to send")
+        if state.status is not Status.DELIVERED or not ctx.keeping_package:
+            raise ValueError(
+                f"a new download link can only be sent once the answer is delivered "
+                f"(the request is now '{state.status.value}')"
+            )
