@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib
 import inspect
 import pkgutil
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, get_type_hints
@@ -59,14 +60,16 @@ def test_reference_types_match_the_implementation(ref: ActivityRef[object, objec
     assert hints["return"] == ref.result, f"{ref.name}: result"
 
 
-def test_workflows_call_activities_only_through_references() -> None:
-    """No handler or activity named by a string in workflow code; one typed call site."""
+def test_workflows_call_activities_through_one_typed_site() -> None:
+    """Workflow code names no activity constant and calls Temporal's untyped API in one place.
+
+    (Strings at call sites anywhere in the project are caught by test_architecture.)
+    """
     root = Path(__file__).parents[2] / "workflows"
     callers = []
     for path in sorted(root.rglob("*.py")):
         text = path.read_text(encoding="utf-8")
-        for needle in ('execute_activity("', 'execute_update("', 'execute_query("', 'query("', "Activity."):
-            assert needle not in text, f"{path.relative_to(root)} names {needle!r}"
-        if "workflow.execute_activity(" in text:
+        assert "Activity." not in text, f"{path.relative_to(root)} names an activity constant"
+        if re.search(r"workflow\.execute_activity\(", text):
             callers.append(path.name)
     assert callers == ["calls.py"]
