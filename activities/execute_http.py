@@ -7,10 +7,10 @@ token. A system without a spec for the action cannot take it: NOT_APPLICABLE, wi
 
 Failures follow the shared rule (`dsar.http_errors`): a 429 or 5xx fails the attempt as
 retryable with the server's Retry-After as the next delay; 401 or 403 is permanent (the
-token). Unlike collection, a
-404 on the search is permanent too: a search endpoint that is not there must not be read
-as "nothing to erase". A 404 on an action call means the record is already gone (an
-earlier attempt erased it): done, but not counted as changed.
+token), and so is any other answer outside 2xx. Unlike collection, a 404 on the search is
+permanent too: a search endpoint that is not there must not be read as "nothing to
+erase". A 404 on an action call means the record is already gone (an earlier attempt
+erased it): done, but not counted as changed.
 
 Erasure: a legal hold keeps every record (the letter says so); a registry retention rule
 for the system's category keeps them too, since a generic API's records carry no date the
