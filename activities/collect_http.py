@@ -1,23 +1,23 @@
 """The HTTP connector: a generic JSON API of a SaaS system, searched by identity key.
 
-Back-off is Temporal's: a 429 or 5xx fails the attempt as retryable, with the server's
-Retry-After as the next delay, so waiting costs no worker slot and survives a restart.
-An authentication or configuration error is permanent and reported on the system.
+Back-off is Temporal's (the shared rule in `dsar.http_errors`): a 429 or 5xx fails the
+attempt as retryable, with the server's Retry-After as the next delay, so waiting costs no
+worker slot and survives a restart. An authentication or configuration error is permanent
+and reported on the system; a 404 on a search means nobody is held there.
 """
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 from urllib.parse import quote
 
 import asyncpg
 import httpx
 from temporalio import activity
-from temporalio.exceptions import ApplicationError
 
 from activities.case_store import load_subject
 from activities.collection import (
+    PERMANENT,
     RegistryLookup,
     configured,
     guarded,
@@ -28,18 +28,17 @@ from activities.collection import (
 )
 from dsar.codec import KeyRing
 from dsar.group import GroupRegistry, System
+from dsar.http_errors import check_answer
 from dsar.messages import Activity, CollectSystemInput, SystemResult, SystemStatus
 
 MAX_PAGES = 1000
-DEFAULT_RETRY_AFTER = 5.0
 
 
-def retry_after(response: httpx.Response) -> float:
-    value = response.headers.get("Retry-After", "")
-    try:
-        return min(max(float(value), 0.5), 600.0)
-    except ValueError:
-        return DEFAULT_RETRY_AFTER
+def system_answered(response: httpx.Response, system: System, *, gone_ok: bool = False) -> bool:
+    """The shared HTTP rule (`dsar.http_errors`) as a system's connectors report it."""
+    return check_answer(
+        response, source=system.code, permanent_type=PERMANENT, gone_ok=gone_ok, token_hint=True
+    )
 
 
 class HttpCollector:
@@ -110,19 +109,8 @@ class HttpCollector:
 
     async def _get(self, url: str, headers: dict[str, str], system: System) -> Any:
         response = await self._http.get(url, headers=headers)
-        status = response.status_code
-        if status == 404:
-            return {}
-        if status == 429 or status >= 500:
-            raise ApplicationError(
-                f"HTTP {status} from {system.code}",
-                type="TransientHttpError",
-                next_retry_delay=timedelta(seconds=retry_after(response)),
-            )
-        if status in (401, 403):
-            raise permanent(f"HTTP {status} from {system.code}: check the system's token")
-        if status >= 400:
-            raise permanent(f"HTTP {status} from {system.code}")
+        if not system_answered(response, system, gone_ok=True):
+            return {}  # a search path with nobody behind it: nothing held
         try:
             return response.json()
         except ValueError:

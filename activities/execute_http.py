@@ -5,11 +5,12 @@ key, `next` links followed); then the registry's spec for the action (`METHOD /p
 below the connection's base URL) is called once per record id, with the same bearer
 token. A system without a spec for the action cannot take it: NOT_APPLICABLE, with a note.
 
-Failures follow collection: a 429 or 5xx fails the attempt as retryable with the server's
-Retry-After as the next delay; 401 or 403 is permanent (the token). Unlike collection, a
-404 on the search is permanent too: a search endpoint that is not there must not be read
-as "nothing to erase". A 404 on an action call means the record is already gone (an
-earlier attempt erased it): done, but not counted as changed.
+Failures follow the shared rule (`dsar.http_errors`): a 429 or 5xx fails the attempt as
+retryable with the server's Retry-After as the next delay; 401 or 403 is permanent (the
+token), and so is any other answer outside 2xx. Unlike collection, a 404 on the search is
+permanent too: a search endpoint that is not there must not be read as "nothing to
+erase". A 404 on an action call means the record is already gone (an earlier attempt
+erased it): done, but not counted as changed.
 
 Erasure: a legal hold keeps every record (the letter says so); a registry retention rule
 for the system's category keeps them too, since a generic API's records carry no date the
@@ -22,7 +23,6 @@ e-mail addresses.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import timedelta
 from typing import Any
 from urllib.parse import quote
 
@@ -30,32 +30,16 @@ import asyncpg
 import httpx
 import structlog
 from temporalio import activity
-from temporalio.exceptions import ApplicationError
 
 from activities.actions import record_executed, retention_rules
 from activities.case_store import load_subject
-from activities.collect_http import MAX_PAGES, retry_after
+from activities.collect_http import MAX_PAGES, system_answered
 from activities.collection import RegistryLookup, configured, guarded, permanent
 from dsar.codec import KeyRing
 from dsar.group import Company, GroupRegistry, System
 from dsar.messages import Action, ActionResult, ActionStatus, Activity, ExecuteSystemInput, KeptData
 
 log = structlog.get_logger(__name__)
-
-
-def _raise_for(response: httpx.Response, system: System) -> None:
-    """429/5xx retryable (after Retry-After), 401/403 and other 4xx permanent."""
-    status = response.status_code
-    if status == 429 or status >= 500:
-        raise ApplicationError(
-            f"HTTP {status} from {system.code}",
-            type="TransientHttpError",
-            next_retry_delay=timedelta(seconds=retry_after(response)),
-        )
-    if status in (401, 403):
-        raise permanent(f"HTTP {status} from {system.code}: check the system's token")
-    if status >= 400:
-        raise permanent(f"HTTP {status} from {system.code}")
 
 
 class HttpExecutor:
@@ -121,8 +105,7 @@ class HttpExecutor:
         for ident in ids:
             url = base + path.replace("{id}", quote(ident, safe=""))
             response = await self._http.request(method, url, headers=headers)
-            if response.status_code != 404:
-                _raise_for(response, system)
+            if system_answered(response, system, gone_ok=True):  # 404: already gone
                 changed += 1
             activity.heartbeat(changed)
         return await record_executed(self._case_pool, inp, result.model_copy(update={"changed": changed}))
@@ -159,7 +142,7 @@ class HttpExecutor:
 
     async def _get(self, url: str, headers: dict[str, str], system: System) -> Any:
         response = await self._http.get(url, headers=headers)
-        _raise_for(response, system)
+        system_answered(response, system)  # a 404 here is no "nothing to erase": permanent
         try:
             return response.json()
         except ValueError:

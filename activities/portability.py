@@ -6,10 +6,11 @@ a successful transmission is recorded in the case store and a later call answers
 `already_sent` without sending; the request carries an `Idempotency-Key` derived from the
 reference, so a receiver can also drop a repeat that crossed a lost answer.
 
-Back-off is Temporal's, as in the HTTP connector: a 429, a 5xx or an unreachable endpoint
-fails the attempt as retryable (with the receiver's Retry-After as the next delay); any
-other refusal is permanent and named by its status code only. The endpoint must use
-https; plain http is accepted only for loopback (the demo receiver and tests).
+Back-off is Temporal's, by the rule every HTTP client shares (`dsar.http_errors`): a 429,
+a 5xx or an unreachable endpoint fails the attempt as retryable (with the receiver's
+Retry-After as the next delay); any other refusal is permanent and named by its status
+code only. The endpoint must use https; plain http is accepted only for loopback (the
+demo receiver and tests).
 
 Logs and the audit trail name the endpoint's host and the status, never the URL's path
 or query (they may identify the person or the other controller's account) nor any value.
@@ -19,7 +20,6 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-from datetime import timedelta
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
@@ -29,10 +29,10 @@ import structlog
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from activities.collect_http import retry_after
 from activities.packaging import PORTABLE_KIND
 from casestore.audit import append_audit
 from casestore.storage import artefact_id
+from dsar.http_errors import check_answer
 from dsar.messages import Activity, PortableInput, TransmissionResult
 
 if TYPE_CHECKING:
@@ -42,6 +42,7 @@ log = structlog.get_logger(__name__)
 
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 TRANSMISSION_KIND = "portable-transmission"
+RECEIVER = "the receiving controller"
 
 
 def idempotency_key(reference: str) -> str:
@@ -143,7 +144,6 @@ class PortabilityActivities:
                 "POST", inp.transmit_to.strip(), content=body, headers=headers, follow_redirects=False
             ) as response:
                 status = response.status_code
-                delay = retry_after(response)
         except httpx.TransportError as exc:
             # The exception's text may carry the URL: only its kind is said.
             log.warning(
@@ -154,17 +154,8 @@ class PortabilityActivities:
                 type="TransmissionUnavailable",
             ) from None
         log.info("portability.answer", reference=inp.reference, host=host, status=status)
-        if 200 <= status < 300:
-            return status
-        if status == 429 or status >= 500:
-            raise ApplicationError(
-                f"HTTP {status} from the receiving controller",
-                type="TransientHttpError",
-                next_retry_delay=timedelta(seconds=delay),
-            )
-        raise ApplicationError(
-            f"HTTP {status} from the receiving controller", type="TransmissionRejected", non_retryable=True
-        )
+        check_answer(response, source=RECEIVER, permanent_type="TransmissionRejected")
+        return status
 
     def _read(self, bucket: str, key: str) -> bytes:
         return self._s3.get_object(Bucket=bucket, Key=key)["Body"].read()

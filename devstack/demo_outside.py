@@ -10,16 +10,13 @@ from __future__ import annotations
 
 import copy
 import json
-import threading
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
 
 from casestore.storage import ensure_bucket
+from devstack.http_standin import Call, HttpStandIn, Reply
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -102,7 +99,7 @@ def seed_demo_objects(s3: S3Client, region: str) -> dict[str, str]:
     }
 
 
-class DemoNewsletterApi:
+class DemoNewsletterApi(HttpStandIn):
     """The newsletter vendor's API: bearer token, search by e-mail, actions on a subscriber,
     429 when told to throttle.
 
@@ -114,21 +111,21 @@ class DemoNewsletterApi:
     `restriction` or `suppression` clears the flag. An unknown id is a 404.
     """
 
+    thread_name = "demo-newsletter"
+
     def __init__(self, port: int, token: str = DEMO_NEWSLETTER_TOKEN) -> None:
-        self.port = port
+        super().__init__(port)
         self.token = token
         self.requests = 0
         # Tests set this to make the next N calls answer 429 Too Many Requests.
         self.throttle_next = 0
-        self._server: ThreadingHTTPServer | None = None
-        self._lock = threading.Lock()
         self._subscribers: dict[str, dict[str, Any]] = {
             s["id"]: copy.deepcopy(s) for s in NEWSLETTER_SUBSCRIBERS
         }
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return self.base_url
 
     def connections(self) -> dict[str, str]:
         return {"DK01_NEWSLETTER": self.url, "DK01_NEWSLETTER_TOKEN": self.token}
@@ -153,33 +150,10 @@ class DemoNewsletterApi:
             found = self._subscribers.get(ident)
             return copy.deepcopy(found) if found is not None else None
 
-    def start(self) -> None:
-        api = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def _handle(self) -> None:
-                length = int(self.headers.get("Content-Length") or 0)
-                if length:
-                    self.rfile.read(length)  # no endpoint takes a body; drain it
-                status, body, headers = api.answer(
-                    self.path, self.headers.get("Authorization", ""), method=self.command
-                )
-                payload = json.dumps(body).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(payload)))
-                for name, value in headers.items():
-                    self.send_header(name, value)
-                self.end_headers()
-                self.wfile.write(payload)
-
-            do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _handle
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass  # request lines carry e-mail addresses
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
-        threading.Thread(target=self._server.serve_forever, daemon=True, name="demo-newsletter").start()
+    def handle(self, call: Call) -> Reply:
+        # No endpoint takes a body: it was read and is ignored.
+        status, body, headers = self.answer(call.path, call.header("Authorization"), method=call.method)
+        return Reply.json(status, body, headers)
 
     def answer(self, path: str, authorization: str, method: str = "GET") -> tuple[int, Any, dict[str, str]]:
         with self._lock:
@@ -227,19 +201,3 @@ class DemoNewsletterApi:
             else:
                 return 404, {"error": "not found"}, {}
         return 405, {"error": "method not allowed"}, {}
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-
-
-@contextmanager
-def running_newsletter_api(port: int) -> Iterator[DemoNewsletterApi]:
-    api = DemoNewsletterApi(port)
-    api.start()
-    try:
-        yield api
-    finally:
-        api.stop()

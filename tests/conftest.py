@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -165,15 +166,24 @@ async def source_pools(servers: Servers) -> AsyncIterator[dict[str, asyncpg.Pool
         await pool.close()
 
 
-@pytest_asyncio.fixture(scope="session")
-async def time_skipping_env(ring: KeyRing) -> AsyncIterator[WorkflowEnvironment]:
+@asynccontextmanager
+async def time_skipping_server(ring: KeyRing) -> AsyncIterator[WorkflowEnvironment]:
+    """The time-skipping test server, with the product's codec and search attributes."""
     env = await WorkflowEnvironment.start_time_skipping(
         test_server_existing_path=venv_binary("temporal-test-server"),
         data_converter=data_converter(ring),
     )
     await register_search_attributes(env)
-    yield env
-    await env.shutdown()
+    try:
+        yield env
+    finally:
+        await env.shutdown()
+
+
+@pytest_asyncio.fixture(scope="session")
+async def time_skipping_env(ring: KeyRing) -> AsyncIterator[WorkflowEnvironment]:
+    async with time_skipping_server(ring) as env:
+        yield env
 
 
 @pytest_asyncio.fixture
@@ -184,13 +194,8 @@ async def own_time_skipping_env(ring: KeyRing) -> AsyncIterator[WorkflowEnvironm
     by an earlier test (its workers gone); a test whose point is a long wait gets a
     server of its own, started in about a second.
     """
-    env = await WorkflowEnvironment.start_time_skipping(
-        test_server_existing_path=venv_binary("temporal-test-server"),
-        data_converter=data_converter(ring),
-    )
-    await register_search_attributes(env)
-    yield env
-    await env.shutdown()
+    async with time_skipping_server(ring) as env:
+        yield env
 
 
 @pytest_asyncio.fixture(scope="session")

@@ -2,18 +2,20 @@
 
 Containers run one of these each; configuration comes only from the environment.
 SIGTERM (container stop) and Ctrl-C shut the worker down gracefully, letting running
-activities finish within the grace period.
+activities finish within the grace period. `python -m workers setup [--demo]` is the
+one-shot job before them. The commands are typer's, like the `dsar` command's.
 """
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import signal
 from contextlib import AsyncExitStack
+from typing import Annotated
 
 import httpx
 import structlog
+import typer
 
 from casestore.db import create_pool, migrate
 from dsar.client import connect, key_ring
@@ -26,6 +28,13 @@ from workers.identity_relay import IdentityRelay
 from workers.metrics import publish_case_metrics, runtime_with_metrics
 
 log = structlog.get_logger("workers")
+
+app = typer.Typer(
+    name="python -m workers",
+    help="Run a worker of the DSAR product, or the setup job before the workers.",
+    no_args_is_help=True,
+    add_completion=False,
+)
 
 
 async def run(role: str, company_code: str | None) -> None:
@@ -86,7 +95,7 @@ async def run(role: str, company_code: str | None) -> None:
         log.info("worker.stopped", role=role, company=company_code)
 
 
-async def setup(demo: bool) -> None:
+async def run_setup(demo: bool) -> None:
     """One-shot job before the workers: schema, bucket, search attributes (and demo data)."""
     from temporalio.api.enums.v1 import IndexedValueType
     from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest, ListSearchAttributesRequest
@@ -119,23 +128,33 @@ async def setup(demo: bool) -> None:
     log.info("setup.done", search_attributes_added=sorted(missing), demo=demo)
 
 
+@app.command()
+def control() -> None:
+    """The control-plane worker."""
+    asyncio.run(run("control", None))
+
+
+@app.command()
+def company(
+    code: Annotated[str, typer.Argument(help="company code from the group registry, e.g. se01")],
+) -> None:
+    """The worker of one group company."""
+    codes = [c.code for c in load_group().companies]
+    if code not in codes:
+        raise typer.BadParameter(f"unknown code {code!r}; known: {', '.join(codes)}", param_hint="company")
+    asyncio.run(run("company", code))
+
+
+@app.command()
+def setup(
+    demo: Annotated[bool, typer.Option("--demo", help="also load the demo group's data")] = False,
+) -> None:
+    """Migrate, create the bucket, register search attributes."""
+    asyncio.run(run_setup(demo))
+
+
 def main() -> None:
-    parser = argparse.ArgumentParser(prog="python -m workers", description=__doc__)
-    sub = parser.add_subparsers(dest="role", required=True)
-    sub.add_parser("control", help="the control-plane worker")
-    company = sub.add_parser("company", help="the worker of one group company")
-    company.add_argument("code", help="company code from the group registry, e.g. se01")
-    setup_cmd = sub.add_parser("setup", help="migrate, create the bucket, register search attributes")
-    setup_cmd.add_argument("--demo", action="store_true", help="also load the demo group's data")
-    args = parser.parse_args()
-    if args.role == "setup":
-        asyncio.run(setup(args.demo))
-        return
-    if args.role == "company":
-        codes = [c.code for c in load_group().companies]
-        if args.code not in codes:
-            parser.error(f"company: unknown code {args.code!r}; known: {', '.join(codes)}")
-    asyncio.run(run(args.role, getattr(args, "code", None)))
+    app()
 
 
 if __name__ == "__main__":

@@ -17,7 +17,6 @@ import re
 import signal
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -36,6 +35,7 @@ from devstack.local_servers import stop_process, venv_binary
 from devstack.stack import Ports, Stack
 from dsar.group import load_group
 from dsar.logs import configure_logging
+from tests.polling import eventually_sync
 from tests.rights_people import PlantedPerson, plant_person
 
 pytestmark = pytest.mark.integration
@@ -70,26 +70,27 @@ def status(stack: Stack, reference: str) -> dict[str, Any]:
 
 
 def wait_status(stack: Stack, reference: str, wanted: str, timeout: float = 90) -> dict[str, Any]:
-    deadline = time.monotonic() + timeout
-    while True:
-        state = status(stack, reference)
-        if state["status"] == wanted:
-            return state
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"{reference} stayed {state['status']}, wanted {wanted}")
-        time.sleep(0.5)
+    last: dict[str, Any] = {}
+
+    def reached() -> dict[str, Any] | None:
+        last.update(status(stack, reference))
+        return last if last["status"] == wanted else None
+
+    return eventually_sync(
+        reached, timeout=timeout, what=lambda: f"{reference} stayed {last.get('status')}, wanted {wanted}"
+    )
 
 
 def wait_manual_task(stack: Stack, reference: str, system: str = "gb01/signups", timeout: float = 90) -> None:
     """Until the manual system has asked its owner and waits (as `dsar status --json` shows)."""
     company, code = system.split("/")
-    deadline = time.monotonic() + timeout
-    while True:
+
+    def waiting() -> bool:
         progress = (status(stack, reference).get("collection") or {}).get(company) or {}
-        if any(s["system"] == code and s["status"] == "awaiting_upload" for s in progress.get("systems", [])):
-            return
-        assert time.monotonic() < deadline, f"{system} never waited for an upload"
-        time.sleep(0.5)
+        systems = progress.get("systems", [])
+        return any(s["system"] == code and s["status"] == "awaiting_upload" for s in systems)
+
+    eventually_sync(waiting, timeout=timeout, what=f"{system} never waited for an upload")
 
 
 def mails_for(stack: Stack, reference: str) -> list[Any]:
@@ -164,10 +165,7 @@ def test_access_request_end_to_end_survives_killing_the_workers(stack: Stack) ->
         progress = status(stack, reference)
         return any(c["company"] == first and c["done"] for c in progress["companies"])
 
-    deadline = time.monotonic() + 60
-    while not first_company_done():
-        assert time.monotonic() < deadline, "first company never finished"
-        time.sleep(0.5)
+    eventually_sync(first_company_done, timeout=60, what="first company never finished")
     state = status(stack, reference)
     assert state["status"] == "collecting"
     assert not all(c["done"] for c in state["companies"])
@@ -452,14 +450,13 @@ def test_clock_commands_list_extend_clarify_and_report(stack: Stack) -> None:
         wait_status(stack, reference, "identity")
 
     def listed(*flags: str) -> set[str]:
-        deadline = time.monotonic() + 30
-        while True:  # visibility is eventually consistent
+        def refs() -> set[str] | None:  # visibility is eventually consistent
             result = dsar(stack, "list", *flags, "--json")
             assert result.returncode == 0, result.stderr
-            refs = {r["reference"] for r in json.loads(result.stdout)}
-            if late in refs or fresh in refs or time.monotonic() > deadline:
-                return refs
-            time.sleep(0.5)
+            found = {r["reference"] for r in json.loads(result.stdout)}
+            return found if late in found or fresh in found else None
+
+        return eventually_sync(refs, timeout=30, what=f"either request in list {' '.join(flags)}")
 
     overdue = listed("--overdue")
     assert late in overdue and fresh not in overdue
@@ -512,17 +509,15 @@ def test_worker_metrics_endpoint_serves_sdk_and_product_metrics(stack: Stack) ->
         stack.start_workers()
 
     def scrape(port: int) -> str:
-        deadline = time.monotonic() + 60
-        while True:
+        def metrics() -> str | None:
             try:
                 with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as response:
                     text: str = response.read().decode()
-                if "dsar_requests_open" in text or port != stack.metrics_port():
-                    return text
             except OSError:
-                pass
-            assert time.monotonic() < deadline, f"no metrics on {port}"
-            time.sleep(0.5)
+                return None
+            return text if "dsar_requests_open" in text or port != stack.metrics_port() else None
+
+        return eventually_sync(metrics, timeout=60, what=f"no metrics on {port}")
 
     control = scrape(stack.metrics_port())
     # The SDK's own metrics ...
@@ -566,10 +561,9 @@ def test_a_killed_worker_resumes_a_long_scan_without_duplicates(stack: Stack) ->
     # No customer record holds her, so only a document check is accepted.
     verified = dsar(stack, "verify", reference, "--method", "document_check", "--note", "passport seen")
     assert verified.returncode == 0, verified.stderr
-    deadline = time.monotonic() + 120
-    while (stored := asyncio_run(checkpoint())) == 0:
-        assert time.monotonic() < deadline, "the scan never stored a part"
-        time.sleep(0.05)
+    stored = eventually_sync(
+        lambda: asyncio_run(checkpoint()), timeout=120, what="the scan never stored a part", interval=0.05
+    )
     assert stored < rows, "the scan finished before the worker could be killed"
     worker = stack.workers.pop("company-se01")
     worker.send_signal(signal.SIGKILL)
@@ -657,10 +651,11 @@ def test_access_and_erasure_through_the_cli_send_the_copy_then_erase(stack: Stac
     early = dsar(stack, *confirm)
     if early.returncode != 0:  # the usual case: the package is still being built
         assert early.returncode == 1 and "not been asked to erase yet" in early.stderr
-        deadline = time.monotonic() + 90
-        while not any(m["X-DSAR-Kind"] == "manual_action" for m in mails_for(stack, reference)):
-            assert time.monotonic() < deadline, "the events team was never asked to erase"
-            time.sleep(0.5)
+        eventually_sync(
+            lambda: any(m["X-DSAR-Kind"] == "manual_action" for m in mails_for(stack, reference)),
+            timeout=90,
+            what="the events team was never asked to erase",
+        )
         confirmed = dsar(stack, *confirm)
         assert confirmed.returncode == 0, confirmed.stderr
     state = wait_status(stack, reference, "delivered", timeout=120)
@@ -738,10 +733,11 @@ def test_five_other_rights_in_one_request_through_the_cli(stack: Stack) -> None:
             await conn.close()
 
     def wait_task(reference: str, occasion: str) -> None:
-        deadline = time.monotonic() + 90
-        while not any(m["X-DSAR-Occasion"] == occasion for m in mails_for(stack, reference)):
-            assert time.monotonic() < deadline, f"no task {occasion}"
-            time.sleep(0.5)
+        eventually_sync(
+            lambda: any(m["X-DSAR-Occasion"] == occasion for m in mails_for(stack, reference)),
+            timeout=90,
+            what=f"no task {occasion}",
+        )
 
     person = asyncio.run(plant_in(stack))
     receiver = DemoReceivingController(free_port())
@@ -805,10 +801,11 @@ def test_five_other_rights_in_one_request_through_the_cli(stack: Stack) -> None:
         wait_task(reference, "lift_restriction:gb01/signups")
         done = dsar(stack, "done", reference, "--system", "gb01/signups", "--action", "lift_restriction")
         assert done.returncode == 0, done.stderr
-        deadline = time.monotonic() + 90
-        while status(stack, reference)["restriction_active"]:
-            assert time.monotonic() < deadline, "the restriction was never lifted"
-            time.sleep(0.5)
+        eventually_sync(
+            lambda: not status(stack, reference)["restriction_active"],
+            timeout=90,
+            what="the restriction was never lifted",
+        )
         assert asyncio.run(query("GB01_DB", in_export, person.email)) == 2
         kinds = [m["X-DSAR-Kind"] for m in mails_for(stack, reference)]
         assert "restriction_lift" in kinds

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -11,13 +11,12 @@ import asyncpg
 import httpx
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
-from temporalio.client import Client, WorkflowHandle
+from temporalio.client import Client, WorkflowExecutionStatus, WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.service import RPCError
 
 from casestore.storage import s3_client
 from cli import start_request
 from devstack.demo_group import DEMO_PEOPLE
-from devstack.local_servers import wait_until
 from dsar.codec import KeyRing
 from dsar.config import Settings
 from dsar.domain import (
@@ -34,6 +33,7 @@ from dsar.download_links import LinkSigner
 from dsar.group import GroupRegistry, SystemKind
 from dsar.messages import CompanyCollectionState, RequestState, SystemDecision, SystemStatus
 from dsar.task_queues import CONTROL_TASK_QUEUE
+from tests.polling import eventually
 from web.download import Config, create_app
 from workers.company import company_worker
 from workers.control import control_worker
@@ -94,13 +94,41 @@ async def running_workers(
         yield control_queue
 
 
+@asynccontextmanager
+async def request_on_workers(
+    client: Client,
+    workers_kwargs: dict[str, Any],
+    start: Callable[[str], Awaitable[WorkflowHandle[Any, Any]]],
+) -> AsyncIterator[WorkflowHandle[Any, Any]]:
+    """Workers on a fresh task queue and a request `start(queue)` started on them.
+
+    A request still open when the block ends is terminated: a workflow left open after
+    its workers stop would hold the shared server's clock, since the time-skipping server
+    does not skip past a task no worker will ever take.
+    """
+    async with running_workers(client, **workers_kwargs) as queue:
+        handle = await start(queue)
+        try:
+            yield handle
+        finally:
+            if (await handle.describe()).status is WorkflowExecutionStatus.RUNNING:
+                await handle.terminate(reason="test finished")
+
+
 async def wait_for_status(handle: WorkflowHandle[Any, Any], status: Status) -> RequestState:
     async def reached() -> RequestState | None:
         state: RequestState = await handle.query(RightsRequestWorkflow.state)
         return state if state.status == status else None
 
-    result: RequestState = await wait_until(reached, timeout=60)
+    result: RequestState = await eventually(reached, timeout=60, what=f"{handle.id} to reach {status}")
     return result
+
+
+async def refusal(handle: WorkflowHandle[Any, Any], update: Any, argument: Any) -> str:
+    """Why the Update's validator refuses `argument`; the test fails if it is accepted."""
+    with pytest.raises(WorkflowUpdateFailedError) as refused:
+        await handle.execute_update(update, argument)
+    return str(refused.value.cause)
 
 
 async def manual_task_waiting(client: Client, reference: str, company: str = "gb01") -> str:
@@ -117,7 +145,7 @@ async def manual_task_waiting(client: Client, reference: str, company: str = "gb
         found = [s.system for s in progress.systems if s.status is SystemStatus.AWAITING_UPLOAD]
         return found[0] if found else None
 
-    system: str = await wait_until(waiting, timeout=60)
+    system: str = await eventually(waiting, timeout=60, what=f"a manual system of {company} waiting")
     return system
 
 
@@ -136,6 +164,12 @@ async def reach_review(client: Client, handle: WorkflowHandle[Any, Any]) -> Requ
 
 def astrid() -> Any:
     return next(p for p in DEMO_PEOPLE if p.full_name == "Astrid Lindqvist")
+
+
+@pytest.fixture
+def client(time_skipping_env: Any) -> Client:
+    """The shared time-skipping server's client."""
+    return time_skipping_env.client  # type: ignore[no-any-return]
 
 
 @pytest.fixture

@@ -20,7 +20,6 @@ from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError
 
 from casestore.storage import s3_client, upload_key
 from cli import start_request
-from devstack.local_servers import wait_until
 from dsar.config import Settings
 from dsar.domain import Channel, Language, RequestSubmission, Right, Status, SubjectIdentity
 from dsar.messages import (
@@ -32,6 +31,7 @@ from dsar.messages import (
     SystemStatus,
     UploadedFile,
 )
+from tests.polling import eventually
 from tests.workflow.conftest import (
     astrid,
     manual_task_waiting,
@@ -123,7 +123,7 @@ async def test_every_kind_of_system_arrives_in_the_case_store(
             ]  # fmt: skip
             return found or None
 
-        task = await wait_until(task_mail, timeout=30)
+        task = await eventually(task_mail, timeout=30, what="the manual task mail")
         assert len(task) == 1 and task[0]["To"] == "events-team@ecisolutions.com"
         assert astrid().email in task[0].get_content() and "dsar upload" in task[0].get_content()
 
@@ -294,7 +294,10 @@ async def test_the_owner_of_a_manual_system_is_reminded_until_it_is_answered(
             )
             return found if len(found) >= 2 else None
 
-        assert await wait_until(reminders, timeout=30) == ["gb01/signups/day-3", "gb01/signups/day-7"]
+        assert await eventually(reminders, timeout=30, what="two manual reminders") == [
+            "gb01/signups/day-3",
+            "gb01/signups/day-7",
+        ]
         reminder = next(
             m for m in servers.mail.messages()
             if m["X-DSAR-Reference"] == reference and m["X-DSAR-Kind"] == "manual_reminder"

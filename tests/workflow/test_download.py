@@ -8,7 +8,6 @@ expired link needs no waiting.
 
 from __future__ import annotations
 
-import asyncio
 import re
 from collections.abc import AsyncIterator
 from datetime import date, timedelta
@@ -26,6 +25,7 @@ from casestore.storage import s3_client
 from dsar.config import Settings
 from dsar.domain import Status
 from dsar.messages import IdentityDecision, RequestState, ResendLinkRequest, ReviewDecision
+from tests.polling import eventually
 from tests.workflow.conftest import (
     ShiftedClock,
     page_client,
@@ -100,15 +100,22 @@ class Audit:
 
     async def new(self, at_least: int = 0) -> list[tuple[str | None, str, dict[str, Any]]]:
         """A download is recorded once its last byte is written, just after the client has it."""
-        for _ in range(50):
-            rows = await self._pool.fetch(
-                "SELECT seq, reference, action, details FROM audit_log"
-                " WHERE seq > $1 AND actor = 'download-page' ORDER BY seq",
-                self._seen,
+
+        async def fetch() -> list[asyncpg.Record]:
+            return list(
+                await self._pool.fetch(
+                    "SELECT seq, reference, action, details FROM audit_log"
+                    " WHERE seq > $1 AND actor = 'download-page' ORDER BY seq",
+                    self._seen,
+                )
             )
-            if len(rows) >= at_least:
-                break
-            await asyncio.sleep(0.1)
+
+        async def enough() -> list[asyncpg.Record] | None:
+            found = await fetch()
+            return found if len(found) >= at_least else None
+
+        what = f"{at_least} new audit rows of the page"
+        rows = await eventually(enough, timeout=5, interval=0.1, what=what) if at_least else await fetch()
         if rows:
             self._seen = int(rows[-1]["seq"])
         return [(r["reference"], r["action"], r["details"]) for r in rows]

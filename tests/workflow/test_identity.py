@@ -25,7 +25,6 @@ from typer.testing import CliRunner, Result
 
 from casestore.storage import s3_client
 from cli import app, start_request
-from devstack.local_servers import wait_until
 from dsar.config import Settings
 from dsar.domain import (
     Agent,
@@ -39,6 +38,7 @@ from dsar.domain import (
 from dsar.identity_links import ChallengeSigner
 from dsar.messages import IdentityDecision, IdentityMethod, RequestState, SensitiveReason
 from tests.conftest import DOWNLOAD_SIGNING_KEY
+from tests.polling import eventually
 from tests.workflow.conftest import (
     ShiftedClock,
     astrid,
@@ -129,7 +129,7 @@ async def code_mail(servers: Any, reference: str, occasion: str) -> EmailMessage
                 return message
         return None
 
-    found: EmailMessage = await wait_until(arrived, timeout=30)
+    found: EmailMessage = await eventually(arrived, timeout=30, what=f"the {occasion} code mail")
     return found
 
 

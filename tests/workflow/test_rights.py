@@ -11,19 +11,23 @@ from __future__ import annotations
 import io
 import json
 import zipfile
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import date
 from email.message import EmailMessage
 from typing import Any
 
 import asyncpg
 import pytest
-from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError
+from temporalio.client import Client, WorkflowHandle
 from temporalio.service import RPCError
 
 from casestore.storage import artefact_id, package_key, s3_client
 from cli import start_request
 from devstack.demo_receiver import DemoReceivingController
-from devstack.local_servers import free_port, wait_until
+from devstack.local_servers import free_port
+from dsar.codec import KeyRing
+from dsar.config import Settings
 from dsar.domain import (
     Channel,
     Correction,
@@ -35,6 +39,7 @@ from dsar.domain import (
     SubjectIdentity,
     company_action_workflow_id,
 )
+from dsar.group import GroupRegistry
 from dsar.messages import (
     Action,
     ActionConfirmation,
@@ -48,12 +53,40 @@ from dsar.messages import (
     ReviewDecision,
 )
 from tests.conftest import record_history
+from tests.polling import eventually
 from tests.rights_people import PlantedPerson, plant_person
-from tests.workflow.conftest import new_reference, reach_review, running_workers, wait_for_status
+from tests.workflow.conftest import new_reference, reach_review, refusal, request_on_workers, wait_for_status
 from workflows.company_action import CompanyActionWorkflow
 from workflows.rights_request import RightsRequestWorkflow
 
 RECEIVED = date(2026, 11, 23)
+
+
+@pytest.fixture
+async def person(source_pools: dict[str, asyncpg.Pool], registry: GroupRegistry) -> PlantedPerson:
+    """A person of the test's own in the demo companies' databases."""
+    return await plant_person(source_pools, registry)
+
+
+@pytest.fixture
+def opened(
+    client: Client, workers_kwargs: dict[str, Any], case_pool: asyncpg.Pool, person: PlantedPerson
+) -> Any:
+    """`async with opened(rights, **details) as (handle, reference)`: the person's request,
+    started the way the CLI starts it, with the workers running until the block ends (and
+    the request terminated then if still open)."""
+
+    @asynccontextmanager
+    async def request(
+        rights: list[Right], **details: Any
+    ) -> AsyncIterator[tuple[WorkflowHandle[Any, Any], str]]:
+        async def start(queue: str) -> WorkflowHandle[Any, Any]:
+            return await start_rights(client, queue, case_pool, person, rights, **details)
+
+        async with request_on_workers(client, workers_kwargs, start) as handle:
+            yield handle, handle.id.removeprefix("dsar-")
+
+    return request
 
 
 async def start_rights(
@@ -103,7 +136,7 @@ async def confirm_manual(client: Client, handle: WorkflowHandle[Any, Any], actio
         )
         return True if found else None
 
-    await wait_until(waiting, timeout=60)
+    await eventually(waiting, timeout=60, what=f"gb01/signups awaiting its owner to {action.value}")
     await handle.execute_update(
         RightsRequestWorkflow.confirm_action,
         ActionConfirmation(
@@ -130,24 +163,20 @@ async def sent_at(pool: asyncpg.Pool, reference: str, kind: str) -> Any:
 
 
 async def test_access_and_erasure_send_the_copy_then_erase_keeping_what_the_law_keeps(
-    time_skipping_env: Any,
-    workers_kwargs: dict[str, Any],
+    opened: Any,
+    client: Client,
+    person: PlantedPerson,
+    settings: Settings,
     case_pool: asyncpg.Pool,
     source_pools: dict[str, asyncpg.Pool],
     servers: Any,
 ) -> None:
-    client = time_skipping_env.client
-    person = await plant_person(source_pools, workers_kwargs["registry"])
-    async with running_workers(client, **workers_kwargs) as queue:
-        handle = await start_rights(client, queue, case_pool, person, [Right.ACCESS, Right.ERASURE])
-        reference = handle.id.removeprefix("dsar-")
+    async with opened([Right.ACCESS, Right.ERASURE]) as (handle, reference):
         # Erasure is sensitive: a customer-record match is not enough.
         await wait_for_status(handle, Status.IDENTITY)
-        with pytest.raises(WorkflowUpdateFailedError) as refused:
-            await handle.execute_update(
-                RightsRequestWorkflow.verify_identity, IdentityDecision(actor="privacy-officer")
-            )
-        assert "document check" in str(refused.value.cause)
+        assert "document check" in await refusal(
+            handle, RightsRequestWorkflow.verify_identity, IdentityDecision(actor="privacy-officer")
+        )
         await verify(handle, "document_check")
         await reach_review(client, handle)
         # A legal hold on nl01's CRM: a pending claim keeps it.
@@ -170,7 +199,6 @@ async def test_access_and_erasure_send_the_copy_then_erase_keeping_what_the_law_
         "SELECT min(updated_at) FROM action_results WHERE reference = $1 AND action = 'erase'", reference
     )
     assert delivered is not None and first_erasure is not None and delivered < first_erasure
-    settings = workers_kwargs["settings"]
     body = (
         s3_client(settings)
         .get_object(Bucket=settings.s3_bucket, Key=package_key(artefact_id(reference, "access-package")))[
@@ -221,23 +249,18 @@ async def test_access_and_erasure_send_the_copy_then_erase_keeping_what_the_law_
 
 
 async def test_rectification_corrects_every_system_holding_the_field(
-    time_skipping_env: Any,
-    workers_kwargs: dict[str, Any],
+    opened: Any,
+    client: Client,
+    person: PlantedPerson,
     case_pool: asyncpg.Pool,
     source_pools: dict[str, asyncpg.Pool],
     servers: Any,
 ) -> None:
-    client = time_skipping_env.client
-    person = await plant_person(source_pools, workers_kwargs["registry"])
     corrections = [
         Correction(field="city", value="Uppsala"),  # type: ignore[arg-type]
         Correction(field="job_title", value="Head of Facilities"),  # type: ignore[arg-type]
     ]
-    async with running_workers(client, **workers_kwargs) as queue:
-        handle = await start_rights(
-            client, queue, case_pool, person, [Right.RECTIFICATION], corrections=corrections
-        )
-        reference = handle.id.removeprefix("dsar-")
+    async with opened([Right.RECTIFICATION], corrections=corrections) as (handle, reference):
         await verify(handle)
         await reach_review(client, handle)
         await handle.execute_update(RightsRequestWorkflow.approve, ReviewDecision(actor="reviewer"))
@@ -265,14 +288,13 @@ async def test_rectification_corrects_every_system_holding_the_field(
 
 
 async def test_restriction_is_honoured_and_lifted_only_after_telling_the_person(
-    time_skipping_env: Any,
-    workers_kwargs: dict[str, Any],
+    opened: Any,
+    client: Client,
+    person: PlantedPerson,
     case_pool: asyncpg.Pool,
     source_pools: dict[str, asyncpg.Pool],
     servers: Any,
 ) -> None:
-    client = time_skipping_env.client
-    person = await plant_person(source_pools, workers_kwargs["registry"])
     gb01 = source_pools["GB01_DB"]
 
     async def in_export() -> int:
@@ -281,18 +303,12 @@ async def test_restriction_is_honoured_and_lifted_only_after_telling_the_person(
         )
 
     assert await in_export() == 1
-    async with running_workers(client, **workers_kwargs) as queue:
-        handle = await start_rights(
-            client, queue, case_pool, person, [Right.RESTRICTION], language=Language.SV
-        )
-        reference = handle.id.removeprefix("dsar-")
+    async with opened([Right.RESTRICTION], language=Language.SV) as (handle, reference):
         await verify(handle)
         await reach_review(client, handle)
         # Lifting before anything is restricted is refused.
-        with pytest.raises(WorkflowUpdateFailedError):
-            await handle.execute_update(
-                RightsRequestWorkflow.lift_restriction, LiftRestriction(actor="reviewer", reason="done")
-            )
+        lift = LiftRestriction(actor="reviewer", reason="done")
+        await refusal(handle, RightsRequestWorkflow.lift_restriction, lift)
         await handle.execute_update(RightsRequestWorkflow.approve, ReviewDecision(actor="reviewer"))
         await confirm_manual(client, handle, Action.RESTRICT)
         state = await wait_for_status(handle, Status.DELIVERED)
@@ -325,30 +341,20 @@ async def test_restriction_is_honoured_and_lifted_only_after_telling_the_person(
 
 
 async def test_objection_to_direct_marketing_suppresses_at_once_across_the_group(
-    time_skipping_env: Any,
-    workers_kwargs: dict[str, Any],
+    opened: Any,
+    person: PlantedPerson,
+    ring: KeyRing,
     case_pool: asyncpg.Pool,
     source_pools: dict[str, asyncpg.Pool],
     servers: Any,
 ) -> None:
-    client = time_skipping_env.client
-    person = await plant_person(source_pools, workers_kwargs["registry"])
-    async with running_workers(client, **workers_kwargs) as queue:
-        handle = await start_rights(
-            client,
-            queue,
-            case_pool,
-            person,
-            [Right.OBJECTION],
-            objection=Objection(scope="direct_marketing"),  # type: ignore[arg-type]
-        )
-        reference = handle.id.removeprefix("dsar-")
+    objection = Objection(scope="direct_marketing")  # type: ignore[arg-type]
+    async with opened([Right.OBJECTION], objection=objection) as (handle, reference):
         await verify(handle)
         # No review: the request closes by itself.
         final: RequestState = await handle.result()
 
     assert final.status is Status.DELIVERED and final.approved_by is None and not final.companies
-    ring = workers_kwargs["ring"]
     listed = await case_pool.fetch("SELECT kind FROM marketing_suppressions WHERE reference = $1", reference)
     assert sorted(r["kind"] for r in listed) == ["email", "phone"]
     hashed = await case_pool.fetchval(
@@ -374,23 +380,18 @@ async def test_objection_to_direct_marketing_suppresses_at_once_across_the_group
 
 
 async def test_consent_withdrawal_switches_off_consent_based_processing(
-    time_skipping_env: Any,
-    workers_kwargs: dict[str, Any],
-    case_pool: asyncpg.Pool,
+    opened: Any,
+    person: PlantedPerson,
     source_pools: dict[str, asyncpg.Pool],
     servers: Any,
 ) -> None:
-    client = time_skipping_env.client
-    person = await plant_person(source_pools, workers_kwargs["registry"])
     se01 = source_pools["SE01_DB"]
     before = await se01.fetchval(
         "SELECT count(*) FROM app_location_pings WHERE lower(user_email) = $1 AND location_consent",
         person.email,
     )
     assert before >= 1
-    async with running_workers(client, **workers_kwargs) as queue:
-        handle = await start_rights(client, queue, case_pool, person, [Right.CONSENT_WITHDRAWAL])
-        reference = handle.id.removeprefix("dsar-")
+    async with opened([Right.CONSENT_WITHDRAWAL]) as (handle, reference):
         await verify(handle)
         final: RequestState = await handle.result()
 
@@ -407,30 +408,15 @@ async def test_consent_withdrawal_switches_off_consent_based_processing(
 
 
 async def test_portability_delivers_provided_data_and_transmits_it_once(
-    time_skipping_env: Any,
-    workers_kwargs: dict[str, Any],
-    case_pool: asyncpg.Pool,
-    source_pools: dict[str, asyncpg.Pool],
-    servers: Any,
+    opened: Any, client: Client, person: PlantedPerson, settings: Settings, servers: Any
 ) -> None:
-    client = time_skipping_env.client
-    person = await plant_person(source_pools, workers_kwargs["registry"])
-    receiver = DemoReceivingController(free_port())
-    receiver.start()
-    try:
-        async with running_workers(client, **workers_kwargs) as queue:
-            handle = await start_rights(
-                client, queue, case_pool, person, [Right.PORTABILITY], transmit_to=receiver.url
-            )
-            reference = handle.id.removeprefix("dsar-")
+    with DemoReceivingController(free_port()) as receiver:
+        async with opened([Right.PORTABILITY], transmit_to=receiver.url) as (handle, reference):
             await verify(handle)
             await reach_review(client, handle)
             await handle.execute_update(RightsRequestWorkflow.approve, ReviewDecision(actor="reviewer"))
             state = await wait_for_status(handle, Status.DELIVERED)
-    finally:
-        receiver.stop()
 
-    settings = workers_kwargs["settings"]
     body = (
         s3_client(settings)
         .get_object(Bucket=settings.s3_bucket, Key=package_key(artefact_id(reference, "access-package")))[
@@ -446,34 +432,24 @@ async def test_portability_delivers_provided_data_and_transmits_it_once(
 
 
 async def test_objection_to_other_processing_waits_for_a_decision_with_grounds(
-    time_skipping_env: Any,
-    workers_kwargs: dict[str, Any],
-    case_pool: asyncpg.Pool,
+    opened: Any,
+    client: Client,
+    person: PlantedPerson,
     source_pools: dict[str, asyncpg.Pool],
     servers: Any,
 ) -> None:
-    client = time_skipping_env.client
-    person = await plant_person(source_pools, workers_kwargs["registry"])
-    async with running_workers(client, **workers_kwargs) as queue:
-        handle = await start_rights(
-            client,
-            queue,
-            case_pool,
-            person,
-            [Right.OBJECTION],
-            objection=Objection(scope="other", processing="analytics of my website visits"),  # type: ignore[arg-type]
-        )
-        reference = handle.id.removeprefix("dsar-")
+    objection = Objection(scope="other", processing="analytics of my website visits")  # type: ignore[arg-type]
+    async with opened([Right.OBJECTION], objection=objection) as (handle, reference):
         await verify(handle)
         await reach_review(client, handle)
-        with pytest.raises(WorkflowUpdateFailedError) as refused:
-            await handle.execute_update(RightsRequestWorkflow.approve, ReviewDecision(actor="reviewer"))
-        assert "decided first" in str(refused.value.cause)
-        with pytest.raises(WorkflowUpdateFailedError):
-            await handle.execute_update(
-                RightsRequestWorkflow.decide_objection,
-                ObjectionDecision(actor="intruder", uphold=True, grounds="x"),
-            )
+        assert "decided first" in await refusal(
+            handle, RightsRequestWorkflow.approve, ReviewDecision(actor="reviewer")
+        )
+        await refusal(
+            handle,
+            RightsRequestWorkflow.decide_objection,
+            ObjectionDecision(actor="intruder", uphold=True, grounds="x"),
+        )
         await handle.execute_update(
             RightsRequestWorkflow.decide_objection,
             ObjectionDecision(
@@ -482,8 +458,7 @@ async def test_objection_to_other_processing_waits_for_a_decision_with_grounds(
         )
         await handle.execute_update(RightsRequestWorkflow.approve, ReviewDecision(actor="reviewer"))
         await confirm_manual(client, handle, Action.RESTRICT)
-        state = await wait_for_status(handle, Status.DELIVERED)
-        await handle.terminate("test over: the restriction would stay until lifted")
+        state = await wait_for_status(handle, Status.DELIVERED)  # the restriction stays until lifted
 
     assert state.objection_upheld and state.restriction_active
     views = await source_pools["GB01_DB"].fetchval(
