@@ -31,7 +31,8 @@ from dsar.letters.action_views import (
     letter_language,
     system_names,
 )
-from dsar.messages import Action, ActionStatus, SendNotification
+from dsar.messages.actions import Action, ActionStatus
+from dsar.messages.notifications import SendNotification
 from dsar.privacy_notice import load_privacy_notice
 
 

@@ -15,7 +15,7 @@ import asyncpg
 from casestore.db import quote_ident
 from dsar.domain import IdentityKey
 from dsar.group import TableMapping
-from dsar.messages import CollectSystemInput
+from dsar.messages.collection import CollectSystemInput
 
 # Rows per chunk of a resumable scan; each chunk is committed with its checkpoint.
 CHUNK_ROWS = 50_000

@@ -9,7 +9,7 @@ from __future__ import annotations
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from dsar.messages import Activity
+from dsar.messages.activity_names import Activity
 from dsar.roles import RoleGrants, load_roles
 
 

@@ -23,7 +23,8 @@ from activities.collection import RegistryLookup
 from casestore.audit import append_audit
 from casestore.db import Conn
 from dsar.group import Company, GroupRegistry, RetentionRule, System
-from dsar.messages import ActionResult, ActionStatus, Activity, ExecuteSystemInput, RecordActionResultInput
+from dsar.messages.actions import ActionResult, ActionStatus, ExecuteSystemInput, RecordActionResultInput
+from dsar.messages.activity_names import Activity
 
 log = structlog.get_logger(__name__)
 

@@ -17,13 +17,9 @@ from casestore.db import Conn
 from dsar.codec import KeyRing
 from dsar.domain import Status, SubjectIdentity
 from dsar.group import GroupRegistry
-from dsar.messages import (
-    Activity,
-    CollectionPlan,
-    CompanyTarget,
-    RightsRequestInput,
-    StatusChange,
-)
+from dsar.messages.activity_names import Activity
+from dsar.messages.collection import CollectionPlan, CompanyTarget
+from dsar.messages.intake import RightsRequestInput, StatusChange
 
 
 def seal_subject(ring: KeyRing, reference: str, subject: SubjectIdentity) -> tuple[str, bytes]:

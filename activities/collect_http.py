@@ -29,7 +29,8 @@ from activities.collection import (
 from dsar.codec import KeyRing
 from dsar.group import GroupRegistry, System
 from dsar.http_errors import check_answer
-from dsar.messages import Activity, CollectSystemInput, SystemResult, SystemStatus
+from dsar.messages.activity_names import Activity
+from dsar.messages.collection import CollectSystemInput, SystemResult, SystemStatus
 
 MAX_PAGES = 1000
 

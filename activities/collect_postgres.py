@@ -49,7 +49,8 @@ from casestore.db import Conn, quote_ident
 from dsar.codec import KeyRing
 from dsar.domain import IdentityKey, SubjectIdentity
 from dsar.group import GroupRegistry, System, TableMapping
-from dsar.messages import Activity, CollectSystemInput, SystemResult, SystemStatus
+from dsar.messages.activity_names import Activity
+from dsar.messages.collection import CollectSystemInput, SystemResult, SystemStatus
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client

@@ -29,7 +29,8 @@ from activities.collection import (
 )
 from dsar.codec import KeyRing
 from dsar.group import GroupRegistry, ObjectLayout, System
-from dsar.messages import Activity, CollectSystemInput, SystemResult, SystemStatus
+from dsar.messages.activity_names import Activity
+from dsar.messages.collection import CollectSystemInput, SystemResult, SystemStatus
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client

@@ -26,14 +26,9 @@ from casestore.audit import append_audit
 from casestore.db import Conn
 from dsar.codec import KeyRing
 from dsar.group import Company, GroupRegistry, System, SystemKind
-from dsar.messages import (
-    Activity,
-    CollectSystemInput,
-    DecideMatchesInput,
-    RecordSystemResultInput,
-    SystemRef,
-    SystemResult,
-)
+from dsar.messages.activity_names import Activity
+from dsar.messages.collection import CollectSystemInput, RecordSystemResultInput, SystemRef, SystemResult
+from dsar.messages.review import DecideMatchesInput
 
 log = structlog.get_logger(__name__)
 

@@ -13,16 +13,16 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from dsar import clock
-from dsar.messages import (
-    Activity,
+from dsar.messages.activity_names import Activity
+from dsar.messages.clock import (
     ClockSettings,
     ClockStopInfo,
     DeadlineEvent,
     DeadlineInput,
     DeadlineResult,
-    NotificationKind,
     StopReason,
 )
+from dsar.messages.notifications import NotificationKind
 
 
 def counted_stops(stops: list[ClockStopInfo], jurisdiction: clock.Jurisdiction) -> list[clock.ClockStop]:

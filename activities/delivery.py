@@ -27,7 +27,8 @@ from casestore.one_time_codes import DOWNLOAD_CODES, find_code, issue_code, unse
 from casestore.one_time_codes import forget_code as forget_one_time_code
 from dsar.codec import KeyRing
 from dsar.download_links import LinkClaims
-from dsar.messages import Activity, DeletePackageInput, PackageDeletion
+from dsar.messages.activity_names import Activity
+from dsar.messages.delivery import DeletePackageInput, PackageDeletion
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client

@@ -37,7 +37,8 @@ from activities.collect_http import MAX_PAGES, system_answered
 from activities.collection import RegistryLookup, configured, guarded, permanent
 from dsar.codec import KeyRing
 from dsar.group import Company, GroupRegistry, System
-from dsar.messages import Action, ActionResult, ActionStatus, Activity, ExecuteSystemInput, KeptData
+from dsar.messages.actions import Action, ActionResult, ActionStatus, ExecuteSystemInput, KeptData
+from dsar.messages.activity_names import Activity
 
 log = structlog.get_logger(__name__)
 

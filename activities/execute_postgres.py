@@ -42,7 +42,8 @@ from casestore.db import Conn, quote_ident
 from dsar.codec import KeyRing
 from dsar.domain import IdentityKey, SubjectIdentity
 from dsar.group import Category, Company, GroupRegistry, System, SystemKind, TableMapping
-from dsar.messages import Action, ActionResult, ActionStatus, Activity, ExecuteSystemInput, KeptData
+from dsar.messages.actions import Action, ActionResult, ActionStatus, ExecuteSystemInput, KeptData
+from dsar.messages.activity_names import Activity
 
 log = structlog.get_logger(__name__)
 

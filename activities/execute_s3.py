@@ -57,7 +57,8 @@ from activities.collect_s3 import parse_location
 from activities.collection import RegistryLookup, configured, guarded, permanent
 from dsar.codec import KeyRing
 from dsar.group import Company, GroupRegistry, ObjectLayout, System
-from dsar.messages import Action, ActionResult, ActionStatus, Activity, ExecuteSystemInput, KeptData
+from dsar.messages.actions import Action, ActionResult, ActionStatus, ExecuteSystemInput, KeptData
+from dsar.messages.activity_names import Activity
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client

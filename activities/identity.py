@@ -49,7 +49,8 @@ from dsar.codec import KeyRing
 from dsar.domain import IdentityKey
 from dsar.group import Category, GroupRegistry, SystemKind
 from dsar.identity_links import ChallengeClaims
-from dsar.messages import Activity, ConfirmIdentityCodeInput, FindHeldContactsInput, HeldContacts
+from dsar.messages.activity_names import Activity
+from dsar.messages.identity import ConfirmIdentityCodeInput, FindHeldContactsInput, HeldContacts
 
 log = structlog.get_logger(__name__)
 

@@ -25,7 +25,8 @@ from activities.collection import (
     replace_records,
 )
 from dsar.group import GroupRegistry
-from dsar.messages import Activity, CollectSystemInput, IngestUploadInput, SystemResult, SystemStatus
+from dsar.messages.activity_names import Activity
+from dsar.messages.collection import CollectSystemInput, IngestUploadInput, SystemResult, SystemStatus
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client

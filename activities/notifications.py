@@ -40,12 +40,8 @@ from dsar.config import Settings
 from dsar.download_links import MAX_ATTEMPTS, LinkSigner, display_code
 from dsar.group import Recipient, load_group
 from dsar.identity_links import ChallengeSigner
-from dsar.messages import (
-    Activity,
-    NotificationKind,
-    NotificationResult,
-    SendNotification,
-)
+from dsar.messages.activity_names import Activity
+from dsar.messages.notifications import NotificationKind, NotificationResult, SendNotification
 from dsar.rendering import authority_view, render_mail
 
 if TYPE_CHECKING:

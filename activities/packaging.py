@@ -35,7 +35,8 @@ from casestore.storage import artefact_id, package_key
 from dsar.codec import KeyRing
 from dsar.domain import Language, Right
 from dsar.group import Category, GroupRegistry, System, SystemKind
-from dsar.messages import Activity, BuildPackageInput, PackageResult
+from dsar.messages.activity_names import Activity
+from dsar.messages.delivery import BuildPackageInput, PackageResult
 from dsar.package.formats import package_members
 from dsar.package.portable import PortableTable, PortableView, portable_members, render_portable_json
 from dsar.package.views import (

@@ -33,7 +33,8 @@ from activities.packaging import PORTABLE_KIND
 from casestore.audit import append_audit
 from casestore.storage import artefact_id
 from dsar.http_errors import check_answer
-from dsar.messages import Activity, PortableInput, TransmissionResult
+from dsar.messages.activity_names import Activity
+from dsar.messages.delivery import PortableInput, TransmissionResult
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client

@@ -44,12 +44,8 @@ from dsar.codec import KeyRing
 from dsar.config import PROJECT_ROOT
 from dsar.domain import IdentityKey
 from dsar.group import GroupRegistry, SystemKind
-from dsar.messages import (
-    Activity,
-    IndexNamesInput,
-    RedactionDecisionInput,
-    ScanResult,
-)
+from dsar.messages.activity_names import Activity
+from dsar.messages.review import IndexNamesInput, RedactionDecisionInput, ScanResult
 from dsar.redaction import (
     Detector,
     OwnIdentifiers,

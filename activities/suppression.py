@@ -19,7 +19,8 @@ from casestore.audit import append_audit
 from casestore.db import Conn
 from dsar.codec import KeyRing
 from dsar.domain import normalise_email, normalise_phone
-from dsar.messages import Activity, SuppressionResult
+from dsar.messages.actions import SuppressionResult
+from dsar.messages.activity_names import Activity
 
 log = structlog.get_logger(__name__)
 

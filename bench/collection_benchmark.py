@@ -58,7 +58,9 @@ from dsar.domain import (
 )
 from dsar.group import load_group
 from dsar.logs import configure_logging
-from dsar.messages import IdentityDecision, RequestState, SystemDecision, SystemStatus
+from dsar.messages.collection import SystemDecision, SystemStatus
+from dsar.messages.identity import IdentityDecision
+from dsar.messages.state import RequestState
 from workflows.company_collection import CompanyCollectionWorkflow
 from workflows.rights_request import RightsRequestWorkflow
 

@@ -23,7 +23,8 @@ from temporalio.workflow import UpdateMethodMultiParam
 
 from dsar.config import Settings
 from dsar.domain import company_workflow_id, parse_reference, workflow_id_for
-from dsar.messages import CompanyCollectionState, RequestState
+from dsar.messages.collection import CompanyCollectionState
+from dsar.messages.state import RequestState
 from dsar.roles import Role, load_roles
 from workflows.company_collection import CompanyCollectionWorkflow
 from workflows.rights_request import RightsRequestWorkflow

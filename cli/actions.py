@@ -20,7 +20,7 @@ from cli._base import (
     split_system,
     update,
 )
-from dsar.messages import Action, ActionConfirmation, ActionRetry, LiftRestriction
+from dsar.messages.actions import Action, ActionConfirmation, ActionRetry, LiftRestriction
 from workflows.rights_request import RightsRequestWorkflow
 
 _ACTIONS = ", ".join(a.value for a in Action)

@@ -12,7 +12,8 @@ from typing import Annotated
 import typer
 
 from cli._base import JsonFlag, Reference, load_settings, show_state, update
-from dsar.messages import ClarificationAnswer, ClarificationRequest, ExtensionDecision, ResendLinkRequest
+from dsar.messages.clock import ClarificationAnswer, ClarificationRequest, ExtensionDecision
+from dsar.messages.delivery import ResendLinkRequest
 from workflows.rights_request import RightsRequestWorkflow
 
 

@@ -35,7 +35,9 @@ from cli._base import (
     split_system,
     update,
 )
-from dsar.messages import MatchDecision, RequestState, SystemDecision, SystemStatus, UploadedFile
+from dsar.messages.collection import SystemDecision, SystemStatus, UploadedFile
+from dsar.messages.review import MatchDecision
+from dsar.messages.state import RequestState
 from workflows.rights_request import RightsRequestWorkflow
 
 MAX_UPLOAD = 100 * 1024 * 1024

@@ -31,14 +31,14 @@ from cli._base import (
     update,
 )
 from dsar.config import Settings
-from dsar.messages import (
+from dsar.messages.identity import (
     AttachAuthorisation,
     AuthorisationFile,
     IdentityDecision,
     IdentityMethod,
-    RequestState,
     SendIdentityCode,
 )
+from dsar.messages.state import RequestState
 from dsar.roles import Role
 from workflows.rights_request import RightsRequestWorkflow
 

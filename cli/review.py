@@ -28,7 +28,7 @@ from cli._base import (
     split_system,
     update,
 )
-from dsar.messages import (
+from dsar.messages.review import (
     ExcludeRecords,
     ExclusionReason,
     KeepFinding,

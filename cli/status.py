@@ -31,7 +31,8 @@ from cli._base import (
 )
 from dsar import search_attributes as sa
 from dsar.domain import Status
-from dsar.messages import CompanyCollectionState, RequestState
+from dsar.messages.collection import CompanyCollectionState
+from dsar.messages.state import RequestState
 
 Progress = dict[str, CompanyCollectionState | None]
 

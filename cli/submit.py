@@ -43,7 +43,7 @@ from dsar.domain import (
     SubjectIdentity,
     workflow_id_for,
 )
-from dsar.messages import RightsRequestInput
+from dsar.messages.intake import RightsRequestInput
 from dsar.roles import Role
 from dsar.task_queues import CONTROL_TASK_QUEUE
 from workflows.rights_request import RightsRequestWorkflow

@@ -13,39 +13,29 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
-from dsar.messages import (
-    ActionResult,
-    Activity,
-    BuildPackageInput,
-    ClockSettings,
+from dsar.messages.actions import ActionResult, ExecuteSystemInput, RecordActionResultInput, SuppressionResult
+from dsar.messages.activity_names import Activity
+from dsar.messages.clock import ClockSettings, DeadlineInput, DeadlineResult
+from dsar.messages.collection import (
     CollectionPlan,
     CollectSystemInput,
-    ConfirmIdentityCodeInput,
-    DeadlineInput,
-    DeadlineResult,
-    DecideMatchesInput,
-    DeletePackageInput,
-    ExecuteSystemInput,
-    FindHeldContactsInput,
-    HeldContacts,
-    IndexNamesInput,
     IngestUploadInput,
-    NotificationResult,
+    RecordSystemResultInput,
+    SystemRef,
+    SystemResult,
+)
+from dsar.messages.delivery import (
+    BuildPackageInput,
+    DeletePackageInput,
     PackageDeletion,
     PackageResult,
     PortableInput,
-    RecordActionResultInput,
-    RecordSystemResultInput,
-    RedactionDecisionInput,
-    RightsRequestInput,
-    ScanResult,
-    SendNotification,
-    StatusChange,
-    SuppressionResult,
-    SystemRef,
-    SystemResult,
     TransmissionResult,
 )
+from dsar.messages.identity import ConfirmIdentityCodeInput, FindHeldContactsInput, HeldContacts
+from dsar.messages.intake import RightsRequestInput, StatusChange
+from dsar.messages.notifications import NotificationResult, SendNotification
+from dsar.messages.review import DecideMatchesInput, IndexNamesInput, RedactionDecisionInput, ScanResult
 from dsar.roles import RoleGrants
 
 I = TypeVar("I")  # noqa: E741

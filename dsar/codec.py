@@ -93,7 +93,7 @@ class KeyRing:
             if not path.is_file():
                 raise KeyConfigError("DSAR_CODEC_KEY_FILE does not name a readable file")
             return cls.parse(path.read_text(encoding="utf-8"))
-        raise KeyConfigError("set DSAR_CODEC_KEYS or DSAR_CODEC_KEY_FILE (see README, Security)")
+        raise KeyConfigError("set DSAR_CODEC_KEYS or DSAR_CODEC_KEY_FILE (see docs/settings.md)")
 
     def encrypt(self, plaintext: bytes, associated: bytes = b"") -> tuple[str, bytes]:
         nonce = os.urandom(_NONCE)

@@ -25,7 +25,7 @@ from casestore.storage import s3_client
 from dsar.codec import KeyRing
 from dsar.config import Settings
 from dsar.group import GroupRegistry
-from dsar.messages import ClockSettings
+from dsar.messages.clock import ClockSettings
 from dsar.task_queues import CONTROL_TASK_QUEUE
 from workers.sandbox import workflow_runner
 from workflows.rights_request import RightsRequestWorkflow

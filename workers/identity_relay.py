@@ -1,7 +1,7 @@
 """Tells a request's workflow that the person typed the right code on the verification page.
 
 The page faces the internet and holds neither Temporal credentials nor the codec keys
-(README, download page), so it cannot send the Update itself. It marks the code entered
+(docs/delivery-security.md), so it cannot send the Update itself. It marks the code entered
 in the case store and wakes this relay with a PostgreSQL NOTIFY; the relay runs beside
 the control worker, which holds both, and sends `verify_identity` naming only the code's
 id. The case store is the outbox: codes entered but not yet forwarded are picked up again
@@ -21,7 +21,7 @@ from temporalio.client import Client, WorkflowUpdateFailedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from dsar.domain import workflow_id_for
-from dsar.messages import IdentityDecision, IdentityMethod
+from dsar.messages.identity import IdentityDecision, IdentityMethod
 from web.identity import NOTIFY_CHANNEL
 from workflows.rights_request import VERIFICATION_PAGE_ACTOR, RightsRequestWorkflow
 

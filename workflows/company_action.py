@@ -19,7 +19,7 @@ from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from dsar import activity_refs as refs
-    from dsar.messages import (
+    from dsar.messages.actions import (
         Action,
         ActionConfirmation,
         ActionResult,
@@ -28,11 +28,10 @@ with workflow.unsafe.imports_passed_through():
         CompanyActionResult,
         CompanyActionState,
         ExecuteSystemInput,
-        NotificationKind,
         RecordActionResultInput,
-        SendNotification,
-        SystemRef,
     )
+    from dsar.messages.collection import SystemRef
+    from dsar.messages.notifications import NotificationKind, SendNotification
 
 from workflows.calls import run_activity
 from workflows.manual_task import wait_with_reminders

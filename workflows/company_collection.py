@@ -20,21 +20,20 @@ from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from dsar import activity_refs as refs
-    from dsar.messages import (
+    from dsar.messages.collection import (
         CollectSystemInput,
         CompanyCollectionInput,
         CompanyCollectionResult,
         CompanyCollectionState,
         IngestUploadInput,
-        NotificationKind,
         RecordSystemResultInput,
-        SendNotification,
         SystemDecision,
         SystemRef,
         SystemResult,
         SystemStatus,
         UploadedFile,
     )
+    from dsar.messages.notifications import NotificationKind, SendNotification
 
 from workflows.calls import run_activity
 from workflows.manual_task import wait_with_reminders

@@ -22,7 +22,7 @@ from temporalio.exceptions import ActivityError, ApplicationError
 with workflow.unsafe.imports_passed_through():
     from dsar import activity_refs as refs
     from dsar.activity_refs import ActivityRef
-    from dsar.messages import SystemRef
+    from dsar.messages.collection import SystemRef
 
 from workflows.calls import run_activity
 

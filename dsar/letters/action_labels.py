@@ -7,7 +7,7 @@ from the notification activity so the labels can be read and tested without a da
 from __future__ import annotations
 
 from dsar.domain import CorrectableField
-from dsar.messages import Action, ActionStatus
+from dsar.messages.actions import Action, ActionStatus
 
 # Letters list the actions in this order, whatever order the systems finished in.
 ACTION_ORDER = (

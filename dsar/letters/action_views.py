@@ -15,7 +15,7 @@ from typing import Any
 from dsar.domain import CorrectableField, Language
 from dsar.group import Category, GroupRegistry
 from dsar.letters.action_labels import ACTION_LABELS, ACTION_ORDER, CHANGED_TEXTS, FIELD_LABELS, STATUS_LABELS
-from dsar.messages import Action, ActionStatus
+from dsar.messages.actions import Action, ActionStatus
 from dsar.privacy_notice import LegalBasis, load_privacy_notice
 
 ACTION_VALUES = frozenset(a.value for a in Action)

@@ -10,8 +10,6 @@ from pydantic import BaseModel, Field
 class IdentityMethod(StrEnum):
     """How identity was confirmed, weakest first; the request's risk decides which are enough."""
 
-    # Before methods were chosen by risk: the privacy team's say-so. Kept for old histories.
-    PRIVACY_TEAM_CHECK = "privacy_team_check"
     # The person entered the one-time code sent to an e-mail address the group already holds.
     EMAIL_CODE = "email_code"
     # The privacy team matched the claimed identity against an existing customer record.

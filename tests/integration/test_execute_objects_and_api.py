@@ -28,7 +28,8 @@ from dsar.codec import KeyRing
 from dsar.config import Settings
 from dsar.domain import Channel, Language, RequestSubmission, Right, SubjectIdentity, format_reference
 from dsar.group import GroupRegistry
-from dsar.messages import Action, ActionResult, ActionStatus, ExecuteSystemInput, KeptData, RightsRequestInput
+from dsar.messages.actions import Action, ActionResult, ActionStatus, ExecuteSystemInput, KeptData
+from dsar.messages.intake import RightsRequestInput
 
 INDEX_KEY = "event-photos/index.json"
 # PTS fiction numbers (070-174 06 05..99); the demo people's recordings use 0605 and 0607.

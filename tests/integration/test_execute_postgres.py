@@ -19,7 +19,7 @@ from activities.execute_postgres import PostgresExecutor
 from dsar.codec import KeyRing
 from dsar.domain import CorrectableField, Correction, Right
 from dsar.group import GroupRegistry
-from dsar.messages import Action, ActionResult, ActionStatus, ExecuteSystemInput
+from dsar.messages.actions import Action, ActionResult, ActionStatus, ExecuteSystemInput
 from tests.rights_people import UNKNOWN_PROVIDER, PlantedPerson, plant_person, register_person
 
 pytestmark = pytest.mark.integration

@@ -15,7 +15,7 @@ from cli import UsageError
 from dsar.codec import KeyRing
 from dsar.domain import format_reference
 from dsar.group import GroupRegistry
-from dsar.messages import RightsRequestInput
+from dsar.messages.intake import RightsRequestInput
 from tests.unit.test_malformed_input import hostile_text, submit
 
 

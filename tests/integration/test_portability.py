@@ -40,7 +40,7 @@ from dsar.codec import KeyRing
 from dsar.config import Settings
 from dsar.domain import Channel, Language, RequestSubmission, Right, SubjectIdentity, format_reference
 from dsar.group import GroupRegistry
-from dsar.messages import BuildPackageInput, PortableInput
+from dsar.messages.delivery import BuildPackageInput, PortableInput
 from dsar.package.portable import PORTABLE_SCHEMA_ID, load_portable_schema
 
 OTHER_PERSON = "Johan Berg"
@@ -86,7 +86,7 @@ async def _register(pool: asyncpg.Pool, ring: KeyRing, registry: GroupRegistry) 
         channel=Channel.EMAIL,
         received_on=date(2026, 11, 20),
     )
-    from dsar.messages import RightsRequestInput
+    from dsar.messages.intake import RightsRequestInput
 
     await ActivityEnvironment().run(
         CaseStoreActivities(pool, ring, registry).register_request,

@@ -38,15 +38,9 @@ from dsar.domain import (
     format_reference,
 )
 from dsar.group import GroupRegistry
-from dsar.messages import (
-    Action,
-    ActionResult,
-    ActionStatus,
-    KeptData,
-    NotificationKind,
-    RightsRequestInput,
-    SendNotification,
-)
+from dsar.messages.actions import Action, ActionResult, ActionStatus, KeptData
+from dsar.messages.intake import RightsRequestInput
+from dsar.messages.notifications import NotificationKind, SendNotification
 
 BASIS = "Bokföringslagen (1999:1078) 7 kap. 2 §"
 

@@ -22,14 +22,9 @@ from dsar.domain import (
     Status,
     SubjectIdentity,
 )
-from dsar.messages import (
-    Action,
-    ActionResult,
-    ActionStatus,
-    CompanyProgress,
-    IdentityProgress,
-    RequestState,
-)
+from dsar.messages.actions import Action, ActionResult, ActionStatus
+from dsar.messages.identity import IdentityProgress
+from dsar.messages.state import CompanyProgress, RequestState
 from workflows.rights_request.details import current_details
 from workflows.rights_request.rights import NEEDS, steps_for
 

@@ -31,7 +31,8 @@ from dsar.domain import (
 )
 from dsar.download_links import LinkSigner
 from dsar.group import GroupRegistry, SystemKind
-from dsar.messages import CompanyCollectionState, RequestState, SystemDecision, SystemStatus
+from dsar.messages.collection import CompanyCollectionState, SystemDecision, SystemStatus
+from dsar.messages.state import RequestState
 from dsar.task_queues import CONTROL_TASK_QUEUE
 from tests.polling import eventually
 from web.download import Config, create_app

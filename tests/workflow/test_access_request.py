@@ -17,7 +17,9 @@ from temporalio.client import WorkflowUpdateFailedError
 
 from casestore.storage import artefact_id, package_key, s3_client
 from dsar.domain import Status
-from dsar.messages import IdentityDecision, RequestState, ReviewDecision
+from dsar.messages.identity import IdentityDecision
+from dsar.messages.review import ReviewDecision
+from dsar.messages.state import RequestState
 from tests.conftest import record_history
 from tests.workflow.conftest import astrid, reach_review, running_workers, start_request_for, wait_for_status
 from workflows.rights_request import RightsRequestWorkflow

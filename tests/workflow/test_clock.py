@@ -21,14 +21,10 @@ from temporalio.testing import WorkflowEnvironment
 
 from dsar import clock
 from dsar.domain import Status
-from dsar.messages import (
-    ClarificationAnswer,
-    ClarificationRequest,
-    ExtensionDecision,
-    IdentityDecision,
-    NotificationKind,
-    RequestState,
-)
+from dsar.messages.clock import ClarificationAnswer, ClarificationRequest, ExtensionDecision
+from dsar.messages.identity import IdentityDecision
+from dsar.messages.notifications import NotificationKind
+from dsar.messages.state import RequestState
 from tests.conftest import record_history
 from tests.workflow.conftest import (
     reach_review,

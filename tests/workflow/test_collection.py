@@ -22,15 +22,10 @@ from casestore.storage import s3_client, upload_key
 from cli import start_request
 from dsar.config import Settings
 from dsar.domain import Channel, Language, RequestSubmission, Right, Status, SubjectIdentity
-from dsar.messages import (
-    IdentityDecision,
-    MatchDecision,
-    RequestState,
-    ReviewDecision,
-    SystemDecision,
-    SystemStatus,
-    UploadedFile,
-)
+from dsar.messages.collection import SystemDecision, SystemStatus, UploadedFile
+from dsar.messages.identity import IdentityDecision
+from dsar.messages.review import MatchDecision, ReviewDecision
+from dsar.messages.state import RequestState
 from tests.polling import eventually
 from tests.workflow.conftest import (
     astrid,

@@ -24,7 +24,10 @@ from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
 from casestore.storage import s3_client
 from dsar.config import Settings
 from dsar.domain import Status
-from dsar.messages import IdentityDecision, RequestState, ResendLinkRequest, ReviewDecision
+from dsar.messages.delivery import ResendLinkRequest
+from dsar.messages.identity import IdentityDecision
+from dsar.messages.review import ReviewDecision
+from dsar.messages.state import RequestState
 from tests.polling import eventually
 from tests.workflow.conftest import (
     ShiftedClock,

@@ -36,7 +36,8 @@ from dsar.domain import (
     SubjectIdentity,
 )
 from dsar.identity_links import ChallengeSigner
-from dsar.messages import IdentityDecision, IdentityMethod, RequestState, SensitiveReason
+from dsar.messages.identity import IdentityDecision, IdentityMethod, SensitiveReason
+from dsar.messages.state import RequestState
 from tests.conftest import DOWNLOAD_SIGNING_KEY
 from tests.polling import eventually
 from tests.workflow.conftest import (

@@ -13,7 +13,9 @@ from temporalio.client import Client
 
 from dsar.codec import METADATA_KEY_ID, KeyConfigError, KeyRing, data_converter, new_key_file_text
 from dsar.domain import Language, Status
-from dsar.messages import IdentityDecision, RequestState, ReviewDecision
+from dsar.messages.identity import IdentityDecision
+from dsar.messages.review import ReviewDecision
+from dsar.messages.state import RequestState
 from tests.workflow.conftest import reach_review, running_workers, start_request_for, wait_for_status
 from workflows.rights_request import RightsRequestWorkflow
 

@@ -29,15 +29,9 @@ from devstack.demo_group import DEMO_PEOPLE
 from devstack.demo_group.identifiers import make_personnummer, national_format
 from devstack.demo_group.people import COLLEAGUE_NAME, COLLEAGUE_PHONE
 from dsar.domain import Status
-from dsar.messages import (
-    ExcludeRecords,
-    ExclusionReason,
-    IdentityDecision,
-    KeepFinding,
-    ManualRedaction,
-    RequestState,
-    ReviewDecision,
-)
+from dsar.messages.identity import IdentityDecision
+from dsar.messages.review import ExcludeRecords, ExclusionReason, KeepFinding, ManualRedaction, ReviewDecision
+from dsar.messages.state import RequestState
 from dsar.package.formats import load_json_schema
 from dsar.redaction import iter_strings, occurrences
 from tests.conftest import record_history

@@ -10,7 +10,9 @@ import pytest
 from temporalio.client import WorkflowUpdateFailedError
 
 from dsar.domain import Language, Status
-from dsar.messages import IdentityDecision, RefusalDecision, RequestState
+from dsar.messages.identity import IdentityDecision
+from dsar.messages.review import RefusalDecision
+from dsar.messages.state import RequestState
 from tests.workflow.conftest import reach_review, running_workers, start_request_for, wait_for_status
 from workflows.rights_request import RightsRequestWorkflow
 

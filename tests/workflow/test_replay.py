@@ -20,7 +20,8 @@ from temporalio.worker import Replayer
 
 from dsar import activity_refs as refs
 from dsar.codec import KeyRing, data_converter
-from dsar.messages import RequestState, RightsRequestInput
+from dsar.messages.intake import RightsRequestInput
+from dsar.messages.state import RequestState
 from workers.sandbox import workflow_runner
 from workflows.calls import run_activity
 from workflows.company_action import CompanyActionWorkflow

@@ -40,18 +40,16 @@ from dsar.domain import (
     company_action_workflow_id,
 )
 from dsar.group import GroupRegistry
-from dsar.messages import (
+from dsar.messages.actions import (
     Action,
     ActionConfirmation,
     ActionStatus,
     CompanyActionState,
-    IdentityDecision,
-    LegalHold,
     LiftRestriction,
-    ObjectionDecision,
-    RequestState,
-    ReviewDecision,
 )
+from dsar.messages.identity import IdentityDecision
+from dsar.messages.review import LegalHold, ObjectionDecision, ReviewDecision
+from dsar.messages.state import RequestState
 from tests.conftest import record_history
 from tests.polling import eventually
 from tests.rights_people import PlantedPerson, plant_person

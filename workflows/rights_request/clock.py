@@ -18,7 +18,7 @@ from temporalio.common import SearchAttributeUpdate
 with workflow.unsafe.imports_passed_through():
     from dsar import activity_refs as refs
     from dsar import search_attributes as sa
-    from dsar.messages import (
+    from dsar.messages.clock import (
         ClarificationAnswer,
         ClarificationRequest,
         ClockStopInfo,
@@ -26,11 +26,10 @@ with workflow.unsafe.imports_passed_through():
         DeadlineInput,
         DeadlineResult,
         ExtensionDecision,
-        NotificationKind,
-        RequestState,
         StopReason,
-        notice_key,
     )
+    from dsar.messages.notifications import NotificationKind, notice_key
+    from dsar.messages.state import RequestState
     from dsar.roles import Role
 
 from workflows.rights_request.context import RequestContext

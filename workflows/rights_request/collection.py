@@ -16,16 +16,15 @@ from temporalio import workflow
 with workflow.unsafe.imports_passed_through():
     from dsar import activity_refs as refs
     from dsar.domain import Status, company_workflow_id
-    from dsar.messages import (
+    from dsar.messages.collection import (
         CompanyCollectionInput,
-        CompanyProgress,
         RecordSystemResultInput,
-        RequestState,
         SystemDecision,
         SystemResult,
         SystemStatus,
         UploadedFile,
     )
+    from dsar.messages.state import CompanyProgress, RequestState
     from dsar.roles import Role
     from workflows.company_collection import CompanyCollectionWorkflow
 

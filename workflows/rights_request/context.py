@@ -21,21 +21,13 @@ with workflow.unsafe.imports_passed_through():
     from dsar import search_attributes as sa
     from dsar.activity_refs import ActivityRef
     from dsar.domain import RequestSubmission, Status
-    from dsar.messages import (
-        Action,
-        ActionStatus,
-        ClockSettings,
-        CollectionPlan,
-        NotificationKind,
-        NotificationResult,
-        RefusalDecision,
-        RequestState,
-        ReviewDecision,
-        RightsRequestInput,
-        SendNotification,
-        SentNotice,
-        StatusChange,
-    )
+    from dsar.messages.actions import Action, ActionStatus
+    from dsar.messages.clock import ClockSettings
+    from dsar.messages.collection import CollectionPlan
+    from dsar.messages.intake import RightsRequestInput, StatusChange
+    from dsar.messages.notifications import NotificationKind, NotificationResult, SendNotification, SentNotice
+    from dsar.messages.review import RefusalDecision, ReviewDecision
+    from dsar.messages.state import RequestState
     from dsar.roles import Role, RoleGrants
 
 from workflows.calls import run_activity

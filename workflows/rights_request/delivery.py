@@ -17,14 +17,9 @@ from temporalio.exceptions import ApplicationError
 with workflow.unsafe.imports_passed_through():
     from dsar import activity_refs as refs
     from dsar.domain import Status
-    from dsar.messages import (
-        BuildPackageInput,
-        DeletePackageInput,
-        NotificationKind,
-        PortableInput,
-        RequestState,
-        ResendLinkRequest,
-    )
+    from dsar.messages.delivery import BuildPackageInput, DeletePackageInput, PortableInput, ResendLinkRequest
+    from dsar.messages.notifications import NotificationKind
+    from dsar.messages.state import RequestState
     from dsar.roles import Role
 
 from workflows.rights_request.context import SYSTEM_ACTOR, RequestContext

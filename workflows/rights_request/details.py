@@ -14,7 +14,8 @@ from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from dsar.domain import Status
-    from dsar.messages import Action, ActionStatus, RequestState
+    from dsar.messages.actions import Action, ActionStatus
+    from dsar.messages.state import RequestState
 
 
 def current_details(

@@ -18,20 +18,20 @@ from temporalio.exceptions import ActivityError, ApplicationError
 with workflow.unsafe.imports_passed_through():
     from dsar import activity_refs as refs
     from dsar.domain import Right, Status
-    from dsar.messages import (
+    from dsar.messages.collection import CompanyTarget
+    from dsar.messages.identity import (
         AttachAuthorisation,
-        CompanyTarget,
         ConfirmIdentityCodeInput,
         FindHeldContactsInput,
         HeldContacts,
         IdentityDecision,
         IdentityMethod,
         IdentityProgress,
-        NotificationKind,
-        RequestState,
         SendIdentityCode,
         SensitiveReason,
     )
+    from dsar.messages.notifications import NotificationKind
+    from dsar.messages.state import RequestState
     from dsar.roles import Role
 
 from workflows.calls import run_activity
@@ -175,7 +175,7 @@ class IdentityStage:
                 f"identity can only be confirmed while the request waits for it "
                 f"(it is now '{state.status.value}')"
             )
-        methods = {m.value for m in IdentityMethod} - {IdentityMethod.PRIVACY_TEAM_CHECK.value}
+        methods = {m.value for m in IdentityMethod}
         if decision.method not in methods:
             raise ValueError(f"method: choose how identity was confirmed: {', '.join(sorted(methods))}")
         method = IdentityMethod(decision.method)

@@ -17,21 +17,19 @@ from temporalio import workflow
 with workflow.unsafe.imports_passed_through():
     from dsar import activity_refs as refs
     from dsar.domain import Status, company_action_workflow_id
-    from dsar.messages import (
+    from dsar.messages.actions import (
         Action,
         ActionConfirmation,
         ActionResult,
         ActionRetry,
         ActionStatus,
         CompanyActionInput,
-        CompanyTarget,
         LiftRestriction,
-        NotificationKind,
         RecordActionResultInput,
-        RequestState,
-        SendNotification,
-        SentNotice,
     )
+    from dsar.messages.collection import CompanyTarget
+    from dsar.messages.notifications import NotificationKind, SendNotification, SentNotice
+    from dsar.messages.state import RequestState
     from dsar.roles import Role
     from workflows.company_action import CompanyActionWorkflow
 

@@ -20,7 +20,8 @@ from temporalio.exceptions import ActivityError, ApplicationError
 with workflow.unsafe.imports_passed_through():
     from dsar import activity_refs as refs
     from dsar.domain import ObjectionScope, Right, Status
-    from dsar.messages import (
+    from dsar.messages.notifications import NotificationKind
+    from dsar.messages.review import (
         DecideMatchesInput,
         ExcludeRecords,
         IndexNamesInput,
@@ -28,13 +29,12 @@ with workflow.unsafe.imports_passed_through():
         LegalHold,
         ManualRedaction,
         MatchDecision,
-        NotificationKind,
         ObjectionDecision,
         RedactionDecisionInput,
         RefusalDecision,
-        RequestState,
         ReviewDecision,
     )
+    from dsar.messages.state import RequestState
     from dsar.roles import Role
 
 from workflows.calls import run_activity

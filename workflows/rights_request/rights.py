@@ -16,7 +16,7 @@ from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from dsar.domain import ObjectionScope, RequestSubmission, Right
-    from dsar.messages import Action
+    from dsar.messages.actions import Action
 
 
 @dataclass(frozen=True)

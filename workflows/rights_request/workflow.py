@@ -21,31 +21,24 @@ from temporalio import workflow
 with workflow.unsafe.imports_passed_through():
     from dsar import activity_refs as refs
     from dsar.domain import Status
-    from dsar.messages import (
-        ActionConfirmation,
-        ActionRetry,
-        AttachAuthorisation,
-        ClarificationAnswer,
-        ClarificationRequest,
+    from dsar.messages.actions import ActionConfirmation, ActionRetry, LiftRestriction
+    from dsar.messages.clock import ClarificationAnswer, ClarificationRequest, ExtensionDecision
+    from dsar.messages.collection import SystemDecision, UploadedFile
+    from dsar.messages.delivery import ResendLinkRequest
+    from dsar.messages.identity import AttachAuthorisation, IdentityDecision, SendIdentityCode
+    from dsar.messages.intake import RightsRequestInput
+    from dsar.messages.notifications import NotificationKind
+    from dsar.messages.review import (
         ExcludeRecords,
-        ExtensionDecision,
-        IdentityDecision,
         KeepFinding,
         LegalHold,
-        LiftRestriction,
         ManualRedaction,
         MatchDecision,
-        NotificationKind,
         ObjectionDecision,
         RefusalDecision,
-        RequestState,
-        ResendLinkRequest,
         ReviewDecision,
-        RightsRequestInput,
-        SendIdentityCode,
-        SystemDecision,
-        UploadedFile,
     )
+    from dsar.messages.state import RequestState
 
 from workflows.rights_request.clock import ClockStage
 from workflows.rights_request.collection import CollectionStage
