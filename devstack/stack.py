@@ -175,15 +175,13 @@ class Stack:
         self.book.stop_all()
         self.reaper = start_reaper(self.state, self.state / "logs" / "reaper.log")
         kill_stale(self.state / "postgres" / "postmaster.pid")
-        kill_stale(self.state / "temporal.pid")
+        (self.state / "temporal.pid").unlink(missing_ok=True)  # written by earlier versions; the book has it
         self.postgres.start()
         self.postgres.create_database(CASE_DATABASE)
         self.s3.start()
         self.mail.start()
         self.newsletter.start()
         self.temporal.start()
-        assert self.temporal.process is not None
-        (self.state / "temporal.pid").write_text(str(self.temporal.process.pid))
 
     async def prepare_data(self) -> dict[str, str]:
         from casestore.db import ensure_app_login, migrate
@@ -366,7 +364,6 @@ class Stack:
                 stopper()
             except Exception as exc:  # keep stopping the rest
                 print(f"while stopping: {type(exc).__name__}: {exc}", file=sys.stderr)
-        (self.state / "temporal.pid").unlink(missing_ok=True)
         # Anything still written down (a part started around the stack's back), then the reaper.
         self.book.stop_all()
         if self.reaper is not None:
