@@ -21,6 +21,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, fields
 from pathlib import Path
+from typing import Any
 
 import psutil
 import pytest
@@ -196,3 +197,66 @@ def test_a_stack_killed_outright_leaves_nothing_running(tmp_path: Path) -> None:
         assert "company-se01" in reaper_log and "postgres" in reaper_log
         assert ProcessBook(stack.state).entries() == []
         print(f"everything stopped {time.monotonic() - killed_at:.1f} s after the stack was killed")
+
+
+class _Exited:
+    """A process that has already exited with `code` (the supervisor only polls it)."""
+
+    def __init__(self, pid: int, code: int | None) -> None:
+        self.pid = pid
+        self.code = code
+
+    def poll(self) -> int | None:
+        return self.code
+
+
+def test_backoff_doubles_to_thirty_seconds_resets_after_a_minute_and_a_hold_is_respected(
+    tmp_path: Path,
+) -> None:
+    from devstack.supervisor import Supervisor
+
+    now = [0.0]
+    said: list[str] = []
+    pids = iter(range(100, 200))
+    code: list[int | None] = [-signal.SIGKILL]
+
+    def start() -> Any:
+        return _Exited(next(pids), code[0])
+
+    supervisor = Supervisor(tmp_path / "hold", said.append, clock=lambda: now[0])
+    supervisor.watch("company-se01", tmp_path / "w.log", start, start())
+
+    def restart_delays(count: int) -> list[float]:
+        delays = []
+        for _ in range(count):
+            supervisor.check()  # notices the exit
+            waited = 0.0
+            while not said[-1].startswith("company-se01 restarted"):
+                now[0] += 0.5
+                waited += 0.5
+                supervisor.check()
+            delays.append(waited)
+        return delays
+
+    assert restart_delays(7) == [1, 2, 4, 8, 16, 30, 30]
+    log = tmp_path / "w.log"
+    first = "company-se01 (pid 100) was killed by SIGKILL after 0 s; restarting in 1 s"
+    assert said[0] == f"{first} (log: {log})"
+    assert said[1] == f"company-se01 restarted (pid 101; log: {log})"
+    now[0] += 60  # ran a minute before it died: back to the first delay
+    assert restart_delays(1) == [1]
+
+    (tmp_path / "hold").mkdir()
+    (tmp_path / "hold" / "company-se01").touch()
+    supervisor.check()
+    assert "held by" in said[-1] and "not restarted" in said[-1]
+    count = len(said)
+    now[0] += 120
+    supervisor.check()
+    assert len(said) == count  # left alone while held
+    code[0] = None  # the next one keeps running
+    (tmp_path / "hold" / "company-se01").unlink()
+    supervisor.check()
+    assert said[-1].startswith("company-se01 restarted")
+    supervisor.check()
+    assert said[-1].startswith("company-se01 restarted")
