@@ -281,7 +281,7 @@ class Stack:
 
     def start_download_server(self) -> None:
         """Its own process, as in production, where it is the only part facing the internet."""
-        self.download_server = self.spawn_download_server()
+        process = self.spawn_download_server()
         url = f"http://127.0.0.1:{self.ports.download}/healthz"
         deadline = time.monotonic() + 30
         while True:
@@ -289,7 +289,7 @@ class Stack:
                 with urllib.request.urlopen(url, timeout=2):
                     return
             except OSError:
-                if self.download_server.poll() is not None or time.monotonic() > deadline:
+                if process.poll() is not None or time.monotonic() > deadline:
                     log_file = self.state / "logs" / "download-server.log"
                     raise RuntimeError(f"the download server did not start; see {log_file}") from None
                 time.sleep(0.2)
@@ -403,8 +403,9 @@ def run_stack(*, fresh: bool = False, ports: Ports | None = None) -> int:
         nonlocal stopping
         stopping = True
 
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGINT, on_signal)
+    # A closed terminal (SIGHUP) stops the stack as Ctrl-C does, not without its cleanup.
+    for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+        signal.signal(signum, on_signal)
     try:
         print("Starting the local stack ...", flush=True)
         stack.bring_up()
