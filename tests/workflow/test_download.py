@@ -20,11 +20,16 @@ import pytest_asyncio
 from aiohttp.test_utils import TestClient
 from botocore.exceptions import ClientError
 from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
+from temporalio.testing import ActivityEnvironment
 
+from activities.package_rebuild import PackageRebuildActivities
+from activities.packaging import PackagingActivities
 from casestore.storage import s3_client
+from dsar.codec import KeyRing
 from dsar.config import Settings
 from dsar.domain import Status
-from dsar.messages.delivery import ResendLinkRequest
+from dsar.group import GroupRegistry
+from dsar.messages.delivery import BuildPackageInput, ResendLinkRequest
 from dsar.messages.identity import IdentityDecision
 from dsar.messages.review import ReviewDecision
 from dsar.messages.state import RequestState
@@ -232,6 +237,8 @@ async def test_the_package_is_deleted_after_the_retention_period(
     case_pool: asyncpg.Pool,
     servers: Any,
     settings: Settings,
+    ring: KeyRing,
+    registry: GroupRegistry,
     page: tuple[TestClient[Any, Any], ShiftedClock],
 ) -> None:
     http, _ = page
@@ -263,5 +270,21 @@ async def test_the_package_is_deleted_after_the_retention_period(
 
     audit = await Audit(case_pool).start()
     gone = await http.post(f"/d/{token}", data={"code": code})
-    assert gone.status == 410 and "no longer available" in await gone.text()
+    text = await gone.text()
+    assert gone.status == 410 and "no longer available" in text and "not available right now" not in text
     assert [(a, d["reason"]) for _, a, d in await audit.new()] == [("download.refused", "deleted")]
+
+    # Deleted after its retention period is final: the check before a link rebuilds nothing.
+    s3 = s3_client(settings)
+    packaging = PackagingActivities(case_pool, ring, registry, s3, settings.s3_bucket)
+    check = await ActivityEnvironment().run(
+        PackageRebuildActivities(case_pool, s3, packaging).ensure_package,
+        BuildPackageInput(reference=reference),
+    )
+    assert check.outcome == "deleted" and check.package is None
+    with pytest.raises(ClientError):
+        s3.head_object(Bucket=row["bucket"], Key=row["s3_key"])
+    trail = [r["action"] for r in await case_pool.fetch(
+        "SELECT action FROM audit_log WHERE reference = $1", reference
+    )]  # fmt: skip
+    assert trail.count("package.built") == 1 and "package.missing" not in trail
