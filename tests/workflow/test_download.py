@@ -29,7 +29,7 @@ from dsar.codec import KeyRing
 from dsar.config import Settings
 from dsar.domain import Status
 from dsar.group import GroupRegistry
-from dsar.messages.delivery import BuildPackageInput, ResendLinkRequest
+from dsar.messages.delivery import BuildPackageInput, PackageCheck, ResendLinkRequest
 from dsar.messages.identity import IdentityDecision
 from dsar.messages.review import ReviewDecision
 from dsar.messages.state import RequestState
@@ -93,6 +93,27 @@ async def package_bytes(pool: asyncpg.Pool, settings: Settings, reference: str) 
     assert row is not None
     body: bytes = s3_client(settings).get_object(Bucket=row["bucket"], Key=row["s3_key"])["Body"].read()
     return body
+
+
+async def package_row(pool: asyncpg.Pool, reference: str) -> asyncpg.Record:
+    row = await pool.fetchrow(
+        "SELECT bucket, s3_key FROM artefacts WHERE reference = $1 AND kind = 'access-package'", reference
+    )
+    assert row is not None
+    return row
+
+
+async def check_package(
+    pool: asyncpg.Pool, settings: Settings, ring: KeyRing, registry: GroupRegistry, reference: str
+) -> PackageCheck:
+    """The check the workflow runs before a link, run once more from outside (as a retry would)."""
+    s3 = s3_client(settings)
+    packaging = PackagingActivities(pool, ring, registry, s3, settings.s3_bucket)
+    rebuild = PackageRebuildActivities(pool, s3, packaging)
+    check: PackageCheck = await ActivityEnvironment().run(
+        rebuild.ensure_package, BuildPackageInput(reference=reference)
+    )
+    return check
 
 
 class Audit:
@@ -246,10 +267,7 @@ async def test_the_package_is_deleted_after_the_retention_period(
         handle = await deliver(own_time_skipping_env, queue, case_pool)
         reference = handle.id.removeprefix("dsar-")
         token, code = link_and_code(servers, reference)
-        row = await case_pool.fetchrow(
-            "SELECT bucket, s3_key FROM artefacts WHERE reference = $1 AND kind = 'access-package'", reference
-        )
-        assert row is not None
+        row = await package_row(case_pool, reference)
         await own_time_skipping_env.sleep(timedelta(days=settings.package_retention_days + 1))
         final: RequestState = await handle.result()
 
@@ -275,15 +293,10 @@ async def test_the_package_is_deleted_after_the_retention_period(
     assert [(a, d["reason"]) for _, a, d in await audit.new()] == [("download.refused", "deleted")]
 
     # Deleted after its retention period is final: the check before a link rebuilds nothing.
-    s3 = s3_client(settings)
-    packaging = PackagingActivities(case_pool, ring, registry, s3, settings.s3_bucket)
-    check = await ActivityEnvironment().run(
-        PackageRebuildActivities(case_pool, s3, packaging).ensure_package,
-        BuildPackageInput(reference=reference),
-    )
+    check = await check_package(case_pool, settings, ring, registry, reference)
     assert check.outcome == "deleted" and check.package is None
     with pytest.raises(ClientError):
-        s3.head_object(Bucket=row["bucket"], Key=row["s3_key"])
+        s3_client(settings).head_object(Bucket=row["bucket"], Key=row["s3_key"])
     trail = [r["action"] for r in await case_pool.fetch(
         "SELECT action FROM audit_log WHERE reference = $1", reference
     )]  # fmt: skip

@@ -22,20 +22,24 @@ import boto3
 import pytest_asyncio
 from aiohttp.test_utils import TestClient, TestServer
 from botocore.config import Config as BotoConfig
-from temporalio.testing import ActivityEnvironment
 
-from activities.package_rebuild import PackageRebuildActivities
-from activities.packaging import PackagingActivities
 from casestore.storage import s3_client
 from dsar.codec import KeyRing
 from dsar.config import Settings
 from dsar.download_links import LinkSigner
 from dsar.group import GroupRegistry
-from dsar.messages.delivery import BuildPackageInput, ResendLinkRequest
+from dsar.messages.delivery import ResendLinkRequest
 from dsar.messages.state import RequestState
 from tests.conftest import record_history
 from tests.workflow.conftest import ShiftedClock, page_client, running_workers
-from tests.workflow.test_download import Audit, deliver, link_and_code, package_bytes
+from tests.workflow.test_download import (
+    Audit,
+    check_package,
+    deliver,
+    link_and_code,
+    package_bytes,
+    package_row,
+)
 from web.download import Config, create_app
 from workflows.rights_request import RightsRequestWorkflow
 
@@ -116,10 +120,7 @@ async def test_a_missing_package_is_rebuilt_once_before_a_new_link_is_sent(
         handle = await deliver(time_skipping_env, queue, case_pool)
         reference = handle.id.removeprefix("dsar-")
         token, code = link_and_code(servers, reference)
-        row = await case_pool.fetchrow(
-            "SELECT bucket, s3_key FROM artefacts WHERE reference = $1 AND kind = 'access-package'", reference
-        )
-        assert row is not None
+        row = await package_row(case_pool, reference)
         original = await package_bytes(case_pool, settings, reference)
         # The first delivery found its package in place and built nothing more.
         assert (await audit_actions(case_pool, reference)).count("package.built") == 1
@@ -160,11 +161,7 @@ async def test_a_missing_package_is_rebuilt_once_before_a_new_link_is_sent(
 
         # The check retried after it rebuilt (a crash before its result was reported):
         # the object is there, so nothing is built again; and the next link builds nothing.
-        packaging = PackagingActivities(case_pool, ring, registry, s3, settings.s3_bucket)
-        rebuild = PackageRebuildActivities(case_pool, s3, packaging)
-        check = await ActivityEnvironment().run(
-            rebuild.ensure_package, BuildPackageInput(reference=reference)
-        )
+        check = await check_package(case_pool, settings, ring, registry, reference)
         assert check.outcome == "present" and check.package is None
         state = await handle.execute_update(
             RightsRequestWorkflow.resend_link, ResendLinkRequest(actor="reviewer")
