@@ -27,6 +27,7 @@ from dsar.messages.collection import (
 from dsar.messages.delivery import (
     BuildPackageInput,
     DeletePackageInput,
+    PackageCheck,
     PackageDeletion,
     PackageResult,
     PortableInput,
@@ -91,6 +92,7 @@ ADD_TO_SUPPRESSION_LIST = ActivityRef(Activity.ADD_TO_SUPPRESSION_LIST, str, Sup
 BUILD_PACKAGE = ActivityRef(Activity.BUILD_PACKAGE, BuildPackageInput, PackageResult)
 TRANSMIT_PORTABLE_DATA = ActivityRef(Activity.TRANSMIT_PORTABLE_DATA, PortableInput, TransmissionResult)
 DELETE_PACKAGE = ActivityRef(Activity.DELETE_PACKAGE, DeletePackageInput, PackageDeletion)
+ENSURE_PACKAGE = ActivityRef(Activity.ENSURE_PACKAGE, BuildPackageInput, PackageCheck)
 
 
 def all_refs() -> list[ActivityRef[object, object]]:

@@ -17,6 +17,7 @@ from activities.deadlines import DeadlineActivities
 from activities.delivery import DeliveryActivities
 from activities.identity import IdentityActivities
 from activities.notifications import NotificationActivities, SmtpSender
+from activities.package_rebuild import PackageRebuildActivities
 from activities.packaging import PackagingActivities
 from activities.portability import PortabilityActivities
 from activities.redactions import RedactionActivities
@@ -74,6 +75,7 @@ def control_worker(
             deadlines.load_clock_settings,
             case_store.plan_collection,
             packaging.build_package,
+            PackageRebuildActivities(pool, s3, packaging).ensure_package,
             notifications.send_notification,
             delivery.delete_package,
             access.load_roles,
