@@ -143,9 +143,9 @@ def request_handle(client: Client, reference: str) -> WorkflowHandle[RightsReque
     return client.get_workflow_handle_for(RightsRequestWorkflow.run, workflow_id_for(reference))
 
 
-async def request_state(client: Client, reference: str) -> RequestState:
-    """The request as its workflow sees it now (the `state` Query)."""
-    return await request_handle(client, reference).query(RightsRequestWorkflow.state)
+async def request_state(client: Client, reference: str, timeout: timedelta | None = None) -> RequestState:
+    """The request as its workflow sees it now (the `state` Query; `timeout` bounds the wait)."""
+    return await request_handle(client, reference).query(RightsRequestWorkflow.state, rpc_timeout=timeout)
 
 
 async def company_progress(

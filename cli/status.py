@@ -15,8 +15,12 @@ from typing import Annotated, Any
 import typer
 from rich.live import Live
 from rich.table import Table
-from temporalio.client import Client
+from temporalio.client import Client, WorkflowExecutionStatus
+from temporalio.service import RPCError
 
+from casestore import queries
+from casestore.queries import RecordedRequest, RecordedSystem
+from cli import execution as ex
 from cli._base import (
     JsonFlag,
     UsageError,
@@ -30,18 +34,35 @@ from cli._base import (
     run,
 )
 from dsar import search_attributes as sa
+from dsar.config import Settings
 from dsar.domain import Status
 from dsar.messages.collection import CompanyCollectionState
 from dsar.messages.state import RequestState
 
 Progress = dict[str, CompanyCollectionState | None]
+# The Query needs a worker; past this the answer comes from the server and the case store.
+QUERY_BUDGET = 2.5
 
 
-def _status_table(state: RequestState, progress: Progress) -> Table:
+def _execution_rows(table: Table, execution: ex.Execution | None, stage: str) -> None:
+    """The workflow's own status first: a request whose workflow ended badly is not `stage`."""
+    if execution is not None and execution.ended_badly:
+        table.add_row("status", f"[bold red]{execution.word}[/] (last stage: {stage})")
+        closed = execution.closed_at.strftime("%Y-%m-%d %H:%M UTC") if execution.closed_at else ""
+        table.add_row("workflow", f"{execution.word} {closed}".strip())
+        if execution.failure:
+            table.add_row("failure", execution.failure)
+    else:
+        table.add_row("status", stage)
+    for where, line in sorted((execution.retrying if execution else {}).items()):
+        table.add_row(f"step {where}", line)
+
+
+def _status_table(state: RequestState, progress: Progress, execution: ex.Execution | None = None) -> Table:
     table = Table(title=f"{state.reference}", show_header=False, title_justify="left")
     table.add_column("field", style="bold")
     table.add_column("value")
-    table.add_row("status", state.status.value)
+    _execution_rows(table, execution, state.status.value)
     table.add_row("rights", ", ".join(r.value for r in state.rights))
     table.add_row("jurisdiction", state.jurisdiction)
     table.add_row("received", state.received_on.isoformat())
@@ -110,10 +131,86 @@ def _status_table(state: RequestState, progress: Progress) -> Table:
     return table
 
 
-def _state_json(state: RequestState, progress: Progress) -> str:
+def _state_json(state: RequestState, progress: Progress, execution: ex.Execution | None = None) -> str:
     data = state.model_dump(mode="json")
     data["collection"] = {k: v.model_dump(mode="json") if v else None for k, v in progress.items()}
+    _execution_json(data, execution)
+    data["answering"] = True
     return json.dumps(data)
+
+
+def _execution_json(data: dict[str, Any], execution: ex.Execution | None) -> None:
+    data["stage"] = data["status"]
+    if execution is not None and execution.ended_badly:
+        data["status"] = execution.word
+    data["execution"] = execution.as_json() if execution else None
+
+
+def _recorded_table(
+    recorded: RecordedRequest, systems: list[RecordedSystem], execution: ex.Execution | None
+) -> Table:
+    """The request as the case store last recorded it, for a workflow that does not answer."""
+    table = Table(title=recorded.reference, show_header=False, title_justify="left")
+    table.add_column("field", style="bold")
+    table.add_column("value")
+    _execution_rows(table, execution, recorded.status)
+    table.add_row("workflow", _silence(execution))
+    table.add_row("rights", ", ".join(recorded.rights))
+    table.add_row("jurisdiction", recorded.jurisdiction)
+    table.add_row("received", recorded.received_on.isoformat())
+    if recorded.due_on:
+        left = (recorded.due_on - date.today()).days
+        table.add_row("due", f"{recorded.due_on.isoformat()} ({left} days left)")
+    if recorded.extended:
+        table.add_row("extended", "yes")
+    table.add_row("recorded", recorded.updated_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC"))
+    companies: dict[str, list[RecordedSystem]] = {}
+    for system in systems:
+        companies.setdefault(system.company, []).append(system)
+    for company, found in companies.items():
+        text = ", ".join(f"{s.system}:{s.status}({s.records})" for s in found)
+        table.add_row(f"company {company}", f"{sum(s.records for s in found)} records {text}")
+    return table
+
+
+def _silence(execution: ex.Execution | None) -> str:
+    if execution is None:
+        return (
+            "not on the Temporal server (closed and past its retention); shown as the case store recorded it"
+        )
+    line = "not answering (no worker is handling it); shown as the case store recorded it"
+    if execution.last_task_at is not None:
+        line += f"; its last task was handled {execution.last_task_at.strftime('%Y-%m-%d %H:%M:%S UTC')}"
+    return line
+
+
+def _recorded_json(
+    recorded: RecordedRequest, systems: list[RecordedSystem], execution: ex.Execution | None
+) -> str:
+    data: dict[str, Any] = {
+        "reference": recorded.reference,
+        "status": recorded.status,
+        "rights": recorded.rights,
+        "jurisdiction": recorded.jurisdiction,
+        "received_on": recorded.received_on.isoformat(),
+        "due_on": recorded.due_on.isoformat() if recorded.due_on else None,
+        "extended": recorded.extended,
+        "recorded_at": recorded.updated_at.isoformat(),
+        "collection": [vars(s) for s in systems],
+    }
+    _execution_json(data, execution)
+    data["answering"] = False
+    return json.dumps(data)
+
+
+async def _recorded(
+    settings: Settings, reference: str
+) -> tuple[RecordedRequest | None, list[RecordedSystem]]:
+    from casestore.db import connection
+
+    async with connection(settings.database_url) as conn:
+        recorded = await queries.recorded_request(conn, reference)
+        return recorded, await queries.recorded_collection(conn, reference) if recorded else []
 
 
 def status(
@@ -121,32 +218,62 @@ def status(
     watch: Annotated[bool, typer.Option("--watch", help="Follow the request live until it closes.")] = False,
     as_json: JsonFlag = False,
 ) -> None:
-    """Show where a request stands, with each company's collection progress."""
+    """Show where a request stands, with each company's collection progress.
+
+    The workflow answers a Query when its worker runs; when it does not answer within a
+    few seconds, the request is shown as the case store recorded it, with a line saying so.
+    A workflow that failed, was terminated, timed out or was cancelled is shown as such.
+    """
     settings = load_settings()
 
     async def snapshot(client: Client) -> tuple[RequestState, Progress]:
-        state = await request_state(client, reference)
-        progress = {
-            c.company: await company_progress(client, reference, c.company, c.rounds) for c in state.companies
-        }
-        return state, progress
+        state = await request_state(client, reference, timeout=timedelta(seconds=QUERY_BUDGET))
+        companies = await asyncio.gather(
+            *(company_progress(client, reference, c.company, c.rounds) for c in state.companies)
+        )
+        return state, {c.company: p for c, p in zip(state.companies, companies, strict=True)}
+
+    async def answered(client: Client) -> tuple[RequestState, Progress] | None:
+        try:
+            return await asyncio.wait_for(snapshot(client), QUERY_BUDGET + 0.5)
+        except (TimeoutError, RPCError):
+            return None
 
     async def go() -> None:
         client = await connect_client(settings)
-        state, progress = await snapshot(client)
+        execution = await ex.describe_request(client, reference)
+        found = await answered(client) if execution is not None else None
+        if found is None:
+            if execution is not None and not execution.ended_badly:
+                execution.last_task_at = await ex.last_task_handled(client, reference)
+            recorded, systems = await _recorded(settings, reference)
+            if recorded is None:
+                fail("no request with that reference", 1)
+            if as_json:
+                out.print_json(_recorded_json(recorded, systems, execution))
+            else:
+                out.print(_recorded_table(recorded, systems, execution))
+            return
+        state, progress = found
         if not watch:
             if as_json:
-                out.print_json(_state_json(state, progress))
+                out.print_json(_state_json(state, progress, execution))
             else:
-                out.print(_status_table(state, progress))
+                out.print(_status_table(state, progress, execution))
             return
-        with Live(_status_table(state, progress), console=out, refresh_per_second=2) as live:
-            while state.status.is_open:
+        with Live(_status_table(state, progress, execution), console=out, refresh_per_second=2) as live:
+            while state.status.is_open and (
+                execution is None or execution.status is WorkflowExecutionStatus.RUNNING
+            ):
                 await asyncio.sleep(1.0)
-                state, progress = await snapshot(client)
+                execution = await ex.describe_request(client, reference)
+                found = await answered(client)
+                if found is None:
+                    break
+                state, progress = found
                 if as_json:
-                    out.print(_state_json(state, progress))
-                live.update(_status_table(state, progress))
+                    out.print(_state_json(state, progress, execution))
+                live.update(_status_table(state, progress, execution))
 
     run(go())
 
@@ -211,10 +338,13 @@ def list_requests(
         async for wf in client.list_workflows(query, limit=limit):
             attrs = wf.typed_search_attributes
             due_at = attrs.get(sa.DSAR_DUE_AT)
+            stage = attrs.get(sa.DSAR_STATUS)
             rows.append(
                 {
                     "reference": wf.id.removeprefix("dsar-"),
-                    "status": attrs.get(sa.DSAR_STATUS),
+                    # A workflow that ended badly is not at the stage it last recorded.
+                    "status": ex.execution_word(wf.status) if wf.status in ex.ENDED_BADLY else stage,
+                    "stage": stage,
                     "rights": list(attrs.get(sa.DSAR_RIGHTS) or []),
                     "jurisdiction": attrs.get(sa.DSAR_JURISDICTION),
                     "due_at": due_at.isoformat() if due_at else None,
@@ -235,7 +365,7 @@ def list_requests(
     for r in rows:
         table.add_row(
             r["reference"],
-            r["status"] or "",
+            r["status"] if r["status"] == r["stage"] else f"[bold red]{r['status']}[/] (was {r['stage']})",
             ", ".join(r["rights"]),
             r["jurisdiction"] or "",
             (r["due_at"] or "")[:10],
@@ -250,7 +380,6 @@ def report(
     as_json: JsonFlag = False,
 ) -> None:
     """Deadline performance for requests received in a period, per right and jurisdiction."""
-    from casestore import queries
     from casestore.db import connection
     from dsar.report import RequestRow, summarise
 
