@@ -20,7 +20,6 @@ from temporalio.service import RPCError
 
 from casestore import queries
 from casestore.queries import RecordedRequest, RecordedSystem
-from cli import execution as ex
 from cli._base import (
     JsonFlag,
     UsageError,
@@ -33,6 +32,7 @@ from cli._base import (
     request_state,
     run,
 )
+from cli.execution import ENDED_BADLY, Execution, describe_request, execution_word, last_task_handled
 from dsar import search_attributes as sa
 from dsar.config import Settings
 from dsar.domain import Status
@@ -44,7 +44,7 @@ Progress = dict[str, CompanyCollectionState | None]
 QUERY_BUDGET = 2.5
 
 
-def _execution_rows(table: Table, execution: ex.Execution | None, stage: str) -> None:
+def _execution_rows(table: Table, execution: Execution | None, stage: str) -> None:
     """The workflow's own status first: a request whose workflow ended badly is not `stage`."""
     if execution is not None and execution.ended_badly:
         table.add_row("status", f"[bold red]{execution.word}[/] (last stage: {stage})")
@@ -58,7 +58,7 @@ def _execution_rows(table: Table, execution: ex.Execution | None, stage: str) ->
         table.add_row(f"step {where}", line)
 
 
-def _status_table(state: RequestState, progress: Progress, execution: ex.Execution | None = None) -> Table:
+def _status_table(state: RequestState, progress: Progress, execution: Execution | None = None) -> Table:
     table = Table(title=f"{state.reference}", show_header=False, title_justify="left")
     table.add_column("field", style="bold")
     table.add_column("value")
@@ -131,7 +131,7 @@ def _status_table(state: RequestState, progress: Progress, execution: ex.Executi
     return table
 
 
-def _state_json(state: RequestState, progress: Progress, execution: ex.Execution | None = None) -> str:
+def _state_json(state: RequestState, progress: Progress, execution: Execution | None = None) -> str:
     data = state.model_dump(mode="json")
     data["collection"] = {k: v.model_dump(mode="json") if v else None for k, v in progress.items()}
     _execution_json(data, execution)
@@ -139,7 +139,7 @@ def _state_json(state: RequestState, progress: Progress, execution: ex.Execution
     return json.dumps(data)
 
 
-def _execution_json(data: dict[str, Any], execution: ex.Execution | None) -> None:
+def _execution_json(data: dict[str, Any], execution: Execution | None) -> None:
     data["stage"] = data["status"]
     if execution is not None and execution.ended_badly:
         data["status"] = execution.word
@@ -147,7 +147,7 @@ def _execution_json(data: dict[str, Any], execution: ex.Execution | None) -> Non
 
 
 def _recorded_table(
-    recorded: RecordedRequest, systems: list[RecordedSystem], execution: ex.Execution | None
+    recorded: RecordedRequest, systems: list[RecordedSystem], execution: Execution | None
 ) -> Table:
     """The request as the case store last recorded it, for a workflow that does not answer."""
     table = Table(title=recorded.reference, show_header=False, title_justify="left")
@@ -173,7 +173,7 @@ def _recorded_table(
     return table
 
 
-def _silence(execution: ex.Execution | None) -> str:
+def _silence(execution: Execution | None) -> str:
     if execution is None:
         return (
             "not on the Temporal server (closed and past its retention); shown as the case store recorded it"
@@ -185,7 +185,7 @@ def _silence(execution: ex.Execution | None) -> str:
 
 
 def _recorded_json(
-    recorded: RecordedRequest, systems: list[RecordedSystem], execution: ex.Execution | None
+    recorded: RecordedRequest, systems: list[RecordedSystem], execution: Execution | None
 ) -> str:
     data: dict[str, Any] = {
         "reference": recorded.reference,
@@ -241,11 +241,11 @@ def status(
 
     async def go() -> None:
         client = await connect_client(settings)
-        execution = await ex.describe_request(client, reference)
+        execution = await describe_request(client, reference)
         found = await answered(client) if execution is not None else None
         if found is None:
             if execution is not None and not execution.ended_badly:
-                execution.last_task_at = await ex.last_task_handled(client, reference)
+                execution.last_task_at = await last_task_handled(client, reference)
             recorded, systems = await _recorded(settings, reference)
             if recorded is None:
                 fail("no request with that reference", 1)
@@ -266,7 +266,7 @@ def status(
                 execution is None or execution.status is WorkflowExecutionStatus.RUNNING
             ):
                 await asyncio.sleep(1.0)
-                execution = await ex.describe_request(client, reference)
+                execution = await describe_request(client, reference)
                 found = await answered(client)
                 if found is None:
                     break
@@ -343,7 +343,7 @@ def list_requests(
                 {
                     "reference": wf.id.removeprefix("dsar-"),
                     # A workflow that ended badly is not at the stage it last recorded.
-                    "status": ex.execution_word(wf.status) if wf.status in ex.ENDED_BADLY else stage,
+                    "status": execution_word(wf.status) if wf.status in ENDED_BADLY else stage,
                     "stage": stage,
                     "rights": list(attrs.get(sa.DSAR_RIGHTS) or []),
                     "jurisdiction": attrs.get(sa.DSAR_JURISDICTION),
