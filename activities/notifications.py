@@ -26,7 +26,8 @@ from activities._letter_contexts import (
     recipient_notice_context,
     restriction_lift_context,
 )
-from activities._smtp import SmtpSender, recipient, send_or_raise
+from activities._smtp import SmtpSender as SmtpSender  # the control worker builds one
+from activities._smtp import recipient, send_or_raise
 from activities.case_store import load_subject
 from activities.delivery import ensure_link, forget_code, sealed_code
 from activities.identity import ensure_challenge, forget_identity_code, sealed_identity_code

@@ -14,6 +14,7 @@ import subprocess
 import sys
 import time
 from datetime import date
+from email.message import EmailMessage
 from email.utils import getaddresses
 from pathlib import Path
 from typing import Any
@@ -110,7 +111,7 @@ async def test_a_terminated_request_shows_as_terminated_in_status_and_list(
             row = next((r for r in rows if r["reference"] == reference), None)
             return row if row and row["status"] == "terminated" else None
 
-        row = await eventually(listed, timeout=30, what=f"{reference} listed as terminated")
+        row: dict[str, Any] = await eventually(listed, timeout=30, what=f"{reference} listed as terminated")
         assert row["stage"] == "identity"
 
 
@@ -159,7 +160,7 @@ async def test_an_internationalised_address_gets_its_acknowledgement(
         )
         try:
 
-            async def acknowledged() -> Any:
+            async def acknowledged() -> EmailMessage | None:
                 found = [
                     m
                     for m in servers.mail.messages()
@@ -167,7 +168,9 @@ async def test_an_internationalised_address_gets_its_acknowledgement(
                 ]
                 return found[0] if found else None
 
-            mail = await eventually(acknowledged, timeout=60, what=f"the acknowledgement of {reference}")
+            mail: EmailMessage = await eventually(
+                acknowledged, timeout=60, what=f"the acknowledgement of {reference}"
+            )
             assert getaddresses([str(mail["To"])]) == [("Evé Ünder", "evé@exämple.org")]
             assert astrid().email not in str(mail["To"])
         finally:
