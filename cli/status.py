@@ -19,7 +19,6 @@ from temporalio.client import Client, WorkflowExecutionStatus
 from temporalio.service import RPCError
 
 from casestore import queries
-from casestore.queries import RecordedRequest, RecordedSystem
 from cli._base import (
     JsonFlag,
     UsageError,
@@ -33,8 +32,8 @@ from cli._base import (
     run,
 )
 from cli.execution import ENDED_BADLY, Execution, describe_request, execution_word, last_task_handled
+from cli.recorded import execution_json, execution_rows, recorded_json, recorded_request, recorded_table
 from dsar import search_attributes as sa
-from dsar.config import Settings
 from dsar.domain import Status
 from dsar.messages.collection import CompanyCollectionState
 from dsar.messages.state import RequestState
@@ -44,25 +43,11 @@ Progress = dict[str, CompanyCollectionState | None]
 QUERY_BUDGET = 2.5
 
 
-def _execution_rows(table: Table, execution: Execution | None, stage: str) -> None:
-    """The workflow's own status first: a request whose workflow ended badly is not `stage`."""
-    if execution is not None and execution.ended_badly:
-        table.add_row("status", f"[bold red]{execution.word}[/] (last stage: {stage})")
-        closed = execution.closed_at.strftime("%Y-%m-%d %H:%M UTC") if execution.closed_at else ""
-        table.add_row("workflow", f"{execution.word} {closed}".strip())
-        if execution.failure:
-            table.add_row("failure", execution.failure)
-    else:
-        table.add_row("status", stage)
-    for where, line in sorted((execution.retrying if execution else {}).items()):
-        table.add_row(f"step {where}", line)
-
-
 def _status_table(state: RequestState, progress: Progress, execution: Execution | None = None) -> Table:
     table = Table(title=f"{state.reference}", show_header=False, title_justify="left")
     table.add_column("field", style="bold")
     table.add_column("value")
-    _execution_rows(table, execution, state.status.value)
+    execution_rows(table, execution, state.status.value)
     table.add_row("rights", ", ".join(r.value for r in state.rights))
     table.add_row("jurisdiction", state.jurisdiction)
     table.add_row("received", state.received_on.isoformat())
@@ -70,7 +55,8 @@ def _status_table(state: RequestState, progress: Progress, execution: Execution 
         table.add_row("due", "clock stopped")
     elif state.due_on:
         left = (state.due_on - date.today()).days
-        table.add_row("due", f"{state.due_on.isoformat()} ({left} days left)")
+        ended = "; nothing is running to meet it" if execution is not None and execution.ended_badly else ""
+        table.add_row("due", f"{state.due_on.isoformat()} ({left} days left{ended})")
     if state.extended:
         table.add_row("extended", state.extension_reason or "yes")
     if state.open_question:
@@ -134,83 +120,9 @@ def _status_table(state: RequestState, progress: Progress, execution: Execution 
 def _state_json(state: RequestState, progress: Progress, execution: Execution | None = None) -> str:
     data = state.model_dump(mode="json")
     data["collection"] = {k: v.model_dump(mode="json") if v else None for k, v in progress.items()}
-    _execution_json(data, execution)
+    execution_json(data, execution)
     data["answering"] = True
     return json.dumps(data)
-
-
-def _execution_json(data: dict[str, Any], execution: Execution | None) -> None:
-    data["stage"] = data["status"]
-    if execution is not None and execution.ended_badly:
-        data["status"] = execution.word
-    data["execution"] = execution.as_json() if execution else None
-
-
-def _recorded_table(
-    recorded: RecordedRequest, systems: list[RecordedSystem], execution: Execution | None
-) -> Table:
-    """The request as the case store last recorded it, for a workflow that does not answer."""
-    table = Table(title=recorded.reference, show_header=False, title_justify="left")
-    table.add_column("field", style="bold")
-    table.add_column("value")
-    _execution_rows(table, execution, recorded.status)
-    table.add_row("workflow", _silence(execution))
-    table.add_row("rights", ", ".join(recorded.rights))
-    table.add_row("jurisdiction", recorded.jurisdiction)
-    table.add_row("received", recorded.received_on.isoformat())
-    if recorded.due_on:
-        left = (recorded.due_on - date.today()).days
-        table.add_row("due", f"{recorded.due_on.isoformat()} ({left} days left)")
-    if recorded.extended:
-        table.add_row("extended", "yes")
-    table.add_row("recorded", recorded.updated_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC"))
-    companies: dict[str, list[RecordedSystem]] = {}
-    for system in systems:
-        companies.setdefault(system.company, []).append(system)
-    for company, found in companies.items():
-        text = ", ".join(f"{s.system}:{s.status}({s.records})" for s in found)
-        table.add_row(f"company {company}", f"{sum(s.records for s in found)} records {text}")
-    return table
-
-
-def _silence(execution: Execution | None) -> str:
-    if execution is None:
-        return (
-            "not on the Temporal server (closed and past its retention); shown as the case store recorded it"
-        )
-    line = "not answering (no worker is handling it); shown as the case store recorded it"
-    if execution.last_task_at is not None:
-        line += f"; its last task was handled {execution.last_task_at.strftime('%Y-%m-%d %H:%M:%S UTC')}"
-    return line
-
-
-def _recorded_json(
-    recorded: RecordedRequest, systems: list[RecordedSystem], execution: Execution | None
-) -> str:
-    data: dict[str, Any] = {
-        "reference": recorded.reference,
-        "status": recorded.status,
-        "rights": recorded.rights,
-        "jurisdiction": recorded.jurisdiction,
-        "received_on": recorded.received_on.isoformat(),
-        "due_on": recorded.due_on.isoformat() if recorded.due_on else None,
-        "extended": recorded.extended,
-        "recorded_at": recorded.updated_at.isoformat(),
-        "collection": [vars(s) for s in systems],
-    }
-    _execution_json(data, execution)
-    data["answering"] = False
-    return json.dumps(data)
-
-
-async def _recorded(
-    settings: Settings, reference: str
-) -> tuple[RecordedRequest | None, list[RecordedSystem]]:
-    from casestore.db import connection
-
-    async with connection(settings.database_url) as conn:
-        recorded = await queries.recorded_request(conn, reference)
-        return recorded, await queries.recorded_collection(conn, reference) if recorded else []
 
 
 def status(
@@ -246,13 +158,13 @@ def status(
         if found is None:
             if execution is not None and not execution.ended_badly:
                 execution.last_task_at = await last_task_handled(client, reference)
-            recorded, systems = await _recorded(settings, reference)
+            recorded, systems = await recorded_request(settings, reference)
             if recorded is None:
                 fail("no request with that reference", 1)
             if as_json:
-                out.print_json(_recorded_json(recorded, systems, execution))
+                out.print_json(recorded_json(recorded, systems, execution))
             else:
-                out.print(_recorded_table(recorded, systems, execution))
+                out.print(recorded_table(recorded, systems, execution))
             return
         state, progress = found
         if not watch:

@@ -23,13 +23,17 @@ import asyncpg
 import pytest
 from temporalio.client import Client, WorkflowHandle
 
+from activities._smtp import SmtpSender
 from cli import start_request
+from devstack.local_servers import LOOPBACK, free_port
 from dsar.config import Settings
 from dsar.domain import Channel, Language, RequestSubmission, Right, Status, SubjectIdentity
 from dsar.group import GroupRegistry
+from dsar.task_queues import CONTROL_TASK_QUEUE
 from tests.conftest import Servers
 from tests.polling import eventually
 from tests.workflow.conftest import astrid, new_reference, running_workers, start_request_for, wait_for_status
+from workers.control import control_worker
 from workflows.rights_request import RightsRequestWorkflow
 
 pytestmark = pytest.mark.integration
@@ -135,7 +139,7 @@ async def test_status_answers_from_the_case_store_within_5_s_when_no_worker_runs
         assert shown["execution"]["status"] == "running" and shown["execution"]["last_task_at"]
         human, _ = await asyncio.to_thread(dsar, cli_env, "status", reference)
         assert human.returncode == 0, human.stderr
-        assert "not answering" in human.stdout and "last task was handled" in human.stdout
+        assert "the workflow is not answering" in human.stdout and "last task handled" in human.stdout
     finally:
         await handle.terminate(reason="test finished")
 
@@ -173,5 +177,41 @@ async def test_an_internationalised_address_gets_its_acknowledgement(
             )
             assert getaddresses([str(mail["To"])]) == [("Evé Ünder", "evé@exämple.org")]
             assert astrid().email not in str(mail["To"])
+        finally:
+            await handle.terminate(reason="test finished")
+
+
+async def test_status_shows_a_notification_that_keeps_failing_as_retrying_with_its_error(
+    dev_env: Any, workers: dict[str, Any], case_pool: asyncpg.Pool, cli_env: dict[str, str]
+) -> None:
+    """The relay refuses connections: the acknowledgement is retried, and status says so."""
+    client: Client = dev_env.client
+    queue = CONTROL_TASK_QUEUE + workers["suffix"]
+    refusing = SmtpSender(f"smtp://{LOOPBACK}:{free_port()}")  # nothing listens there
+    worker = control_worker(
+        client,
+        settings=workers["settings"],
+        ring=workers["ring"],
+        registry=workers["registry"],
+        pool=case_pool,
+        task_queue=queue,
+        sender=refusing,
+    )
+    async with worker:
+        handle = await start_request_for(client, queue, case_pool, date.today())
+        try:
+            reference = handle.id.removeprefix("dsar-")
+
+            async def retrying() -> dict[str, Any] | None:
+                shown = await dsar_json(cli_env, "status", reference)
+                return shown if shown["execution"]["retrying"] else None
+
+            shown: dict[str, Any] = await eventually(retrying, timeout=60, what="the step shown as retrying")
+            assert shown["answering"] is True and shown["status"] == "received"
+            [line] = shown["execution"]["retrying"].values()
+            assert line.startswith("retrying (attempt ")
+            assert line.endswith("mail relay refused or unreachable: ConnectionRefusedError"), line
+            human, _ = await asyncio.to_thread(dsar, cli_env, "status", reference)
+            assert "step send_notification" in human.stdout and "retrying (attempt" in human.stdout
         finally:
             await handle.terminate(reason="test finished")
