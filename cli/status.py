@@ -1,8 +1,11 @@
 """Where requests stand: `dsar status`, `list` and `report`.
 
 `status` asks the request's workflow (and each company's child) directly, so it shows what is
-true this second; `list` reads Temporal visibility, which can lag a moment behind; `report`
-reads the case store, which keeps closed requests after their workflows are gone.
+true this second; a workflow that failed, was terminated, timed out or was cancelled shows as
+such (from the server's own description), and one whose worker is down is shown within a few
+seconds as the case store recorded it (`cli.recorded`). `list` reads Temporal visibility, which
+can lag a moment behind, and needs no worker; `report` reads the case store, which keeps closed
+requests after their workflows are gone.
 """
 
 from __future__ import annotations
