@@ -89,11 +89,19 @@ def recorded_json(
         "due_on": recorded.due_on.isoformat() if recorded.due_on else None,
         "extended": recorded.extended,
         "recorded_at": recorded.updated_at.isoformat(),
-        "collection": [vars(s) for s in systems],
+        # The live view's shape: company -> {"systems": [...]}, as each system was last recorded.
+        "collection": _by_company(systems),
     }
     execution_json(data, execution)
     data["answering"] = False
     return json.dumps(data)
+
+
+def _by_company(systems: list[RecordedSystem]) -> dict[str, dict[str, list[dict[str, Any]]]]:
+    companies: dict[str, dict[str, list[dict[str, Any]]]] = {}
+    for system in systems:
+        companies.setdefault(system.company, {"systems": []})["systems"].append(vars(system))
+    return companies
 
 
 async def recorded_request(

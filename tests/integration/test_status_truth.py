@@ -134,7 +134,7 @@ async def test_status_answers_from_the_case_store_within_5_s_when_no_worker_runs
         assert result.returncode == 0, result.stderr
         assert elapsed - baseline < 5, f"status took {elapsed:.1f} s ({baseline:.1f} s to start Python)"
         shown = json.loads(result.stdout)
-        assert shown["answering"] is False and shown["status"] == "identity"
+        assert shown["answering"] is False and shown["status"] == "identity" and shown["collection"] == {}
         assert shown["due_on"] == (state.due_on.isoformat() if state.due_on else None)
         assert shown["execution"]["status"] == "running" and shown["execution"]["last_task_at"]
         human, _ = await asyncio.to_thread(dsar, cli_env, "status", reference)
