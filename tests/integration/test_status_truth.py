@@ -26,36 +26,24 @@ from temporalio.client import Client, WorkflowHandle
 from activities._smtp import SmtpSender
 from cli import start_request
 from devstack.local_servers import LOOPBACK, free_port
-from dsar.config import Settings
 from dsar.domain import Channel, Language, RequestSubmission, Right, Status, SubjectIdentity
-from dsar.group import GroupRegistry
 from dsar.task_queues import CONTROL_TASK_QUEUE
 from tests.conftest import Servers
 from tests.polling import eventually
-from tests.workflow.conftest import astrid, new_reference, running_workers, start_request_for, wait_for_status
+from tests.workflow import conftest as workflow_fixtures
+from tests.workflow.conftest import (
+    astrid,
+    new_reference,
+    running_workers,
+    start_request_for,
+    wait_for_status,
+)
 from workers.control import control_worker
 from workflows.rights_request import RightsRequestWorkflow
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-def workers(
-    settings: Settings,
-    ring: Any,
-    registry: GroupRegistry,
-    case_pool: asyncpg.Pool,
-    source_pools: dict[str, asyncpg.Pool],
-    task_suffix: str,
-) -> dict[str, Any]:
-    return {
-        "suffix": task_suffix,
-        "settings": settings,
-        "ring": ring,
-        "registry": registry,
-        "case_pool": case_pool,
-        "source_pools": source_pools,
-    }
+# The workflow tests' fixture: worker settings for a fresh task queue.
+workers_kwargs = workflow_fixtures.workers_kwargs
 
 
 @pytest.fixture
@@ -94,10 +82,10 @@ async def dsar_json(env: dict[str, str], *args: str) -> Any:
 
 
 async def test_a_terminated_request_shows_as_terminated_in_status_and_list(
-    dev_env: Any, workers: dict[str, Any], case_pool: asyncpg.Pool, cli_env: dict[str, str]
+    dev_env: Any, workers_kwargs: dict[str, Any], case_pool: asyncpg.Pool, cli_env: dict[str, str]
 ) -> None:
     client: Client = dev_env.client
-    async with running_workers(client, **workers) as queue:
+    async with running_workers(client, **workers_kwargs) as queue:
         handle = await start_request_for(client, queue, case_pool, date.today())
         await wait_for_status(handle, Status.IDENTITY)
         await handle.terminate(reason="test: operator ended it")
@@ -120,10 +108,10 @@ async def test_a_terminated_request_shows_as_terminated_in_status_and_list(
 
 
 async def test_status_answers_from_the_case_store_within_5_s_when_no_worker_runs(
-    dev_env: Any, workers: dict[str, Any], case_pool: asyncpg.Pool, cli_env: dict[str, str]
+    dev_env: Any, workers_kwargs: dict[str, Any], case_pool: asyncpg.Pool, cli_env: dict[str, str]
 ) -> None:
     client: Client = dev_env.client
-    async with running_workers(client, **workers) as queue:
+    async with running_workers(client, **workers_kwargs) as queue:
         handle = await start_request_for(client, queue, case_pool, date.today())
         state = await wait_for_status(handle, Status.IDENTITY)
     reference = handle.id.removeprefix("dsar-")
@@ -145,7 +133,7 @@ async def test_status_answers_from_the_case_store_within_5_s_when_no_worker_runs
 
 
 async def test_an_internationalised_address_gets_its_acknowledgement(
-    dev_env: Any, workers: dict[str, Any], case_pool: asyncpg.Pool, servers: Servers
+    dev_env: Any, workers_kwargs: dict[str, Any], case_pool: asyncpg.Pool, servers: Servers
 ) -> None:
     client: Client = dev_env.client
     submission = RequestSubmission(
@@ -156,7 +144,7 @@ async def test_an_internationalised_address_gets_its_acknowledgement(
         channel=Channel.EMAIL,
         received_on=date.today(),
     )
-    async with running_workers(client, **workers) as queue:
+    async with running_workers(client, **workers_kwargs) as queue:
         reference = await new_reference(case_pool)
         await start_request(client, reference, submission, "tester", task_queue=queue)
         handle: WorkflowHandle[Any, Any] = client.get_workflow_handle_for(
@@ -182,17 +170,17 @@ async def test_an_internationalised_address_gets_its_acknowledgement(
 
 
 async def test_status_shows_a_notification_that_keeps_failing_as_retrying_with_its_error(
-    dev_env: Any, workers: dict[str, Any], case_pool: asyncpg.Pool, cli_env: dict[str, str]
+    dev_env: Any, workers_kwargs: dict[str, Any], case_pool: asyncpg.Pool, cli_env: dict[str, str]
 ) -> None:
     """The relay refuses connections: the acknowledgement is retried, and status says so."""
     client: Client = dev_env.client
-    queue = CONTROL_TASK_QUEUE + workers["suffix"]
+    queue = CONTROL_TASK_QUEUE + workers_kwargs["suffix"]
     refusing = SmtpSender(f"smtp://{LOOPBACK}:{free_port()}")  # nothing listens there
     worker = control_worker(
         client,
-        settings=workers["settings"],
-        ring=workers["ring"],
-        registry=workers["registry"],
+        settings=workers_kwargs["settings"],
+        ring=workers_kwargs["ring"],
+        registry=workers_kwargs["registry"],
         pool=case_pool,
         task_queue=queue,
         sender=refusing,
