@@ -191,6 +191,10 @@ def status(
                 execution = await describe_request(client, reference)
                 found = await answered(client, started)
                 if found is None:
+                    live.stop()
+                    out.print(
+                        "The workflow stopped answering; `dsar status` shows what the case store recorded."
+                    )
                     break
                 state, progress = found
                 if as_json:
