@@ -41,7 +41,6 @@ class DeliveryStage:
         state.package = await ctx.call(
             refs.BUILD_PACKAGE,
             BuildPackageInput(reference=state.reference, portable=portable),
-            timeout=timedelta(hours=1),
         )
         await ctx.set_status(Status.DELIVERY, SYSTEM_ACTOR)
         await self._send_link(occasion="")
@@ -51,7 +50,6 @@ class DeliveryStage:
             state.transmitted = await ctx.call(
                 refs.TRANSMIT_PORTABLE_DATA,
                 PortableInput(reference=state.reference, transmit_to=transmit_to),
-                timeout=timedelta(minutes=10),
             )
             await ctx.record("portability.transmitted", SYSTEM_ACTOR, {"bytes": state.transmitted.bytes})
 
