@@ -145,7 +145,7 @@ RECORD_STATUS = ActivityRef(Activity.RECORD_STATUS, StatusChange, NoneType, quic
 COMPUTE_DEADLINE = ActivityRef(Activity.COMPUTE_DEADLINE, DeadlineInput, DeadlineResult, quick(30))
 LOAD_CLOCK_SETTINGS = ActivityRef(Activity.LOAD_CLOCK_SETTINGS, str, ClockSettings, quick(30))
 LOAD_ROLES = ActivityRef(Activity.LOAD_ROLES, str, RoleGrants, quick(30))
-SEND_NOTIFICATION = ActivityRef(Activity.SEND_NOTIFICATION, SendNotification, NotificationResult, quick(120))
+SEND_NOTIFICATION = ActivityRef(Activity.SEND_NOTIFICATION, SendNotification, NotificationResult, quick(60))
 
 # Identity: the search runs on each company's queue, the code check on the control queue.
 FIND_HELD_CONTACTS = ActivityRef(
