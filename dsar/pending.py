@@ -20,8 +20,10 @@ notification kinds; never an address, a name or an occasion):
 Any other id (the SDK's sequence numbers in histories recorded before named ids) shows
 as a step named after the activity type.
 
-Failure messages: activities put only error classes and registry codes in them (see
-`activities.collection.guarded`), so the last error can be shown as it is.
+Failure messages: the product's codec encrypts them on the way to Temporal (they read
+"Encoded failure" there), so a caller with the client's data converter decodes them first
+(`pending_with_errors`). Activities put only error classes and registry codes in them (see
+`activities.collection.guarded`), so the decoded error can be shown as it is.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from temporalio.client import WorkflowExecutionDescription
+    from temporalio.converter import DataConverter
 
 
 def system_activity_id(verb: str, company: str, system: str) -> str:
@@ -110,3 +113,15 @@ def pending_steps(description: WorkflowExecutionDescription) -> list[PendingStep
 def retrying(description: WorkflowExecutionDescription) -> list[PendingStep]:
     """Only the steps that have failed at least once: what `dsar status` marks `retrying`."""
     return [s for s in pending_steps(description) if s.retrying]
+
+
+async def pending_with_errors(
+    description: WorkflowExecutionDescription, converter: DataConverter
+) -> list[PendingStep]:
+    """`pending_steps` with each last error decrypted by the client's data converter
+    (`client.data_converter`); the description's failures are decoded in place."""
+    for info in description.raw_description.pending_activities:
+        if info.HasField("last_failure"):
+            error = await converter.decode_failure(info.last_failure)
+            info.last_failure.message = getattr(error, "message", None) or str(error)
+    return pending_steps(description)

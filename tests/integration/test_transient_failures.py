@@ -34,7 +34,7 @@ from dsar.domain import Status, company_workflow_id
 from dsar.group import GroupRegistry
 from dsar.messages.collection import SystemStatus
 from dsar.messages.identity import IdentityDecision
-from dsar.pending import PendingStep, pending_steps
+from dsar.pending import PendingStep, pending_with_errors
 from tests.conftest import Servers
 from tests.polling import eventually
 from tests.workflow.conftest import reach_review, running_workers, start_request_for, wait_for_status
@@ -85,7 +85,8 @@ async def pools(own_case_store: OwnCaseStore) -> AsyncIterator[tuple[asyncpg.Poo
 async def held_system_pending(client: Client, reference: str) -> list[PendingStep]:
     child = client.get_workflow_handle(company_workflow_id(reference, "gb01"))
     try:
-        return [s for s in pending_steps(await child.describe()) if s.where == "gb01/crm"]
+        steps = await pending_with_errors(await child.describe(), client.data_converter)
+        return [s for s in steps if s.where == "gb01/crm"]
     except Exception:  # not started yet
         return []
 

@@ -25,7 +25,7 @@ from devstack.local_servers import MailCatcher, free_port
 from dsar import search_attributes as sa
 from dsar.config import Settings
 from dsar.domain import Status
-from dsar.pending import PendingStep, retrying
+from dsar.pending import PendingStep, pending_with_errors
 from tests.polling import eventually
 from tests.workflow.conftest import request_on_workers, start_request_for, wait_for_status
 from workflows.rights_request import RightsRequestWorkflow
@@ -60,7 +60,8 @@ async def test_an_acknowledgement_the_relay_refuses_is_shown_then_sent(
         async with request_on_workers(client, kwargs, start) as handle:
 
             async def shown_retrying() -> PendingStep | None:
-                found = [s for s in retrying(await handle.describe()) if s.step == "notify:acknowledgement"]
+                steps = await pending_with_errors(await handle.describe(), client.data_converter)
+                found = [s for s in steps if s.retrying and s.step == "notify:acknowledgement"]
                 return found[0] if found else None
 
             step: PendingStep = await eventually(
