@@ -27,6 +27,7 @@ import pytest_asyncio
 from temporalio.client import Client
 
 from casestore.db import create_pool, ensure_app_login, migrate
+from casestore.storage import ensure_bucket, s3_client
 from devstack.demo_group import seed_demo_group
 from devstack.local_servers import LocalPostgres, free_port
 from dsar.config import Settings
@@ -105,6 +106,7 @@ async def test_case_store_stopped_during_collection_fails_no_system(
     case_pool, sources = pools
     own = own_case_store.servers
     settings: Settings = own.settings(key_text, DSAR_ROLES_FILE=str(roles_file))
+    ensure_bucket(s3_client(settings), settings.s3_bucket, settings.s3_region)
     workers = {
         "suffix": task_suffix,
         "settings": settings,
