@@ -7,6 +7,7 @@ in `raw_description`; the ids are the ones the workflows set (`workflows/per_sys
 
 from __future__ import annotations
 
+import dataclasses
 from types import SimpleNamespace
 from typing import Any
 
@@ -14,12 +15,15 @@ from temporalio.api.common.v1 import ActivityType
 from temporalio.api.failure.v1 import Failure
 from temporalio.api.workflow.v1 import PendingActivityInfo
 from temporalio.api.workflowservice.v1 import DescribeWorkflowExecutionResponse
+from temporalio.converter import DataConverter, DefaultFailureConverterWithEncodedAttributes
+from temporalio.exceptions import ApplicationError
 
 from dsar.pending import (
     PendingStep,
     company_activity_id,
     parse_activity_id,
     pending_steps,
+    pending_with_errors,
     retrying,
     step_activity_id,
     system_activity_id,
@@ -87,3 +91,19 @@ def test_an_action_on_one_system() -> None:
 def test_nothing_pending_nothing_retrying() -> None:
     assert pending_steps(description()) == []
     assert retrying(description(pending("build_package#3", "build_package", 1))) == []
+
+
+async def test_encrypted_last_errors_are_decoded_with_the_clients_converter() -> None:
+    """The product's codec encrypts failure messages: Temporal only holds "Encoded failure"."""
+    converter = dataclasses.replace(
+        DataConverter.default, failure_converter_class=DefaultFailureConverterWithEncodedAttributes
+    )
+    failure = Failure()
+    await converter.encode_failure(ApplicationError("ConnectionRefusedError in dk01/crm"), failure)
+    assert failure.message == "Encoded failure"
+    info = pending(system_activity_id("collect", "dk01", "crm"), "collect_system", 3)
+    info.last_failure.CopyFrom(failure)
+    desc = description(info)
+    assert pending_steps(desc)[0].last_error == "Encoded failure"
+    steps = await pending_with_errors(desc, converter)
+    assert [(s.where, s.last_error) for s in steps] == [("dk01/crm", "ConnectionRefusedError in dk01/crm")]
