@@ -28,8 +28,7 @@ with workflow.unsafe.imports_passed_through():
     from dsar.messages.state import RequestState
     from dsar.roles import Role
 
-from workflows.calls import run_activity
-from workflows.rights_request.context import ACTIVITY_RETRY, SYSTEM_ACTOR, RequestContext
+from workflows.rights_request.context import SYSTEM_ACTOR, RequestContext
 
 # Patches since the 0.1.0 baseline (docs/changing-workflow-code.md): the package object is
 # checked, and rebuilt if missing, before the first link and before each re-sent one.
@@ -56,7 +55,6 @@ class DeliveryStage:
         state.package = await ctx.call(
             refs.BUILD_PACKAGE,
             BuildPackageInput(reference=state.reference, portable=portable),
-            timeout=timedelta(hours=1),
         )
         if workflow.patched(CHECK_BEFORE_LINK):
             await self._ensure_package()  # gone between the build and the link
@@ -68,7 +66,6 @@ class DeliveryStage:
             state.transmitted = await ctx.call(
                 refs.TRANSMIT_PORTABLE_DATA,
                 PortableInput(reference=state.reference, transmit_to=transmit_to),
-                timeout=timedelta(minutes=10),
             )
             await ctx.record("portability.transmitted", SYSTEM_ACTOR, {"bytes": state.transmitted.bytes})
 
@@ -81,12 +78,8 @@ class DeliveryStage:
         """The package object is in S3, or rebuilt from the case store (lost object,
         restored bucket); never after its retention deletion, which is final."""
         state = self._ctx.state
-        check = await run_activity(
-            refs.ENSURE_PACKAGE,
-            BuildPackageInput(reference=state.reference, portable=self._portable),
-            start_to_close_timeout=timedelta(hours=1),  # a rebuild is a build
-            heartbeat_timeout=timedelta(seconds=30),
-            retry_policy=ACTIVITY_RETRY,
+        check = await self._ctx.call(
+            refs.ENSURE_PACKAGE, BuildPackageInput(reference=state.reference, portable=self._portable)
         )
         if check.package is not None:
             state.package = check.package
