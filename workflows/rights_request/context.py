@@ -117,7 +117,9 @@ class RequestContext:
         timeouts and retries of its reference, shown as the failed step while it is stuck."""
         name = step or ref.name
         self._steps += 1
-        activity = run_activity(ref, arg, task_queue=task_queue, activity_id=step_activity_id(name, self._steps))
+        activity = run_activity(
+            ref, arg, task_queue=task_queue, activity_id=step_activity_id(name, self._steps)
+        )
         if not workflow.patched(FAILED_STEP_PATCH):
             # Awaited at once, as before the patch: its command keeps its place among the
             # commands of the request's other coroutines (the clock's timers).
