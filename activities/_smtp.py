@@ -39,23 +39,42 @@ class SmtpSender:
         self._user = unquote(parts.username) if parts.username else None
         self._password = unquote(parts.password) if parts.password else None
 
-    def send(self, message: EmailMessage, needs_smtputf8: bool = False) -> None:
+    def _open(self, timeout: float) -> smtplib.SMTP:
+        """A greeted (and, where asked, encrypted and logged-in) connection to the relay."""
         context = ssl.create_default_context()
         smtp: smtplib.SMTP
         if self._scheme == "smtps":
-            smtp = smtplib.SMTP_SSL(self._host, self._port, context=context, timeout=30)
+            smtp = smtplib.SMTP_SSL(self._host, self._port, context=context, timeout=timeout)
         else:
-            smtp = smtplib.SMTP(self._host, self._port, timeout=30)
-        with smtp:
+            smtp = smtplib.SMTP(self._host, self._port, timeout=timeout)
+        try:
             if self._scheme == "smtp+starttls":
                 smtp.starttls(context=context)
             if self._user and self._password:
                 smtp.login(self._user, self._password)
             smtp.ehlo_or_helo_if_needed()
+        except BaseException:
+            smtp.close()
+            raise
+        return smtp
+
+    def send(self, message: EmailMessage, needs_smtputf8: bool = False) -> None:
+        with self._open(timeout=30) as smtp:
             if needs_smtputf8 and not smtp.has_extn("smtputf8"):
                 raise NoSmtpUtf8()
             # With a non-ASCII address, send_message adds SMTPUTF8 and sends the headers as UTF-8.
             smtp.send_message(message)
+
+    def offers_smtputf8(self, timeout: float = 5) -> bool | None:
+        """Whether the relay can take a non-ASCII address: asked at intake, so an address
+        that could never be mailed is refused before anything is stored. None when the
+        relay cannot be asked now (down, unreachable): then nothing is refused, and the
+        sending step retries and, if the relay turns out not to offer it, says so."""
+        try:
+            with self._open(timeout=timeout) as smtp:
+                return bool(smtp.has_extn("smtputf8"))
+        except (OSError, smtplib.SMTPException):
+            return None
 
 
 def recipient(address: str) -> MailAddress:

@@ -19,9 +19,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from temporalio.api.enums.v1 import EventType
-from temporalio.api.workflow.v1 import PendingActivityInfo
 from temporalio.api.workflowservice.v1 import GetWorkflowExecutionHistoryReverseRequest
-from temporalio.client import Client, WorkflowExecutionStatus, WorkflowFailureError
+from temporalio.client import (
+    Client,
+    WorkflowExecutionDescription,
+    WorkflowExecutionStatus,
+    WorkflowFailureError,
+)
 from temporalio.exceptions import (
     ActivityError,
     ApplicationError,
@@ -33,6 +37,7 @@ from temporalio.exceptions import (
 from temporalio.service import RPCError, RPCStatusCode
 
 from dsar.domain import workflow_id_for
+from dsar.pending import pending_steps
 
 # Each server call gets this long; `dsar status` must answer within 5 s in all.
 RPC_TIMEOUT = timedelta(seconds=2)
@@ -141,7 +146,7 @@ async def describe_request(client: Client, reference: str) -> Execution | None:
         except Exception:  # the close event could not be read; the status still stands
             execution.failure = None
     if described.status is WorkflowExecutionStatus.RUNNING:
-        execution.retrying = await _retrying(client, list(described.raw_description.pending_activities))
+        execution.retrying = await _retrying(client, described)
         children = [c.workflow_id for c in described.raw_description.pending_children]
         for company_steps in await asyncio.gather(*(_child_retrying(client, c) for c in children)):
             execution.retrying.update(company_steps)
@@ -156,23 +161,22 @@ async def _child_retrying(client: Client, workflow_id: str) -> dict[str, str]:
     # dsar-<reference>-company-gb01 (or -erase-gb01; -r2 for a later round) names the company.
     named = re.search(r"-([a-z0-9]+)(?:-r\d+)?$", workflow_id)
     where = named.group(1) if named else workflow_id
-    found = await _retrying(client, list(described.raw_description.pending_activities))
+    found = await _retrying(client, described)
     return {k if "/" in k else f"{where}: {k}": v for k, v in found.items()}
 
 
-async def _retrying(client: Client, pending: list[PendingActivityInfo]) -> dict[str, str]:
-    """Activities on their second attempt or later, with the error of the last one."""
+async def _retrying(client: Client, described: WorkflowExecutionDescription) -> dict[str, str]:
+    """Activities on their second attempt or later, named as `dsar.pending` reads their ids
+    (`gb01/crm`, or the step), with the error of the last attempt in the product's words."""
     steps: dict[str, str] = {}
-    for activity in pending:
-        if activity.attempt <= 1 and not activity.HasField("last_failure"):
+    pending = described.raw_description.pending_activities
+    for info, step in zip(pending, pending_steps(described), strict=True):
+        if not step.retrying:
             continue
-        # Activity ids may name the step (`collect:gb01/crm`); otherwise the activity type does.
-        _, sep, named = activity.activity_id.partition(":")
-        where = named if sep else activity.activity_type.name
         error = "unknown error"
-        if activity.HasField("last_failure"):
-            error = failure_text(await client.data_converter.decode_failure(activity.last_failure))
-        steps[where] = f"retrying (attempt {activity.attempt}): {error}"
+        if info.HasField("last_failure"):
+            error = failure_text(await client.data_converter.decode_failure(info.last_failure))
+        steps[step.where] = f"retrying (attempt {step.attempt}): {error}"
     return steps
 
 

@@ -18,7 +18,9 @@ from temporalio.exceptions import ApplicationError
 
 from activities._smtp import UNDELIVERABLE, SmtpSender, recipient, send_or_raise
 from cli import UsageError, validate_submission
+from cli.submit import refuse_unmailable
 from devstack.local_servers import LOOPBACK, MailCatcher, free_port
+from dsar.config import Settings
 from dsar.email_address import UnmailableAddress, mail_address
 
 SUBMISSION = {
@@ -143,3 +145,22 @@ def test_an_unreachable_relay_is_transient() -> None:
             recipient("eve@example.org"),
         )
     assert not failed.value.non_retryable and "ConnectionRefusedError" in failed.value.message
+
+
+def _settings(smtp_url: str) -> Settings:
+    return Settings.from_env({"DSAR_SMTP_URL": smtp_url})
+
+
+def test_intake_refuses_a_non_ascii_local_part_our_relay_cannot_carry(relay_without_smtputf8: str) -> None:
+    with pytest.raises(UsageError) as refused:
+        refuse_unmailable(_settings(relay_without_smtputf8), "evé@exämple.org")
+    assert str(refused.value).startswith("--email: ") and "SMTPUTF8" in str(refused.value)
+    assert "evé" not in str(refused.value)
+    # Only the local part needs SMTPUTF8: an internationalised domain goes as its A-label.
+    refuse_unmailable(_settings(relay_without_smtputf8), "eve@exämple.org")
+
+
+def test_intake_accepts_it_when_the_relay_offers_smtputf8_or_cannot_be_asked(catcher: MailCatcher) -> None:
+    refuse_unmailable(_settings(catcher.url), "evé@exämple.org")
+    # A relay that is down refuses nothing: the sending step retries, and says so if it must.
+    refuse_unmailable(_settings(f"smtp://{LOOPBACK}:{free_port()}"), "evé@exämple.org")
