@@ -200,6 +200,7 @@ async def test_status_shows_a_notification_that_keeps_failing_as_retrying_with_i
             assert line.startswith("retrying (attempt ")
             assert line.endswith("mail relay refused or unreachable: ConnectionRefusedError"), line
             human, _ = await asyncio.to_thread(dsar, cli_env, "status", reference)
-            assert "step send_notification" in human.stdout and "retrying (attempt" in human.stdout
+            assert "step notify:acknowledgement" in human.stdout and "retrying (attempt" in human.stdout
+            assert list(shown["execution"]["retrying"]) == ["notify:acknowledgement"]
         finally:
             await handle.terminate(reason="test finished")

@@ -10,6 +10,8 @@ its reaper stops the rest.
 
 from __future__ import annotations
 
+import email.policy
+import json
 import os
 import signal
 import socket
@@ -20,12 +22,15 @@ import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, fields
+from datetime import date
+from email import message_from_bytes
 from pathlib import Path
 from typing import Any
 
 import psutil
 import pytest
 
+from devstack.demo_group import DEMO_PEOPLE
 from devstack.reaper import ProcessBook
 from devstack.stack import Ports
 from dsar.config import PROJECT_ROOT
@@ -87,12 +92,13 @@ def _running(process: psutil.Process) -> bool:
 
 
 @contextmanager
-def dev_stack(tmp_path: Path) -> Iterator[DevStack]:
+def dev_stack(tmp_path: Path, extra_env: dict[str, str] | None = None) -> Iterator[DevStack]:
     ports = Ports.free(len(load_group().companies))
     state = tmp_path / "state"
     env = {k: v for k, v in os.environ.items() if not k.startswith("DSAR_")}
     env.update({name: str(getattr(ports, field)) for field, name in PORT_VARIABLES.items()})
     env.update({"DSAR_STATE_DIR": str(state), "DSAR_PG_FAST": "1", "PYTHONUNBUFFERED": "1"})
+    env.update(extra_env or {})
     console = tmp_path / "console.txt"
     with open(console, "wb") as out:
         process = subprocess.Popen(
@@ -260,3 +266,77 @@ def test_backoff_doubles_to_thirty_seconds_resets_after_a_minute_and_a_hold_is_r
     assert said[-1].startswith("company-se01 restarted")
     supervisor.check()
     assert said[-1].startswith("company-se01 restarted")
+
+
+def _dsar(stack: DevStack, *args: str) -> subprocess.CompletedProcess[str]:
+    """The privacy team's command against this stack (it reads the stack's local.env)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DSAR_")}
+    env.update({"DSAR_STATE_DIR": str(stack.state), "DSAR_USER": "privacy-officer", "COLUMNS": "200"})
+    return subprocess.run(
+        [sys.executable, "-m", "cli", *args],
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def _status(stack: DevStack, reference: str) -> dict[str, Any]:
+    result = _dsar(stack, "status", reference, "--json")
+    assert result.returncode == 0, result.stderr
+    parsed: dict[str, Any] = json.loads(result.stdout)
+    return parsed
+
+
+def _wait_for(stack: DevStack, reference: str, wanted: str, timeout: float) -> None:
+    eventually_sync(
+        lambda: _status(stack, reference)["status"] == wanted,
+        timeout=timeout,
+        what=lambda: f"{reference} never reached {wanted}:\n{stack.output()[-3000:]}",
+    )
+
+
+def test_control_worker_killed_in_build_package_is_restarted_and_delivers_once(tmp_path: Path) -> None:
+    """Issue #14: SIGKILL the control worker right after it built the package (before Temporal
+    hears of it); the stack restarts it, the build is retried, and the person gets one link
+    and one code, within two minutes of the kill."""
+    marker = tmp_path / "fault-fired"
+    armed = {"DSAR_FAULT_INJECT": "build_package:after", "DSAR_FAULT_MARKER": str(marker)}
+    with dev_stack(tmp_path, armed) as stack:
+        person = next(p for p in DEMO_PEOPLE if p.full_name == "Astrid Lindqvist")
+        submitted = _dsar(
+            stack, "submit", "access", "--name", person.full_name, "--email", person.email,
+            "--language", "en", "--jurisdiction", "SE", "--received", date.today().isoformat(), "--json",
+        )  # fmt: skip
+        assert submitted.returncode == 0, submitted.stderr
+        reference = json.loads(submitted.stdout)["reference"]
+        _wait_for(stack, reference, "identity", timeout=90)
+        verified = _dsar(stack, "verify", reference, "--note", "matched customer record")
+        assert verified.returncode == 0, verified.stderr
+
+        def marked_not_applicable() -> bool:
+            done = _dsar(stack, "mark-na", reference, "--system", "gb01/signups", "--reason", "no sheets")
+            return done.returncode == 0
+
+        eventually_sync(marked_not_applicable, timeout=120, what="gb01/signups never asked for its export")
+        _wait_for(stack, reference, "review", timeout=180)
+        approved = _dsar(stack, "approve", reference)
+        assert approved.returncode == 0, approved.stderr
+
+        eventually_sync(marker.exists, timeout=120, what="the control worker never ran build_package")
+        killed_at = time.monotonic()
+        _wait_for(stack, reference, "delivered", timeout=150)
+        recovered = time.monotonic() - killed_at
+        print(f"delivered {recovered:.0f} s after the control worker was killed in build_package")
+        assert recovered < 120
+
+        console = stack.output()
+        assert "control (pid " in console and "was killed by SIGKILL" in console
+        assert "control restarted (pid " in console
+        mails = [
+            message_from_bytes(path.read_bytes(), policy=email.policy.default)
+            for path in sorted((stack.state / "mail").glob("*.eml"))
+        ]
+        kinds = [m["X-DSAR-Kind"] for m in mails if m["X-DSAR-Reference"] == reference]
+        assert kinds.count("delivery") == 1 and kinds.count("download_code") == 1, kinds
