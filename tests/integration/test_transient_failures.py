@@ -74,6 +74,13 @@ def own_case_store(servers: Servers, registry: GroupRegistry, tmp_path: Path) ->
 @pytest_asyncio.fixture
 async def pools(own_case_store: OwnCaseStore) -> AsyncIterator[tuple[asyncpg.Pool, dict[str, asyncpg.Pool]]]:
     own = own_case_store.servers
+    # Its references must not repeat the shared case store's on the shared dev server
+    # (workflow ids are dsar-<reference>), whichever tests ran before; the owner moves it.
+    admin = await asyncpg.connect(own_case_store.postgres.dsn("dsar"))
+    try:
+        await admin.execute("SELECT setval('request_number_seq', 900000 + (random() * 90000)::int)")
+    finally:
+        await admin.close()
     case_pool = await create_pool(own.case_dsn)
     sources = {
         n: await create_pool(d, max_size=4) for n, d in own.connections.items() if d.startswith("postgres")
