@@ -22,7 +22,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
-from urllib.parse import urlsplit
 
 from temporalio.client import Client
 
@@ -82,7 +81,9 @@ class Rig:
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, name="chaos-client", daemon=True)
         self._client: Client | None = None
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
+        self._stopping = threading.Event()
+        self._watcher = threading.Thread(target=self._watch, name="chaos-supervisor", daemon=True)
 
     # --- bring up and down ---------------------------------------------------------------
 
@@ -100,6 +101,12 @@ class Rig:
         self.receiver.start()
         stack.start_workers()
         self._thread.start()
+        self._watcher.start()
+
+    def _watch(self) -> None:
+        """Restart a killed worker within a fraction of a second, as an orchestrator would."""
+        while not self._stopping.wait(0.2):
+            self.supervise()
 
     def _write_local_env(self) -> None:
         lines = ["# Written by the chaos harness for its stack; do not edit."]
@@ -108,6 +115,9 @@ class Rig:
         path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
     def stop(self) -> None:
+        self._stopping.set()
+        if self._watcher.is_alive():
+            self._watcher.join(5)
         for gate in (self.s3_gate, self.smtp_gate):
             if gate is not None:
                 gate.stop()
@@ -151,18 +161,24 @@ class Rig:
         """Restart `worker` ("control" or "company-<code>") with a fault armed; fires once."""
         marker = self.state / "faults" / f"{time.monotonic_ns()}.fired"
         marker.parent.mkdir(parents=True, exist_ok=True)
-        self.armed = Armed(worker, spec, marker)
-        self._restart(worker, {FAULT_VARIABLE: spec, MARKER_VARIABLE: str(marker)})
-        return self.armed
+        with self._lock:
+            self.armed = armed = Armed(worker, spec, marker)
+            self._restart(worker, {FAULT_VARIABLE: spec, MARKER_VARIABLE: str(marker)})
+        return armed
 
     def disarm(self) -> None:
         """Back to plain workers for the next cell."""
-        armed, self.armed = self.armed, None
-        if armed is not None:
-            self._restart(armed.worker, {})
+        with self._lock:
+            armed, self.armed = self.armed, None
+            if armed is not None:
+                self._restart(armed.worker, {})
 
     def supervise(self) -> None:
         """An armed worker that died is started again at once, still armed (the marker holds it)."""
+        with self._lock:
+            self._supervise()
+
+    def _supervise(self) -> None:
         armed = self.armed
         if armed is None:
             return
@@ -212,6 +228,3 @@ class Rig:
     @property
     def receiver_url(self) -> str:
         return self.receiver.url
-
-    def receiver_port(self) -> int:
-        return int(urlsplit(self.receiver.url).port or 0)
