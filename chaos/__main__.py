@@ -45,14 +45,16 @@ def main(argv: list[str] | None = None) -> int:
     return 0 if all(o.passed for o in outcomes) else 1
 
 
-def uncovered(scheduled: set[tuple[str, str]], cells: list[Cell]) -> list[Outcome]:
-    """Activity types the request ran that no chosen cell kills: a hole in the matrix, shown."""
-    if len(cells) < len(all_cells()):
+def uncovered(scheduled: set[tuple[str, str]], whole: bool) -> list[Outcome]:
+    """Activity types the request ran that no cell kills: a hole in the matrix, shown."""
+    holes = sorted({k for k, _ in scheduled} - {c.activity for c in all_cells()})
+    if holes:
+        print("activity types no cell kills: " + ", ".join(holes), flush=True)
+    if not whole:
         return []  # a subset was asked for
-    targeted = {c.activity for c in cells}
     return [
-        Outcome(f"kill {kind} (no cell)", False, notes=["scheduled by the request; no cell kills it"])
-        for kind in sorted({k for k, _ in scheduled} - targeted)
+        Outcome(f"kill {kind} (no cell)", False, notes=["run by the request; no cell kills it"])
+        for kind in holes
     ]
 
 
@@ -76,13 +78,15 @@ def run(
             f"reference request: {reference.seconds:.0f} s, {mails} e-mails, {kinds} activity types",
             flush=True,
         )
-        outcomes += uncovered(reference.scheduled, cells)
+        outcomes += uncovered(reference.scheduled, whole=len(cells) == len(all_cells()))
         for number, cell in enumerate(cells, 1):
             started = time.monotonic()
             outcome = run_cell(rig, mail, cell, reference, patience)
             outcomes.append(outcome)
+            recovery = "-" if outcome.recovery is None else f"{outcome.recovery:.1f} s"
             print(
-                f"[{number}/{len(cells)}] {outcome.verdict} {cell.name} ({time.monotonic() - started:.0f} s)"
+                f"[{number}/{len(cells)}] {outcome.verdict} {cell.name} (recovered in {recovery};"
+                f" {time.monotonic() - started:.0f} s)"
                 f" {'; '.join(outcome.notes)}",
                 flush=True,
             )

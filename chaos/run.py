@@ -105,7 +105,9 @@ def run_cell(rig: Rig, mail: MailBox, cell: Cell, reference: Reference, patience
     if drive.reference and drive.person is not None:
         got = observe(rig, mail, drive.reference, drive.person)
         outcome.duplicates, problems = compare(reference.observation, got)
-        outcome.notes += problems
+        more = f"and {len(problems) - 3} more differences"
+        shown = problems if len(problems) <= 4 else [*problems[:3], more]
+        outcome.notes += shown
     else:
         problems = ["no request"]
     if drive.retried_steps:
