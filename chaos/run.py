@@ -85,10 +85,14 @@ def run_cell(rig: Rig, mail: MailBox, cell: Cell, reference: Reference, patience
         rig.supervise()
         rig.disarm()
         since = armed.deaths[0].restarted_at if armed.deaths else None
+        fired_in = armed.marker.read_text().split()[-1] if armed.marker.exists() else ""
         if since is None:
             outcome.notes.append(f"the fault never fired on {worker}")
+        elif not fired_in.startswith(f"dsar-{driver.drive.reference}"):
+            outcome.notes.append(f"the fault fired in another request's {fired_in or 'activity'}")
+            since = None  # this cell's request was not the one broken
         else:
-            outcome.notes.append(f"{worker} killed {len(armed.deaths)}x")
+            outcome.notes.append(f"{worker} killed {len(armed.deaths)}x in {fired_in}")
         activity: str | None = cell.activity
     else:
         outage = _Outage(rig, cell)

@@ -71,14 +71,17 @@ class FaultPlan:
             found = found.value
         return found is not None and str(found) == self.value
 
-    def claim(self) -> bool:
-        """True for the one caller that creates the marker; everyone after runs normally."""
+    def claim(self, workflow_id: str = "") -> bool:
+        """True for the one caller that creates the marker; everyone after runs normally.
+
+        The marker names the workflow whose activity fired it (an id, never personal data), so
+        the harness can tell its own request's fault from another's."""
         try:
             fd = os.open(self.marker, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
         except FileExistsError:
             return False
         with os.fdopen(fd, "w") as out:
-            out.write(f"{self.activity}:{self.point} pid {os.getpid()}\n")
+            out.write(f"{self.activity}:{self.point} {workflow_id}\n")
         return True
 
 
@@ -93,13 +96,13 @@ class _Inbound(ActivityInboundInterceptor):
         self._plan = plan
 
     async def execute_activity(self, input: ExecuteActivityInput) -> Any:
-        plan = self._plan
-        if not plan.applies_to(activity.info().activity_type, input.args):
+        plan, info = self._plan, activity.info()
+        if not plan.applies_to(info.activity_type, input.args):
             return await super().execute_activity(input)
-        if plan.point == "before" and plan.claim():
+        if plan.point == "before" and plan.claim(info.workflow_id or ""):
             _die(plan)
         result = await super().execute_activity(input)
-        if plan.point == "after" and plan.claim():
+        if plan.point == "after" and plan.claim(info.workflow_id or ""):
             _die(plan)
         return result
 
