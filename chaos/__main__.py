@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import shutil
+import signal
 import sys
 import tempfile
 import time
@@ -31,6 +32,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--patience", type=float, default=300, help="seconds a step may take (default 300)")
     parser.add_argument("--keep", action="store_true", help="keep the stack's state folder (logs, mail)")
     args = parser.parse_args(argv)
+    # Stopped by a time limit (SIGTERM), it still takes its stack down (the `finally` in `run`).
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
 
     cells = select(all_cells(), args.only, args.quick)
     if args.list:
