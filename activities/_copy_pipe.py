@@ -41,7 +41,7 @@ class Beat:
 
     The SDK turns each call into a task that encodes (and our codec encrypts) the details;
     a million-row COPY delivers thousands of blocks, so calling it per block costs real
-    time on the event loop. Once a second is ample against a 20-second heartbeat timeout.
+    time on the event loop. Once a second is ample against a 30-second heartbeat timeout.
     """
 
     def __init__(self, every: float = 1.0) -> None:

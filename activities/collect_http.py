@@ -15,6 +15,7 @@ import asyncpg
 import httpx
 from temporalio import activity
 
+from activities._heartbeat import heartbeating
 from activities.case_store import load_subject
 from activities.collection import (
     PERMANENT,
@@ -58,6 +59,7 @@ class HttpCollector:
         self._connections = connections
 
     @activity.defn(name=Activity.COLLECT_HTTP)
+    @heartbeating
     async def collect_http_api(self, inp: CollectSystemInput) -> SystemResult:
         system = self._lookup.system(inp.company, inp.system)
         return await guarded(inp, lambda: self._collect(inp, system), (httpx.InvalidURL,))

@@ -26,6 +26,7 @@ from rapidfuzz import fuzz, utils
 from temporalio import activity
 
 from activities._copy_pipe import RESUMABLE, collector, copy_unescape, last_csv_key, pipe_chunk
+from activities._heartbeat import beating
 from activities._postgres_sql import (
     CHUNK_ROWS,
     PERMANENT_DB_ERRORS,
@@ -104,30 +105,32 @@ class PostgresCollector:
             subject = await load_subject(case, self._ring, inp.reference)
             keys = subject.search_keys()
             checkpoint = await self._checkpoint(case, inp, fresh=not resuming)
-            for index in range(int(checkpoint["table_index"]), len(system.tables)):
-                mapping = system.tables[index]
-                after = checkpoint["last_key"] if index == checkpoint["table_index"] else None
-                await self._scan_table(case, src, inp, index, mapping, keys, after)
-            fuzzy = await self._fuzzy_matches(case, src, inp, system, subject)
-            done = await case.fetchrow(
-                "SELECT records, bytes, categories FROM collection_checkpoints"
-                " WHERE reference = $1 AND company = $2 AND system = $3",
-                inp.reference,
-                inp.company,
-                inp.system,
-            )
-            assert done is not None
-            result = SystemResult(
-                company=inp.company,
-                system=inp.system,
-                name=system.name,
-                kind=system.kind.value,
-                status=SystemStatus.COLLECTED,
-                records=int(done["records"]) + fuzzy,
-                bytes=int(done["bytes"]),
-                categories=sorted(done["categories"]),
-                fuzzy_matches=fuzzy,
-            )
+            # From here a checkpoint exists: every heartbeat says a retry may resume from it.
+            async with beating(RESUMABLE):
+                for index in range(int(checkpoint["table_index"]), len(system.tables)):
+                    mapping = system.tables[index]
+                    after = checkpoint["last_key"] if index == checkpoint["table_index"] else None
+                    await self._scan_table(case, src, inp, index, mapping, keys, after)
+                fuzzy = await self._fuzzy_matches(case, src, inp, system, subject)
+                done = await case.fetchrow(
+                    "SELECT records, bytes, categories FROM collection_checkpoints"
+                    " WHERE reference = $1 AND company = $2 AND system = $3",
+                    inp.reference,
+                    inp.company,
+                    inp.system,
+                )
+                assert done is not None
+                result = SystemResult(
+                    company=inp.company,
+                    system=inp.system,
+                    name=system.name,
+                    kind=system.kind.value,
+                    status=SystemStatus.COLLECTED,
+                    records=int(done["records"]) + fuzzy,
+                    bytes=int(done["bytes"]),
+                    categories=sorted(done["categories"]),
+                    fuzzy_matches=fuzzy,
+                )
             await save_result(case, inp.reference, result)
         return result
 

@@ -18,6 +18,7 @@ import asyncpg
 from botocore.exceptions import ClientError
 from temporalio import activity
 
+from activities._heartbeat import heartbeating
 from activities.case_store import load_subject
 from activities.collection import (
     RegistryLookup,
@@ -69,6 +70,7 @@ class S3Collector:
         self._connections = connections
 
     @activity.defn(name=Activity.COLLECT_S3)
+    @heartbeating
     async def collect_s3_objects(self, inp: CollectSystemInput) -> SystemResult:
         system = self._lookup.system(inp.company, inp.system)
         return await guarded(inp, lambda: self._collect(inp, system), ())

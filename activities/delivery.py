@@ -20,6 +20,7 @@ import structlog
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from activities._heartbeat import heartbeating
 from activities.packaging import PACKAGE_KIND, PORTABLE_KIND
 from casestore.audit import append_audit
 from casestore.db import Conn
@@ -92,6 +93,7 @@ class DeliveryActivities:
         self._s3 = s3
 
     @activity.defn(name=Activity.DELETE_PACKAGE)
+    @heartbeating
     async def delete_package(self, inp: DeletePackageInput) -> PackageDeletion:
         """Art. 5(1)(e): the copy we made for the person is not kept once they had time to fetch it.
 

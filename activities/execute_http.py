@@ -31,6 +31,7 @@ import httpx
 import structlog
 from temporalio import activity
 
+from activities._heartbeat import heartbeating
 from activities.actions import record_executed, retention_rules
 from activities.case_store import load_subject
 from activities.collect_http import MAX_PAGES, system_answered
@@ -59,6 +60,7 @@ class HttpExecutor:
         self._connections = connections
 
     @activity.defn(name=Activity.EXECUTE_HTTP)
+    @heartbeating
     async def execute_http_api(self, inp: ExecuteSystemInput) -> ActionResult:
         company = self._lookup.company(inp.company)
         system = self._lookup.system(inp.company, inp.system)

@@ -34,6 +34,7 @@ import structlog
 from temporalio import activity
 
 from activities._action_sql import Change, Outcome, add_years, dml_summary, person_rows, recipient_expr
+from activities._heartbeat import heartbeating
 from activities._postgres_sql import PERMANENT_DB_ERRORS
 from activities.actions import retention_cutoff, retention_rules, save_and_audit
 from activities.case_store import load_subject
@@ -79,6 +80,7 @@ class PostgresExecutor:
         self._sources = sources
 
     @activity.defn(name=Activity.EXECUTE_POSTGRES)
+    @heartbeating
     async def execute_postgres(self, inp: ExecuteSystemInput) -> ActionResult:
         company = self._lookup.company(inp.company)
         system = self._lookup.system(inp.company, inp.system)

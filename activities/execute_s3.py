@@ -51,6 +51,7 @@ from botocore.exceptions import ClientError
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from activities._heartbeat import heartbeating
 from activities.actions import record_executed, retention_cutoff, retention_rules
 from activities.case_store import load_subject
 from activities.collect_s3 import parse_location
@@ -113,6 +114,7 @@ class S3Executor:
         self._connections = connections
 
     @activity.defn(name=Activity.EXECUTE_S3)
+    @heartbeating
     async def execute_s3_objects(self, inp: ExecuteSystemInput) -> ActionResult:
         company = self._lookup.company(inp.company)
         system = self._lookup.system(inp.company, inp.system)

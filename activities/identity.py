@@ -35,6 +35,7 @@ import structlog
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from activities._heartbeat import heartbeating
 from activities.case_store import load_subject
 from activities.collect_postgres import match_clauses
 from casestore.db import Conn, quote_ident
@@ -77,6 +78,7 @@ class HeldContactFinder:
         self._sources = sources
 
     @activity.defn(name=Activity.FIND_HELD_CONTACTS)
+    @heartbeating
     async def find_held_contacts(self, inp: FindHeldContactsInput) -> HeldContacts:
         """Read-only and without side effects, so a retry simply asks again."""
         async with self._case_pool.acquire() as case:

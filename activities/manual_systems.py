@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 import asyncpg
 from temporalio import activity
 
+from activities._heartbeat import heartbeating
 from activities.collection import (
     RegistryLookup,
     permanent,
@@ -57,6 +58,7 @@ class ManualSystemActivities:
         self._bucket = case_bucket
 
     @activity.defn(name=Activity.INGEST_UPLOAD)
+    @heartbeating
     async def ingest_upload(self, inp: IngestUploadInput) -> SystemResult:
         upload = inp.upload
         system = self._lookup.system(upload.company, upload.system)

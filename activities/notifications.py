@@ -9,13 +9,10 @@ same Message-ID, which mail systems use to drop duplicates.
 from __future__ import annotations
 
 import asyncio
-import smtplib
-import ssl
 import uuid
 from email.message import EmailMessage
-from email.utils import formataddr, make_msgid
+from email.utils import make_msgid
 from typing import TYPE_CHECKING, Any
-from urllib.parse import unquote, urlsplit
 from zoneinfo import ZoneInfo
 
 import asyncpg
@@ -29,6 +26,8 @@ from activities._letter_contexts import (
     recipient_notice_context,
     restriction_lift_context,
 )
+from activities._smtp import SmtpSender as SmtpSender  # the control worker builds one
+from activities._smtp import recipient, send_or_raise
 from activities.case_store import load_subject
 from activities.delivery import ensure_link, forget_code, sealed_code
 from activities.identity import ensure_challenge, forget_identity_code, sealed_identity_code
@@ -49,34 +48,6 @@ if TYPE_CHECKING:
 
 log = structlog.get_logger(__name__)
 MESSAGE_NAMESPACE = uuid.UUID("0c7d3f0e-2b8f-4a59-8d0e-3c6a3b1f9e21")
-
-
-class SmtpSender:
-    """Sends through the relay named by DSAR_SMTP_URL (smtp://, smtp+starttls:// or smtps://)."""
-
-    def __init__(self, url: str) -> None:
-        parts = urlsplit(url)
-        if parts.scheme not in ("smtp", "smtps", "smtp+starttls"):
-            raise ValueError("DSAR_SMTP_URL must start with smtp://, smtp+starttls:// or smtps://")
-        self._scheme = parts.scheme
-        self._host = parts.hostname or "localhost"
-        self._port = parts.port or (465 if parts.scheme == "smtps" else 25)
-        self._user = unquote(parts.username) if parts.username else None
-        self._password = unquote(parts.password) if parts.password else None
-
-    def send(self, message: EmailMessage) -> None:
-        context = ssl.create_default_context()
-        smtp: smtplib.SMTP
-        if self._scheme == "smtps":
-            smtp = smtplib.SMTP_SSL(self._host, self._port, context=context, timeout=30)
-        else:
-            smtp = smtplib.SMTP(self._host, self._port, timeout=30)
-        with smtp:
-            if self._scheme == "smtp+starttls":
-                smtp.starttls(context=context)
-            if self._user and self._password:
-                smtp.login(self._user, self._password)
-            smtp.send_message(message)
 
 
 class NotificationActivities:
@@ -127,33 +98,37 @@ class NotificationActivities:
             if inp.kind.to_person:
                 subject = await load_subject(conn, self._ring, inp.reference)
                 context["name"] = subject.full_name
-                recipient = formataddr((subject.full_name, subject.email))
+                to = recipient(subject.email)
+                to_header = to.header(subject.full_name)
                 language = request["language"]
             elif inp.kind.to_system_owner:
                 # The owner of a manual system has to know whom to search for; the mail goes to
                 # that team's mailbox inside the group, never outside it.
-                recipient = self._system_owner(inp.system)
+                to = recipient(self._system_owner(inp.system))
+                to_header = to.header()
                 context["person"] = await load_subject(conn, self._ring, inp.reference)
                 context["system"] = inp.system
                 language = "en"
             elif inp.kind is NotificationKind.RECIPIENT_NOTICE:
                 # Art. 19: to the recipient's registry contact, never to the team or the person.
                 told: Recipient = context["recipient"]
-                recipient = formataddr((told.name, told.contact))
+                to = recipient(told.contact)
+                to_header = to.header(told.name)
                 context["person"] = await load_subject(conn, self._ring, inp.reference)
                 language = "en"
             else:
                 # Mail to the team names the request, never the person.
-                recipient = (
+                to = recipient(
                     self._settings.escalation_email
                     if inp.kind is NotificationKind.ESCALATION
                     else self._settings.privacy_team_email
                 )
+                to_header = to.header()
                 language = "en"
         mail = render_mail(inp.kind.value, language, context)
         message = EmailMessage()
         message["From"] = self._settings.mail_from
-        message["To"] = recipient
+        message["To"] = to_header
         message["Subject"] = mail.subject
         message["Message-ID"] = message_id
         message["X-DSAR-Reference"] = inp.reference
@@ -161,11 +136,7 @@ class NotificationActivities:
         if inp.occasion:
             message["X-DSAR-Occasion"] = inp.occasion
         message.set_content(mail.body)
-        try:
-            await asyncio.to_thread(self._sender.send, message)
-        except (OSError, smtplib.SMTPException) as exc:
-            # The relay's reply may quote the address; keep only the error class.
-            raise ApplicationError(f"mail relay refused or unreachable: {type(exc).__name__}") from None
+        await asyncio.to_thread(send_or_raise, self._sender, message, to)
         async with self._pool.acquire() as conn, conn.transaction():
             await conn.execute(
                 "UPDATE notifications SET status = 'sent', sent_at = now()"

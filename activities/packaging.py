@@ -28,6 +28,7 @@ import asyncpg
 import structlog
 from temporalio import activity
 
+from activities._heartbeat import heartbeating
 from activities.case_store import load_subject
 from casestore.audit import append_audit
 from casestore.redaction_plan import RedactionPlan, field_name, load_redaction_plan
@@ -85,6 +86,7 @@ class PackagingActivities:
         self._bucket = bucket
 
     @activity.defn(name=Activity.BUILD_PACKAGE)
+    @heartbeating
     async def build_package(self, inp: BuildPackageInput) -> PackageResult:
         async with self._pool.acquire() as conn:
             request = await conn.fetchrow("SELECT * FROM requests WHERE reference = $1", inp.reference)

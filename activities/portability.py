@@ -29,6 +29,7 @@ import structlog
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from activities._heartbeat import heartbeating
 from activities.packaging import PORTABLE_KIND
 from casestore.audit import append_audit
 from casestore.storage import artefact_id
@@ -79,6 +80,7 @@ class PortabilityActivities:
         self._http = http
 
     @activity.defn(name=Activity.TRANSMIT_PORTABLE_DATA)
+    @heartbeating
     async def transmit_portable_data(self, inp: PortableInput) -> TransmissionResult:
         host = endpoint_host(inp.transmit_to)
         async with self._pool.acquire() as conn:

@@ -34,6 +34,7 @@ import structlog
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from activities._heartbeat import heartbeating
 from activities.case_store import load_subject
 from activities.collection import RegistryLookup
 from casestore.audit import append_audit
@@ -102,6 +103,7 @@ class KnownNameActivities:
         self._sources = sources
 
     @activity.defn(name=Activity.INDEX_KNOWN_NAMES)
+    @heartbeating
     async def index_known_names(self, inp: IndexNamesInput) -> int:
         names: set[str] = set()
         for system in self._lookup.company(inp.company).systems:
@@ -144,6 +146,7 @@ class RedactionActivities:
         self._registry = registry
 
     @activity.defn(name=Activity.SCAN_REDACTIONS)
+    @heartbeating
     async def scan_redactions(self, reference: str) -> ScanResult:
         """Scan every record again; a reviewer's keep decisions survive a re-scan."""
         async with self._pool.acquire() as conn:

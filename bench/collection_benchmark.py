@@ -18,6 +18,9 @@ peak memory growing less than 50 MB from the smallest to the largest size, and c
 throughput at least half of the plain COPY's at the largest size.
 
     python -m bench.collection_benchmark [--sizes 10000,100000,1000000]
+
+Its throw-away stack goes with it however it ends: Ctrl-C or SIGTERM (a time limit) stop
+the stack on the way out; SIGKILL leaves that to the stack's reaper (`devstack.reaper`).
 """
 
 from __future__ import annotations
@@ -294,6 +297,16 @@ def report(figures: list[Figures]) -> list[str]:
     return misses
 
 
+def stop_on_sigterm() -> None:
+    """SIGTERM (as from `timeout`) unwinds like Ctrl-C, so the stack is stopped in `finally`."""
+
+    def leave(signum: int, _frame: object) -> None:
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)  # one unwinding; a second TERM changes nothing
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, leave)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -302,6 +315,7 @@ def main() -> int:
     args = parser.parse_args()
     sizes = sorted(int(s) for s in args.sizes.split(","))
     configure_logging("console", "WARNING")
+    stop_on_sigterm()
     registry = load_group()
     with tempfile.TemporaryDirectory(prefix="dsar-bench-") as tmp:
         stack = Stack(Path(tmp), Ports.free(len(registry.companies)), registry)

@@ -118,3 +118,47 @@ async def audit_trail(conn: Conn, reference: str) -> list[AuditEntry]:
         reference,
     )
     return [AuditEntry(**dict(r)) for r in rows]
+
+
+@dataclass(frozen=True)
+class RecordedRequest:
+    """A request as the case store mirrors it: what `dsar status` shows when the workflow is silent."""
+
+    reference: str
+    rights: list[str]
+    jurisdiction: str
+    received_on: date
+    due_on: date | None
+    status: str
+    extended: bool
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class RecordedSystem:
+    """One system's collection result as last recorded."""
+
+    company: str
+    system: str
+    status: str
+    records: int
+
+
+async def recorded_request(conn: Conn, reference: str) -> RecordedRequest | None:
+    """The request's mirrored status and deadline; None if the case store has no such request."""
+    row = await conn.fetchrow(
+        "SELECT reference, rights, jurisdiction, received_on, due_on, status, extended, updated_at"
+        " FROM requests WHERE reference = $1",
+        reference,
+    )
+    return None if row is None else RecordedRequest(**{**dict(row), "rights": list(row["rights"])})
+
+
+async def recorded_collection(conn: Conn, reference: str) -> list[RecordedSystem]:
+    """Each system's recorded collection result, by company and system."""
+    rows = await conn.fetch(
+        "SELECT company, system, status, records FROM collection_results"
+        " WHERE reference = $1 ORDER BY company, system",
+        reference,
+    )
+    return [RecordedSystem(**dict(r)) for r in rows]

@@ -143,13 +143,13 @@ def request_handle(client: Client, reference: str) -> WorkflowHandle[RightsReque
     return client.get_workflow_handle_for(RightsRequestWorkflow.run, workflow_id_for(reference))
 
 
-async def request_state(client: Client, reference: str) -> RequestState:
-    """The request as its workflow sees it now (the `state` Query)."""
-    return await request_handle(client, reference).query(RightsRequestWorkflow.state)
+async def request_state(client: Client, reference: str, timeout: timedelta | None = None) -> RequestState:
+    """The request as its workflow sees it now (the `state` Query; `timeout` bounds the wait)."""
+    return await request_handle(client, reference).query(RightsRequestWorkflow.state, rpc_timeout=timeout)
 
 
 async def company_progress(
-    client: Client, reference: str, company: str, round: int = 0
+    client: Client, reference: str, company: str, round: int = 0, timeout: float = 2.0
 ) -> CompanyCollectionState | None:
     """One company's collection as its child workflow sees it; None when it cannot answer."""
     handle = client.get_workflow_handle_for(
@@ -157,7 +157,10 @@ async def company_progress(
     )
     try:
         # A company whose worker is down cannot answer; don't let it stall the whole view.
-        return await handle.query(CompanyCollectionWorkflow.progress, rpc_timeout=timedelta(seconds=2))
+        return await asyncio.wait_for(
+            handle.query(CompanyCollectionWorkflow.progress, rpc_timeout=timedelta(seconds=timeout)),
+            timeout + 0.2,
+        )
     except Exception:
         return None
 

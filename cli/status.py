@@ -1,8 +1,11 @@
 """Where requests stand: `dsar status`, `list` and `report`.
 
 `status` asks the request's workflow (and each company's child) directly, so it shows what is
-true this second; `list` reads Temporal visibility, which can lag a moment behind; `report`
-reads the case store, which keeps closed requests after their workflows are gone.
+true this second; a workflow that failed, was terminated, timed out or was cancelled shows as
+such (from the server's own description), and one whose worker is down is shown within a few
+seconds as the case store recorded it (`cli.recorded`). `list` reads Temporal visibility, which
+can lag a moment behind, and needs no worker; `report` reads the case store, which keeps closed
+requests after their workflows are gone.
 """
 
 from __future__ import annotations
@@ -15,8 +18,10 @@ from typing import Annotated, Any
 import typer
 from rich.live import Live
 from rich.table import Table
-from temporalio.client import Client
+from temporalio.client import Client, WorkflowExecutionStatus
+from temporalio.service import RPCError
 
+from casestore import queries
 from cli._base import (
     JsonFlag,
     UsageError,
@@ -29,19 +34,24 @@ from cli._base import (
     request_state,
     run,
 )
+from cli.execution import ENDED_BADLY, Execution, describe_request, execution_word, last_task_handled
+from cli.recorded import execution_json, execution_rows, recorded_json, recorded_request, recorded_table
 from dsar import search_attributes as sa
 from dsar.domain import Status
 from dsar.messages.collection import CompanyCollectionState
 from dsar.messages.state import RequestState
 
 Progress = dict[str, CompanyCollectionState | None]
+# Seconds for the workflow's own answer (a Query needs a worker); past them the answer comes
+# from the server's description and the case store, so `dsar status` answers within 5 s.
+ANSWER_BUDGET = 3.5
 
 
-def _status_table(state: RequestState, progress: Progress) -> Table:
+def _status_table(state: RequestState, progress: Progress, execution: Execution | None = None) -> Table:
     table = Table(title=f"{state.reference}", show_header=False, title_justify="left")
     table.add_column("field", style="bold")
     table.add_column("value")
-    table.add_row("status", state.status.value)
+    execution_rows(table, execution, state.status.value)
     table.add_row("rights", ", ".join(r.value for r in state.rights))
     table.add_row("jurisdiction", state.jurisdiction)
     table.add_row("received", state.received_on.isoformat())
@@ -49,7 +59,8 @@ def _status_table(state: RequestState, progress: Progress) -> Table:
         table.add_row("due", "clock stopped")
     elif state.due_on:
         left = (state.due_on - date.today()).days
-        table.add_row("due", f"{state.due_on.isoformat()} ({left} days left)")
+        ended = "; nothing is running to meet it" if execution is not None and execution.ended_badly else ""
+        table.add_row("due", f"{state.due_on.isoformat()} ({left} days left{ended})")
     if state.extended:
         table.add_row("extended", state.extension_reason or "yes")
     if state.open_question:
@@ -110,9 +121,11 @@ def _status_table(state: RequestState, progress: Progress) -> Table:
     return table
 
 
-def _state_json(state: RequestState, progress: Progress) -> str:
+def _state_json(state: RequestState, progress: Progress, execution: Execution | None = None) -> str:
     data = state.model_dump(mode="json")
     data["collection"] = {k: v.model_dump(mode="json") if v else None for k, v in progress.items()}
+    execution_json(data, execution)
+    data["answering"] = True
     return json.dumps(data)
 
 
@@ -121,32 +134,72 @@ def status(
     watch: Annotated[bool, typer.Option("--watch", help="Follow the request live until it closes.")] = False,
     as_json: JsonFlag = False,
 ) -> None:
-    """Show where a request stands, with each company's collection progress."""
+    """Show where a request stands, with each company's collection progress.
+
+    The workflow answers a Query when its worker runs; when it does not answer within a
+    few seconds, the request is shown as the case store recorded it, with a line saying so.
+    A workflow that failed, was terminated, timed out or was cancelled is shown as such.
+    """
     settings = load_settings()
 
-    async def snapshot(client: Client) -> tuple[RequestState, Progress]:
-        state = await request_state(client, reference)
-        progress = {
-            c.company: await company_progress(client, reference, c.company, c.rounds) for c in state.companies
-        }
-        return state, progress
+    async def answered(client: Client, started: float) -> tuple[RequestState, Progress] | None:
+        """The workflow's own view, or None if it does not answer within the command's budget."""
+        loop = asyncio.get_running_loop()
+
+        def left() -> float:
+            return max(0.5, started + ANSWER_BUDGET - loop.time())
+
+        try:
+            query = request_state(client, reference, timeout=timedelta(seconds=left()))
+            state = await asyncio.wait_for(query, left() + 0.2)
+        except (TimeoutError, RPCError):
+            return None
+        companies = await asyncio.gather(
+            *(company_progress(client, reference, c.company, c.rounds, left()) for c in state.companies)
+        )
+        return state, {c.company: p for c, p in zip(state.companies, companies, strict=True)}
 
     async def go() -> None:
         client = await connect_client(settings)
-        state, progress = await snapshot(client)
+        started = asyncio.get_running_loop().time()
+        execution = await describe_request(client, reference)
+        found = await answered(client, started) if execution is not None else None
+        if found is None:
+            if execution is not None and not execution.ended_badly:
+                execution.last_task_at = await last_task_handled(client, reference)
+            recorded, systems = await recorded_request(settings, reference)
+            if recorded is None:
+                fail("no request with that reference", 1)
+            if as_json:
+                out.print_json(recorded_json(recorded, systems, execution))
+            else:
+                out.print(recorded_table(recorded, systems, execution))
+            return
+        state, progress = found
         if not watch:
             if as_json:
-                out.print_json(_state_json(state, progress))
+                out.print_json(_state_json(state, progress, execution))
             else:
-                out.print(_status_table(state, progress))
+                out.print(_status_table(state, progress, execution))
             return
-        with Live(_status_table(state, progress), console=out, refresh_per_second=2) as live:
-            while state.status.is_open:
+        with Live(_status_table(state, progress, execution), console=out, refresh_per_second=2) as live:
+            while state.status.is_open and (
+                execution is None or execution.status is WorkflowExecutionStatus.RUNNING
+            ):
                 await asyncio.sleep(1.0)
-                state, progress = await snapshot(client)
+                started = asyncio.get_running_loop().time()
+                execution = await describe_request(client, reference)
+                found = await answered(client, started)
+                if found is None:
+                    live.stop()
+                    out.print(
+                        "The workflow stopped answering; `dsar status` shows what the case store recorded."
+                    )
+                    break
+                state, progress = found
                 if as_json:
-                    out.print(_state_json(state, progress))
-                live.update(_status_table(state, progress))
+                    out.print(_state_json(state, progress, execution))
+                live.update(_status_table(state, progress, execution))
 
     run(go())
 
@@ -211,10 +264,13 @@ def list_requests(
         async for wf in client.list_workflows(query, limit=limit):
             attrs = wf.typed_search_attributes
             due_at = attrs.get(sa.DSAR_DUE_AT)
+            stage = attrs.get(sa.DSAR_STATUS)
             rows.append(
                 {
                     "reference": wf.id.removeprefix("dsar-"),
-                    "status": attrs.get(sa.DSAR_STATUS),
+                    # A workflow that ended badly is not at the stage it last recorded.
+                    "status": execution_word(wf.status) if wf.status in ENDED_BADLY else stage,
+                    "stage": stage,
                     "rights": list(attrs.get(sa.DSAR_RIGHTS) or []),
                     "jurisdiction": attrs.get(sa.DSAR_JURISDICTION),
                     "due_at": due_at.isoformat() if due_at else None,
@@ -235,7 +291,7 @@ def list_requests(
     for r in rows:
         table.add_row(
             r["reference"],
-            r["status"] or "",
+            r["status"] if r["status"] == r["stage"] else f"[bold red]{r['status']}[/] (was {r['stage']})",
             ", ".join(r["rights"]),
             r["jurisdiction"] or "",
             (r["due_at"] or "")[:10],
@@ -250,7 +306,6 @@ def report(
     as_json: JsonFlag = False,
 ) -> None:
     """Deadline performance for requests received in a period, per right and jurisdiction."""
-    from casestore import queries
     from casestore.db import connection
     from dsar.report import RequestRow, summarise
 

@@ -159,6 +159,23 @@ def validate_submission(
     return submission
 
 
+def refuse_unmailable(settings: Settings, email: str) -> None:
+    """An address with non-ASCII characters before the @ can only go through a relay that
+    offers SMTPUTF8 (RFC 6531); ask ours now, so such a request is refused at intake with
+    the rule instead of being accepted and then never acknowledged."""
+    from activities._smtp import SmtpSender
+    from dsar.email_address import mail_address
+
+    if not mail_address(email).needs_smtputf8:
+        return
+    if SmtpSender(settings.smtp_url).offers_smtputf8() is False:
+        raise UsageError(
+            "--email",
+            "has characters before the @ that only a mail relay offering SMTPUTF8 can carry,"
+            " and ours does not; ask the person for another address",
+        )
+
+
 async def find_open_duplicate(settings: Settings, submission: RequestSubmission) -> str | None:
     """An open request for the same person (by keyed e-mail hash) covering the same rights.
 
@@ -337,6 +354,7 @@ def submit(
             transmit_to=transmit_to,
         )
         require_role(settings, Role.REQUESTER)
+        refuse_unmailable(settings, submission.subject.email)
         client = await connect_client(settings)
         if not new_anyway:
             duplicate = await find_open_duplicate(settings, submission)

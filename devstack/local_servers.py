@@ -18,6 +18,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from pathlib import Path
@@ -102,6 +103,8 @@ class LocalPostgres:
         self.log_file = log_file
         self.process: subprocess.Popen[bytes] | None = None
         self._log: IO[bytes] | None = None
+        # Told of the server's process as soon as it exists (the local stack writes it down).
+        self.on_spawn: Callable[[subprocess.Popen[bytes]], None] | None = None
 
     @property
     def admin_dsn(self) -> str:
@@ -181,6 +184,8 @@ class LocalPostgres:
             start_new_session=True,
             **user,
         )
+        if self.on_spawn is not None:
+            self.on_spawn(self.process)
         wait_for_port(self.port, 60, self.process)
         self._wait_ready()
 
@@ -332,6 +337,8 @@ class TemporalDevServer:
         self.extra_args = extra_args or []
         self.process: subprocess.Popen[bytes] | None = None
         self._log: IO[bytes] | None = None
+        # Told of the server's process as soon as it exists (the local stack writes it down).
+        self.on_spawn: Callable[[subprocess.Popen[bytes]], None] | None = None
 
     @property
     def address(self) -> str:
@@ -364,6 +371,8 @@ class TemporalDevServer:
         self.process = subprocess.Popen(
             args, stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True
         )
+        if self.on_spawn is not None:
+            self.on_spawn(self.process)
         wait_for_port(self.port, 60, self.process)
         wait_for_port(self.ui_port, 60, self.process)
 

@@ -4,12 +4,15 @@ Starts PostgreSQL (case store + one database per demo company), a local S3 endpo
 mail catcher, the Temporal dev server with its UI, and the worker pools (control plane
 plus one per company, each its own process as in production). Writes the endpoints to
 `<state>/local.env` so `dsar` in another terminal finds them. Ctrl-C (or SIGTERM) stops
-everything in reverse order; a stack killed outright is cleaned up at the next start.
+everything in reverse order. A worker or the download page that dies is restarted with
+back-off (`devstack.supervisor`); a stack killed outright has its processes stopped by its
+reaper (`devstack.reaper`), or at the latest at the next start.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import os
 import secrets
 import shutil
@@ -18,6 +21,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -32,6 +36,8 @@ from devstack.local_servers import (
     free_port_block,
     stop_process,
 )
+from devstack.reaper import ProcessBook, start_reaper
+from devstack.supervisor import Supervisor
 from dsar.codec import new_key_file_text
 from dsar.config import LOCAL_ENV_FILE, PROJECT_ROOT, state_dir
 from dsar.group import GroupRegistry, load_group
@@ -157,19 +163,25 @@ class Stack:
         self.download_server: subprocess.Popen[bytes] | None = None
         self.workers: dict[str, subprocess.Popen[bytes]] = {}
         self.env: dict[str, str] = {}
+        # Every process started is written down, for the reaper should this process die.
+        self.book = ProcessBook(state)
+        self.reaper: subprocess.Popen[bytes] | None = None
+        self.postgres.on_spawn = lambda process: self.book.record("postgres", process, signal.SIGINT)
+        self.temporal.on_spawn = lambda process: self.book.record("temporal", process)
 
     def start_servers(self) -> None:
         (self.state / "logs").mkdir(parents=True, exist_ok=True)
+        # Leftovers of a stack that died with its reaper; then the reaper of this one, first.
+        self.book.stop_all()
+        self.reaper = start_reaper(self.state, self.state / "logs" / "reaper.log")
         kill_stale(self.state / "postgres" / "postmaster.pid")
-        kill_stale(self.state / "temporal.pid")
+        (self.state / "temporal.pid").unlink(missing_ok=True)  # written by earlier versions; the book has it
         self.postgres.start()
         self.postgres.create_database(CASE_DATABASE)
         self.s3.start()
         self.mail.start()
         self.newsletter.start()
         self.temporal.start()
-        assert self.temporal.process is not None
-        (self.state / "temporal.pid").write_text(str(self.temporal.process.pid))
 
     async def prepare_data(self) -> dict[str, str]:
         from casestore.db import ensure_app_login, migrate
@@ -240,18 +252,36 @@ class Stack:
         codes = [c.code for c in self.registry.companies]
         return self.ports.metrics + (0 if company is None else 1 + codes.index(company))
 
+    def log_file(self, part: str) -> Path:
+        """Each part's log: `worker-<part>.log` for workers, `<part>.log` for the rest."""
+        name = part if part == "download-server" else f"worker-{part}"
+        return self.state / "logs" / f"{name}.log"
+
+    def spawn(self, part: str, args: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
+        """A part in its own session (a Ctrl-C meant for the stack does not hit it halfway through
+        the stack's shutdown), written down for the reaper."""
+        with open(self.log_file(part), "ab") as log:
+            process = subprocess.Popen(
+                args,
+                env=env,
+                cwd=PROJECT_ROOT,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        self.book.record(part, process)
+        return process
+
+    def spawn_download_server(self) -> subprocess.Popen[bytes]:
+        self.download_server = self.spawn(
+            "download-server", [sys.executable, "-m", "cli", "download-server"], self.worker_env()
+        )
+        return self.download_server
+
     def start_download_server(self) -> None:
         """Its own process, as in production, where it is the only part facing the internet."""
-        log = open(self.state / "logs" / "download-server.log", "ab")
-        self.download_server = subprocess.Popen(
-            [sys.executable, "-m", "cli", "download-server"],
-            env=self.worker_env(),
-            cwd=PROJECT_ROOT,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        log.close()
+        process = self.spawn_download_server()
         url = f"http://127.0.0.1:{self.ports.download}/healthz"
         deadline = time.monotonic() + 30
         while True:
@@ -259,7 +289,7 @@ class Stack:
                 with urllib.request.urlopen(url, timeout=2):
                     return
             except OSError:
-                if self.download_server.poll() is not None or time.monotonic() > deadline:
+                if process.poll() is not None or time.monotonic() > deadline:
                     log_file = self.state / "logs" / "download-server.log"
                     raise RuntimeError(f"the download server did not start; see {log_file}") from None
                 time.sleep(0.2)
@@ -269,18 +299,28 @@ class Stack:
         env = self.worker_env()
         env["DSAR_METRICS_BIND"] = f"127.0.0.1:{self.metrics_port(company)}"
         args = [sys.executable, "-m", "workers", role] + ([company] if company else [])
-        log = open(self.state / "logs" / f"worker-{name}.log", "ab")
-        process = subprocess.Popen(
-            args,
-            env=env,
-            cwd=PROJECT_ROOT,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        log.close()
+        process = self.spawn(name, args, env)
         self.workers[name] = process
         return process
+
+    def supervisor(self, say: Callable[[str], None]) -> Supervisor:
+        """Watches the workers and the download page running now; restarts them as they die.
+
+        The codec server is not among them: it runs in this process (a thread), so it cannot
+        die without the stack."""
+        supervisor = Supervisor(self.state / "hold", say)
+        for name, process in self.workers.items():
+            role, _, company = name.partition("-")
+            start = functools.partial(self.start_worker, role, company or None)
+            supervisor.watch(name, self.log_file(name), start, process)
+        if self.download_server is not None:
+            supervisor.watch(
+                "download-server",
+                self.log_file("download-server"),
+                self.spawn_download_server,
+                self.download_server,
+            )
+        return supervisor
 
     def bring_up(self) -> None:
         """Everything but the workers: servers, schema, demo data, settings, codec, bucket."""
@@ -324,7 +364,11 @@ class Stack:
                 stopper()
             except Exception as exc:  # keep stopping the rest
                 print(f"while stopping: {type(exc).__name__}: {exc}", file=sys.stderr)
-        (self.state / "temporal.pid").unlink(missing_ok=True)
+        # Anything still written down (a part started around the stack's back), then the reaper.
+        self.book.stop_all()
+        if self.reaper is not None:
+            stop_process(self.reaper, signal.SIGTERM, timeout=5)
+            self.reaper = None
 
     def describe(self) -> list[tuple[str, str]]:
         return [
@@ -359,8 +403,9 @@ def run_stack(*, fresh: bool = False, ports: Ports | None = None) -> int:
         nonlocal stopping
         stopping = True
 
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGINT, on_signal)
+    # A closed terminal (SIGHUP) stops the stack as Ctrl-C does, not without its cleanup.
+    for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+        signal.signal(signum, on_signal)
     try:
         print("Starting the local stack ...", flush=True)
         stack.bring_up()
@@ -374,11 +419,9 @@ def run_stack(*, fresh: bool = False, ports: Ports | None = None) -> int:
             "--received $(date +%F)\nPress Ctrl-C to stop everything.",
             flush=True,
         )
+        supervisor = stack.supervisor(lambda line: print(f"{time.strftime('%H:%M:%S')} {line}", flush=True))
         while not stopping:
-            for name, process in list(stack.workers.items()):
-                if process.poll() is not None:
-                    print(f"worker {name} exited with {process.returncode}; see {state / 'logs'}", flush=True)
-                    del stack.workers[name]
+            supervisor.check()
             time.sleep(0.5)
         return 0
     finally:

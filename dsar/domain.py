@@ -18,6 +18,8 @@ import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from dsar.email_address import mail_address
+
 
 class Right(StrEnum):
     """The seven rights the group's privacy notice promises."""
@@ -81,12 +83,18 @@ MAX_NAME = 200
 
 
 def normalise_email(value: str) -> str:
-    """E-mail addresses are matched case-insensitively, so one canonical form is stored."""
+    """E-mail addresses are matched case-insensitively, so one canonical form is stored.
+
+    Internationalised addresses are accepted when some relay can deliver them (the domain by
+    IDNA, a non-ASCII local part by SMTPUTF8); what no relay can take is refused with the rule.
+    """
     try:
         result = validate_email(value.strip(), check_deliverability=False)
     except EmailNotValidError as exc:
         raise ValueError("is not a valid e-mail address") from exc
-    return result.normalized.lower()
+    normalised = result.normalized.lower()
+    mail_address(normalised)
+    return normalised
 
 
 def normalise_phone(value: str, region: str = "SE") -> str:

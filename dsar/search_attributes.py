@@ -15,8 +15,19 @@ DSAR_DUE_AT = SearchAttributeKey.for_datetime("DsarDueAt")
 DSAR_RECEIVED_AT = SearchAttributeKey.for_datetime("DsarReceivedAt")
 # "<company>/<system>" codes of systems whose collection failed: an operator's to-do list.
 DSAR_FAILED_SYSTEMS = SearchAttributeKey.for_keyword_list("DsarFailedSystems")
+# The request's step that has been retried for minutes without finishing (`build_package`,
+# `notify:acknowledgement`): set while the request waits for it, cleared once it succeeds.
+DSAR_FAILED_STEP = SearchAttributeKey.for_keyword("DsarFailedStep")
 
-ALL = (DSAR_STATUS, DSAR_RIGHTS, DSAR_JURISDICTION, DSAR_DUE_AT, DSAR_RECEIVED_AT, DSAR_FAILED_SYSTEMS)
+ALL = (
+    DSAR_STATUS,
+    DSAR_RIGHTS,
+    DSAR_JURISDICTION,
+    DSAR_DUE_AT,
+    DSAR_RECEIVED_AT,
+    DSAR_FAILED_SYSTEMS,
+    DSAR_FAILED_STEP,
+)
 
 
 def dev_server_flags() -> list[str]:

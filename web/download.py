@@ -3,8 +3,11 @@
 GET `/d/<token>` shows a form asking for the code from the second e-mail; POST with the
 right code streams the package from S3. Everything else is refused with a plain message
 in the person's language and an entry in the audit trail: a changed (tampered) link, an
-expired one, one replaced by a newer link, a deleted package, a missing or wrong code,
-and a link locked after too many wrong codes. Each download is audited as proof of
+expired one, one replaced by a newer link, a package deleted after its retention period
+(final), a package that should be there but is not (object missing without a recorded
+deletion, or S3 not answering: "not available, please contact us", which the team can
+mend with `dsar resend-link`, as that rebuilds a missing package), a missing or wrong
+code, and a link locked after too many wrong codes. Each download is audited as proof of
 delivery. Audit details hold ids and reasons only: no addresses, no user agents.
 
 The same process serves the verification page (`web.identity`); what both share is in
@@ -19,14 +22,14 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import structlog
 from aiohttp import web
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError
 
 from casestore.audit import append_audit
 from casestore.db import create_pool
@@ -43,6 +46,7 @@ from web.server import parse_listen, run
 log = structlog.get_logger("download-page")
 ACTOR = "download-page"
 CHUNK = 256 * 1024
+T = TypeVar("T")
 # What the page says, by outcome; the texts themselves live in the templates.
 STATUS = {
     "form": 200,
@@ -50,6 +54,7 @@ STATUS = {
     "expired": 410,
     "replaced": 410,
     "deleted": 410,
+    "unavailable": 503,
     "locked": 403,
     "code_missing": 400,
     "code_wrong": 403,
@@ -94,6 +99,8 @@ async def _show_form(request: web.Request) -> web.Response:
     config = request.app[CONFIG]
     try:
         link = await _resolve(config, request.match_info["token"])
+        # Asked before the code, so nobody types one for a package that is not there.
+        await _s3(link, config.s3.head_object)
     except Refused as refusal:
         return await _refuse(request, refusal)
     return _page(request, "form", link)
@@ -184,11 +191,9 @@ async def _check_code(config: Config, link: Link, typed: str | None) -> None:
 
 async def _stream(request: web.Request, config: Config, link: Link) -> web.StreamResponse:
     try:
-        obj = await asyncio.to_thread(config.s3.get_object, Bucket=link.bucket, Key=link.key)
-    except ClientError as exc:
-        if exc.response.get("Error", {}).get("Code") in ("NoSuchKey", "404"):
-            return await _refuse(request, Refused("deleted", link, object="missing"))
-        raise
+        obj = await _s3(link, config.s3.get_object)
+    except Refused as refusal:
+        return await _refuse(request, refusal)
     body = obj["Body"]
     response = web.StreamResponse(
         headers={
@@ -225,6 +230,19 @@ async def _stream(request: web.Request, config: Config, link: Link) -> web.Strea
     return response
 
 
+async def _s3(link: Link, call: Callable[..., T]) -> T:
+    """`call` on the link's object; an object that is not there, or an S3 that does not
+    answer, is "not available" (a deleted package was refused already, by its row)."""
+    try:
+        return await asyncio.to_thread(call, Bucket=link.bucket, Key=link.key)
+    except ClientError as exc:
+        code = exc.response.get("Error", {}).get("Code")
+        missing = code in ("NoSuchKey", "NoSuchBucket", "NotFound", "404")
+        raise Refused("unavailable", link, object="missing" if missing else "error") from None
+    except BotoCoreError:
+        raise Refused("unavailable", link, object="unreachable") from None
+
+
 async def _refuse(request: web.Request, refusal: Refused) -> web.Response:
     config = request.app[CONFIG]
     link = refusal.link
@@ -232,7 +250,9 @@ async def _refuse(request: web.Request, refusal: Refused) -> web.Response:
     if link is not None:
         details["link"] = str(link.id)
     await _audit(config, link.reference if link else None, "download.refused", details)
-    log.info("download.refused", reason=refusal.reason, reference=link.reference if link else None)
+    # A package that should be there and is not needs the team: said louder than a wrong code.
+    say = log.warning if refusal.reason == "unavailable" else log.info
+    say("download.refused", reason=refusal.reason, reference=link.reference if link else None)
     return _page(request, refusal.reason, link, attempts_left=refusal.details.get("attempts_left"))
 
 

@@ -18,6 +18,7 @@ from activities.deadlines import DeadlineActivities
 from activities.delivery import DeliveryActivities
 from activities.identity import IdentityActivities
 from activities.notifications import NotificationActivities, SmtpSender
+from activities.package_rebuild import PackageRebuildActivities
 from activities.packaging import PackagingActivities
 from activities.portability import PortabilityActivities
 from activities.redactions import RedactionActivities
@@ -76,6 +77,7 @@ def control_worker(
             deadlines.load_clock_settings,
             case_store.plan_collection,
             packaging.build_package,
+            PackageRebuildActivities(pool, s3, packaging).ensure_package,
             notifications.send_notification,
             delivery.delete_package,
             access.load_roles,

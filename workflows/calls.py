@@ -1,17 +1,23 @@
 """The one way workflows call an activity: through its typed reference.
 
-`run_activity(refs.BUILD_PACKAGE, arg, ...)` is checked by mypy against the reference's
-input type and returns its result type; the name on the wire is the reference's, so
-histories recorded with `Activity` names replay unchanged.
+`run_activity(refs.BUILD_PACKAGE, arg)` is checked by mypy against the reference's input
+type and returns its result type; the name on the wire is the reference's, so histories
+recorded with `Activity` names replay unchanged. Timeouts and retries come from the
+reference too (`dsar.activity_refs`), so every call of one activity gets the same and no
+call site chooses them by hand; changing them does not change the commands a workflow
+issues, so recorded histories still replay.
+
+Activity ids: a call may name its activity (`dsar.pending.activity_id`), so `dsar status`
+can tell from Temporal's own record which system or step is retrying. Histories recorded
+before named ids carried the SDK's sequence numbers; those replay without names
+(`workflow.patched(NAMED_IDS)`).
 """
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import TypeVar
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy
 
 with workflow.unsafe.imports_passed_through():
     from dsar.activity_refs import ActivityRef
@@ -19,28 +25,30 @@ with workflow.unsafe.imports_passed_through():
 I = TypeVar("I")  # noqa: E741
 O = TypeVar("O")  # noqa: E741
 
+NAMED_IDS = "named-activity-ids"
+
 
 async def run_activity(
     ref: ActivityRef[I, O],
     arg: I,
     *,
-    start_to_close_timeout: timedelta,
-    retry_policy: RetryPolicy | None = None,
     task_queue: str | None = None,
-    schedule_to_close_timeout: timedelta | None = None,
-    heartbeat_timeout: timedelta | None = None,
+    activity_id: str | None = None,
     summary: str | None = None,
 ) -> O:
     """Execute the referenced activity with `arg` and return its typed result."""
+    if activity_id is not None and not workflow.patched(NAMED_IDS):
+        activity_id = None
     result: O = await workflow.execute_activity(
         ref.name,
         arg,
         result_type=ref.result,
         task_queue=task_queue,
-        start_to_close_timeout=start_to_close_timeout,
-        schedule_to_close_timeout=schedule_to_close_timeout,
-        heartbeat_timeout=heartbeat_timeout,
-        retry_policy=retry_policy,
+        start_to_close_timeout=ref.start_to_close,
+        schedule_to_close_timeout=ref.budget,
+        heartbeat_timeout=ref.heartbeat,
+        retry_policy=ref.retry_policy,
+        activity_id=activity_id,
         summary=summary,
     )
     return result

@@ -13,7 +13,6 @@ waits until the privacy team confirms it was done, or says it does not apply
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
 
 from temporalio import workflow
 
@@ -35,7 +34,7 @@ with workflow.unsafe.imports_passed_through():
 
 from workflows.calls import run_activity
 from workflows.manual_task import wait_with_reminders
-from workflows.per_system import STEP_RETRY, SYSTEM_ACTOR, PerSystem, list_systems
+from workflows.per_system import SYSTEM_ACTOR, PerSystem, list_systems
 
 EXECUTORS = {
     "postgres": refs.EXECUTE_POSTGRES,
@@ -53,7 +52,7 @@ class CompanyActionWorkflow:
     @workflow.run
     async def run(self, inp: CompanyActionInput) -> CompanyActionResult:
         self._state = CompanyActionState(company=inp.company, action=inp.action)
-        systems = await list_systems(inp.company, STEP_RETRY)
+        systems = await list_systems(inp.company)
         systems = [s for s in systems if inp.action.right in s.rights]
         if inp.action is Action.SUPPRESS_MARKETING:
             # At once means at once: a binder cannot be asked to wait on. The group-wide list
@@ -72,7 +71,6 @@ class CompanyActionWorkflow:
 
         results = await PerSystem(
             connectors=EXECUTORS,
-            heartbeat=timedelta(minutes=1),
             metric="dsar_action_failures",
             metric_help="Systems where an action failed",
             input=lambda s: ExecuteSystemInput(
@@ -127,8 +125,6 @@ class CompanyActionWorkflow:
                 text="\n".join(f"{c.field.value}: {c.value}" for c in inp.corrections) or None,
             ),
             task_queue=inp.notify_queue,
-            start_to_close_timeout=timedelta(minutes=5),
-            retry_policy=STEP_RETRY,
         )
 
     async def _record(
@@ -137,8 +133,6 @@ class CompanyActionWorkflow:
         return await run_activity(
             refs.RECORD_ACTION_RESULT,
             RecordActionResultInput(reference=inp.reference, result=result, actor=actor, occasion=occasion),
-            start_to_close_timeout=timedelta(minutes=5),
-            retry_policy=STEP_RETRY,
         )
 
     @staticmethod

@@ -14,7 +14,6 @@ from the request's workflow, which checks the sender's role first.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
 
 from temporalio import workflow
 
@@ -34,10 +33,11 @@ with workflow.unsafe.imports_passed_through():
         UploadedFile,
     )
     from dsar.messages.notifications import NotificationKind, SendNotification
+    from dsar.pending import system_activity_id
 
 from workflows.calls import run_activity
 from workflows.manual_task import wait_with_reminders
-from workflows.per_system import STEP_RETRY, SYSTEM_ACTOR, SYSTEM_RETRY, PerSystem, list_systems
+from workflows.per_system import SYSTEM_ACTOR, PerSystem, list_systems
 
 CONNECTORS = {
     "postgres": refs.COLLECT_POSTGRES,
@@ -69,7 +69,6 @@ class CompanyCollectionWorkflow:
 
         results = await PerSystem(
             connectors=CONNECTORS,
-            heartbeat=timedelta(seconds=20),
             metric="dsar_collection_failures",
             metric_help="Systems whose collection failed",
             input=lambda s: CollectSystemInput(reference=inp.reference, company=s.company, system=s.system),
@@ -110,9 +109,7 @@ class CompanyCollectionWorkflow:
             result = await run_activity(
                 refs.INGEST_UPLOAD,
                 IngestUploadInput(reference=inp.reference, upload=upload),
-                start_to_close_timeout=timedelta(minutes=30),
-                heartbeat_timeout=timedelta(minutes=2),
-                retry_policy=SYSTEM_RETRY,
+                activity_id=system_activity_id("ingest", system.company, system.system),
                 summary=f"ingest upload {code}",
             )
         else:
@@ -131,16 +128,12 @@ class CompanyCollectionWorkflow:
             refs.SEND_NOTIFICATION,
             SendNotification(reference=inp.reference, kind=kind, occasion=occasion, system=code),
             task_queue=inp.notify_queue,
-            start_to_close_timeout=timedelta(minutes=5),
-            retry_policy=STEP_RETRY,
         )
 
     async def _record(self, reference: str, result: SystemResult, actor: str, occasion: str) -> None:
         await run_activity(
             refs.RECORD_SYSTEM_RESULT,
             RecordSystemResultInput(reference=reference, result=result, actor=actor, occasion=occasion),
-            start_to_close_timeout=timedelta(minutes=5),
-            retry_policy=STEP_RETRY,
         )
 
     # --- decisions forwarded by the request's workflow (it has checked the role) ----------

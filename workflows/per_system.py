@@ -5,6 +5,12 @@ queue. Each lists the company's systems, asks each system through the connector 
 kind (a manual system is a task for its owner instead), and turns a system that fails into
 a failed result with a reason the privacy team can act on, counted in a metric, so one
 broken system never hides the others' results.
+
+A system fails only on a permanent error or once its time budget of transient failures
+(`dsar.activity_refs.SYSTEM_BUDGET`, hours) is spent: a database restarting or a network
+outage costs time, not a system. While Temporal retries, the activity's id
+(`collect:<company>/<system>`, see `dsar.pending`) lets `dsar status` show which system is
+retrying and why.
 """
 
 from __future__ import annotations
@@ -12,52 +18,37 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Generic, TypeVar
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from dsar import activity_refs as refs
     from dsar.activity_refs import ActivityRef
     from dsar.messages.collection import SystemRef
+    from dsar.pending import system_activity_id
 
 from workflows.calls import run_activity
 
-# Errors a retry cannot fix (a missing table, a refused login): fail fast and report.
-PERMANENT_ERRORS = ["PermanentSystemError"]
-
-SYSTEM_RETRY = RetryPolicy(
-    initial_interval=timedelta(seconds=2),
-    backoff_coefficient=2.0,
-    maximum_interval=timedelta(minutes=1),
-    maximum_attempts=5,
-    non_retryable_error_types=PERMANENT_ERRORS,
-)
-STEP_RETRY = RetryPolicy(maximum_interval=timedelta(minutes=1), non_retryable_error_types=PERMANENT_ERRORS)
 SYSTEM_ACTOR = "dsar-workflow"
 
 I = TypeVar("I")  # noqa: E741
 R = TypeVar("R")
 
 
-async def list_systems(company: str, retry_policy: RetryPolicy | None = None) -> list[SystemRef]:
+async def list_systems(company: str) -> list[SystemRef]:
     """The company's systems from the registry its worker holds."""
-    return await run_activity(
-        refs.LIST_SYSTEMS, company, start_to_close_timeout=timedelta(seconds=30), retry_policy=retry_policy
-    )
+    return await run_activity(refs.LIST_SYSTEMS, company)
 
 
 @dataclass(frozen=True)
 class PerSystem(Generic[I, R]):
     """How one child asks each system: the connectors by kind and what to do around them."""
 
+    # Connectors heartbeat while data flows (their references say how often): a worker that
+    # dies is noticed within seconds and the next attempt resumes from the last checkpoint.
     connectors: Mapping[str, ActivityRef[I, R]]
-    # Connectors heartbeat while data flows; a worker that dies is noticed within this time
-    # and the next attempt resumes from the last checkpoint.
-    heartbeat: timedelta
     metric: str
     metric_help: str
     # What the system is asked (its input), the owner's task for a manual system, and the
@@ -65,7 +56,8 @@ class PerSystem(Generic[I, R]):
     input: Callable[[SystemRef], I]
     manual: Callable[[SystemRef], Awaitable[R]]
     failed: Callable[[SystemRef, str], Awaitable[R]]
-    # The child's state for its progress query, and the labels of logs, metric and summary.
+    # The child's state for its progress query, and the labels of logs, metric, summary and
+    # activity id (`collect`, `erase`, ...).
     replace: Callable[[R], None]
     label: Callable[[SystemRef], str]
     metric_labels: Callable[[SystemRef], dict[str, str]]
@@ -84,9 +76,7 @@ class PerSystem(Generic[I, R]):
             result = await run_activity(
                 connector,
                 self.input(system),
-                start_to_close_timeout=timedelta(hours=2),
-                heartbeat_timeout=self.heartbeat,
-                retry_policy=SYSTEM_RETRY,
+                activity_id=system_activity_id(self.label(system), system.company, system.system),
                 summary=f"{self.label(system)} {system.company}/{system.system}",
             )
         except (ActivityError, ApplicationError) as err:

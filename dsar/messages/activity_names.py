@@ -25,6 +25,8 @@ class Activity:
     LOAD_ROLES = "load_roles"
     LOAD_CLOCK_SETTINGS = "load_clock_settings"
     DELETE_PACKAGE = "delete_package"
+    # Before a link is sent: the package object is there, or rebuilt from the case store.
+    ENSURE_PACKAGE = "ensure_package"
     # Review and redaction: names each company knows (on its own queue), the scan of the
     # collected records (control), and the reviewer's decisions about them (control).
     INDEX_KNOWN_NAMES = "index_known_names"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
 from pydantic import BaseModel, Field
 
@@ -19,6 +20,17 @@ class PackageResult(BaseModel):
     sha256: str
     records: int
     companies_with_data: list[str]
+
+
+class PackageCheck(BaseModel):
+    """What `ensure_package` found before a link is sent.
+
+    `present`: the object is in S3; `rebuilt`: it was missing and was built again from the
+    case store (`package` is the new build); `deleted`: removed after its retention period,
+    which is final, so nothing is rebuilt and no link may be sent."""
+
+    outcome: Literal["present", "rebuilt", "deleted"]
+    package: PackageResult | None = None
 
 
 class ResendLinkRequest(BaseModel):

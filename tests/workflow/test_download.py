@@ -20,11 +20,16 @@ import pytest_asyncio
 from aiohttp.test_utils import TestClient
 from botocore.exceptions import ClientError
 from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
+from temporalio.testing import ActivityEnvironment
 
+from activities.package_rebuild import PackageRebuildActivities
+from activities.packaging import PackagingActivities
 from casestore.storage import s3_client
+from dsar.codec import KeyRing
 from dsar.config import Settings
 from dsar.domain import Status
-from dsar.messages.delivery import ResendLinkRequest
+from dsar.group import GroupRegistry
+from dsar.messages.delivery import BuildPackageInput, PackageCheck, ResendLinkRequest
 from dsar.messages.identity import IdentityDecision
 from dsar.messages.review import ReviewDecision
 from dsar.messages.state import RequestState
@@ -88,6 +93,27 @@ async def package_bytes(pool: asyncpg.Pool, settings: Settings, reference: str) 
     assert row is not None
     body: bytes = s3_client(settings).get_object(Bucket=row["bucket"], Key=row["s3_key"])["Body"].read()
     return body
+
+
+async def package_row(pool: asyncpg.Pool, reference: str) -> asyncpg.Record:
+    row = await pool.fetchrow(
+        "SELECT bucket, s3_key FROM artefacts WHERE reference = $1 AND kind = 'access-package'", reference
+    )
+    assert row is not None
+    return row
+
+
+async def check_package(
+    pool: asyncpg.Pool, settings: Settings, ring: KeyRing, registry: GroupRegistry, reference: str
+) -> PackageCheck:
+    """The check the workflow runs before a link, run once more from outside (as a retry would)."""
+    s3 = s3_client(settings)
+    packaging = PackagingActivities(pool, ring, registry, s3, settings.s3_bucket)
+    rebuild = PackageRebuildActivities(pool, s3, packaging)
+    check: PackageCheck = await ActivityEnvironment().run(
+        rebuild.ensure_package, BuildPackageInput(reference=reference)
+    )
+    return check
 
 
 class Audit:
@@ -232,6 +258,8 @@ async def test_the_package_is_deleted_after_the_retention_period(
     case_pool: asyncpg.Pool,
     servers: Any,
     settings: Settings,
+    ring: KeyRing,
+    registry: GroupRegistry,
     page: tuple[TestClient[Any, Any], ShiftedClock],
 ) -> None:
     http, _ = page
@@ -239,10 +267,7 @@ async def test_the_package_is_deleted_after_the_retention_period(
         handle = await deliver(own_time_skipping_env, queue, case_pool)
         reference = handle.id.removeprefix("dsar-")
         token, code = link_and_code(servers, reference)
-        row = await case_pool.fetchrow(
-            "SELECT bucket, s3_key FROM artefacts WHERE reference = $1 AND kind = 'access-package'", reference
-        )
-        assert row is not None
+        row = await package_row(case_pool, reference)
         await own_time_skipping_env.sleep(timedelta(days=settings.package_retention_days + 1))
         final: RequestState = await handle.result()
 
@@ -263,5 +288,16 @@ async def test_the_package_is_deleted_after_the_retention_period(
 
     audit = await Audit(case_pool).start()
     gone = await http.post(f"/d/{token}", data={"code": code})
-    assert gone.status == 410 and "no longer available" in await gone.text()
+    text = await gone.text()
+    assert gone.status == 410 and "no longer available" in text and "not available right now" not in text
     assert [(a, d["reason"]) for _, a, d in await audit.new()] == [("download.refused", "deleted")]
+
+    # Deleted after its retention period is final: the check before a link rebuilds nothing.
+    check = await check_package(case_pool, settings, ring, registry, reference)
+    assert check.outcome == "deleted" and check.package is None
+    with pytest.raises(ClientError):
+        s3_client(settings).head_object(Bucket=row["bucket"], Key=row["s3_key"])
+    trail = [r["action"] for r in await case_pool.fetch(
+        "SELECT action FROM audit_log WHERE reference = $1", reference
+    )]  # fmt: skip
+    assert trail.count("package.built") == 1 and "package.missing" not in trail

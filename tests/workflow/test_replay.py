@@ -10,7 +10,6 @@ recording of the new shape beside the old ones.
 
 from __future__ import annotations
 
-from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -71,7 +70,7 @@ class ReorderedRightsRequestWorkflow(RightsRequestWorkflow):
 
     @workflow.run
     async def run(self, req: RightsRequestInput) -> RequestState:
-        await run_activity(refs.REGISTER_REQUEST, req, start_to_close_timeout=timedelta(minutes=1))
+        await run_activity(refs.REGISTER_REQUEST, req)
         return await super().run(req)
 
 

@@ -5,16 +5,22 @@ references; never collected records), the decisions that gate more than one stag
 approval, a refusal), and the helpers every stage calls: a typed activity call, a
 notification to the person or the team, a status change mirrored into the case store and
 the audit trail, role checks for the Updates' validators, and a wait with a deadline.
+
+A step Temporal keeps retrying (the mail relay refuses, the case store is down) does not
+fail the request: it waits. So that the team sees it, a step that has not finished after
+`STUCK_AFTER` sets the `DsarFailedStep` search attribute to its name (`build_package`,
+`notify:acknowledgement`; never anything about the person) until it completes; `dsar
+status` shows the attempt and the last error from Temporal (`dsar.pending`).
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import TypeVar
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy
 
 with workflow.unsafe.imports_passed_through():
     from dsar import activity_refs as refs
@@ -28,6 +34,7 @@ with workflow.unsafe.imports_passed_through():
     from dsar.messages.notifications import NotificationKind, NotificationResult, SendNotification, SentNotice
     from dsar.messages.review import RefusalDecision, ReviewDecision
     from dsar.messages.state import RequestState
+    from dsar.pending import step_activity_id
     from dsar.roles import Role, RoleGrants
 
 from workflows.calls import run_activity
@@ -36,17 +43,21 @@ from workflows.rights_request.details import current_details
 I = TypeVar("I")  # noqa: E741
 O = TypeVar("O")  # noqa: E741
 
-ACTIVITY_RETRY = RetryPolicy(
-    initial_interval=timedelta(seconds=1),
-    maximum_interval=timedelta(minutes=1),
-    non_retryable_error_types=["InvalidRequestError"],
-)
+# A step not finished after this long is shown as the request's failed step while it waits.
+STUCK_AFTER = timedelta(minutes=2)
+# The change that brought the watch (a timer per step, and the search attribute).
+FAILED_STEP_PATCH = "failed-step-attribute"
 # Who the workflow names in the audit trail for the steps it takes itself.
 SYSTEM_ACTOR = "dsar-workflow"
 # Who tells the workflow that the person typed the right code on the verification page.
 VERIFICATION_PAGE_ACTOR = "verification-page"
 
 Details = dict[str, str | int | bool | None]
+
+
+def notify_step(kind: NotificationKind) -> str:
+    """A notification's step name: `notify:acknowledgement`."""
+    return f"notify:{kind.value}"
 
 
 class RequestContext:
@@ -67,6 +78,9 @@ class RequestContext:
         self.acting: set[tuple[str, Action]] = set()
         self._failed_published = False
         self._plan: CollectionPlan | None = None
+        # Steps called so far (their activity ids' numbers), and those shown as stuck.
+        self._steps = 0
+        self._stuck: list[str] = []
 
     def start(self, req: RightsRequestInput) -> RequestState:
         self._req = req
@@ -96,9 +110,42 @@ class RequestContext:
         """Waiting for review: decisions about what is sent and done can still be made."""
         return self.state.status is Status.REVIEW and self.approval is None
 
-    async def call(self, ref: ActivityRef[I, O], arg: I, timeout: timedelta = timedelta(minutes=5)) -> O:
-        """An activity on the request's own (control) queue, with the request's retry policy."""
-        return await run_activity(ref, arg, start_to_close_timeout=timeout, retry_policy=ACTIVITY_RETRY)
+    async def call(
+        self, ref: ActivityRef[I, O], arg: I, *, step: str | None = None, task_queue: str | None = None
+    ) -> O:
+        """One step of the request: an activity (on the control queue unless told), with the
+        timeouts and retries of its reference, shown as the failed step while it is stuck."""
+        name = step or ref.name
+        self._steps += 1
+        activity = run_activity(
+            ref, arg, task_queue=task_queue, activity_id=step_activity_id(name, self._steps)
+        )
+        if not workflow.patched(FAILED_STEP_PATCH):
+            # Awaited at once, as before the patch: its command keeps its place among the
+            # commands of the request's other coroutines (the clock's timers).
+            return await activity
+        running = asyncio.create_task(activity)
+        try:
+            await workflow.wait_condition(running.done, timeout=STUCK_AFTER)
+        except TimeoutError:
+            self._stuck.append(name)
+            self._publish_stuck()
+            try:
+                return await running
+            finally:
+                self._stuck.remove(name)
+                self._publish_stuck()
+        return await running
+
+    def _publish_stuck(self) -> None:
+        """`DsarFailedStep`: the oldest step still waiting, or nothing."""
+        workflow.upsert_search_attributes(
+            [
+                sa.DSAR_FAILED_STEP.value_set(self._stuck[0])
+                if self._stuck
+                else sa.DSAR_FAILED_STEP.value_unset()
+            ]
+        )
 
     async def plan(self) -> CollectionPlan:
         """The companies that take part, asked once and kept."""
@@ -134,6 +181,7 @@ class RequestContext:
         result = await self.call(
             refs.SEND_NOTIFICATION,
             SendNotification(reference=state.reference, kind=kind, occasion=occasion, text=text),
+            step=notify_step(kind),
         )
         state.notices.append(SentNotice(kind=kind, occasion=occasion, at=at))
         return result

@@ -17,12 +17,24 @@ from temporalio.exceptions import ApplicationError
 with workflow.unsafe.imports_passed_through():
     from dsar import activity_refs as refs
     from dsar.domain import Status
-    from dsar.messages.delivery import BuildPackageInput, DeletePackageInput, PortableInput, ResendLinkRequest
+    from dsar.messages.delivery import (
+        BuildPackageInput,
+        DeletePackageInput,
+        PackageCheck,
+        PortableInput,
+        ResendLinkRequest,
+    )
     from dsar.messages.notifications import NotificationKind
     from dsar.messages.state import RequestState
     from dsar.roles import Role
 
 from workflows.rights_request.context import SYSTEM_ACTOR, RequestContext
+
+# Patches since the 0.1.0 baseline (docs/changing-workflow-code.md): the package object is
+# checked, and rebuilt if missing, before the first link and before each re-sent one.
+# Two ids, so a request delivered before the change still gets the check when re-sent.
+CHECK_BEFORE_LINK = "package-check-before-link"
+CHECK_BEFORE_RESEND = "package-check-before-resend"
 
 
 class DeliveryStage:
@@ -33,16 +45,19 @@ class DeliveryStage:
         # Re-sent links and the package's deletion, one at a time.
         self._lock = asyncio.Lock()
         self._resends = 0
+        self._portable = False  # set again on replay, as deliver_package runs again
 
     async def deliver_package(self, portable: bool) -> None:
         ctx, state = self._ctx, self._ctx.state
         assert ctx.approval is not None
+        self._portable = portable
         await ctx.set_status(Status.PACKAGING, ctx.approval.actor)
         state.package = await ctx.call(
             refs.BUILD_PACKAGE,
             BuildPackageInput(reference=state.reference, portable=portable),
-            timeout=timedelta(hours=1),
         )
+        if workflow.patched(CHECK_BEFORE_LINK):
+            await self._ensure_package()  # gone between the build and the link
         await ctx.set_status(Status.DELIVERY, SYSTEM_ACTOR)
         await self._send_link(occasion="")
         transmit_to = ctx.submission.transmit_to
@@ -51,7 +66,6 @@ class DeliveryStage:
             state.transmitted = await ctx.call(
                 refs.TRANSMIT_PORTABLE_DATA,
                 PortableInput(reference=state.reference, transmit_to=transmit_to),
-                timeout=timedelta(minutes=10),
             )
             await ctx.record("portability.transmitted", SYSTEM_ACTOR, {"bytes": state.transmitted.bytes})
 
@@ -59,6 +73,17 @@ class DeliveryStage:
         """Link and code travel in two e-mails, so one intercepted or forwarded mail is not enough."""
         await self._ctx.notify(NotificationKind.DELIVERY, occasion=occasion)
         await self._ctx.notify(NotificationKind.DOWNLOAD_CODE, occasion=occasion)
+
+    async def _ensure_package(self) -> PackageCheck:
+        """The package object is in S3, or rebuilt from the case store (lost object,
+        restored bucket); never after its retention deletion, which is final."""
+        state = self._ctx.state
+        check = await self._ctx.call(
+            refs.ENSURE_PACKAGE, BuildPackageInput(reference=state.reference, portable=self._portable)
+        )
+        if check.package is not None:
+            state.package = check.package
+        return check
 
     async def keep_then_delete_package(self) -> None:
         """Art. 5(1)(e): the copy made for the person is kept only while they may still fetch it."""
@@ -87,6 +112,10 @@ class DeliveryStage:
         async with self._lock:
             if not ctx.keeping_package:  # deleted while this update waited for the lock
                 raise ApplicationError("the package has been deleted; there is nothing left to send")
+            if workflow.patched(CHECK_BEFORE_RESEND):
+                check = await self._ensure_package()
+                if check.outcome == "deleted":  # by retention: nothing is rebuilt
+                    raise ApplicationError("the package has been deleted after its retention period")
             self._resends += 1
             occasion = f"resend-{self._resends}"
             await self._send_link(occasion)

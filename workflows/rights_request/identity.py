@@ -32,19 +32,13 @@ with workflow.unsafe.imports_passed_through():
     )
     from dsar.messages.notifications import NotificationKind
     from dsar.messages.state import RequestState
+    from dsar.pending import company_activity_id
     from dsar.roles import Role
 
 from workflows.calls import run_activity
-from workflows.rights_request.context import (
-    ACTIVITY_RETRY,
-    SYSTEM_ACTOR,
-    VERIFICATION_PAGE_ACTOR,
-    RequestContext,
-)
+from workflows.rights_request.context import SYSTEM_ACTOR, VERIFICATION_PAGE_ACTOR, RequestContext
 
 IDENTITY_NOT_VERIFIED = "identity_not_verified"
-# A company whose worker does not answer the identity search in this time counts as "nothing found".
-IDENTITY_SEARCH_TIMEOUT = timedelta(minutes=10)
 _SENSITIVE_WORDS = {
     SensitiveReason.ERASURE: "it asks for erasure",
     SensitiveReason.NEW_CONTACT: "its e-mail address is not one the group holds for the person",
@@ -94,15 +88,14 @@ class IdentityStage:
             await self._send_code()
 
     async def _find_held(self, company: CompanyTarget) -> HeldContacts:
-        """On the company's own queue; a company that cannot answer does not hold the request up."""
+        """On the company's own queue; a company that cannot answer within the search's time
+        budget (`dsar.activity_refs.IDENTITY_SEARCH_BUDGET`) does not hold the request up."""
         try:
             return await run_activity(
                 refs.FIND_HELD_CONTACTS,
                 FindHeldContactsInput(reference=self._ctx.state.reference, company=company.code),
                 task_queue=company.task_queue,
-                start_to_close_timeout=timedelta(minutes=2),
-                schedule_to_close_timeout=IDENTITY_SEARCH_TIMEOUT,
-                retry_policy=ACTIVITY_RETRY,
+                activity_id=company_activity_id("identity_search", company.code),
             )
         except ActivityError:
             return HeldContacts(company=company.code, unavailable=True)

@@ -10,7 +10,6 @@ answer until the team lifts it, and the person is told before it is lifted (Art.
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
 
 from temporalio import workflow
 
@@ -33,8 +32,7 @@ with workflow.unsafe.imports_passed_through():
     from dsar.roles import Role
     from workflows.company_action import CompanyActionWorkflow
 
-from workflows.calls import run_activity
-from workflows.rights_request.context import ACTIVITY_RETRY, SYSTEM_ACTOR, RequestContext
+from workflows.rights_request.context import SYSTEM_ACTOR, RequestContext
 from workflows.rights_request.review import ReviewStage
 from workflows.rights_request.rights import RequestSteps
 
@@ -195,7 +193,7 @@ class OtherRightsStage:
                     "error": None,
                 }
             )
-            recorded = await run_activity(
+            recorded = await ctx.call(
                 refs.RECORD_ACTION_RESULT,
                 RecordActionResultInput(
                     reference=state.reference,
@@ -204,8 +202,6 @@ class OtherRightsStage:
                     occasion=f"settled#r{self._rounds.get(key, 0)}",
                 ),
                 task_queue=ctx.company_queue(confirmation.company),
-                start_to_close_timeout=timedelta(minutes=5),
-                retry_policy=ACTIVITY_RETRY,
             )
             self._put(recorded)
         return state

@@ -11,10 +11,8 @@ reasons (Art. 12(5)), while identity or review is open.
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
@@ -35,6 +33,7 @@ with workflow.unsafe.imports_passed_through():
         ReviewDecision,
     )
     from dsar.messages.state import RequestState
+    from dsar.pending import company_activity_id
     from dsar.roles import Role
 
 from workflows.calls import run_activity
@@ -42,9 +41,6 @@ from workflows.rights_request.collection import CollectionStage
 from workflows.rights_request.context import SYSTEM_ACTOR, RequestContext
 
 REFUSED = "refused_unfounded_or_excessive"
-# A company whose names cannot be indexed (its database is down) must not hold up review
-# for ever; its e-mail addresses, numbers and the other companies' names are still found.
-NAME_INDEX_RETRY = RetryPolicy(initial_interval=timedelta(seconds=2), maximum_attempts=5)
 
 
 class ReviewStage:
@@ -65,13 +61,15 @@ class ReviewStage:
         try:
 
             async def index(code: str) -> bool:
+                # A company whose names cannot be indexed within the index's time budget (its
+                # database down for long) does not hold up review for ever; its e-mail
+                # addresses, numbers and the other companies' names are still found.
                 try:
                     await run_activity(
                         refs.INDEX_KNOWN_NAMES,
                         IndexNamesInput(reference=state.reference, company=code),
                         task_queue=self._collection.progress(code).task_queue,
-                        start_to_close_timeout=timedelta(minutes=30),
-                        retry_policy=NAME_INDEX_RETRY,
+                        activity_id=company_activity_id("index_names", code),
                     )
                 except ActivityError:
                     return False
@@ -82,7 +80,7 @@ class ReviewStage:
             state.names_not_indexed = sorted((set(state.names_not_indexed) - set(companies)) | missing)
             if missing:
                 workflow.logger.warning("names not indexed in %s", ", ".join(sorted(missing)))
-            scan = await ctx.call(refs.SCAN_REDACTIONS, state.reference, timeout=timedelta(hours=1))
+            scan = await ctx.call(refs.SCAN_REDACTIONS, state.reference)
             state.redaction_findings = scan.findings
             ctx.update_details()
         finally:
