@@ -26,6 +26,7 @@ CONTROL_ACTIVITIES = [
     Activity.LOAD_ROLES,
     Activity.PLAN_COLLECTION,
     Activity.SCAN_REDACTIONS,
+    Activity.ENSURE_PACKAGE,
     Activity.BUILD_PACKAGE,
     Activity.TRANSMIT_PORTABLE_DATA,
 ]
