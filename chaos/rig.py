@@ -190,9 +190,6 @@ class Rig:
         self._start(armed.worker, {FAULT_VARIABLE: armed.spec, MARKER_VARIABLE: str(armed.marker)})
         armed.deaths.append(Death(armed.worker, died, datetime.now(UTC), code))
 
-    def workers_alive(self) -> bool:
-        return all(p.poll() is None for p in self.stack.workers.values())
-
     def _restart(self, worker: str, extra: dict[str, str]) -> None:
         process = self.stack.workers.pop(worker, None)
         if process is not None:
