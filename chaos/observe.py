@@ -184,34 +184,30 @@ async def _histories(client: Client, reference: str) -> list[Any]:
     return found
 
 
-async def activity_events(
-    client: Client, reference: str
-) -> tuple[set[tuple[str, str]], list[tuple[datetime, str]]]:
-    """(activity type, task queue) scheduled anywhere in the request; completions with their times."""
-    scheduled: set[tuple[str, str]] = set()
-    completed: list[tuple[datetime, str]] = []
+Step = tuple[str, str]  # (activity type, task queue)
+
+
+async def activity_events(client: Client, reference: str) -> tuple[set[Step], list[tuple[datetime, Step]]]:
+    """Every (activity type, task queue) scheduled anywhere in the request; completions, by time."""
+    scheduled: set[Step] = set()
+    completed: list[tuple[datetime, Step]] = []
     for history in await _histories(client, reference):
-        types: dict[int, str] = {}
+        steps: dict[int, Step] = {}
         for event in history.events:
             if event.HasField("activity_task_scheduled_event_attributes"):
                 attrs = event.activity_task_scheduled_event_attributes
-                types[event.event_id] = attrs.activity_type.name
-                scheduled.add((attrs.activity_type.name, attrs.task_queue.name))
+                steps[event.event_id] = (attrs.activity_type.name, attrs.task_queue.name)
+                scheduled.add(steps[event.event_id])
             elif event.HasField("activity_task_completed_event_attributes"):
-                at = event.event_time.ToDatetime(tzinfo=UTC)
-                completed.append(
-                    (at, types.get(event.activity_task_completed_event_attributes.scheduled_event_id, ""))
-                )
+                done = steps.get(event.activity_task_completed_event_attributes.scheduled_event_id, ("", ""))
+                completed.append((event.event_time.ToDatetime(tzinfo=UTC), done))
     return scheduled, sorted(completed)
 
 
-def next_progress(
-    completed: list[tuple[datetime, str]], since: datetime, activity: str | None
-) -> float | None:
-    """Seconds from `since` to the next completion (of `activity`, if given, else of any)."""
-    for at, kind in completed:
-        if at > since and (activity is None or kind == activity):
+def next_progress(completed: list[tuple[datetime, Step]], since: datetime, step: Step | None) -> float | None:
+    """Seconds from `since` to the next completion of `step` (the killed worker's activity on its
+    queue; another company's finishing on its own worker says nothing), or of any step."""
+    for at, done in completed:
+        if at > since and (step is None or done == step):
             return (at - since).total_seconds()
-    if activity is not None:
-        return next_progress(completed, since, None)
     return None

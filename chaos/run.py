@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 
 from chaos.cells import Cell
 from chaos.mailbox import MailBox
-from chaos.observe import Observation, activity_events, compare, next_progress, observe
+from chaos.observe import Observation, Step, activity_events, compare, next_progress, observe
 from chaos.request import Drive, RequestDriver, RequestStuck
 from chaos.rig import Rig
 from dsar.task_queues import CONTROL_TASK_QUEUE
@@ -55,7 +55,7 @@ def run_reference(rig: Rig, mail: MailBox, patience: float) -> Reference:
     return Reference(observation, scheduled, time.monotonic() - started)
 
 
-async def _events(rig: Rig, reference: str) -> tuple[set[tuple[str, str]], list[tuple[datetime, str]]]:
+async def _events(rig: Rig, reference: str) -> tuple[set[Step], list[tuple[datetime, Step]]]:
     return await activity_events(await rig.client(), reference)
 
 
@@ -93,7 +93,12 @@ def run_cell(rig: Rig, mail: MailBox, cell: Cell, reference: Reference, patience
             since = None  # this cell's request was not the one broken
         else:
             outcome.notes.append(f"{worker} killed {len(armed.deaths)}x in {fired_in}")
-        activity: str | None = cell.activity
+        queue = (
+            CONTROL_TASK_QUEUE
+            if worker == "control"
+            else rig.stack.registry.company(worker.removeprefix("company-")).task_queue
+        )
+        step: Step | None = (cell.activity, queue)
     else:
         outage = _Outage(rig, cell)
         driver = RequestDriver(rig, mail, on_stage=outage.on_stage, patience=patience + cell.seconds)
@@ -101,11 +106,11 @@ def run_cell(rig: Rig, mail: MailBox, cell: Cell, reference: Reference, patience
         outage.join()
         since = outage.restored_at
         outcome.notes += outage.notes
-        activity = None
+        step = None
     drive = driver.drive
     if drive.reference and since is not None:
         _, completed = rig.run(_events(rig, drive.reference))
-        outcome.recovery = next_progress(completed, since, activity)
+        outcome.recovery = next_progress(completed, since, step)
     if drive.reference and drive.person is not None:
         got = observe(rig, mail, drive.reference, drive.person)
         outcome.duplicates, problems = compare(reference.observation, got)

@@ -20,7 +20,7 @@ import pytest
 
 from chaos.cells import QUICK, all_cells
 from chaos.mailbox import MailBox
-from chaos.observe import Observation, compare
+from chaos.observe import Observation, compare, next_progress
 from chaos.rig import Rig
 from chaos.run import RECOVERY_LIMIT, Reference, run_cell, run_reference, table
 from workers.faults import FaultPlan, fault_interceptors
@@ -80,6 +80,21 @@ def test_the_comparison_counts_duplicates_and_differences() -> None:
     lost = Observation(**{**reference.__dict__, "rows": {"GB01_DB.crm_customers": 1}, "audit_intact": False})
     duplicates, problems = compare(reference, lost)
     assert duplicates == 0 and any("rows differ" in p for p in problems) and "audit chain broken" in problems
+
+
+def test_recovery_counts_only_the_killed_workers_step() -> None:
+    """Another company's worker finishing its own erasure says nothing about the killed one."""
+    from datetime import UTC, datetime, timedelta
+
+    restart = datetime(2026, 1, 1, tzinfo=UTC)
+    completed = [
+        (restart - timedelta(seconds=5), ("execute_postgres", "company-gb01")),
+        (restart + timedelta(seconds=1), ("execute_postgres", "company-se01")),
+        (restart + timedelta(seconds=31), ("execute_postgres", "company-gb01")),
+    ]
+    assert next_progress(completed, restart, ("execute_postgres", "company-gb01")) == 31
+    assert next_progress(completed, restart, None) == 1
+    assert next_progress(completed, restart, ("build_package", "control")) is None
 
 
 # --- on the real stack ------------------------------------------------------------------------
