@@ -185,29 +185,37 @@ async def _histories(client: Client, reference: str) -> list[Any]:
 
 
 Step = tuple[str, str]  # (activity type, task queue)
+Call = tuple[str, str]  # (workflow id, activity id): one activity call, retries included
 
 
-async def activity_events(client: Client, reference: str) -> tuple[set[Step], list[tuple[datetime, Step]]]:
+async def activity_events(
+    client: Client, reference: str
+) -> tuple[set[Step], list[tuple[datetime, Step, Call]]]:
     """Every (activity type, task queue) scheduled anywhere in the request; completions, by time."""
     scheduled: set[Step] = set()
-    completed: list[tuple[datetime, Step]] = []
+    completed: list[tuple[datetime, Step, Call]] = []
     for history in await _histories(client, reference):
-        steps: dict[int, Step] = {}
+        steps: dict[int, tuple[Step, str]] = {}
         for event in history.events:
             if event.HasField("activity_task_scheduled_event_attributes"):
                 attrs = event.activity_task_scheduled_event_attributes
-                steps[event.event_id] = (attrs.activity_type.name, attrs.task_queue.name)
-                scheduled.add(steps[event.event_id])
+                step = (attrs.activity_type.name, attrs.task_queue.name)
+                steps[event.event_id] = (step, attrs.activity_id)
+                scheduled.add(step)
             elif event.HasField("activity_task_completed_event_attributes"):
-                done = steps.get(event.activity_task_completed_event_attributes.scheduled_event_id, ("", ""))
-                completed.append((event.event_time.ToDatetime(tzinfo=UTC), done))
+                done, activity_id = steps.get(
+                    event.activity_task_completed_event_attributes.scheduled_event_id, (("", ""), "")
+                )
+                at = event.event_time.ToDatetime(tzinfo=UTC)
+                completed.append((at, done, (history.workflow_id, activity_id)))
     return scheduled, sorted(completed)
 
 
-def next_progress(completed: list[tuple[datetime, Step]], since: datetime, step: Step | None) -> float | None:
-    """Seconds from `since` to the next completion of `step` (the killed worker's activity on its
-    queue; another company's finishing on its own worker says nothing), or of any step."""
-    for at, done in completed:
-        if at > since and (step is None or done == step):
+def next_progress(
+    completed: list[tuple[datetime, Step, Call]], since: datetime, call: Call | None = None
+) -> float | None:
+    """Seconds from `since` to the completion of the killed `call` (its retry), or of any step."""
+    for at, _, done in completed:
+        if at > since and (call is None or done == call):
             return (at - since).total_seconds()
     return None

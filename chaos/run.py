@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 
 from chaos.cells import Cell
 from chaos.mailbox import MailBox
-from chaos.observe import Observation, Step, activity_events, compare, next_progress, observe
+from chaos.observe import Call, Observation, Step, activity_events, compare, next_progress, observe
 from chaos.request import Drive, RequestDriver, RequestStuck
 from chaos.rig import Rig
 from dsar.task_queues import CONTROL_TASK_QUEUE
@@ -55,7 +55,7 @@ def run_reference(rig: Rig, mail: MailBox, patience: float) -> Reference:
     return Reference(observation, scheduled, time.monotonic() - started)
 
 
-async def _events(rig: Rig, reference: str) -> tuple[set[Step], list[tuple[datetime, Step]]]:
+async def _events(rig: Rig, reference: str) -> tuple[set[Step], list[tuple[datetime, Step, Call]]]:
     return await activity_events(await rig.client(), reference)
 
 
@@ -85,20 +85,15 @@ def run_cell(rig: Rig, mail: MailBox, cell: Cell, reference: Reference, patience
         rig.supervise()
         rig.disarm()
         since = armed.deaths[0].restarted_at if armed.deaths else None
-        fired_in = armed.marker.read_text().split()[-1] if armed.marker.exists() else ""
+        fired = armed.marker.read_text().split()[1:] if armed.marker.exists() else []
+        call: Call | None = (fired[0], fired[1]) if len(fired) == 2 else None
         if since is None:
             outcome.notes.append(f"the fault never fired on {worker}")
-        elif not fired_in.startswith(f"dsar-{driver.drive.reference}"):
-            outcome.notes.append(f"the fault fired in another request's {fired_in or 'activity'}")
+        elif call is None or not call[0].startswith(f"dsar-{driver.drive.reference}"):
+            outcome.notes.append(f"the fault fired in another request's {call[0] if call else 'activity'}")
             since = None  # this cell's request was not the one broken
         else:
-            outcome.notes.append(f"{worker} killed {len(armed.deaths)}x in {fired_in}")
-        queue = (
-            CONTROL_TASK_QUEUE
-            if worker == "control"
-            else rig.stack.registry.company(worker.removeprefix("company-")).task_queue
-        )
-        step: Step | None = (cell.activity, queue)
+            outcome.notes.append(f"{worker} killed {len(armed.deaths)}x in {call[0]}")
     else:
         outage = _Outage(rig, cell)
         driver = RequestDriver(rig, mail, on_stage=outage.on_stage, patience=patience + cell.seconds)
@@ -106,11 +101,11 @@ def run_cell(rig: Rig, mail: MailBox, cell: Cell, reference: Reference, patience
         outage.join()
         since = outage.restored_at
         outcome.notes += outage.notes
-        step = None
+        call = None
     drive = driver.drive
     if drive.reference and since is not None:
         _, completed = rig.run(_events(rig, drive.reference))
-        outcome.recovery = next_progress(completed, since, step)
+        outcome.recovery = next_progress(completed, since, call)
     if drive.reference and drive.person is not None:
         got = observe(rig, mail, drive.reference, drive.person)
         outcome.duplicates, problems = compare(reference.observation, got)

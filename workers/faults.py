@@ -71,17 +71,18 @@ class FaultPlan:
             found = found.value
         return found is not None and str(found) == self.value
 
-    def claim(self, workflow_id: str = "") -> bool:
+    def claim(self, workflow_id: str = "", activity_id: str = "") -> bool:
         """True for the one caller that creates the marker; everyone after runs normally.
 
-        The marker names the workflow whose activity fired it (an id, never personal data), so
-        the harness can tell its own request's fault from another's."""
+        The marker names the workflow and the activity that fired it (ids, never personal
+        data), so the harness can tell its own request's fault from another's and time the
+        retry of exactly the call that was killed."""
         try:
             fd = os.open(self.marker, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
         except FileExistsError:
             return False
         with os.fdopen(fd, "w") as out:
-            out.write(f"{self.activity}:{self.point} {workflow_id}\n")
+            out.write(f"{self.activity}:{self.point} {workflow_id} {activity_id}\n")
         return True
 
 
@@ -99,10 +100,10 @@ class _Inbound(ActivityInboundInterceptor):
         plan, info = self._plan, activity.info()
         if not plan.applies_to(info.activity_type, input.args):
             return await super().execute_activity(input)
-        if plan.point == "before" and plan.claim(info.workflow_id or ""):
+        if plan.point == "before" and plan.claim(info.workflow_id or "", info.activity_id):
             _die(plan)
         result = await super().execute_activity(input)
-        if plan.point == "after" and plan.claim(info.workflow_id or ""):
+        if plan.point == "after" and plan.claim(info.workflow_id or "", info.activity_id):
             _die(plan)
         return result
 

@@ -82,19 +82,21 @@ def test_the_comparison_counts_duplicates_and_differences() -> None:
     assert duplicates == 0 and any("rows differ" in p for p in problems) and "audit chain broken" in problems
 
 
-def test_recovery_counts_only_the_killed_workers_step() -> None:
-    """Another company's worker finishing its own erasure says nothing about the killed one."""
+def test_recovery_is_timed_to_the_retry_of_the_killed_call() -> None:
+    """Another system's (or company's) erasure finishing says nothing about the killed call."""
     from datetime import UTC, datetime, timedelta
 
     restart = datetime(2026, 1, 1, tzinfo=UTC)
+    step = ("execute_postgres", "company-gb01")
     completed = [
-        (restart - timedelta(seconds=5), ("execute_postgres", "company-gb01")),
-        (restart + timedelta(seconds=1), ("execute_postgres", "company-se01")),
-        (restart + timedelta(seconds=31), ("execute_postgres", "company-gb01")),
+        (restart - timedelta(seconds=5), step, ("dsar-R-erase-gb01", "crm")),
+        (restart + timedelta(seconds=1), ("execute_postgres", "company-se01"), ("dsar-R-erase-se01", "crm")),
+        (restart + timedelta(seconds=2), step, ("dsar-R-erase-gb01", "web")),
+        (restart + timedelta(seconds=31), step, ("dsar-R-erase-gb01", "crm")),
     ]
-    assert next_progress(completed, restart, ("execute_postgres", "company-gb01")) == 31
-    assert next_progress(completed, restart, None) == 1
-    assert next_progress(completed, restart, ("build_package", "control")) is None
+    assert next_progress(completed, restart, ("dsar-R-erase-gb01", "crm")) == 31
+    assert next_progress(completed, restart) == 1
+    assert next_progress(completed, restart, ("dsar-R", "build_package")) is None
 
 
 # --- on the real stack ------------------------------------------------------------------------
