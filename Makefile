@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: dev test lint install clean bench bench-redaction bench-collection
+.PHONY: dev test lint install clean bench bench-redaction bench-collection chaos
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,10 @@ bench: bench-collection bench-redaction
 
 bench-collection: $(STAMP)
 	$(BIN)/python -m bench.collection_benchmark
+
+# The fault-injection matrix on the real local stack (hours); `make chaos CHAOS=--quick` for the subset.
+chaos: $(STAMP)
+	$(BIN)/python -m chaos $(CHAOS)
 
 clean:
 	rm -rf $(VENV) .dsar .pytest_cache .mypy_cache .ruff_cache

@@ -24,6 +24,7 @@ from dsar.group import SystemKind, load_group
 from dsar.logs import configure_logging
 from workers.company import company_worker
 from workers.control import control_worker
+from workers.faults import fault_interceptors
 from workers.identity_relay import IdentityRelay
 from workers.metrics import publish_case_metrics, runtime_with_metrics
 
@@ -44,6 +45,7 @@ async def run(role: str, company_code: str | None) -> None:
     ring = key_ring(settings)
     runtime = runtime_with_metrics(settings.metrics_bind)
     client = await connect(settings, ring, runtime)
+    faults = fault_interceptors()  # empty unless the chaos harness set DSAR_FAULT_INJECT
     stop = asyncio.Event()
     async with AsyncExitStack() as stack:
         if role == "control":
@@ -53,7 +55,13 @@ async def run(role: str, company_code: str | None) -> None:
             http = httpx.AsyncClient(timeout=httpx.Timeout(30.0), follow_redirects=False)
             stack.push_async_callback(http.aclose)
             worker = control_worker(
-                client, settings=settings, ring=ring, registry=registry, pool=pool, http=http
+                client,
+                settings=settings,
+                ring=ring,
+                registry=registry,
+                pool=pool,
+                http=http,
+                interceptors=faults,
             )
             # Codes entered on the verification page reach their workflows through this relay.
             relay = asyncio.create_task(IdentityRelay(client, pool).run(stop))
@@ -85,6 +93,7 @@ async def run(role: str, company_code: str | None) -> None:
                 case_pool=case_pool,
                 sources=sources,
                 http=http,
+                interceptors=faults,
             )
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import timedelta
 
 import asyncpg
 import httpx
 from temporalio.client import Client
-from temporalio.worker import Worker
+from temporalio.worker import Interceptor, Worker
 
 from activities.actions import ActionActivities
 from activities.collect_http import HttpCollector
@@ -41,6 +41,7 @@ def company_worker(
     sources: Mapping[str, asyncpg.Pool],
     http: httpx.AsyncClient,
     task_queue: str | None = None,
+    interceptors: Sequence[Interceptor] = (),
 ) -> Worker:
     """One worker per company; each connector kind is a class of activities with its clients."""
     s3 = s3_client(settings)
@@ -77,4 +78,5 @@ def company_worker(
         max_concurrent_activities=8,
         graceful_shutdown_timeout=timedelta(seconds=30),
         workflow_runner=workflow_runner(),
+        interceptors=interceptors,  # the chaos harness's fault injection (workers.faults), if armed
     )

@@ -3,12 +3,13 @@ notification activities."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import timedelta
 
 import asyncpg
 import httpx
 from temporalio.client import Client
-from temporalio.worker import Worker
+from temporalio.worker import Interceptor, Worker
 
 from activities.access_control import AccessControlActivities
 from activities.case_store import CaseStoreActivities
@@ -43,6 +44,7 @@ def control_worker(
     sender: SmtpSender | None = None,
     company_queue_suffix: str = "",
     http: httpx.AsyncClient | None = None,
+    interceptors: Sequence[Interceptor] = (),
 ) -> Worker:
     """`http` carries portability's transmission to another controller; without it, that
     one activity is left unregistered and such a request waits until a worker has it."""
@@ -89,4 +91,5 @@ def control_worker(
         ],
         graceful_shutdown_timeout=timedelta(seconds=30),
         workflow_runner=workflow_runner(),
+        interceptors=interceptors,  # the chaos harness's fault injection (workers.faults), if armed
     )

@@ -29,7 +29,7 @@ LAYERS: dict[str, set[str]] = {
     "cli": {"dsar", "casestore", "activities", "workflows", "web"},
 }
 PRODUCT = set(LAYERS)
-FIRST_PARTY = PRODUCT | {"devstack", "bench", "tests"}
+FIRST_PARTY = PRODUCT | {"devstack", "bench", "tests", "chaos"}
 # The one sanctioned reach into the dev-only package: `dsar dev` (cli) and `workers setup --demo`
 # import it lazily and say, when it is absent (an installed wheel or the image), to run from a clone.
 DEV_ONLY_ALLOWED = {"cli", "workers"}
