@@ -59,7 +59,8 @@ class SmtpSender:
         return smtp
 
     def send(self, message: EmailMessage, needs_smtputf8: bool = False) -> None:
-        with self._open(timeout=30) as smtp:
+        # Well inside the step's 30 s: a relay that stalls is given up and retried.
+        with self._open(timeout=20) as smtp:
             if needs_smtputf8 and not smtp.has_extn("smtputf8"):
                 raise NoSmtpUtf8()
             # With a non-ASCII address, send_message adds SMTPUTF8 and sends the headers as UTF-8.

@@ -22,6 +22,7 @@ import structlog
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from activities._heartbeat import heartbeating
 from casestore.audit import append_audit
 from casestore.db import Conn
 from dsar.codec import KeyRing
@@ -266,6 +267,7 @@ class CollectionActivities:
             )
 
     @activity.defn(name=Activity.DECIDE_MATCHES)
+    @heartbeating
     async def decide_matches(self, inp: DecideMatchesInput) -> int:
         """Confirm or reject name-and-postcode matches; only confirmed ones reach the package."""
         column = "confirmed_by" if inp.decision.accept else "rejected_by"

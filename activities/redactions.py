@@ -259,6 +259,7 @@ class RedactionActivities:
         }
 
     @activity.defn(name=Activity.DECIDE_REDACTION)
+    @heartbeating
     async def decide_redaction(self, inp: RedactionDecisionInput) -> int:
         """Exclude records, add a manual redaction, or keep a finding: stored and audited."""
         info = activity.info()

@@ -106,6 +106,12 @@ def quick(seconds: int) -> Timeouts:
     return Timeouts(start_to_close=timedelta(seconds=seconds))
 
 
+def watched(minutes: int) -> Timeouts:
+    """A step that usually answers in seconds but may wait on a slow service (a mail relay, a
+    large update): it heartbeats, so a worker that dies is noticed within 30 s, not minutes."""
+    return Timeouts(start_to_close=timedelta(minutes=minutes), heartbeat=HEARTBEAT)
+
+
 def heartbeating(hours: int, budget: timedelta | None = None) -> Timeouts:
     """Work that can take long: it heartbeats, so a dead worker is noticed in seconds."""
     return Timeouts(start_to_close=timedelta(hours=hours), heartbeat=HEARTBEAT, budget=budget)
@@ -141,12 +147,12 @@ class ActivityRef(Generic[I, O]):
 
 
 # The request itself, its status and deadline (control queue).
-REGISTER_REQUEST = ActivityRef(Activity.REGISTER_REQUEST, RightsRequestInput, NoneType, quick(60))
+REGISTER_REQUEST = ActivityRef(Activity.REGISTER_REQUEST, RightsRequestInput, NoneType, quick(30))
 RECORD_STATUS = ActivityRef(Activity.RECORD_STATUS, StatusChange, NoneType, quick(30))
 COMPUTE_DEADLINE = ActivityRef(Activity.COMPUTE_DEADLINE, DeadlineInput, DeadlineResult, quick(30))
 LOAD_CLOCK_SETTINGS = ActivityRef(Activity.LOAD_CLOCK_SETTINGS, str, ClockSettings, quick(30))
 LOAD_ROLES = ActivityRef(Activity.LOAD_ROLES, str, RoleGrants, quick(30))
-SEND_NOTIFICATION = ActivityRef(Activity.SEND_NOTIFICATION, SendNotification, NotificationResult, quick(60))
+SEND_NOTIFICATION = ActivityRef(Activity.SEND_NOTIFICATION, SendNotification, NotificationResult, quick(30))
 
 # Identity: the search runs on each company's queue, the code check on the control queue.
 FIND_HELD_CONTACTS = ActivityRef(
@@ -173,16 +179,16 @@ INGEST_UPLOAD = ActivityRef(
     Activity.INGEST_UPLOAD, IngestUploadInput, SystemResult, heartbeating(1, SYSTEM_BUDGET)
 )
 RECORD_SYSTEM_RESULT = ActivityRef(
-    Activity.RECORD_SYSTEM_RESULT, RecordSystemResultInput, NoneType, quick(60)
+    Activity.RECORD_SYSTEM_RESULT, RecordSystemResultInput, NoneType, quick(30)
 )
 
 # Review: matches, the names index (company queues), the scan and the decisions (control).
-DECIDE_MATCHES = ActivityRef(Activity.DECIDE_MATCHES, DecideMatchesInput, int, quick(60))
+DECIDE_MATCHES = ActivityRef(Activity.DECIDE_MATCHES, DecideMatchesInput, int, watched(10))
 INDEX_KNOWN_NAMES = ActivityRef(
     Activity.INDEX_KNOWN_NAMES, IndexNamesInput, int, heartbeating(1, NAMES_BUDGET)
 )
 SCAN_REDACTIONS = ActivityRef(Activity.SCAN_REDACTIONS, str, ScanResult, heartbeating(1))
-DECIDE_REDACTION = ActivityRef(Activity.DECIDE_REDACTION, RedactionDecisionInput, int, quick(60))
+DECIDE_REDACTION = ActivityRef(Activity.DECIDE_REDACTION, RedactionDecisionInput, int, watched(10))
 
 # The other rights: one executor per system kind (company queues), and their records.
 EXECUTE_POSTGRES = ActivityRef(
@@ -195,9 +201,9 @@ EXECUTE_HTTP = ActivityRef(
     Activity.EXECUTE_HTTP, ExecuteSystemInput, ActionResult, heartbeating(2, SYSTEM_BUDGET)
 )
 RECORD_ACTION_RESULT = ActivityRef(
-    Activity.RECORD_ACTION_RESULT, RecordActionResultInput, ActionResult, quick(60)
+    Activity.RECORD_ACTION_RESULT, RecordActionResultInput, ActionResult, quick(30)
 )
-ADD_TO_SUPPRESSION_LIST = ActivityRef(Activity.ADD_TO_SUPPRESSION_LIST, str, SuppressionResult, quick(60))
+ADD_TO_SUPPRESSION_LIST = ActivityRef(Activity.ADD_TO_SUPPRESSION_LIST, str, SuppressionResult, quick(30))
 
 # Delivery.
 BUILD_PACKAGE = ActivityRef(Activity.BUILD_PACKAGE, BuildPackageInput, PackageResult, heartbeating(1))
