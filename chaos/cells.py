@@ -1,5 +1,8 @@
 """The matrix: every activity type of a full request × (before, after), and the outages.
 
+The identity-code cells break the short `identity` request instead (chaos.request), the
+only one that sends and confirms a one-time code.
+
 A kill cell names the activity and the point; the worker that runs it (the control worker,
 or a company's) is taken from the undisturbed run's histories, preferring gb01, the company
 with the manual system and the most systems. `filter` narrows the kill to one use of an
@@ -59,6 +62,7 @@ class Cell:
     server: str = ""  # "case-store", "s3" or "smtp"
     stage: str = ""  # the request's stage the outage starts at (chaos.request.STAGES)
     seconds: int = 0
+    request: str = "full"  # the reference request it breaks: "full" or "identity" (chaos.request)
 
     @property
     def spec(self) -> str:
@@ -73,6 +77,22 @@ def kill_cells() -> list[Cell]:
             for point in POINTS:
                 label = f"kill {activity}{'[' + flt + ']' if flt else ''} {point}"
                 cells.append(Cell(label, "kill", activity, point, flt))
+    return cells
+
+
+def identity_cells() -> list[Cell]:
+    """The identity-code path, which the full request (an erasure: document check) never takes.
+
+    Run on the short `identity` request: access only, confirmed with the code mailed to an
+    address the group holds, read from that e-mail and typed into `dsar verify --code`."""
+    cells = []
+    for activity, flt in (
+        (Activity.SEND_NOTIFICATION, "kind=identity_code"),
+        (Activity.CONFIRM_IDENTITY_CODE, ""),
+    ):
+        for point in POINTS:
+            label = f"kill {activity}{'[' + flt + ']' if flt else ''} {point}"
+            cells.append(Cell(label, "kill", activity, point, flt, request="identity"))
     return cells
 
 
@@ -94,7 +114,7 @@ def outage_cells() -> list[Cell]:
 
 
 def all_cells() -> list[Cell]:
-    return kill_cells() + outage_cells()
+    return kill_cells() + identity_cells() + outage_cells()
 
 
 # The representative subset (`--quick`, and tests/integration/test_chaos.py).

@@ -8,7 +8,9 @@ person or a team should receive exactly once.
 from __future__ import annotations
 
 from collections import Counter
-from email.parser import BytesHeaderParser
+from email import policy
+from email.message import EmailMessage
+from email.parser import BytesHeaderParser, BytesParser
 from pathlib import Path
 
 Key = tuple[str, str]  # (kind, occasion)
@@ -17,7 +19,7 @@ Key = tuple[str, str]  # (kind, occasion)
 class MailBox:
     def __init__(self, folder: Path) -> None:
         self.folder = folder
-        self._seen: dict[str, tuple[str, str, str]] = {}
+        self._seen: dict[str, tuple[str, str, str]] = {}  # file name -> (reference, kind, occasion)
 
     def _scan(self) -> None:
         parser = BytesHeaderParser()
@@ -41,3 +43,15 @@ class MailBox:
             (kind is None or k == kind) and (occasion is None or o == occasion)
             for k, o in self.counts(reference)
         )
+
+    def text(self, reference: str, kind: str) -> str | None:
+        """The plain-text body of the request's first e-mail of that kind (e.g. the identity code)."""
+        self._scan()
+        for name, (ref, k, _) in sorted(self._seen.items()):
+            if ref == reference and k == kind:
+                with (self.folder / name).open("rb") as handle:
+                    message = BytesParser(policy=policy.default).parse(handle)
+                assert isinstance(message, EmailMessage)
+                body = message.get_body(preferencelist=("plain",))
+                return str(body.get_content()) if body is not None else None
+        return None

@@ -8,12 +8,19 @@ confirmed with `dsar done`. Every human step is the `dsar` command; the harness 
 (querying the workflow itself, which is cheap) and, while it waits, restarts an armed
 worker that died. A step that fails while something is broken is tried again, unless the
 request shows it already took effect.
+
+The `identity` request is the short one the identity-code cells break: access only, for a
+person whose e-mail address the group holds, so the workflow mails a one-time code; the
+code is read from that e-mail and typed into `dsar verify --code` (the privacy team's way;
+the page `/v/<token>` runs the same check), then the manual system's sheet is uploaded,
+the package approved and delivered.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -31,6 +38,9 @@ MANUAL_SYSTEM = "gb01/signups"
 HELD_SYSTEM = "nl01/crm"
 # Stages a cell can hook into: the first time the request is seen there (or the step is taken).
 STAGES = ("collecting", "approved", "packaging", "delivery", "executing", "delivered")
+REQUESTS = ("full", "identity")  # the reference requests a cell can break
+# The identity-code e-mail shows the code on a line of its own, as "123 456".
+_CODE = re.compile(r"^\s+(\d{3} \d{3})\s*$", re.M)
 
 
 class RequestStuck(RuntimeError):
@@ -66,7 +76,11 @@ class RequestDriver:
         mail: MailBox,
         on_stage: Callable[[str, Drive], None] | None = None,
         patience: float = 300,
+        request: str = "full",
     ) -> None:
+        if request not in REQUESTS:
+            raise ValueError(f"request: one of {', '.join(REQUESTS)}")
+        self.request = request
         self.rig = rig
         self.mail = mail
         self.on_stage = on_stage or (lambda stage, drive: None)
@@ -76,6 +90,9 @@ class RequestDriver:
     # --- the request, top to bottom -------------------------------------------------------
 
     def run(self) -> Drive:
+        return self._identity() if self.request == "identity" else self._full()
+
+    def _full(self) -> Drive:
         rig, drive = self.rig, self.drive
         drive.person = person = asyncio.run(_plant(rig))
         submitted = rig.dsar(
@@ -93,13 +110,7 @@ class RequestDriver:
             "verify", ref, "--method", "document_check", "--note", "passport seen",
             done=lambda s: s.identity_verified_by is not None,
         )  # fmt: skip
-        self.wait(lambda: self.mail.has(ref, kind="manual_task"), "the manual system's task")
-        sheet = rig.state / f"signups-{ref}.csv"
-        sheet.write_text(
-            f"fair,date,name,email\nNordic ERP Days,2026-04-22,{person.full_name},{person.email}\n",
-            encoding="utf-8",
-        )
-        self.step("upload", ref, "--system", MANUAL_SYSTEM, str(sheet), already="not waiting for an upload")
+        self._upload_sheet(ref, person)
         self.wait_status({"review"}, "review")
         self.step(
             "hold", ref, "--system", HELD_SYSTEM, "--reason", "pending court claim 2026:17",
@@ -111,6 +122,44 @@ class RequestDriver:
             self._confirm_manual_action(ref, action)
         self.wait_status({"delivered"}, "delivered")
         return drive
+
+    def _identity(self) -> Drive:
+        """Access only, identity by the one-time code mailed to an address the group holds."""
+        rig, drive = self.rig, self.drive
+        drive.person = person = asyncio.run(_plant(rig))
+        submitted = rig.dsar(
+            "submit", "access", "--name", person.full_name, "--email", person.email,
+            "--phone", person.phone, "--language", "en", "--received", date.today().isoformat(), "--json",
+        )  # fmt: skip
+        if submitted.returncode != 0:
+            raise RuntimeError(f"submit failed: {submitted.stderr.strip()[-300:]}")
+        drive.reference = ref = str(json.loads(submitted.stdout)["reference"])
+
+        self.wait_status({"identity"}, "identity")
+        self.wait(lambda: self.mail.has(ref, kind="identity_code"), "the identity-code e-mail")
+        found = _CODE.search(self.mail.text(ref, "identity_code") or "")
+        if found is None:
+            raise RuntimeError("the identity-code e-mail shows no code")
+        self.step(
+            "verify", ref, "--code", found.group(1).replace(" ", ""),
+            done=lambda s: s.identity_verified_by is not None,
+        )  # fmt: skip
+        self._upload_sheet(ref, person)
+        self.wait_status({"review"}, "review")
+        self.step("approve", ref, done=lambda s: s.approved_by is not None)
+        self._reached("approved")
+        self.wait_status({"delivered"}, "delivered")
+        return drive
+
+    def _upload_sheet(self, ref: str, person: PlantedPerson) -> None:
+        """The manual system's owner sends the paper sign-up sheet, once its task was mailed."""
+        self.wait(lambda: self.mail.has(ref, kind="manual_task"), "the manual system's task")
+        sheet = self.rig.state / f"signups-{ref}.csv"
+        sheet.write_text(
+            f"fair,date,name,email\nNordic ERP Days,2026-04-22,{person.full_name},{person.email}\n",
+            encoding="utf-8",
+        )
+        self.step("upload", ref, "--system", MANUAL_SYSTEM, str(sheet), already="not waiting for an upload")
 
     def _confirm_manual_action(self, ref: str, action: str) -> None:
         """The manual system's owner did it: `dsar done` once the task was mailed."""

@@ -46,9 +46,10 @@ class Reference:
     seconds: float
 
 
-def run_reference(rig: Rig, mail: MailBox, patience: float) -> Reference:
+def run_reference(rig: Rig, mail: MailBox, patience: float, request: str = "full") -> Reference:
+    """The undisturbed run of one reference request (`chaos.request.REQUESTS`)."""
     started = time.monotonic()
-    drive = RequestDriver(rig, mail, patience=patience).run()
+    drive = RequestDriver(rig, mail, patience=patience, request=request).run()
     assert drive.person is not None
     observation = observe(rig, mail, drive.reference, drive.person)
     scheduled, _ = rig.run(_events(rig, drive.reference))
@@ -80,7 +81,7 @@ def run_cell(rig: Rig, mail: MailBox, cell: Cell, reference: Reference, patience
             outcome.notes.append("not scheduled by this request")
             return outcome
         armed = rig.arm(worker, cell.spec)
-        driver = RequestDriver(rig, mail, patience=patience)
+        driver = RequestDriver(rig, mail, patience=patience, request=cell.request)
         stuck = _drive(driver, outcome)
         rig.supervise()
         rig.disarm()
@@ -96,7 +97,9 @@ def run_cell(rig: Rig, mail: MailBox, cell: Cell, reference: Reference, patience
             outcome.notes.append(f"{worker} killed {len(armed.deaths)}x in {call[0]}")
     else:
         outage = _Outage(rig, cell)
-        driver = RequestDriver(rig, mail, on_stage=outage.on_stage, patience=patience + cell.seconds)
+        driver = RequestDriver(
+            rig, mail, on_stage=outage.on_stage, patience=patience + cell.seconds, request=cell.request
+        )
         stuck = _drive(driver, outcome)
         outage.join()
         since = outage.restored_at
