@@ -65,6 +65,31 @@ def test_the_fault_matches_its_activity_and_filter_and_fires_once(tmp_path: Path
     assert plan.claim() and not plan.claim()  # the restarted worker finds the marker
 
 
+def test_the_identity_code_cells_break_their_own_request_and_only_the_code_mail(tmp_path: Path) -> None:
+    """The full request sends no code (an erasure needs a document check): its cells run the short one."""
+    from chaos.cells import select
+    from dsar.messages.notifications import NotificationKind
+
+    picked = select(all_cells(), "identity", quick=False)
+    assert [c.name for c in picked] == [
+        "kill send_notification[kind=identity_code] before",
+        "kill send_notification[kind=identity_code] after",
+        "kill confirm_identity_code before",
+        "kill confirm_identity_code after",
+    ]
+    assert {c.request for c in picked} == {"identity"}
+    assert {c.request for c in all_cells() if c not in picked} == {"full"}
+
+    class Input:
+        kind = NotificationKind.IDENTITY_CODE
+
+    spec = next(c.spec for c in picked if c.point == "after")
+    plan = FaultPlan.from_env({"DSAR_FAULT_INJECT": spec, "DSAR_FAULT_MARKER": str(tmp_path / "m")})
+    assert plan is not None and plan.applies_to("send_notification", [Input()])
+    Input.kind = NotificationKind.ACKNOWLEDGEMENT
+    assert not plan.applies_to("send_notification", [Input()])
+
+
 def test_the_comparison_counts_duplicates_and_differences() -> None:
     reference = Observation(
         state={"status": "delivered"},
