@@ -91,6 +91,12 @@ def recorded_json(
         "recorded_at": recorded.updated_at.isoformat(),
         # The live view's shape: company -> {"systems": [...]}, as each system was last recorded.
         "collection": _by_company(systems),
+        # And the live view's per-company counts; whether a company is done only its workflow
+        # knows, so `done` is null here.
+        "companies": [
+            {"company": company, "records": sum(s["records"] for s in found["systems"]), "done": None}
+            for company, found in _by_company(systems).items()
+        ],
     }
     execution_json(data, execution)
     data["answering"] = False
