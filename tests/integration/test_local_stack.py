@@ -258,8 +258,10 @@ def test_access_request_end_to_end_survives_killing_the_workers(stack: Stack) ->
 
     counts = asyncio_run(_package_counts(stack, reference))
     assert counts == {"artefacts": 1, "delivery_notifications": 1}
+    # Its own package folder (other stacks in this test process may share the in-process S3).
+    folder = asyncio_run(_package_folder(stack, reference))
     objects = stack_s3_objects(stack)
-    assert len([k for k in objects if k.startswith("packages/")]) == 1
+    assert [k for k in objects if k.startswith(folder)] == [f"{folder}response-package.zip"]
 
     # A new link on request: the old one stops working, the new one delivers.
     resent = dsar(stack, "resend-link", reference)
@@ -301,6 +303,17 @@ async def _package_counts(stack: Stack, reference: str) -> dict[str, int]:
     finally:
         await conn.close()
     return {"artefacts": int(artefacts), "delivery_notifications": int(sent)}
+
+
+async def _package_folder(stack: Stack, reference: str) -> str:
+    conn = await asyncpg.connect(stack.env["DSAR_DATABASE_URL"])
+    try:
+        key: str = await conn.fetchval(
+            "SELECT s3_key FROM artefacts WHERE reference = $1 AND kind = 'access-package'", reference
+        )
+    finally:
+        await conn.close()
+    return key.rpartition("/")[0] + "/"
 
 
 def asyncio_run(coro: Any) -> Any:
