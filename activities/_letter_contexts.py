@@ -13,6 +13,7 @@ import asyncpg
 from temporalio.exceptions import ApplicationError
 
 from casestore.db import Conn
+from casestore.retention import earlier_cases_outcome
 from dsar.domain import Right
 from dsar.group import GroupRegistry
 from dsar.letters.action_labels import (
@@ -101,6 +102,8 @@ async def outcome_context(
         "restricted": restricted,
         "consent_withdrawn": Right.CONSENT_WITHDRAWAL in rights,
         "group_name": notice.controller.legal_name,
+        # An erasure's reach into the person's earlier cases (docs/retention.md).
+        "earlier_cases": await earlier_cases_outcome(conn, inp.reference),
     }
 
 

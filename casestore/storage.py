@@ -55,7 +55,12 @@ def package_key(artefact: str) -> str:
     return f"packages/{artefact}/response-package.zip"
 
 
+def reference_folder(reference: str) -> str:
+    """The folder name a request's files get under `collected/` and `uploads/`: a hash, so a
+    key never shows the reference, and retention can still find every file of one case."""
+    return hashlib.sha256(reference.encode()).hexdigest()[:32]
+
+
 def upload_key(reference: str, company: str, system: str, sha256: str) -> str:
     """Key of an uploaded export: hashes and codes only, the same file lands in the same place."""
-    ref = hashlib.sha256(reference.encode()).hexdigest()[:32]
-    return f"uploads/{ref}/{company}/{system}/{sha256}"
+    return f"uploads/{reference_folder(reference)}/{company}/{system}/{sha256}"

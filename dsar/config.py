@@ -147,6 +147,13 @@ class Settings(BaseSettings):
     download_listen: str = "127.0.0.1:8090"
     download_link_days: int = 7
     package_retention_days: int = 30
+    # The case store's own copies and records (docs/retention.md): copies go this long after
+    # closure, the accountability record is pseudonymised this long after it; the purge runs
+    # on this cron (UTC) as a Temporal Schedule, this many cases per batch.
+    retention_copies_days: int = 30
+    retention_record_days: int = 1095
+    retention_schedule: str = "17 3 * * *"
+    retention_batch: int = 50
     metrics_bind: str | None = None
     otel_endpoint: str | None = None
     log_format: str = "console"
@@ -199,6 +206,30 @@ class Settings(BaseSettings):
     def _retention_days(cls, value: Any, info: ValidationInfo) -> int:
         return _whole(_variable(info.field_name or ""), value, 1, 3650)
 
+    @field_validator("retention_copies_days", mode="before")
+    @classmethod
+    def _copies_days(cls, value: Any, info: ValidationInfo) -> int:
+        return _whole(_variable(info.field_name or ""), value, 1, 3650)
+
+    @field_validator("retention_record_days", mode="before")
+    @classmethod
+    def _record_days(cls, value: Any, info: ValidationInfo) -> int:
+        return _whole(_variable(info.field_name or ""), value, 365, 3650)
+
+    @field_validator("retention_batch", mode="before")
+    @classmethod
+    def _batch(cls, value: Any, info: ValidationInfo) -> int:
+        return _whole(_variable(info.field_name or ""), value, 1, 1000, "cases")
+
+    @field_validator("retention_schedule", mode="before")
+    @classmethod
+    def _cron(cls, value: Any, info: ValidationInfo) -> str:
+        fields = str(value).split()
+        if len(fields) != 5:
+            name = _variable(info.field_name or "")
+            raise ValueError(f"{name} must be a cron expression of five fields, e.g. '17 3 * * *'")
+        return " ".join(fields)
+
     @field_validator("identity_code_minutes", mode="before")
     @classmethod
     def _code_minutes(cls, value: Any, info: ValidationInfo) -> int:
@@ -223,6 +254,10 @@ class Settings(BaseSettings):
         if self.package_retention_days < self.download_link_days:
             # A link that outlives its package would only ever lead to "no longer available".
             raise ValueError("DSAR_PACKAGE_RETENTION_DAYS must not be shorter than DSAR_DOWNLOAD_LINK_DAYS")
+        if self.retention_record_days < self.retention_copies_days:
+            # The record of a case outlives its copies; pseudonymising first would leave copies
+            # no one can tie to a request.
+            raise ValueError("DSAR_RETENTION_RECORD_DAYS must not be shorter than DSAR_RETENTION_COPIES_DAYS")
         return self
 
     def connection(self, name: str) -> str:

@@ -27,6 +27,7 @@ from workers.control import control_worker
 from workers.faults import fault_interceptors
 from workers.identity_relay import IdentityRelay
 from workers.metrics import publish_case_metrics, runtime_with_metrics
+from workers.schedules import ensure_purge_schedule
 
 log = structlog.get_logger("workers")
 
@@ -63,6 +64,7 @@ async def run(role: str, company_code: str | None) -> None:
                 http=http,
                 interceptors=faults,
             )
+            await ensure_purge_schedule(client, settings)  # retention: docs/retention.md
             # Codes entered on the verification page reach their workflows through this relay.
             relay = asyncio.create_task(IdentityRelay(client, pool).run(stop))
             stack.push_async_callback(lambda: relay)

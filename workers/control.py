@@ -22,14 +22,17 @@ from activities.package_rebuild import PackageRebuildActivities
 from activities.packaging import PackagingActivities
 from activities.portability import PortabilityActivities
 from activities.redactions import RedactionActivities
+from activities.retention import RetentionActivities
 from activities.suppression import SuppressionActivities
 from casestore.storage import s3_client
 from dsar.codec import KeyRing
 from dsar.config import Settings
 from dsar.group import GroupRegistry
 from dsar.messages.clock import ClockSettings
+from dsar.messages.retention import RetentionRules
 from dsar.task_queues import CONTROL_TASK_QUEUE
 from workers.sandbox import workflow_runner
+from workflows.purge import PurgeWorkflow
 from workflows.rights_request import RightsRequestWorkflow
 
 
@@ -58,6 +61,9 @@ def control_worker(
     redactions = RedactionActivities(pool, ring, registry)
     identity = IdentityActivities(pool)
     suppression = SuppressionActivities(pool, ring)
+    retention = RetentionActivities(
+        pool, ring, s3, settings.s3_bucket, RetentionRules.from_settings(settings)
+    )
     deadlines = DeadlineActivities(
         ClockSettings(
             team_reminder_days=list(settings.team_reminder_days),
@@ -69,7 +75,7 @@ def control_worker(
     return Worker(
         client,
         task_queue=task_queue,
-        workflows=[RightsRequestWorkflow],
+        workflows=[RightsRequestWorkflow, PurgeWorkflow],
         activities=[
             case_store.register_request,
             case_store.record_status,
@@ -87,6 +93,8 @@ def control_worker(
             redactions.decide_redaction,
             identity.confirm_identity_code,
             suppression.add_to_suppression_list,
+            retention.purge_batch,
+            retention.erase_earlier_cases,
             *([PortabilityActivities(pool, s3, http).transmit_portable_data] if http is not None else []),
         ],
         graceful_shutdown_timeout=timedelta(seconds=30),

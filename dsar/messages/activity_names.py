@@ -46,3 +46,7 @@ class Activity:
     # recipients are SEND_NOTIFICATION with kind RECIPIENT_NOTICE, one per recipient.
     ADD_TO_SUPPRESSION_LIST = "add_to_suppression_list"
     TRANSMIT_PORTABLE_DATA = "transmit_portable_data"
+    # Retention (control queue): one batch of the purge Schedule's run, and an erasure's
+    # reach into the person's earlier closed cases.
+    PURGE_BATCH = "purge_batch"
+    ERASE_EARLIER_CASES = "erase_earlier_cases"

@@ -15,7 +15,7 @@ from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from dsar import activity_refs as refs
-    from dsar.domain import Status, company_action_workflow_id
+    from dsar.domain import Right, Status, company_action_workflow_id
     from dsar.messages.actions import (
         Action,
         ActionConfirmation,
@@ -35,6 +35,10 @@ with workflow.unsafe.imports_passed_through():
 from workflows.rights_request.context import SYSTEM_ACTOR, RequestContext
 from workflows.rights_request.review import ReviewStage
 from workflows.rights_request.rights import RequestSteps
+
+# Since 0.1.0 (docs/changing-workflow-code.md): an erasure also reduces the person's
+# earlier closed cases in the case store before the outcome letter says so.
+ERASE_EARLIER_CASES = "erase-earlier-cases"
 
 
 class OtherRightsStage:
@@ -74,6 +78,11 @@ class OtherRightsStage:
         """Art. 19: tell every recipient of changed data; then tell the person what was done."""
         await self._notify_recipients([Action.RECTIFY, Action.ERASE, Action.RESTRICT])
         ctx, state = self._ctx, self._ctx.state
+        if Right.ERASURE in ctx.submission.rights and workflow.patched(ERASE_EARLIER_CASES):
+            # Art. 17 covers the case store's own copies from the person's earlier requests.
+            earlier = await ctx.call(refs.ERASE_EARLIER_CASES, state.reference)
+            if earlier.reduced or earlier.held:
+                workflow.logger.info("earlier cases: %d reduced, %d held", earlier.reduced, earlier.held)
         objection = self._review.objection
         await ctx.call(
             refs.SEND_NOTIFICATION,
