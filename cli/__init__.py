@@ -16,7 +16,7 @@ import sys
 
 import typer
 
-from cli import actions, clock, collection, identity, ops, review, status, submit
+from cli import actions, clock, collection, identity, ops, retention, review, status, submit
 from cli._base import UsageError
 from cli.submit import find_open_duplicate, link_duplicate, start_request, validate_submission
 
@@ -64,6 +64,9 @@ app.command()(clock.clarify)
 app.command()(clock.answer)
 app.command("resend-link")(clock.resend_link)
 app.command()(status.report)
+app.command("hold-case")(retention.hold_case)
+app.command("release-case")(retention.release_case)
+app.command()(retention.purge)
 app.command()(ops.migrate)
 app.command()(ops.audit)
 app.command("codec-server")(ops.codec_server)

@@ -307,6 +307,8 @@ def report(
 ) -> None:
     """Deadline performance for requests received in a period, per right and jurisdiction."""
     from casestore.db import connection
+    from casestore.retention import retention_counts
+    from cli.retention import retention_table
     from dsar.report import RequestRow, summarise
 
     try:
@@ -317,11 +319,13 @@ def report(
         fail("--to: must not be before --from")
     settings = load_settings()
 
-    async def go() -> list[RequestRow]:
+    async def go() -> tuple[list[RequestRow], dict[str, int]]:
         async with connection(settings.database_url) as conn:
-            return await queries.requests_received_between(conn, first, last)
+            rows = await queries.requests_received_between(conn, first, last)
+            return rows, {k.value: n for k, n in (await retention_counts(conn)).items()}
 
-    result = summarise(run(go()), first, last, date.today())
+    received, retention = run(go())
+    result = summarise(received, first, last, date.today())
     if as_json:
         out.print_json(
             json.dumps(
@@ -331,6 +335,7 @@ def report(
                     "total": result.total.as_dict(),
                     "by_right": {k: v.as_dict() for k, v in result.by_right.items()},
                     "by_jurisdiction": {k: v.as_dict() for k, v in result.by_jurisdiction.items()},
+                    "retention": retention,
                 }
             )
         )
@@ -349,3 +354,4 @@ def report(
             str(f.open_overdue), str(f.extended), median,
         )  # fmt: skip
     out.print(table)
+    out.print(retention_table(retention))

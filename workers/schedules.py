@@ -25,9 +25,7 @@ from temporalio.client import (
 from dsar.config import Settings
 from dsar.messages.retention import PurgeInput
 from dsar.task_queues import CONTROL_TASK_QUEUE
-from workflows.purge import PURGE_WORKFLOW_ID, PurgeWorkflow
-
-PURGE_SCHEDULE_ID = "dsar-retention-purge"
+from workflows.purge import PURGE_SCHEDULE_ID, PURGE_WORKFLOW_ID, PurgeWorkflow
 
 log = structlog.get_logger(__name__)
 

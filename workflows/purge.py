@@ -21,6 +21,8 @@ with workflow.unsafe.imports_passed_through():
 from workflows.calls import run_activity
 
 PURGE_WORKFLOW_ID = "dsar-retention-purge"
+# The Schedule that starts it (`workers.schedules`), as the Temporal UI lists it.
+PURGE_SCHEDULE_ID = "dsar-retention-purge"
 
 
 @workflow.defn
