@@ -22,8 +22,7 @@ from temporalio.client import Client, WorkflowHandle
 
 from casestore.audit import verify_chain
 from casestore.retention import HoldKind, RetentionState, place_hold, release_hold, retention_counts
-from casestore.retention_files import copy_prefixes
-from casestore.storage import s3_client, upload_key
+from casestore.storage import reference_folder, s3_client, upload_key
 from dsar.config import Settings
 from dsar.domain import Status
 from dsar.messages.identity import IdentityDecision
@@ -61,7 +60,7 @@ async def copies(pool: asyncpg.Pool, settings: Settings, reference: str) -> dict
     ]
     listed = [
         o["Key"]
-        for prefix in copy_prefixes(reference)
+        for prefix in folders(reference)
         for o in s3.list_objects_v2(Bucket=settings.s3_bucket, Prefix=prefix).get("Contents", [])
     ]
     package = await pool.fetchrow(
@@ -81,6 +80,11 @@ async def copies(pool: asyncpg.Pool, settings: Settings, reference: str) -> dict
     }
 
 
+def folders(reference: str) -> list[str]:
+    """Where a case's collected files and uploads live (as the collectors and `dsar upload` write)."""
+    return [f"collected/{reference_folder(reference)}/", f"uploads/{reference_folder(reference)}/"]
+
+
 def exists(s3: Any, package: Any) -> bool:
     try:
         s3.head_object(Bucket=package["bucket"], Key=package["s3_key"])
@@ -92,7 +96,7 @@ def exists(s3: Any, package: Any) -> bool:
 def plant_unrecorded_files(settings: Settings, reference: str) -> None:
     """A bulk part a killed collector wrote but never recorded, and an upload never attached."""
     s3 = s3_client(settings)
-    collected, _ = copy_prefixes(reference)
+    collected, _ = folders(reference)
     for key in (f"{collected}orphan/part-00007.csv", upload_key(reference, "gb01", "signups", "0" * 64)):
         s3.put_object(Bucket=settings.s3_bucket, Key=key, Body=b"email\nastrid@example.com\n")
 
