@@ -1,0 +1,181 @@
+"""The retention purge's Schedule and commands, on the Temporal dev server and the real stores.
+
+The Schedule is created the way the control worker creates it at start, idempotently: a
+second start changes nothing, and a Schedule paused by an operator stays paused. It is
+listed by the client and by the stock `temporal schedule list`; triggered, its run removes
+a case closed long enough ago. `dsar purge --dry-run`, `dsar hold-case`, `dsar
+release-case` and `dsar report` run as their own processes, as a person runs them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import pytest
+from temporalio.client import Client, ScheduleActionExecutionStartWorkflow
+
+from devstack.local_servers import venv_binary
+from dsar.config import Settings
+from tests.conftest import Servers
+from tests.polling import eventually
+from tests.workflow import conftest as workflow_fixtures
+from tests.workflow.conftest import new_reference, running_workers
+from workers.schedules import ensure_purge_schedule
+from workflows.purge import PurgeWorkflow
+
+pytestmark = pytest.mark.integration
+workers_kwargs = workflow_fixtures.workers_kwargs
+
+
+@pytest.fixture
+def cli_env(
+    servers: Servers, key_text: str, dev_env: Any, roles_file: Path, tmp_path: Path
+) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DSAR_")}
+    env.update(
+        {
+            "DSAR_STATE_DIR": str(tmp_path),
+            "DSAR_TEMPORAL_ADDRESS": dev_env.client.service_client.config.target_host,
+            "DSAR_DATABASE_URL": servers.case_dsn,
+            "DSAR_S3_ENDPOINT_URL": servers.s3.endpoint_url,
+            "DSAR_S3_BUCKET": "dsar-test-packages",
+            "DSAR_CODEC_KEYS": key_text.replace("\n", ","),
+            "DSAR_ROLES_FILE": str(roles_file),
+            "AWS_ACCESS_KEY_ID": "test",
+            "AWS_SECRET_ACCESS_KEY": "test-secret",
+            "COLUMNS": "200",
+        }
+    )
+    return env
+
+
+def dsar(env: dict[str, str], user: str, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "cli", *args],
+        env=env | {"DSAR_USER": user},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+async def closed_long_ago(pool: asyncpg.Pool) -> str:
+    """A case delivered 40 days ago with one collected record, as the case store holds one."""
+    reference = await new_reference(pool)
+    await pool.execute(
+        "INSERT INTO requests (reference, rights, jurisdiction, language, channel, received_on, status,"
+        " subject_key_id, subject_ciphertext, email_lookup, closed_at)"
+        " VALUES ($1, '{access}', 'SE', 'en', 'email', current_date - 70, 'delivered', 'k1', '\\x00',"
+        " $2, now() - interval '40 days')",
+        reference,
+        f"test-{uuid.uuid4().hex}",
+    )
+    await pool.execute(
+        "INSERT INTO collected_records (reference, company, system, source_table, source_key, category,"
+        " matched_on, data) VALUES ($1, 'se01', 'crm', 'customers', '1', 'contact', 'email', '{}'::jsonb)",
+        reference,
+    )
+    return reference
+
+
+async def test_the_schedule_is_created_once_listed_kept_paused_and_its_run_purges(
+    dev_env: Any,
+    workers_kwargs: dict[str, Any],
+    settings: Settings,
+    case_pool: asyncpg.Pool,
+    cli_env: dict[str, str],
+) -> None:
+    client: Client = dev_env.client
+    schedule_id = f"dsar-retention-purge-{uuid.uuid4().hex[:8]}"
+    reference = await closed_long_ago(case_pool)
+
+    # The dry run names the case and counts what would go, and changes nothing.
+    shown = dsar(cli_env, "privacy-officer", "purge", "--dry-run", "--json")
+    assert shown.returncode == 0, shown.stderr
+    (row,) = [c for c in json.loads(shown.stdout)["cases"] if c["reference"] == reference]
+    counted = {"stage": "copies", "records": 1, "files": 0, "packages": 0, "sealed_values": 0}
+    assert row == {"reference": reference, **counted}
+    assert "contact" not in shown.stdout and "customers" not in shown.stdout  # counts, never values
+
+    # A hold: a reviewer places it (a requester may not), an administrator releases it.
+    refused = dsar(cli_env, "intruder", "hold-case", reference, "--reason", "complaint 2026:3")
+    assert refused.returncode == 2 and "reviewer role" in refused.stderr
+    assert dsar(cli_env, "privacy-officer", "hold-case", reference, "--reason", " ").returncode == 2
+    held = dsar(cli_env, "privacy-officer", "hold-case", reference, "--reason", "complaint 2026:3")
+    assert held.returncode == 0, held.stderr
+    again = dsar(cli_env, "privacy-officer", "hold-case", reference, "--reason", "another")
+    assert again.returncode == 2 and "already on hold" in again.stderr
+    listed = json.loads(dsar(cli_env, "privacy-officer", "purge", "--dry-run", "--json").stdout)
+    assert reference not in [c["reference"] for c in listed["cases"]]
+    report = dsar(
+        cli_env, "privacy-officer", "report", "--from", "2026-01-01", "--to", "2026-12-31", "--json"
+    )
+    assert report.returncode == 0, report.stderr
+    assert json.loads(report.stdout)["retention"]["on hold"] >= 1
+    assert dsar(cli_env, "privacy-officer", "release-case", reference).returncode == 2  # not an administrator
+    released = dsar(cli_env, "admin", "release-case", reference)
+    assert released.returncode == 0, released.stderr
+    trail = await case_pool.fetch(
+        "SELECT actor, action, details FROM audit_log WHERE reference = $1 ORDER BY seq", reference
+    )
+    assert [(r["actor"], r["action"]) for r in trail] == [
+        ("privacy-officer", "retention.hold_placed"),
+        ("admin", "retention.hold_released"),
+    ]
+    assert "complaint" not in json.dumps([r["details"] for r in trail]).replace('"kind": "complaint"', "")
+
+    async with running_workers(client, **workers_kwargs) as queue:
+        await ensure_purge_schedule(client, settings, task_queue=queue, schedule_id=schedule_id)
+        await ensure_purge_schedule(client, settings, task_queue=queue, schedule_id=schedule_id)
+        handle = client.get_schedule_handle(schedule_id)
+        await handle.pause(note="test: an operator pauses it")
+        await ensure_purge_schedule(client, settings, task_queue=queue, schedule_id=schedule_id)
+        described = await handle.describe()
+        assert described.schedule.state.paused
+        # The server keeps the cron as a calendar: 03:17 UTC, as DSAR_RETENTION_SCHEDULE says.
+        (calendar,) = described.schedule.spec.calendars
+        assert settings.retention_schedule == "17 3 * * *"
+        assert [(r.start, r.end) for r in calendar.hour] == [(3, 3)]
+        assert [(r.start, r.end) for r in calendar.minute] == [(17, 17)]
+
+        async def in_list() -> bool | None:
+            return True if schedule_id in [s.id async for s in await client.list_schedules()] else None
+
+        found: bool = await eventually(in_list, timeout=30, what="the schedule in the client's list")
+        assert found
+        stock = await asyncio.to_thread(
+            subprocess.run,
+            [venv_binary("temporal"), "schedule", "list", "--address", cli_env["DSAR_TEMPORAL_ADDRESS"]],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert stock.returncode == 0 and schedule_id in stock.stdout, stock.stderr
+
+        # Triggered (paused schedules still run on demand), its run purges the case.
+        await handle.trigger()
+
+        async def ran() -> str | None:
+            actions = (await handle.describe()).info.recent_actions
+            started = [
+                a.action for a in actions if isinstance(a.action, ScheduleActionExecutionStartWorkflow)
+            ]
+            return started[-1].workflow_id if started else None
+
+        run_id: str = await eventually(ran, timeout=30, what="the schedule's first run")
+        result = await client.get_workflow_handle_for(PurgeWorkflow.run, run_id).result()
+        await handle.delete()
+    assert result.copies_purged >= 1
+    assert (
+        await case_pool.fetchval("SELECT count(*) FROM collected_records WHERE reference = $1", reference)
+        == 0
+    )
+    assert await case_pool.fetchval("SELECT copies_purged_at FROM requests WHERE reference = $1", reference)
