@@ -518,6 +518,25 @@ def test_clock_commands_list_extend_clarify_and_report(stack: Stack) -> None:
     assert figures["total"]["open_overdue"] >= 1 and figures["total"]["extended"] >= 1
 
 
+def test_the_control_worker_creates_the_retention_purge_schedule(stack: Stack) -> None:
+    """`temporal schedule list` shows the nightly purge once the control worker has started."""
+    if not stack.workers:
+        stack.start_workers()
+
+    def listed() -> str | None:
+        result = subprocess.run(
+            [venv_binary("temporal"), "schedule", "list", "--address", stack.temporal.address],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        return result.stdout if "dsar-retention-purge" in result.stdout else None
+
+    eventually_sync(listed, timeout=90, what="the dsar-retention-purge schedule")
+    shown = dsar(stack, "purge", "--dry-run")
+    assert shown.returncode == 0 and "as of" in shown.stdout, shown.stderr
+
+
 def test_worker_metrics_endpoint_serves_sdk_and_product_metrics(stack: Stack) -> None:
     if not stack.workers:
         stack.start_workers()
