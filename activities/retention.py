@@ -129,7 +129,7 @@ class RetentionActivities:
     async def purge_copies(self, reference: str, cause: dict[str, str]) -> Removed | None:
         """Remove one case's copies; None if it is open or held now (it is left whole)."""
         async with self._pool.acquire() as conn, conn.transaction():
-            if not await lock_removable(conn, reference):
+            if not await lock_removable(conn, reference, PurgeStage.COPIES):
                 return None
             if await conn.fetchval("SELECT copies_purged_at FROM requests WHERE reference = $1", reference):
                 return Removed()  # an erasure or an earlier attempt got here first
@@ -157,9 +157,9 @@ class RetentionActivities:
         return Removed(records=copies.records, files=files)
 
     async def reduce(self, reference: str, cause: dict[str, str]) -> Removed | None:
-        """Pseudonymise one case's record; None if it is open or held now."""
+        """Pseudonymise one case's record; None if it is open, held or restricted now."""
         async with self._pool.acquire() as conn, conn.transaction():
-            if not await lock_removable(conn, reference):
+            if not await lock_removable(conn, reference, PurgeStage.RECORD):
                 return None
             lookup = await email_lookup(conn, reference)
             if await conn.fetchval("SELECT pseudonymised_at FROM requests WHERE reference = $1", reference):

@@ -31,6 +31,14 @@ PSEUDONYMISED_KEY = "pseudonymised"
 PSEUDONYM_LABEL = "retention-pseudonym:"
 
 _HELD = "EXISTS (SELECT 1 FROM case_holds h WHERE h.reference = r.reference AND h.released_at IS NULL)"
+# A restriction still in force (Art. 18): lifting it later finds the person's rows by the
+# case's sealed identity, so the identity is not pseudonymised until the restriction is lifted.
+_RESTRICTED = (
+    "(EXISTS (SELECT 1 FROM action_results a WHERE a.reference = r.reference"
+    " AND a.action = 'restrict' AND a.status = 'done')"
+    " AND NOT EXISTS (SELECT 1 FROM action_results a WHERE a.reference = r.reference"
+    " AND a.action = 'lift_restriction' AND a.status = 'done'))"
+)
 
 
 class RetentionState(StrEnum):
@@ -60,7 +68,7 @@ async def due_cases(
         pending, days, before = "r.copies_purged_at IS NULL", rules.copies_days, "TRUE"
     else:
         pending, days = "r.pseudonymised_at IS NULL", rules.record_days
-        before = "r.copies_purged_at IS NOT NULL"
+        before = f"r.copies_purged_at IS NOT NULL AND NOT {_RESTRICTED}"
     rows = await conn.fetch(
         f"SELECT r.reference FROM requests r WHERE {pending} AND {before}"  # noqa: S608 - fixed fragments
         f" AND r.closed_at IS NOT NULL AND r.status <> ALL($1::text[]) AND r.closed_at <= $2"
@@ -73,19 +81,19 @@ async def due_cases(
     return [str(r["reference"]) for r in rows]
 
 
-async def lock_removable(conn: Conn, reference: str) -> bool:
-    """Lock the case's row for the transaction and say whether it may lose anything now.
+async def lock_removable(conn: Conn, reference: str, stage: PurgeStage) -> bool:
+    """Lock the case's row for the transaction and say whether it may lose `stage` now.
 
     Placing a hold locks the same row (`place_hold`), so a hold placed while a purge works
     on the case either lands before (and the purge leaves the case) or after it."""
     row = await conn.fetchrow(
-        f"SELECT r.status, r.closed_at, {_HELD} AS held FROM requests r"  # noqa: S608
-        " WHERE r.reference = $1 FOR UPDATE",
+        f"SELECT r.status, r.closed_at, {_HELD} AS held, {_RESTRICTED} AS restricted"  # noqa: S608
+        " FROM requests r WHERE r.reference = $1 FOR UPDATE",
         reference,
     )
-    if row is None:
+    if row is None or row["held"] or row["closed_at"] is None or row["status"] in OPEN_STATUSES:
         return False
-    return row["closed_at"] is not None and row["status"] not in OPEN_STATUSES and not row["held"]
+    return stage is PurgeStage.COPIES or not row["restricted"]
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ from dsar.domain import Language, Right, Status
 from dsar.group import GroupRegistry
 from dsar.messages.actions import Action
 from dsar.messages.review import ReviewDecision
+from tests.conftest import record_history
 from tests.rights_people import plant_person
 from tests.workflow.conftest import reach_review, running_workers, wait_for_status
 from tests.workflow.test_retention import copies
@@ -57,6 +58,7 @@ async def test_erasure_removes_the_copies_of_earlier_closed_cases_and_keeps_thei
         await handle.execute_update(RightsRequestWorkflow.approve, ReviewDecision(actor="reviewer"))
         await confirm_manual(client, handle, Action.ERASE)
         await wait_for_status(handle, Status.DELIVERED)
+        await record_history(handle, "rights_request_erasure_earlier_cases")
         await earlier_handle.terminate("test done")  # it would keep its (now deleted) package 30 days
 
     # The earlier case's copies went at once: rows, files, package.

@@ -25,6 +25,7 @@ from workers.sandbox import workflow_runner
 from workflows.calls import run_activity
 from workflows.company_action import CompanyActionWorkflow
 from workflows.company_collection import CompanyCollectionWorkflow
+from workflows.purge import PurgeWorkflow
 from workflows.rights_request import RightsRequestWorkflow
 
 HISTORIES = sorted((Path(__file__).parents[1] / "histories").glob("*.json"))
@@ -59,7 +60,7 @@ def test_there_are_recorded_histories_of_every_workflow_type() -> None:
 @pytest.mark.parametrize("path", HISTORIES, ids=lambda p: p.stem)
 async def test_recorded_history_replays(path: Path) -> None:
     result = await replayer(
-        RightsRequestWorkflow, CompanyCollectionWorkflow, CompanyActionWorkflow
+        RightsRequestWorkflow, CompanyCollectionWorkflow, CompanyActionWorkflow, PurgeWorkflow
     ).replay_workflow(load(path))
     assert result.replay_failure is None
 

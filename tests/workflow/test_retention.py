@@ -28,6 +28,7 @@ from dsar.domain import Status
 from dsar.messages.identity import IdentityDecision
 from dsar.messages.retention import PurgeInput, PurgeRunResult
 from dsar.messages.review import ReviewDecision
+from tests.conftest import record_history
 from tests.workflow.conftest import reach_review, running_workers, start_request_for, wait_for_status
 from workflows.purge import PurgeWorkflow
 from workflows.rights_request import RightsRequestWorkflow
@@ -101,13 +102,16 @@ def plant_unrecorded_files(settings: Settings, reference: str) -> None:
         s3.put_object(Bucket=settings.s3_bucket, Key=key, Body=b"email\nastrid@example.com\n")
 
 
-async def purge(client: Client, queue: str, **given: Any) -> PurgeRunResult:
-    result: PurgeRunResult = await client.execute_workflow(
+async def purge(client: Client, queue: str, record_as: str | None = None, **given: Any) -> PurgeRunResult:
+    handle = await client.start_workflow(
         PurgeWorkflow.run,
         PurgeInput(batch_size=1, **given),
         id=f"purge-test-{uuid.uuid4().hex[:8]}",
         task_queue=queue,
     )
+    result: PurgeRunResult = await handle.result()
+    if record_as:
+        await record_history(handle, record_as)
     return result
 
 
@@ -152,7 +156,7 @@ async def test_purge_removes_a_delivered_cases_copies_and_keeps_held_and_open_ca
         assert await copies(case_pool, settings, done) == before[done]
 
         await env.sleep(timedelta(days=settings.retention_copies_days + 1))
-        run = await purge(client, queue)
+        run = await purge(client, queue, record_as="purge_run")
         assert run.copies_purged >= 1 and run.batches >= 2  # one case per batch, then the last
 
         after = {r: await copies(case_pool, settings, r) for r in (done, held, still_open)}
