@@ -12,9 +12,10 @@ See docs/retention.md.
 from __future__ import annotations
 
 import json
+from collections.abc import Awaitable, Callable
 from dataclasses import asdict
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
@@ -33,6 +34,9 @@ from cli._base import (
 from dsar.config import Settings
 from dsar.roles import Role
 
+if TYPE_CHECKING:
+    from casestore.db import Conn
+
 HOLD_REASON_MAX = 500
 
 
@@ -45,9 +49,7 @@ def hold_case(
     as_json: JsonFlag = False,
 ) -> None:
     """Keep everything a closed case holds while a complaint or a claim concerns it (reviewer)."""
-    from casestore.audit import append_audit
-    from casestore.db import connection
-    from casestore.retention import HoldError, HoldKind, place_hold
+    from casestore.retention import HoldKind, place_hold
 
     text = reason.strip()
     if not text or len(text) > HOLD_REASON_MAX:
@@ -58,59 +60,58 @@ def hold_case(
         fail(f"--kind: must be one of {', '.join(k.value for k in HoldKind)}")
     settings = load_settings()
 
-    async def go() -> int:
-        require_role(settings, Role.REVIEWER)
-        async with connection(settings.database_url) as conn, conn.transaction():
-            try:
-                hold_id = await place_hold(conn, reference, hold_kind, text, settings.actor)
-            except HoldError as exc:
-                raise UsageError(*str(exc).split(": ", 1)) from None
-            # The reason stays in the hold's row; the trail records the kind and who placed it.
-            await append_audit(
-                conn,
-                reference=reference,
-                actor=settings.actor,
-                action="retention.hold_placed",
-                details={"hold": hold_id, "kind": hold_kind.value},
-            )
-        return hold_id
+    async def place(conn: Conn) -> dict[str, object]:
+        # The reason stays in the hold's row; the trail records the hold, its kind and the actor.
+        return {
+            "hold": await place_hold(conn, reference, hold_kind, text, settings.actor),
+            "kind": hold_kind.value,
+        }
 
-    hold_id = run(go())
+    details = run(audited_write(settings, Role.REVIEWER, reference, "retention.hold_placed", place))
     if as_json:
-        out.print_json(json.dumps({"reference": reference, "hold": hold_id, "kind": hold_kind.value}))
+        out.print_json(json.dumps({"reference": reference, **details}))
     else:
         out.print(f"{reference} is on hold ({hold_kind.value}); retention leaves it whole until released.")
 
 
 def release_case(reference: Reference, as_json: JsonFlag = False) -> None:
     """Release a case's hold; retention then takes its course (administrator)."""
-    from casestore.audit import append_audit
-    from casestore.db import connection
-    from casestore.retention import HoldError, release_hold
+    from casestore.retention import release_hold
 
     settings = load_settings()
 
-    async def go() -> tuple[int, str]:
-        require_role(settings, Role.ADMINISTRATOR)
-        async with connection(settings.database_url) as conn, conn.transaction():
-            try:
-                hold_id, kind = await release_hold(conn, reference, settings.actor)
-            except HoldError as exc:
-                raise UsageError(*str(exc).split(": ", 1)) from None
-            await append_audit(
-                conn,
-                reference=reference,
-                actor=settings.actor,
-                action="retention.hold_released",
-                details={"hold": hold_id, "kind": kind},
-            )
-        return hold_id, kind
+    async def release(conn: Conn) -> dict[str, object]:
+        hold_id, kind = await release_hold(conn, reference, settings.actor)
+        return {"hold": hold_id, "kind": kind}
 
-    hold_id, kind = run(go())
+    details = run(audited_write(settings, Role.ADMINISTRATOR, reference, "retention.hold_released", release))
     if as_json:
-        out.print_json(json.dumps({"reference": reference, "hold": hold_id, "released": True}))
+        out.print_json(json.dumps({"reference": reference, **details, "released": True}))
     else:
-        out.print(f"{reference}: the {kind} hold is released; retention takes its course again.")
+        out.print(f"{reference}: the {details['kind']} hold is released; retention takes its course again.")
+
+
+async def audited_write(
+    settings: Settings,
+    role: Role,
+    reference: str,
+    action: str,
+    write: Callable[[Conn], Awaitable[dict[str, object]]],
+) -> dict[str, object]:
+    """A case-store write by a person: their role checked first, then the write and its audit
+    entry (naming them) in one transaction, so neither lands without the other."""
+    from casestore.audit import append_audit
+    from casestore.db import connection
+    from casestore.retention import HoldError
+
+    require_role(settings, role)
+    async with connection(settings.database_url) as conn, conn.transaction():
+        try:
+            details = await write(conn)
+        except HoldError as exc:
+            raise UsageError(*str(exc).split(": ", 1)) from None
+        await append_audit(conn, reference=reference, actor=settings.actor, action=action, details=details)
+    return details
 
 
 def purge(

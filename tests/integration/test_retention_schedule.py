@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import subprocess
 import sys
 import uuid
@@ -24,7 +23,7 @@ from temporalio.client import Client, ScheduleActionExecutionStartWorkflow
 
 from devstack.local_servers import venv_binary
 from dsar.config import Settings
-from tests.conftest import Servers
+from tests.integration import test_status_truth as status_fixtures
 from tests.polling import eventually
 from tests.workflow import conftest as workflow_fixtures
 from tests.workflow.conftest import new_reference, running_workers
@@ -33,28 +32,14 @@ from workflows.purge import PurgeWorkflow
 
 pytestmark = pytest.mark.integration
 workers_kwargs = workflow_fixtures.workers_kwargs
+# `dsar`'s environment for these servers, as the status tests build it.
+cli_env = status_fixtures.cli_env
 
 
 @pytest.fixture
-def cli_env(
-    servers: Servers, key_text: str, dev_env: Any, roles_file: Path, tmp_path: Path
-) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("DSAR_")}
-    env.update(
-        {
-            "DSAR_STATE_DIR": str(tmp_path),
-            "DSAR_TEMPORAL_ADDRESS": dev_env.client.service_client.config.target_host,
-            "DSAR_DATABASE_URL": servers.case_dsn,
-            "DSAR_S3_ENDPOINT_URL": servers.s3.endpoint_url,
-            "DSAR_S3_BUCKET": "dsar-test-packages",
-            "DSAR_CODEC_KEYS": key_text.replace("\n", ","),
-            "DSAR_ROLES_FILE": str(roles_file),
-            "AWS_ACCESS_KEY_ID": "test",
-            "AWS_SECRET_ACCESS_KEY": "test-secret",
-            "COLUMNS": "200",
-        }
-    )
-    return env
+def retention_env(cli_env: dict[str, str], roles_file: Path) -> dict[str, str]:
+    """`dsar status`'s test environment, with the roles file and the test bucket."""
+    return cli_env | {"DSAR_ROLES_FILE": str(roles_file), "DSAR_S3_BUCKET": "dsar-test-packages"}
 
 
 def dsar(env: dict[str, str], user: str, *args: str) -> subprocess.CompletedProcess[str]:
@@ -91,14 +76,15 @@ async def test_the_schedule_is_created_once_listed_kept_paused_and_its_run_purge
     workers_kwargs: dict[str, Any],
     settings: Settings,
     case_pool: asyncpg.Pool,
-    cli_env: dict[str, str],
+    retention_env: dict[str, str],
 ) -> None:
+    env = retention_env
     client: Client = dev_env.client
     schedule_id = f"dsar-retention-purge-{uuid.uuid4().hex[:8]}"
     reference = await closed_long_ago(case_pool)
 
     # The dry run names the case and counts what would go, and changes nothing.
-    shown = dsar(cli_env, "privacy-officer", "purge", "--dry-run", "--json")
+    shown = dsar(env, "privacy-officer", "purge", "--dry-run", "--json")
     assert shown.returncode == 0, shown.stderr
     (row,) = [c for c in json.loads(shown.stdout)["cases"] if c["reference"] == reference]
     counted = {"stage": "copies", "records": 1, "files": 0, "packages": 0, "sealed_values": 0}
@@ -106,22 +92,20 @@ async def test_the_schedule_is_created_once_listed_kept_paused_and_its_run_purge
     assert "contact" not in shown.stdout and "customers" not in shown.stdout  # counts, never values
 
     # A hold: a reviewer places it (a requester may not), an administrator releases it.
-    refused = dsar(cli_env, "intruder", "hold-case", reference, "--reason", "complaint 2026:3")
+    refused = dsar(env, "intruder", "hold-case", reference, "--reason", "complaint 2026:3")
     assert refused.returncode == 2 and "reviewer role" in refused.stderr
-    assert dsar(cli_env, "privacy-officer", "hold-case", reference, "--reason", " ").returncode == 2
-    held = dsar(cli_env, "privacy-officer", "hold-case", reference, "--reason", "complaint 2026:3")
+    assert dsar(env, "privacy-officer", "hold-case", reference, "--reason", " ").returncode == 2
+    held = dsar(env, "privacy-officer", "hold-case", reference, "--reason", "complaint 2026:3")
     assert held.returncode == 0, held.stderr
-    again = dsar(cli_env, "privacy-officer", "hold-case", reference, "--reason", "another")
+    again = dsar(env, "privacy-officer", "hold-case", reference, "--reason", "another")
     assert again.returncode == 2 and "already on hold" in again.stderr
-    listed = json.loads(dsar(cli_env, "privacy-officer", "purge", "--dry-run", "--json").stdout)
+    listed = json.loads(dsar(env, "privacy-officer", "purge", "--dry-run", "--json").stdout)
     assert reference not in [c["reference"] for c in listed["cases"]]
-    report = dsar(
-        cli_env, "privacy-officer", "report", "--from", "2026-01-01", "--to", "2026-12-31", "--json"
-    )
+    report = dsar(env, "privacy-officer", "report", "--from", "2026-01-01", "--to", "2026-12-31", "--json")
     assert report.returncode == 0, report.stderr
     assert json.loads(report.stdout)["retention"]["on hold"] >= 1
-    assert dsar(cli_env, "privacy-officer", "release-case", reference).returncode == 2  # not an administrator
-    released = dsar(cli_env, "admin", "release-case", reference)
+    assert dsar(env, "privacy-officer", "release-case", reference).returncode == 2  # not an administrator
+    released = dsar(env, "admin", "release-case", reference)
     assert released.returncode == 0, released.stderr
     trail = await case_pool.fetch(
         "SELECT actor, action, details FROM audit_log WHERE reference = $1 ORDER BY seq", reference
@@ -153,7 +137,7 @@ async def test_the_schedule_is_created_once_listed_kept_paused_and_its_run_purge
         assert found
         stock = await asyncio.to_thread(
             subprocess.run,
-            [venv_binary("temporal"), "schedule", "list", "--address", cli_env["DSAR_TEMPORAL_ADDRESS"]],
+            [venv_binary("temporal"), "schedule", "list", "--address", env["DSAR_TEMPORAL_ADDRESS"]],
             capture_output=True,
             text=True,
             timeout=60,
