@@ -3,8 +3,9 @@
 `dsar hold-case REF --reason ...` keeps everything a case holds while a complaint, a claim
 or a legal hold concerns it; `dsar release-case REF` lets retention take its course again.
 Both are case-store writes, not workflow Updates: the command checks the actor's role in
-the roles file, and the audit trail names the actor. `dsar purge --dry-run` lists what the
-next purge run would remove, case by case, counted, never shown; `dsar purge` starts a run
+the roles file, and the audit trail names the actor. `dsar purge --dry-run` lists what a purge
+run would remove now (the next nightly run takes these and whatever falls due before it),
+case by case, counted, never shown; `dsar purge` starts a run
 now through the Schedule, so it shows in the Temporal UI like every nightly run.
 See docs/retention.md.
 """
@@ -116,11 +117,11 @@ async def audited_write(
 
 def purge(
     dry_run: Annotated[
-        bool, typer.Option("--dry-run", help="Only list what the next run would remove, counted.")
+        bool, typer.Option("--dry-run", help="Only list what a run now would remove, counted.")
     ] = False,
     as_json: JsonFlag = False,
 ) -> None:
-    """The retention purge: list what the next run would remove, or start a run now."""
+    """The retention purge: list what a run now would remove, or start one now."""
     settings = load_settings()
     if dry_run:
         _dry_run(settings, as_json)
@@ -161,7 +162,7 @@ def _dry_run(settings: Settings, as_json: bool) -> None:
         return
     table = Table(
         "reference", "removes", "records", "files", "packages", "sealed values",
-        title=f"The next purge run would remove (as of {as_of:%Y-%m-%d %H:%M} UTC)",
+        title=f"A purge run now would remove (as of {as_of:%Y-%m-%d %H:%M} UTC)",
     )  # fmt: skip
     for c in cases:
         removes = "copies" if c.stage.value == "copies" else "identifying fields"

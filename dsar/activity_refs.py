@@ -54,8 +54,8 @@ from dsar.messages.delivery import (
 )
 from dsar.messages.identity import ConfirmIdentityCodeInput, FindHeldContactsInput, HeldContacts
 from dsar.messages.intake import RightsRequestInput, StatusChange
-from dsar.messages.retention import EarlierCasesResult, PurgeBatchInput, PurgeBatchResult
 from dsar.messages.notifications import NotificationResult, SendNotification
+from dsar.messages.retention import EarlierCasesResult, PurgeBatchInput, PurgeBatchResult
 from dsar.messages.review import DecideMatchesInput, IndexNamesInput, RedactionDecisionInput, ScanResult
 from dsar.roles import RoleGrants
 
@@ -214,10 +214,9 @@ TRANSMIT_PORTABLE_DATA = ActivityRef(
 DELETE_PACKAGE = ActivityRef(Activity.DELETE_PACKAGE, DeletePackageInput, PackageDeletion, heartbeating(1))
 ENSURE_PACKAGE = ActivityRef(Activity.ENSURE_PACKAGE, BuildPackageInput, PackageCheck, heartbeating(1))
 
-# Retention: a batch of cases (files and rows, heartbeating per case), and an erasure's
-# earlier cases (a few cases of one person).
+# Retention: a batch of cases, and an erasure's earlier cases (files and rows; both heartbeat).
 PURGE_BATCH = ActivityRef(Activity.PURGE_BATCH, PurgeBatchInput, PurgeBatchResult, heartbeating(1))
-ERASE_EARLIER_CASES = ActivityRef(Activity.ERASE_EARLIER_CASES, str, EarlierCasesResult, watched(10))
+ERASE_EARLIER_CASES = ActivityRef(Activity.ERASE_EARLIER_CASES, str, EarlierCasesResult, heartbeating(1))
 
 
 def all_refs() -> list[ActivityRef[object, object]]:

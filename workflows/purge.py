@@ -33,6 +33,7 @@ class PurgeWorkflow:
     async def run(self, inp: PurgeInput) -> PurgeRunResult:
         as_of = inp.as_of or workflow.now()
         totals = inp.so_far.model_copy()
+        batches = 0  # in this run, since the last continue-as-new
         stages = [PurgeStage.COPIES, PurgeStage.RECORD]
         for stage in stages[stages.index(inp.stage) :]:
             after = inp.after if stage is inp.stage else ""
@@ -49,6 +50,7 @@ class PurgeWorkflow:
                     activity_id=f"purge:{stage.value}:{totals.batches + 1}",
                 )
                 totals.batches += 1
+                batches += 1
                 totals.records += batch.records
                 totals.files += batch.files
                 if stage is PurgeStage.COPIES:
@@ -58,7 +60,7 @@ class PurgeWorkflow:
                 after = batch.next_after
                 if batch.last:
                     break
-                if workflow.info().is_continue_as_new_suggested():
+                if batches >= inp.batches_per_run or workflow.info().is_continue_as_new_suggested():
                     workflow.continue_as_new(
                         inp.model_copy(
                             update={"as_of": as_of, "stage": stage, "after": after, "so_far": totals}

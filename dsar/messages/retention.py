@@ -55,6 +55,9 @@ class PurgeInput(BaseModel):
     A run that continues as new carries its moment, its place and its totals."""
 
     batch_size: int = Field(default=50, ge=1, le=1000)
+    # A run continues as new after this many batches (or when Temporal suggests it sooner),
+    # so no run's history grows without bound however many cases fall due at once.
+    batches_per_run: int = Field(default=200, ge=1)
     as_of: datetime | None = None
     stage: PurgeStage = PurgeStage.COPIES
     after: str = ""

@@ -18,7 +18,7 @@ from typing import Any
 import asyncpg
 import pytest
 from botocore.exceptions import ClientError
-from temporalio.client import Client, WorkflowHandle
+from temporalio.client import Client, WorkflowExecutionStatus, WorkflowHandle
 
 from casestore.audit import verify_chain
 from casestore.retention import HoldKind, RetentionState, place_hold, release_hold, retention_counts
@@ -200,7 +200,16 @@ async def test_purge_removes_a_delivered_cases_copies_and_keeps_held_and_open_ca
         # The run's moment is given rather than skipped to: three years of the open request's
         # clock would be skipped through for nothing.
         as_of = await env.get_current_time() + timedelta(days=settings.retention_record_days)
-        final = await purge(client, queue, as_of=as_of)
+        # Two batches per run: the run continues as new with its place and totals.
+        final_handle = await client.start_workflow(
+            PurgeWorkflow.run,
+            PurgeInput(batch_size=1, batches_per_run=2, as_of=as_of),
+            id=f"purge-test-{uuid.uuid4().hex[:8]}",
+            task_queue=queue,
+        )
+        final: PurgeRunResult = await final_handle.result()
+        first_run = client.get_workflow_handle(final_handle.id, run_id=final_handle.result_run_id)
+        assert (await first_run.describe()).status is WorkflowExecutionStatus.CONTINUED_AS_NEW
         assert final.pseudonymised >= 2
         row = await case_pool.fetchrow(
             "SELECT subject_key_id, length(subject_ciphertext) AS sealed, email_lookup, rights, received_on,"
