@@ -58,17 +58,24 @@ class HoldKind(StrEnum):
 
 
 async def due_cases(
-    conn: Conn, stage: PurgeStage, as_of: datetime, rules: RetentionRules, after: str, limit: int
+    conn: Conn,
+    stage: PurgeStage,
+    as_of: datetime,
+    rules: RetentionRules,
+    after: str,
+    limit: int,
+    copies_first: bool = True,
 ) -> list[str]:
     """The next `limit` references (after `after`) whose `stage` is due at `as_of`.
 
     Closed, not held, and closed long enough ago; the record stage only once the copies
-    are gone, so a case is never pseudonymised with copies no one could tie to it."""
+    are gone, so a case is never pseudonymised with copies no one could tie to it (a run
+    takes the copies stage first; a preview of the run says `copies_first=False`)."""
     if stage is PurgeStage.COPIES:
         pending, days, before = "r.copies_purged_at IS NULL", rules.copies_days, "TRUE"
     else:
         pending, days = "r.pseudonymised_at IS NULL", rules.record_days
-        before = f"r.copies_purged_at IS NOT NULL AND NOT {_RESTRICTED}"
+        before = f"NOT {_RESTRICTED}" + (" AND r.copies_purged_at IS NOT NULL" if copies_first else "")
     rows = await conn.fetch(
         f"SELECT r.reference FROM requests r WHERE {pending} AND {before}"  # noqa: S608 - fixed fragments
         f" AND r.closed_at IS NOT NULL AND r.status <> ALL($1::text[]) AND r.closed_at <= $2"

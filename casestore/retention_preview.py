@@ -43,7 +43,7 @@ async def preview(
     for stage in (PurgeStage.COPIES, PurgeStage.RECORD):
         after = ""
         while True:
-            page = await due_cases(conn, stage, as_of, rules, after, _PAGE)
+            page = await due_cases(conn, stage, as_of, rules, after, _PAGE, copies_first=False)
             for reference in page:
                 found.append(await _case(conn, s3, bucket, stage, reference))
             if len(page) < _PAGE:
