@@ -2,7 +2,7 @@
 
 The Schedule is created the way the control worker creates it at start, idempotently: a
 second start changes nothing, and a Schedule paused by an operator stays paused. It is
-listed by the client and by the stock `temporal schedule list`; triggered, its run removes
+listed by the client and by the stock `temporal schedule list`; started by `dsar purge`, its run removes
 a case closed long enough ago. `dsar purge --dry-run`, `dsar hold-case`, `dsar
 release-case` and `dsar report` run as their own processes, as a person runs them.
 """
@@ -28,7 +28,7 @@ from tests.polling import eventually
 from tests.workflow import conftest as workflow_fixtures
 from tests.workflow.conftest import new_reference, running_workers
 from workers.schedules import ensure_purge_schedule
-from workflows.purge import PurgeWorkflow
+from workflows.purge import PURGE_SCHEDULE_ID, PurgeWorkflow
 
 pytestmark = pytest.mark.integration
 workers_kwargs = workflow_fixtures.workers_kwargs
@@ -80,7 +80,7 @@ async def test_the_schedule_is_created_once_listed_kept_paused_and_its_run_purge
 ) -> None:
     env = retention_env
     client: Client = dev_env.client
-    schedule_id = f"dsar-retention-purge-{uuid.uuid4().hex[:8]}"
+    schedule_id = PURGE_SCHEDULE_ID  # the one schedule on this dev server; deleted at the end
     reference = await closed_long_ago(case_pool)
 
     # The dry run names the case and counts what would go, and changes nothing.
@@ -117,46 +117,51 @@ async def test_the_schedule_is_created_once_listed_kept_paused_and_its_run_purge
     assert "complaint" not in json.dumps([r["details"] for r in trail]).replace('"kind": "complaint"', "")
 
     async with running_workers(client, **workers_kwargs) as queue:
-        await ensure_purge_schedule(client, settings, task_queue=queue, schedule_id=schedule_id)
-        await ensure_purge_schedule(client, settings, task_queue=queue, schedule_id=schedule_id)
         handle = client.get_schedule_handle(schedule_id)
-        await handle.pause(note="test: an operator pauses it")
-        await ensure_purge_schedule(client, settings, task_queue=queue, schedule_id=schedule_id)
-        described = await handle.describe()
-        assert described.schedule.state.paused
-        # The server keeps the cron as a calendar: 03:17 UTC, as DSAR_RETENTION_SCHEDULE says.
-        (calendar,) = described.schedule.spec.calendars
-        assert settings.retention_schedule == "17 3 * * *"
-        assert [(r.start, r.end) for r in calendar.hour] == [(3, 3)]
-        assert [(r.start, r.end) for r in calendar.minute] == [(17, 17)]
+        try:
+            await ensure_purge_schedule(client, settings, task_queue=queue, schedule_id=schedule_id)
+            await ensure_purge_schedule(client, settings, task_queue=queue, schedule_id=schedule_id)
+            await handle.pause(note="test: an operator pauses it")
+            await ensure_purge_schedule(client, settings, task_queue=queue, schedule_id=schedule_id)
+            described = await handle.describe()
+            assert described.schedule.state.paused
+            # The server keeps the cron as a calendar: 03:17 UTC, as DSAR_RETENTION_SCHEDULE says.
+            (calendar,) = described.schedule.spec.calendars
+            assert settings.retention_schedule == "17 3 * * *"
+            assert [(r.start, r.end) for r in calendar.hour] == [(3, 3)]
+            assert [(r.start, r.end) for r in calendar.minute] == [(17, 17)]
 
-        async def in_list() -> bool | None:
-            return True if schedule_id in [s.id async for s in await client.list_schedules()] else None
+            async def in_list() -> bool | None:
+                return True if schedule_id in [s.id async for s in await client.list_schedules()] else None
 
-        found: bool = await eventually(in_list, timeout=30, what="the schedule in the client's list")
-        assert found
-        stock = await asyncio.to_thread(
-            subprocess.run,
-            [venv_binary("temporal"), "schedule", "list", "--address", env["DSAR_TEMPORAL_ADDRESS"]],
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
-        assert stock.returncode == 0 and schedule_id in stock.stdout, stock.stderr
+            found: bool = await eventually(in_list, timeout=30, what="the schedule in the client's list")
+            assert found
+            stock = await asyncio.to_thread(
+                subprocess.run,
+                [venv_binary("temporal"), "schedule", "list", "--address", env["DSAR_TEMPORAL_ADDRESS"]],
+                capture_output=True,
+                text=True,
+                timeout=60,
+            )
+            assert stock.returncode == 0 and schedule_id in stock.stdout, stock.stderr
 
-        # Triggered (paused schedules still run on demand), its run purges the case.
-        await handle.trigger()
+            # `dsar purge` starts a run now through the Schedule (paused or not), administrators only.
+            refused = await asyncio.to_thread(dsar, env, "privacy-officer", "purge")
+            assert refused.returncode == 2 and "administrator role" in refused.stderr
+            started = await asyncio.to_thread(dsar, env, "admin", "purge")
+            assert started.returncode == 0, started.stderr
 
-        async def ran() -> str | None:
-            actions = (await handle.describe()).info.recent_actions
-            started = [
-                a.action for a in actions if isinstance(a.action, ScheduleActionExecutionStartWorkflow)
-            ]
-            return started[-1].workflow_id if started else None
+            async def ran() -> str | None:
+                actions = (await handle.describe()).info.recent_actions
+                runs = [
+                    a.action for a in actions if isinstance(a.action, ScheduleActionExecutionStartWorkflow)
+                ]
+                return runs[-1].workflow_id if runs else None
 
-        run_id: str = await eventually(ran, timeout=30, what="the schedule's first run")
-        result = await client.get_workflow_handle_for(PurgeWorkflow.run, run_id).result()
-        await handle.delete()
+            run_id: str = await eventually(ran, timeout=30, what="the schedule's first run")
+            result = await client.get_workflow_handle_for(PurgeWorkflow.run, run_id).result()
+        finally:
+            await handle.delete()
     assert result.copies_purged >= 1
     assert (
         await case_pool.fetchval("SELECT count(*) FROM collected_records WHERE reference = $1", reference)
