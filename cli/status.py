@@ -305,7 +305,7 @@ def report(
     end: Annotated[str, typer.Option("--to", help="Last day of receipt, YYYY-MM-DD.")],
     as_json: JsonFlag = False,
 ) -> None:
-    """Deadline performance for requests received in a period, per right and jurisdiction."""
+    """Deadline performance for requests received in a period; every case by retention state."""
     from casestore.db import connection
     from casestore.retention import retention_counts
     from cli.retention import retention_table
