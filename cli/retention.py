@@ -135,7 +135,10 @@ def purge(
         await client.get_schedule_handle(PURGE_SCHEDULE_ID).trigger()
 
     run(go())
-    out.print("A purge run has started; follow it in the Temporal UI (schedule dsar-retention-purge).")
+    out.print(
+        "The Schedule was asked for a run now (skipped if one is still running); follow it in the"
+        " Temporal UI under Schedules, dsar-retention-purge."
+    )
 
 
 def _dry_run(settings: Settings, as_json: bool) -> None:
