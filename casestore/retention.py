@@ -51,12 +51,6 @@ class RetentionState(StrEnum):
     PSEUDONYMISED = "pseudonymised"
 
 
-class HoldKind(StrEnum):
-    COMPLAINT = "complaint"
-    CLAIM = "claim"
-    LEGAL_HOLD = "legal-hold"
-
-
 async def due_cases(
     conn: Conn,
     stage: PurgeStage,
@@ -237,44 +231,7 @@ async def earlier_cases_outcome(conn: Conn, erasure_reference: str) -> dict[str,
     return {"reduced": found.get("reduced", 0), "held": found.get("held", 0)}
 
 
-# --- holds and the report -------------------------------------------------------------------
-
-
-class HoldError(ValueError):
-    """A hold that cannot be placed or released; the message names the reference and the rule."""
-
-
-async def place_hold(conn: Conn, reference: str, kind: HoldKind, reason: str, actor: str) -> int:
-    """Record a hold on the case (in the caller's transaction); returns its id."""
-    exists = await conn.fetchval("SELECT 1 FROM requests WHERE reference = $1 FOR UPDATE", reference)
-    if exists is None:
-        raise HoldError(f"REFERENCE: no request {reference} in the case store")
-    if await conn.fetchval(
-        "SELECT 1 FROM case_holds WHERE reference = $1 AND released_at IS NULL", reference
-    ):
-        raise HoldError(f"REFERENCE: {reference} is already on hold; release it first to change the hold")
-    hold_id = await conn.fetchval(
-        "INSERT INTO case_holds (reference, kind, reason, placed_by) VALUES ($1, $2, $3, $4) RETURNING id",
-        reference,
-        kind.value,
-        reason,
-        actor,
-    )
-    return int(hold_id)
-
-
-async def release_hold(conn: Conn, reference: str, actor: str) -> tuple[int, str]:
-    """Release the case's open hold; returns its id and kind."""
-    await conn.fetchval("SELECT 1 FROM requests WHERE reference = $1 FOR UPDATE", reference)
-    row = await conn.fetchrow(
-        "UPDATE case_holds SET released_by = $2, released_at = now()"
-        " WHERE reference = $1 AND released_at IS NULL RETURNING id, kind",
-        reference,
-        actor,
-    )
-    if row is None:
-        raise HoldError(f"REFERENCE: {reference} has no hold to release")
-    return int(row["id"]), str(row["kind"])
+# --- the report ---------------------------------------------------------------------------
 
 
 async def retention_counts(conn: Conn) -> dict[RetentionState, int]:

@@ -50,7 +50,7 @@ def hold_case(
     as_json: JsonFlag = False,
 ) -> None:
     """Keep everything a closed case holds while a complaint or a claim concerns it (reviewer)."""
-    from casestore.retention import HoldKind, place_hold
+    from casestore.case_holds import HoldKind, place_hold
 
     text = reason.strip()
     if not text or len(text) > HOLD_REASON_MAX:
@@ -77,7 +77,7 @@ def hold_case(
 
 def release_case(reference: Reference, as_json: JsonFlag = False) -> None:
     """Release a case's hold; retention then takes its course (administrator)."""
-    from casestore.retention import release_hold
+    from casestore.case_holds import release_hold
 
     settings = load_settings()
 
@@ -102,8 +102,8 @@ async def audited_write(
     """A case-store write by a person: their role checked first, then the write and its audit
     entry (naming them) in one transaction, so neither lands without the other."""
     from casestore.audit import append_audit
+    from casestore.case_holds import HoldError
     from casestore.db import connection
-    from casestore.retention import HoldError
 
     require_role(settings, role)
     async with connection(settings.database_url) as conn, conn.transaction():

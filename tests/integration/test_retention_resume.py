@@ -16,7 +16,7 @@ from botocore.exceptions import ClientError
 from temporalio.testing import ActivityEnvironment
 
 from activities.retention import RetentionActivities
-from casestore.retention import HoldKind, place_hold
+from casestore.case_holds import HoldKind, place_hold
 from casestore.storage import artefact_id, package_key, reference_folder, s3_client
 from dsar.codec import KeyRing
 from dsar.config import Settings

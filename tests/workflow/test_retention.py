@@ -21,7 +21,8 @@ from botocore.exceptions import ClientError
 from temporalio.client import Client, WorkflowExecutionStatus, WorkflowHandle
 
 from casestore.audit import verify_chain
-from casestore.retention import HoldKind, RetentionState, place_hold, release_hold, retention_counts
+from casestore.case_holds import HoldKind, place_hold, release_hold
+from casestore.retention import RetentionState, retention_counts
 from casestore.storage import reference_folder, s3_client, upload_key
 from dsar.config import Settings
 from dsar.domain import Status
