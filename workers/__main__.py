@@ -25,7 +25,7 @@ from dsar.logs import configure_logging
 from workers.company import company_worker
 from workers.control import control_worker
 from workers.faults import fault_interceptors
-from workers.identity_relay import IdentityRelay
+from workers.identity_relay import IdentityRelay, relay_client
 from workers.metrics import publish_case_metrics, runtime_with_metrics
 
 log = structlog.get_logger("workers")
@@ -64,7 +64,7 @@ async def run(role: str, company_code: str | None) -> None:
                 interceptors=faults,
             )
             # Codes entered on the verification page reach their workflows through this relay.
-            relay = asyncio.create_task(IdentityRelay(client, pool).run(stop))
+            relay = asyncio.create_task(IdentityRelay(relay_client(client, settings), pool).run(stop))
             stack.push_async_callback(lambda: relay)
             if runtime is not None:
                 gauges = asyncio.create_task(publish_case_metrics(pool, runtime.metric_meter, stop))
