@@ -49,6 +49,8 @@ def verify_signatures(settings: Settings, reference: str, as_json: bool) -> None
     if not checks:
         err.print(f"[bold red]no signed decision recorded for {reference}[/]", highlight=False)
         raise typer.Exit(1)
+    for c in failed:
+        err.print(f"[bold red]audit entry {c.seq}[/] ({c.update} by {c.actor}): {c.problem}", highlight=False)
     if failed:
         err.print(
             f"[bold red]{len(failed)} of {len(checks)} decisions failed verification[/]", highlight=False
