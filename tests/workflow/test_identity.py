@@ -65,7 +65,12 @@ async def page(
 
 @pytest.fixture
 def cli_env(
-    settings: Settings, key_text: str, roles_file: Path, time_skipping_env: Any, tmp_path: Path
+    settings: Settings,
+    key_text: str,
+    roles_file: Path,
+    team_keys_dir: Path,
+    time_skipping_env: Any,
+    tmp_path: Path,
 ) -> dict[str, str]:
     """The settings the workers run with, as the CLI reads them from the environment."""
     return {
@@ -80,6 +85,7 @@ def cli_env(
         "DSAR_DOWNLOAD_SIGNING_KEY": DOWNLOAD_SIGNING_KEY,
         "DSAR_STATE_DIR": str(tmp_path / "state"),
         "DSAR_USER": "privacy-officer",
+        "DSAR_KEYS_DIR": str(team_keys_dir),  # the test team's keys sign the CLI's decisions
     }
 
 

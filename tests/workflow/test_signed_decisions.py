@@ -73,7 +73,9 @@ def said(result: Result) -> str:
 
 def unsigned_client(client: Client) -> Client:
     """A client like any other holder of Temporal access has: no signing interceptor."""
-    return Client(**{**client.config(), "interceptors": []})
+    config = client.config()
+    config["interceptors"] = []
+    return Client(**config)
 
 
 async def refused(handle: WorkflowHandle[Any, Any], update: Any, argument: Any) -> str:
