@@ -30,7 +30,7 @@ from dsar.messages.identity import IdentityDecision, SendIdentityCode
 from dsar.messages.state import RequestState
 from dsar.signing import sign_decision
 from dsar.signing_client import signing_client
-from tests.conftest import Servers
+from tests.conftest import Servers, record_history
 from tests.signing_team import TEAM_KEYS, team_key
 from tests.workflow.conftest import reach_review, running_workers, start_request_for, wait_for_status
 from workflows.rights_request import RightsRequestWorkflow
@@ -195,6 +195,7 @@ async def test_every_decision_of_a_delivered_request_verifies_from_the_audit_tra
         result = await dsar(cli_env, "approve", reference)
         assert result.exit_code == 0, said(result)
         await wait_for_status(handle, Status.DELIVERED)
+        await record_history(handle, "rights_request_signed_decisions")
         await handle.terminate(reason="test finished")  # it would keep the package for weeks
 
     result = await dsar(cli_env, "audit", reference, "--verify-signatures", "--json")
