@@ -19,11 +19,8 @@ from typing import Any
 
 import asyncpg
 import pytest
-from click.testing import Result
 from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError
-from typer.testing import CliRunner
 
-from cli import app
 from devstack.local_servers import venv_binary
 from dsar.domain import Status
 from dsar.messages.identity import IdentityDecision, SendIdentityCode
@@ -32,43 +29,25 @@ from dsar.signing import sign_decision
 from dsar.signing_client import signing_client
 from tests.conftest import Servers, record_history
 from tests.signing_team import TEAM_KEYS, team_key
-from tests.workflow.conftest import reach_review, running_workers, start_request_for, wait_for_status
+from tests.workflow.conftest import (
+    cli_environment,
+    dsar,
+    reach_review,
+    running_workers,
+    said,
+    start_request_for,
+    wait_for_status,
+)
 from workflows.rights_request import RightsRequestWorkflow
 
 
 @pytest.fixture
 def cli_env(
-    servers: Servers,
-    settings: Any,
-    key_text: str,
-    roles_file: Path,
-    team_keys_dir: Path,
-    dev_env: Any,
-    tmp_path: Path,
+    settings: Any, key_text: str, roles_file: Path, team_keys_dir: Path, dev_env: Any, tmp_path: Path
 ) -> dict[str, str]:
-    """The `dsar` command's settings against the dev server, acting as the privacy officer."""
-    return {
-        "DSAR_TEMPORAL_ADDRESS": dev_env.client.service_client.config.target_host,
-        "DSAR_DATABASE_URL": settings.database_url,
-        "DSAR_S3_ENDPOINT_URL": settings.s3_endpoint_url or "",
-        "DSAR_S3_BUCKET": settings.s3_bucket,
-        "AWS_ACCESS_KEY_ID": "test",
-        "AWS_SECRET_ACCESS_KEY": "test-secret",
-        "DSAR_CODEC_KEYS": key_text.replace("\n", ","),
-        "DSAR_ROLES_FILE": str(roles_file),
-        "DSAR_STATE_DIR": str(tmp_path / "state"),
-        "DSAR_USER": "privacy-officer",
-        "DSAR_KEYS_DIR": str(team_keys_dir),
-    }
-
-
-async def dsar(env: dict[str, str], *args: str) -> Result:
-    """`dsar ...` in-process; in a thread, since the CLI runs its own event loop."""
-    return await asyncio.to_thread(CliRunner().invoke, app, list(args), env=env)
-
-
-def said(result: Result) -> str:
-    return " ".join((result.stdout + result.stderr).split())
+    """The `dsar` command against the dev server, acting as the privacy officer."""
+    address = dev_env.client.service_client.config.target_host
+    return cli_environment(settings, key_text, roles_file, team_keys_dir, address, tmp_path / "state")
 
 
 def unsigned_client(client: Client) -> Client:
