@@ -4,6 +4,10 @@ Every decision a person sends is signed with their private key (`dsar.signing`);
 workflow accepts it only if the roles file lists the matching public key for that person.
 The private key is written 0600 where the `dsar` command looks for it (`DSAR_SIGNING_KEY_FILE`,
 else `<DSAR_KEYS_DIR or ~/.config/dsar/keys>/<user>.key`) and never over an existing file.
+
+A running request reads the roles file when a human step opens; `dsar keys reload` makes
+it (or every open request) read it at once, after a key was added or revoked, and after
+upgrading to signed decisions, for requests that loaded the roles file before keys existed.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ from typing import Annotated
 
 import typer
 
-from cli._base import fail, out
+from cli._base import connect_client, fail, load_settings, out, reference_arg, request_handle, run
 from dsar.config import Settings
 from dsar.roles import Role
 from dsar.signing import default_key_path, write_new_key
@@ -61,3 +65,33 @@ def init(
         fail(f"--user/--key-file: {exc}", 1)
     out.print(f"Private key written to {path} (readable by you only). Add this to the roles file:\n")
     typer.echo(entry)  # unwrapped, so it can be copied as it is
+
+
+@app.command()
+def reload(
+    reference: Annotated[
+        str | None, typer.Argument(help="One request; every open request if left out.")
+    ] = None,
+) -> None:
+    """Make running requests read the roles file again (a key added or revoked)."""
+    from workflows.rights_request import RightsRequestWorkflow
+
+    ref = reference_arg(reference) if reference else None
+    settings = load_settings()
+
+    async def go() -> int:
+        client = await connect_client(settings)
+        if ref is not None:
+            await request_handle(client, ref).signal(RightsRequestWorkflow.reload_roles)
+            return 1
+        told = 0
+        query = 'WorkflowType = "RightsRequestWorkflow" AND ExecutionStatus = "Running"'
+        async for found in client.list_workflows(query):
+            await client.get_workflow_handle_for(RightsRequestWorkflow.run, found.id).signal(
+                RightsRequestWorkflow.reload_roles
+            )
+            told += 1
+        return told
+
+    told = run(go())
+    out.print(f"{told} running request(s) will read the roles file again.")

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import subprocess
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -22,13 +23,15 @@ import pytest
 from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError
 
 from devstack.local_servers import venv_binary
+from dsar.config import Settings
 from dsar.domain import Status
 from dsar.messages.identity import IdentityDecision, SendIdentityCode
 from dsar.messages.state import RequestState
 from dsar.signing import sign_decision
 from dsar.signing_client import signing_client
 from tests.conftest import Servers, record_history
-from tests.signing_team import TEAM_KEYS, team_key
+from tests.polling import eventually
+from tests.signing_team import TEAM_KEYS, roles_text, team_key
 from tests.workflow.conftest import (
     cli_environment,
     dsar,
@@ -206,3 +209,45 @@ async def test_every_decision_of_a_delivered_request_verifies_from_the_audit_tra
     assert result.exit_code == 1, said(result)
     assert "1 of 3 decisions failed verification" in said(result)
     assert "it does not match this decision by user 'privacy-officer'" in said(result)
+
+
+async def test_a_running_request_reads_a_new_key_when_told_to(
+    dev_env: Any,
+    workers_kwargs: dict[str, Any],
+    case_pool: asyncpg.Pool,
+    settings: Settings,
+    cli_env: dict[str, str],
+    tmp_path: Path,
+) -> None:
+    """The privacy officer's key is listed only after the request loaded the roles file (as
+    for requests running when signed decisions were introduced): `dsar keys reload` fixes it."""
+    roles = tmp_path / "roles.toml"
+    roles.write_text(
+        re.sub(r'keys = \["[^"]*privacy-officer@test"\]', "keys = []", roles_text()), encoding="utf-8"
+    )
+    kwargs = workers_kwargs | {"settings": settings.model_copy(update={"roles_file": str(roles)})}
+    client: Client = dev_env.client
+    async with running_workers(client, **kwargs) as queue:
+        handle = await start_request_for(client, queue, case_pool, date.today())
+        reference = handle.id.removeprefix("dsar-")
+        await wait_for_status(handle, Status.IDENTITY)
+        decision = IdentityDecision(actor="privacy-officer")
+        why = await refused(handle, RightsRequestWorkflow.verify_identity, decision)
+        assert "the key is not one the roles file lists for user 'privacy-officer'" in why
+
+        roles.write_text(roles_text(), encoding="utf-8")
+        why = await refused(handle, RightsRequestWorkflow.verify_identity, decision)
+        assert "the key is not one the roles file lists" in why  # read at the next stage only
+        result = await dsar(cli_env | {"DSAR_ROLES_FILE": str(roles)}, "keys", "reload", reference)
+        assert result.exit_code == 0 and "1 running request(s)" in said(result), said(result)
+
+        async def accepted() -> bool:
+            try:
+                await handle.execute_update(RightsRequestWorkflow.verify_identity, decision)
+            except WorkflowUpdateFailedError:
+                return False
+            return True
+
+        await eventually(accepted, timeout=30, what="the new key to be accepted")
+        await wait_for_status(handle, Status.COLLECTING)
+        await handle.terminate(reason="test finished")

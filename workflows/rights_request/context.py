@@ -99,6 +99,10 @@ class RequestContext:
         return self._state
 
     @property
+    def started(self) -> bool:
+        return self._state is not None
+
+    @property
     def state(self) -> RequestState:
         if self._state is None:
             raise ValueError("the request has not started yet")

@@ -134,6 +134,12 @@ class RightsRequestWorkflow:
     def state(self) -> RequestState:
         return self._ctx.state
 
+    @workflow.signal
+    async def reload_roles(self) -> None:
+        """The roles file changed (a new key, a revocation): read it now, not at the next stage."""
+        await workflow.wait_condition(lambda: self._ctx.started)
+        await self._ctx.refresh_grants()
+
     # --- the clock: extension and clarification, at any time while the request is open ----
 
     @signed_update
