@@ -47,8 +47,6 @@ from devstack.demo_bulk import HEAVY_USER_EMAIL, HEAVY_USER_NAME, TABLE, seed_ev
 from devstack.local_servers import wait_until
 from devstack.stack import Ports, Stack
 from dsar.client import connect
-from dsar.signing import default_key_path, load_private_key
-from dsar.signing_client import one_key, signing_client
 from dsar.config import Settings
 from dsar.domain import (
     Channel,
@@ -66,6 +64,8 @@ from dsar.logs import configure_logging
 from dsar.messages.collection import SystemDecision, SystemStatus
 from dsar.messages.identity import IdentityDecision
 from dsar.messages.state import RequestState
+from dsar.signing import default_key_path, load_private_key
+from dsar.signing_client import one_key, signing_client
 from workflows.company_collection import CompanyCollectionWorkflow
 from workflows.rights_request import RightsRequestWorkflow
 
