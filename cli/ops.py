@@ -56,7 +56,9 @@ def audit(
 
         if ref is None:
             fail("--verify-signatures: give the request's reference")
-        return check_decisions(settings, ref, as_json)
+        check_decisions(settings, ref, as_json)  # exits 1 on any failure
+        if not verify_chain:
+            return
 
     async def go() -> tuple[list[dict[str, Any]], list[ChainProblem]]:
         async with connection(settings.database_url) as conn:
