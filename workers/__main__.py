@@ -64,8 +64,13 @@ async def run(role: str, company_code: str | None) -> None:
                 interceptors=faults,
             )
             # Codes entered on the verification page reach their workflows through this relay.
-            relay = asyncio.create_task(IdentityRelay(relay_client(client, settings), pool).run(stop))
-            stack.push_async_callback(lambda: relay)
+            signing = relay_client(client, settings)
+            if signing is None:
+                # Codes entered stay in the case store (the relay's outbox) until a relay with a key runs.
+                log.error("identity.relay_disabled", reason="DSAR_RELAY_SIGNING_KEY_FILE is not set")
+            else:
+                relay = asyncio.create_task(IdentityRelay(signing, pool).run(stop))
+                stack.push_async_callback(lambda: relay)
             if runtime is not None:
                 gauges = asyncio.create_task(publish_case_metrics(pool, runtime.metric_meter, stop))
                 stack.push_async_callback(lambda: gauges)

@@ -35,11 +35,11 @@ CHANNEL = NOTIFY_CHANNEL
 SWEEP_SECONDS = 30.0
 
 
-def relay_client(client: Client, settings: Settings) -> Client:
-    """`client`, signing the relay's decisions as the verification page; the key is read now,
-    so a missing or broken key stops the control worker at its start, not at the first code."""
+def relay_client(client: Client, settings: Settings) -> Client | None:
+    """`client`, signing the relay's decisions as the verification page; None without a key
+    (`DSAR_RELAY_SIGNING_KEY_FILE`). The key is read now: a broken one stops the worker at once."""
     if not settings.relay_signing_key_file:
-        raise ValueError("DSAR_RELAY_SIGNING_KEY_FILE is not set: the identity relay cannot sign")
+        return None
     key = load_private_key(settings.relay_signing_key_file)
     return signing_client(client, one_key(VERIFICATION_PAGE_ACTOR, lambda: key))
 
