@@ -64,6 +64,8 @@ from dsar.logs import configure_logging
 from dsar.messages.collection import SystemDecision, SystemStatus
 from dsar.messages.identity import IdentityDecision
 from dsar.messages.state import RequestState
+from dsar.signing import default_key_path, load_private_key
+from dsar.signing_client import one_key, signing_client
 from workflows.company_collection import CompanyCollectionWorkflow
 from workflows.rights_request import RightsRequestWorkflow
 
@@ -222,7 +224,9 @@ async def measure(stack: Stack, size: int) -> Figures:
     source_dsn = settings.connection("SE01_DB")
     await seed_events(source_dsn, size)
     worker = stack.start_worker("company", COMPANY)
-    client = await connect(settings)
+    # Decisions are signed with the local stack's key of the privacy officer (devstack.team).
+    key = load_private_key(default_key_path(ACTOR, settings.keys_dir))
+    client = signing_client(await connect(settings), one_key(ACTOR, lambda: key))
     codes = [s.code for s in load_group().company(COMPANY).systems]
     collect_runs: list[float] = []
     copy_runs: list[float] = []

@@ -16,7 +16,7 @@ import sys
 
 import typer
 
-from cli import actions, clock, collection, identity, ops, retention, review, status, submit
+from cli import actions, clock, collection, identity, keys, ops, retention, review, status, submit
 from cli._base import UsageError
 from cli.submit import find_open_duplicate, link_duplicate, start_request, validate_submission
 
@@ -72,6 +72,7 @@ app.command()(ops.audit)
 app.command("codec-server")(ops.codec_server)
 app.command("download-server")(ops.download_server)
 app.command()(ops.dev)
+app.add_typer(keys.app, name="keys")
 
 
 def main() -> None:

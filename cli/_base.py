@@ -4,7 +4,9 @@ A command checks its input first and says which field broke which rule (`UsageEr
 talks to the case store or to the request's workflow. Human steps are Updates called through
 the workflow's own method (`update(settings, reference, RightsRequestWorkflow.approve, ...)`),
 so a renamed handler fails mypy rather than a person at the terminal, and the validator's
-refusal comes back at once as `refused: <reason>`.
+refusal comes back at once as `refused: <reason>`. Every decision is signed on its way out
+with the key of the person at the terminal (`DSAR_USER`; `dsar.signing_client`), which
+the workflow checks against the roles file.
 """
 
 from __future__ import annotations
@@ -15,7 +17,9 @@ from collections.abc import Coroutine
 from datetime import timedelta
 from typing import Annotated, Any, NoReturn, TypeVar
 
+import click
 import typer
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from rich.console import Console
 from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.service import RPCError, RPCStatusCode
@@ -26,6 +30,8 @@ from dsar.domain import company_workflow_id, parse_reference, workflow_id_for
 from dsar.messages.collection import CompanyCollectionState
 from dsar.messages.state import RequestState
 from dsar.roles import Role, load_roles
+from dsar.signing import default_key_path, load_private_key
+from dsar.signing_client import SigningKeyMissing, one_key, signing_client
 from workflows.company_collection import CompanyCollectionWorkflow
 from workflows.rights_request import RightsRequestWorkflow
 
@@ -53,7 +59,7 @@ def run(coro: Coroutine[Any, Any, T]) -> T:
     """Run one command's async body, turning every expected failure into a one-line refusal."""
     try:
         return asyncio.run(coro)
-    except UsageError as exc:
+    except (UsageError, SigningKeyMissing) as exc:
         fail(str(exc))
     except WorkflowUpdateFailedError as exc:
         cause = exc.cause
@@ -68,12 +74,34 @@ def run(coro: Coroutine[Any, Any, T]) -> T:
         fail(f"cannot reach a service: {type(exc).__name__}; is the stack running (make dev)?", 1)
 
 
+# Commands that decide nothing about a request and may run without a person named.
+NO_ACTOR_COMMANDS = frozenset({"migrate", "audit", "codec-server", "download-server", "dev"})
+
+
 def load_settings() -> Settings:
-    """The environment's settings; a bad variable is refused before anything runs."""
+    """The environment's settings; a bad variable, or no `DSAR_USER` for a command that acts
+    for a person, is refused before anything runs."""
     try:
-        return Settings.from_env()
+        settings = Settings.from_env()
     except ValueError as exc:
         fail(str(exc))
+    context = click.get_current_context(silent=True)
+    command = context.info_name if context is not None else None
+    if not settings.actor and command not in NO_ACTOR_COMMANDS:
+        fail(
+            "DSAR_USER is not set: set it to your user name in the roles file (DSAR_ROLES_FILE);"
+            " every decision is signed and recorded under that name"
+        )
+    return settings
+
+
+def signing_key(settings: Settings) -> Ed25519PrivateKey:
+    """The key of the person at the terminal (`DSAR_SIGNING_KEY_FILE`, else the key folder)."""
+    path = settings.signing_key_file or default_key_path(settings.actor, settings.keys_dir)
+    try:
+        return load_private_key(path)
+    except ValueError as exc:
+        raise UsageError("DSAR_SIGNING_KEY_FILE", str(exc)) from None
 
 
 def require_role(settings: Settings, role: Role) -> None:
@@ -89,11 +117,13 @@ async def connect_client(settings: Settings) -> Client:
     from dsar.client import connect
 
     try:
-        return await connect(settings)
+        client = await connect(settings)
     except ValueError as exc:
         raise UsageError("configuration", str(exc)) from None
     except RuntimeError:
         raise OSError("Temporal unreachable") from None
+    # Decisions are signed as the person at the terminal; the key is read only when one is sent.
+    return signing_client(client, one_key(settings.actor, lambda: signing_key(settings)))
 
 
 def reference_arg(value: str) -> str:

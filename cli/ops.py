@@ -33,6 +33,13 @@ def audit(
         bool, typer.Option("--verify", help="Recompute the whole hash chain; exit 1 on any break.")
     ] = False,
     as_json: JsonFlag = False,
+    verify_signatures: Annotated[
+        bool,
+        typer.Option(
+            "--verify-signatures",
+            help="Check every decision's signature against the roles file; exit 1 on any failure.",
+        ),
+    ] = False,
 ) -> None:
     """Print a request's audit trail, or prove that no entry was changed or removed."""
     from casestore import queries
@@ -44,6 +51,14 @@ def audit(
         fail("give a reference, or --verify to check the whole trail")
     ref = reference_arg(reference) if reference else None
     settings = load_settings()
+    if verify_signatures:
+        from cli.audit_signatures import verify_signatures as check_decisions
+
+        if ref is None:
+            fail("--verify-signatures: give the request's reference")
+        check_decisions(settings, ref, as_json)  # exits 1 on any failure
+        if not verify_chain:
+            return
 
     async def go() -> tuple[list[dict[str, Any]], list[ChainProblem]]:
         async with connection(settings.database_url) as conn:

@@ -38,6 +38,7 @@ from devstack.local_servers import (
 )
 from devstack.reaper import ProcessBook, start_reaper
 from devstack.supervisor import Supervisor
+from devstack.team import LOCAL_USER, ensure_team
 from dsar.codec import new_key_file_text
 from dsar.config import LOCAL_ENV_FILE, PROJECT_ROOT, state_dir
 from dsar.group import GroupRegistry, load_group
@@ -95,20 +96,6 @@ def ensure_signing_key(state: Path) -> str:
         path.write_text(new_signing_key(), encoding="utf-8")
         path.chmod(0o600)
     return path.read_text(encoding="utf-8").strip()
-
-
-def ensure_roles_file(state: Path) -> Path:
-    """On a laptop the person running the stack is the whole privacy team."""
-    from dsar.config import Settings
-
-    path = state / "roles.toml"
-    if not path.exists():
-        users = sorted({Settings.from_env().actor, "privacy-officer"})
-        grants = "".join(
-            f'[users."{u}"]\nroles = ["requester", "reviewer", "administrator"]\n\n' for u in users
-        )
-        path.write_text("# Local stack: every local user holds every role.\n\n" + grants, encoding="utf-8")
-    return path
 
 
 def ensure_codec_token(state: Path) -> str:
@@ -192,6 +179,7 @@ class Stack:
         return await seed_demo_group(self.postgres.admin_dsn, self.registry)
 
     def write_env(self, connections: dict[str, str], key_file: Path) -> dict[str, str]:
+        team = ensure_team(self.state)
         env = {
             "DSAR_TEMPORAL_ADDRESS": self.temporal.address,
             "DSAR_TEMPORAL_NAMESPACE": "default",
@@ -202,7 +190,11 @@ class Stack:
             "DSAR_S3_REGION": "eu-north-1",
             "DSAR_SMTP_URL": self.mail.url,
             "DSAR_CODEC_KEY_FILE": str(key_file),
-            "DSAR_ROLES_FILE": str(ensure_roles_file(self.state)),
+            "DSAR_ROLES_FILE": str(team.roles_file),
+            # The team's keys (devstack.team): `dsar` signs as DSAR_USER, the relay as a service.
+            "DSAR_USER": LOCAL_USER,
+            "DSAR_KEYS_DIR": str(team.keys_dir),
+            "DSAR_RELAY_SIGNING_KEY_FILE": str(team.relay_key),
             "DSAR_DOWNLOAD_SIGNING_KEY": ensure_signing_key(self.state),
             "DSAR_DOWNLOAD_BASE_URL": f"http://127.0.0.1:{self.ports.download}",
             "DSAR_DOWNLOAD_LISTEN": f"127.0.0.1:{self.ports.download}",

@@ -103,10 +103,6 @@ def _whole(name: str, value: Any, low: int, high: int, unit: str = "days") -> in
     return int(text)
 
 
-def _from_user() -> str:
-    return os.environ.get("USER") or "unknown"
-
-
 Days = Annotated[tuple[int, ...], NoDecode]
 
 
@@ -158,7 +154,14 @@ class Settings(BaseSettings):
     otel_endpoint: str | None = None
     log_format: str = "console"
     log_level: str = "INFO"
-    actor: str = Field(default_factory=_from_user, validation_alias="DSAR_USER")
+    # Who acts at the terminal, as named in the roles file; no default: the CLI refuses to
+    # decide anything without it (there is no "unknown" actor).
+    actor: str = Field(default="", validation_alias="DSAR_USER")
+    # The person's private key (dsar.signing); else `<keys_dir>/<DSAR_USER>.key`.
+    signing_key_file: str | None = None
+    keys_dir: str | None = None
+    # The verification page's relay (control worker) signs as the `verification-page` service.
+    relay_signing_key_file: str | None = None
     connections: dict[str, str] = Field(default_factory=dict)
 
     @classmethod

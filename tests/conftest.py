@@ -28,6 +28,7 @@ from dsar import search_attributes as sa
 from dsar.codec import KeyRing, data_converter
 from dsar.config import Settings
 from dsar.group import GroupRegistry, load_group
+from tests.signing_team import ServerClock, roles_text, signer, write_keys
 
 os.environ.setdefault("DSAR_PG_FAST", "1")
 
@@ -119,18 +120,7 @@ def servers(tmp_path_factory: pytest.TempPathFactory, registry: GroupRegistry) -
         postgres.stop()
 
 
-ROLES = """
-[users.tester]
-roles = ["requester"]
-[users.privacy-officer]
-roles = ["reviewer"]
-[users.reviewer]
-roles = ["reviewer"]
-[users.admin]
-roles = ["administrator"]
-[users.intruder]
-roles = ["requester"]
-"""
+ROLES = roles_text()
 
 
 @pytest.fixture(scope="session")
@@ -138,6 +128,12 @@ def roles_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("roles") / "roles.toml"
     path.write_text(ROLES, encoding="utf-8")
     return path
+
+
+@pytest.fixture(scope="session")
+def team_keys_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The test team's private keys, where the `dsar` command looks (DSAR_KEYS_DIR)."""
+    return write_keys(tmp_path_factory.mktemp("keys"))
 
 
 @pytest.fixture(scope="session")
@@ -169,10 +165,13 @@ async def source_pools(servers: Servers) -> AsyncIterator[dict[str, asyncpg.Pool
 @asynccontextmanager
 async def time_skipping_server(ring: KeyRing) -> AsyncIterator[WorkflowEnvironment]:
     """The time-skipping test server, with the product's codec and search attributes."""
+    clock = ServerClock()
     env = await WorkflowEnvironment.start_time_skipping(
         test_server_existing_path=venv_binary("temporal-test-server"),
         data_converter=data_converter(ring),
+        interceptors=[signer(clock)],
     )
+    clock.now = env.get_current_time
     await register_search_attributes(env)
     try:
         yield env
@@ -205,6 +204,7 @@ async def dev_env(ring: KeyRing) -> AsyncIterator[WorkflowEnvironment]:
         data_converter=data_converter(ring),
         search_attributes=sa.ALL,
         dev_server_log_level="warn",
+        interceptors=[signer(ServerClock())],
     )
     yield env
     await env.shutdown()

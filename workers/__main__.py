@@ -26,7 +26,7 @@ from dsar.logs import configure_logging
 from workers.company import company_worker
 from workers.control import control_worker
 from workers.faults import fault_interceptors
-from workers.identity_relay import IdentityRelay
+from workers.identity_relay import IdentityRelay, relay_client
 from workers.metrics import publish_case_metrics, runtime_with_metrics
 from workers.schedules import ensure_purge_schedule
 
@@ -71,8 +71,13 @@ async def run(role: str, company_code: str | None) -> None:
                 # The worker still serves requests; the log says the purge is not scheduled.
                 log.error("schedule.not_ensured", schedule="dsar-retention-purge", status=str(exc.status))
             # Codes entered on the verification page reach their workflows through this relay.
-            relay = asyncio.create_task(IdentityRelay(client, pool).run(stop))
-            stack.push_async_callback(lambda: relay)
+            signing = relay_client(client, settings)
+            if signing is None:
+                # Codes entered stay in the case store (the relay's outbox) until a relay with a key runs.
+                log.error("identity.relay_disabled", reason="DSAR_RELAY_SIGNING_KEY_FILE is not set")
+            else:
+                relay = asyncio.create_task(IdentityRelay(signing, pool).run(stop))
+                stack.push_async_callback(lambda: relay)
             if runtime is not None:
                 gauges = asyncio.create_task(publish_case_metrics(pool, runtime.metric_meter, stop))
                 stack.push_async_callback(lambda: gauges)

@@ -7,7 +7,9 @@ the control worker, which holds both, and sends `verify_identity` naming only th
 id. The case store is the outbox: codes entered but not yet forwarded are picked up again
 on every sweep, so a relay that was down, or a NOTIFY that was lost, delays the request
 but never drops it. Two relays may forward the same code; the second Update is refused by
-the workflow (identity already confirmed), which is harmless.
+the workflow (identity already confirmed), which is harmless. The relay signs each Update
+as the `verification-page` service with its own key (`DSAR_RELAY_SIGNING_KEY_FILE`, listed
+in the roles file with the `service` role): `relay_client` gives it a client that does.
 """
 
 from __future__ import annotations
@@ -20,14 +22,26 @@ import structlog
 from temporalio.client import Client, WorkflowUpdateFailedError
 from temporalio.service import RPCError, RPCStatusCode
 
+from dsar.config import Settings
 from dsar.domain import workflow_id_for
 from dsar.messages.identity import IdentityDecision, IdentityMethod
+from dsar.signing import load_private_key
+from dsar.signing_client import one_key, signing_client
 from web.identity import NOTIFY_CHANNEL
 from workflows.rights_request import VERIFICATION_PAGE_ACTOR, RightsRequestWorkflow
 
 log = structlog.get_logger("identity-relay")
 CHANNEL = NOTIFY_CHANNEL
 SWEEP_SECONDS = 30.0
+
+
+def relay_client(client: Client, settings: Settings) -> Client | None:
+    """`client`, signing the relay's decisions as the verification page; None without a key
+    (`DSAR_RELAY_SIGNING_KEY_FILE`). The key is read now: a broken one stops the worker at once."""
+    if not settings.relay_signing_key_file:
+        return None
+    key = load_private_key(settings.relay_signing_key_file)
+    return signing_client(client, one_key(VERIFICATION_PAGE_ACTOR, lambda: key))
 
 
 class IdentityRelay:

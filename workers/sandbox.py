@@ -2,13 +2,15 @@
 
 Validation libraries used by the domain types load submodules lazily; passing them
 through keeps them out of the per-workflow re-import (faster, and no warnings).
+`cryptography` verifies decisions' signatures in the validators (pure and deterministic);
+its Rust extension aborts the process if the sandbox imports it a second time.
 """
 
 from __future__ import annotations
 
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
-PASSTHROUGH = ("email_validator", "idna", "phonenumbers", "pydantic", "pydantic_core", "dsar")
+PASSTHROUGH = ("email_validator", "idna", "phonenumbers", "pydantic", "pydantic_core", "dsar", "cryptography")
 
 
 def workflow_runner() -> SandboxedWorkflowRunner:

@@ -8,6 +8,7 @@ from enum import StrEnum
 from pydantic import BaseModel, Field
 
 from dsar.domain import Correction, Right
+from dsar.messages.decision import Decision
 
 
 class Action(StrEnum):
@@ -124,10 +125,9 @@ class CompanyActionState(BaseModel):
     systems: list[ActionResult] = Field(default_factory=list)
 
 
-class ActionConfirmation(BaseModel):
+class ActionConfirmation(Decision):
     """The privacy team says a manual system's owner has done what was asked (or cannot)."""
 
-    actor: str = Field(min_length=1, max_length=100)
     company: str = Field(min_length=1, max_length=16)
     system: str = Field(min_length=1, max_length=16)
     action: Action
@@ -136,17 +136,15 @@ class ActionConfirmation(BaseModel):
     note: str = Field(default="", max_length=2000)
 
 
-class ActionRetry(BaseModel):
+class ActionRetry(Decision):
     """Take a failed action again in one system (a new round of the company's child)."""
 
-    actor: str = Field(min_length=1, max_length=100)
     company: str = Field(min_length=1, max_length=16)
     system: str = Field(min_length=1, max_length=16)
     action: Action
 
 
-class LiftRestriction(BaseModel):
-    actor: str = Field(min_length=1, max_length=100)
+class LiftRestriction(Decision):
     reason: str = Field(min_length=1, max_length=2000)
 
 

@@ -7,6 +7,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, Field
 
+from dsar.messages.decision import Decision
 from dsar.messages.notifications import NotificationKind
 
 
@@ -62,16 +63,13 @@ class DeadlineResult(BaseModel):
     events: list[DeadlineEvent] = Field(default_factory=list)
 
 
-class ExtensionDecision(BaseModel):
-    actor: str = Field(min_length=1, max_length=100)
+class ExtensionDecision(Decision):
     reason: str = Field(max_length=4000)
 
 
-class ClarificationRequest(BaseModel):
-    actor: str = Field(min_length=1, max_length=100)
+class ClarificationRequest(Decision):
     question: str = Field(max_length=4000)
 
 
-class ClarificationAnswer(BaseModel):
-    actor: str = Field(min_length=1, max_length=100)
+class ClarificationAnswer(Decision):
     note: str | None = Field(default=None, max_length=4000)

@@ -7,6 +7,7 @@ from enum import StrEnum
 from pydantic import BaseModel, Field
 
 from dsar.domain import Right
+from dsar.messages.decision import Decision
 
 
 class CompanyTarget(BaseModel):
@@ -74,10 +75,9 @@ class SystemResult(BaseModel):
     note: str | None = None
 
 
-class UploadedFile(BaseModel):
+class UploadedFile(Decision):
     """An export from a manual system, already in the case bucket (claim-check)."""
 
-    actor: str = Field(min_length=1, max_length=100)
     company: str
     system: str
     object_key: str
@@ -91,10 +91,9 @@ class IngestUploadInput(BaseModel):
     upload: UploadedFile
 
 
-class SystemDecision(BaseModel):
+class SystemDecision(Decision):
     """A privacy-team decision about one system: re-collect it, or mark it not applicable."""
 
-    actor: str = Field(min_length=1, max_length=100)
     company: str = Field(min_length=1, max_length=16)
     system: str = Field(min_length=1, max_length=16)
     reason: str = Field(default="", max_length=2000)

@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
+
+from dsar.messages.decision import Decision
 
 
 class BuildPackageInput(BaseModel):
@@ -33,10 +35,8 @@ class PackageCheck(BaseModel):
     package: PackageResult | None = None
 
 
-class ResendLinkRequest(BaseModel):
+class ResendLinkRequest(Decision):
     """A new download link and code for the person; the ones sent before stop working."""
-
-    actor: str = Field(min_length=1, max_length=100)
 
 
 class DeletePackageInput(BaseModel):

@@ -6,6 +6,8 @@ from enum import StrEnum
 
 from pydantic import BaseModel, Field
 
+from dsar.messages.decision import Decision
+
 
 class IdentityMethod(StrEnum):
     """How identity was confirmed, weakest first; the request's risk decides which are enough."""
@@ -26,14 +28,13 @@ class SensitiveReason(StrEnum):
     AGENT = "agent"  # someone acts for the person
 
 
-class IdentityDecision(BaseModel):
+class IdentityDecision(Decision):
     """A confirmation that the requester is who they claim to be, and how it was confirmed.
 
     The note may say which document was seen, never its number: it stays in the (encrypted)
     workflow history, and the audit trail records only that there was one.
     """
 
-    actor: str = Field(min_length=1, max_length=100)
     method: str = Field(default=IdentityMethod.CUSTOMER_RECORD.value, max_length=50)
     note: str | None = Field(default=None, max_length=2000)
     # For `email_code`: the id of the code the CLI or the verification page found right.
@@ -49,15 +50,12 @@ class AuthorisationFile(BaseModel):
     media_type: str = Field(default="application/octet-stream", max_length=100)
 
 
-class AttachAuthorisation(BaseModel):
-    actor: str = Field(min_length=1, max_length=100)
+class AttachAuthorisation(Decision):
     file: AuthorisationFile
 
 
-class SendIdentityCode(BaseModel):
+class SendIdentityCode(Decision):
     """A new one-time code (the last one expired, was locked, or never arrived)."""
-
-    actor: str = Field(min_length=1, max_length=100)
 
 
 class FindHeldContactsInput(BaseModel):

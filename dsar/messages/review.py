@@ -7,11 +7,12 @@ from enum import StrEnum
 
 from pydantic import BaseModel, Field
 
+from dsar.messages.decision import Decision
 
-class MatchDecision(BaseModel):
+
+class MatchDecision(Decision):
     """A reviewer confirms or rejects records found only by name and postcode."""
 
-    actor: str = Field(min_length=1, max_length=100)
     record_ids: list[int] = Field(min_length=1, max_length=1000)
     accept: bool
 
@@ -41,18 +42,16 @@ class ExclusionReason(StrEnum):
     OTHERS_RIGHTS = "others_rights"  # another person's rights and freedoms
 
 
-class ExcludeRecords(BaseModel):
-    actor: str = Field(min_length=1, max_length=100)
+class ExcludeRecords(Decision):
     record_ids: list[int] = Field(min_length=1, max_length=1000)
     reason_code: ExclusionReason
     note: str = Field(default="", max_length=2000)
 
 
-class ManualRedaction(BaseModel):
+class ManualRedaction(Decision):
     """A reviewer removes text the detector did not find. Only the position travels (the
     CLI finds `--text` in the case store), so the removed words never enter history."""
 
-    actor: str = Field(min_length=1, max_length=100)
     record_id: int
     path: str = Field(min_length=2, max_length=500, pattern=r"^\$[.\[]")
     # Half-open character ranges within the field's text; none means the whole field.
@@ -60,10 +59,9 @@ class ManualRedaction(BaseModel):
     reason: str = Field(max_length=2000)
 
 
-class KeepFinding(BaseModel):
+class KeepFinding(Decision):
     """A reviewer overrules one automatic redaction: the value is the person's, or public."""
 
-    actor: str = Field(min_length=1, max_length=100)
     record_id: int
     finding_id: str = Field(pattern=r"^f-[0-9a-f]{16}$")
     reason: str = Field(max_length=2000)
@@ -78,30 +76,26 @@ class RedactionDecisionInput(BaseModel):
     keep: KeepFinding | None = None
 
 
-class ReviewDecision(BaseModel):
-    actor: str = Field(min_length=1, max_length=100)
+class ReviewDecision(Decision):
     note: str | None = Field(default=None, max_length=2000)
 
 
-class RefusalDecision(BaseModel):
+class RefusalDecision(Decision):
     """Art. 12(5): a manifestly unfounded or excessive request is refused, with reasons."""
 
-    actor: str = Field(min_length=1, max_length=100)
     reason: str = Field(max_length=4000)
 
 
-class LegalHold(BaseModel):
+class LegalHold(Decision):
     """The privacy team keeps a system's data despite erasure (legal claims, Art. 17(3)(e))."""
 
-    actor: str = Field(min_length=1, max_length=100)
     company: str = Field(min_length=1, max_length=16)
     system: str = Field(min_length=1, max_length=16)
     reason: str = Field(min_length=1, max_length=500)
 
 
-class ObjectionDecision(BaseModel):
+class ObjectionDecision(Decision):
     """Art. 21(1): the objection to other processing is upheld, or overridden by compelling grounds."""
 
-    actor: str = Field(min_length=1, max_length=100)
     uphold: bool
     grounds: str = Field(min_length=1, max_length=4000)

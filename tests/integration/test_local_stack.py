@@ -54,9 +54,11 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         stack.stop()
 
 
-def dsar(stack: Stack, *args: str) -> subprocess.CompletedProcess[str]:
+def dsar(stack: Stack, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    given = env or {}
     env = {k: v for k, v in os.environ.items() if not k.startswith("DSAR_")}
     env.update({"DSAR_STATE_DIR": str(stack.state), "DSAR_USER": "privacy-officer", "COLUMNS": "200"})
+    env.update(given)
     return subprocess.run(
         [sys.executable, "-m", "cli", *args], env=env, capture_output=True, text=True, timeout=120
     )
@@ -181,9 +183,16 @@ def test_access_request_end_to_end_survives_killing_the_workers(stack: Stack) ->
     with_data = sorted(c["company"] for c in state["companies"] if c["records"] > 0)
     assert with_data == sorted(person.companies)
 
+    # Another demo member, with her own key but only the requester role, cannot approve.
+    front_desk = dsar(stack, "approve", reference, env={"DSAR_USER": "front-desk"})
+    assert front_desk.returncode == 1 and "does not have the reviewer role" in front_desk.stderr
     approved = dsar(stack, "approve", reference)
     assert approved.returncode == 0, approved.stderr
     wait_status(stack, reference, "delivered")
+    # Every decision was signed with the local team's keys, and still verifies.
+    signatures = dsar(stack, "audit", reference, "--verify-signatures")
+    assert signatures.returncode == 0, signatures.stdout + signatures.stderr
+    assert "all 3 decisions verified" in signatures.stdout  # verify, upload, approve
 
     # The stock Temporal CLI finds it by the search attribute.
     listed = subprocess.run(

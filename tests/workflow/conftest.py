@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import asyncpg
@@ -13,9 +15,10 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from temporalio.client import Client, WorkflowExecutionStatus, WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.service import RPCError
+from typer.testing import CliRunner, Result
 
 from casestore.storage import s3_client
-from cli import start_request
+from cli import app, start_request
 from devstack.demo_group import DEMO_PEOPLE
 from dsar.codec import KeyRing
 from dsar.config import Settings
@@ -34,6 +37,7 @@ from dsar.group import GroupRegistry, SystemKind
 from dsar.messages.collection import CompanyCollectionState, SystemDecision, SystemStatus
 from dsar.messages.state import RequestState
 from dsar.task_queues import CONTROL_TASK_QUEUE
+from tests.conftest import DOWNLOAD_SIGNING_KEY
 from tests.polling import eventually
 from web.download import Config, create_app
 from workers.company import company_worker
@@ -161,6 +165,36 @@ async def reach_review(client: Client, handle: WorkflowHandle[Any, Any]) -> Requ
         ),
     )
     return await wait_for_status(handle, Status.REVIEW)
+
+
+def cli_environment(
+    settings: Settings, key_text: str, roles_file: Path, team_keys_dir: Path, temporal: str, state: Path
+) -> dict[str, str]:
+    """The settings the workers run with, as the `dsar` command reads them from the
+    environment, acting as the privacy officer with the test team's keys."""
+    return {
+        "DSAR_TEMPORAL_ADDRESS": temporal,
+        "DSAR_DATABASE_URL": settings.database_url,
+        "DSAR_S3_ENDPOINT_URL": settings.s3_endpoint_url or "",
+        "DSAR_S3_BUCKET": settings.s3_bucket,
+        "AWS_ACCESS_KEY_ID": "test",
+        "AWS_SECRET_ACCESS_KEY": "test-secret",
+        "DSAR_CODEC_KEYS": key_text.replace("\n", ","),
+        "DSAR_ROLES_FILE": str(roles_file),
+        "DSAR_DOWNLOAD_SIGNING_KEY": DOWNLOAD_SIGNING_KEY,
+        "DSAR_STATE_DIR": str(state),
+        "DSAR_USER": "privacy-officer",
+        "DSAR_KEYS_DIR": str(team_keys_dir),
+    }
+
+
+async def dsar(env: dict[str, str], *args: str) -> Result:
+    """`dsar ...` in-process; in a thread, since the CLI runs its own event loop."""
+    return await asyncio.to_thread(CliRunner().invoke, app, list(args), env=env)
+
+
+def said(result: Result) -> str:
+    return " ".join((result.stdout + result.stderr).split())
 
 
 def astrid() -> Any:

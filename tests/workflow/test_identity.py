@@ -21,10 +21,9 @@ import pytest
 import pytest_asyncio
 from aiohttp.test_utils import TestClient
 from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError
-from typer.testing import CliRunner, Result
 
 from casestore.storage import s3_client
-from cli import app, start_request
+from cli import start_request
 from dsar.config import Settings
 from dsar.domain import (
     Agent,
@@ -38,15 +37,17 @@ from dsar.domain import (
 from dsar.identity_links import ChallengeSigner
 from dsar.messages.identity import IdentityDecision, IdentityMethod, SensitiveReason
 from dsar.messages.state import RequestState
-from tests.conftest import DOWNLOAD_SIGNING_KEY
 from tests.polling import eventually
 from tests.workflow.conftest import (
     ShiftedClock,
     astrid,
+    cli_environment,
+    dsar,
     new_reference,
     page_client,
     reach_review,
     running_workers,
+    said,
     wait_for_status,
 )
 from workers.identity_relay import IdentityRelay
@@ -65,31 +66,16 @@ async def page(
 
 @pytest.fixture
 def cli_env(
-    settings: Settings, key_text: str, roles_file: Path, time_skipping_env: Any, tmp_path: Path
+    settings: Settings,
+    key_text: str,
+    roles_file: Path,
+    team_keys_dir: Path,
+    time_skipping_env: Any,
+    tmp_path: Path,
 ) -> dict[str, str]:
     """The settings the workers run with, as the CLI reads them from the environment."""
-    return {
-        "DSAR_TEMPORAL_ADDRESS": time_skipping_env.client.service_client.config.target_host,
-        "DSAR_DATABASE_URL": settings.database_url,
-        "DSAR_S3_ENDPOINT_URL": settings.s3_endpoint_url or "",
-        "DSAR_S3_BUCKET": settings.s3_bucket,
-        "AWS_ACCESS_KEY_ID": "test",
-        "AWS_SECRET_ACCESS_KEY": "test-secret",
-        "DSAR_CODEC_KEYS": key_text.replace("\n", ","),
-        "DSAR_ROLES_FILE": str(roles_file),
-        "DSAR_DOWNLOAD_SIGNING_KEY": DOWNLOAD_SIGNING_KEY,
-        "DSAR_STATE_DIR": str(tmp_path / "state"),
-        "DSAR_USER": "privacy-officer",
-    }
-
-
-async def dsar(env: dict[str, str], *args: str) -> Result:
-    """`dsar ...` in-process; in a thread, since the CLI runs its own event loop."""
-    return await asyncio.to_thread(CliRunner().invoke, app, list(args), env=env)
-
-
-def said(result: Result) -> str:
-    return " ".join((result.stdout + result.stderr).split())
+    address = time_skipping_env.client.service_client.config.target_host
+    return cli_environment(settings, key_text, roles_file, team_keys_dir, address, tmp_path / "state")
 
 
 async def start(

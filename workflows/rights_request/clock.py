@@ -127,7 +127,7 @@ class ClockStage:
 
     def check_extend(self, decision: ExtensionDecision) -> None:
         ctx, state = self._ctx, self._ctx.state
-        ctx.require(decision.actor, Role.REVIEWER)
+        ctx.require(decision, Role.REVIEWER)
         if not decision.reason.strip():
             raise ValueError("reason: an extension needs a reason, since the person must be told why")
         ctx.require_open()
@@ -161,7 +161,7 @@ class ClockStage:
 
     def check_clarify(self, request: ClarificationRequest) -> None:
         ctx = self._ctx
-        ctx.require(request.actor, Role.REVIEWER)
+        ctx.require(request, Role.REVIEWER)
         if not request.question.strip():
             raise ValueError("question: must not be empty")
         ctx.require_open()
@@ -181,7 +181,7 @@ class ClockStage:
         return state
 
     def check_answer(self, answer: ClarificationAnswer) -> None:
-        self._ctx.require(answer.actor, Role.REVIEWER)
+        self._ctx.require(answer, Role.REVIEWER)
         if not self._ctx.state.open_question:
             raise ValueError("there is no open question to the person")
 

@@ -112,7 +112,7 @@ class CollectionStage:
         return self._ctx.state
 
     def check_upload(self, upload: UploadedFile) -> None:
-        self._ctx.require(upload.actor, Role.REVIEWER)
+        self._ctx.require(upload, Role.REVIEWER)
         if self.progress(upload.company).done:
             raise ValueError(
                 f"system: {upload.company}/{upload.system} is not waiting for an upload;"
@@ -146,7 +146,7 @@ class CollectionStage:
         return ctx.state
 
     def check_not_applicable(self, decision: SystemDecision) -> None:
-        self._ctx.require(decision.actor, Role.REVIEWER)
+        self._ctx.require(decision, Role.REVIEWER)
         if not decision.reason.strip():
             raise ValueError("reason: say why the system does not apply; it goes on record")
         self._ctx.require_open()
@@ -171,7 +171,7 @@ class CollectionStage:
 
     def check_retry(self, decision: SystemDecision) -> None:
         ctx = self._ctx
-        ctx.require(decision.actor, Role.REVIEWER)
+        ctx.require(decision, Role.REVIEWER)
         if not ctx.reviewing:
             raise ValueError(
                 f"a system can be collected again while the request waits for review (it is now "

@@ -30,6 +30,7 @@ with workflow.unsafe.imports_passed_through():
     from dsar.messages.actions import Action, ActionStatus
     from dsar.messages.clock import ClockSettings
     from dsar.messages.collection import CollectionPlan
+    from dsar.messages.decision import Decision
     from dsar.messages.intake import RightsRequestInput, StatusChange
     from dsar.messages.notifications import NotificationKind, NotificationResult, SendNotification, SentNotice
     from dsar.messages.review import RefusalDecision, ReviewDecision
@@ -39,6 +40,7 @@ with workflow.unsafe.imports_passed_through():
 
 from workflows.calls import run_activity
 from workflows.rights_request.details import current_details
+from workflows.rights_request.signatures import NonceBook, check_decision
 
 I = TypeVar("I")  # noqa: E741
 O = TypeVar("O")  # noqa: E741
@@ -67,6 +69,8 @@ class RequestContext:
         self._state: RequestState | None = None
         self._req: RightsRequestInput | None = None
         self.grants = RoleGrants()
+        # Nonces of the signed decisions accepted lately: a signature is used once.
+        self.nonces = NonceBook()
         self.clock = ClockSettings()
         # Gates read by several stages: the reviewer's approval and a refusal end a wait.
         self.approval: ReviewDecision | None = None
@@ -93,6 +97,10 @@ class RequestContext:
             received_on=sub.received_on,
         )
         return self._state
+
+    @property
+    def started(self) -> bool:
+        return self._state is not None
 
     @property
     def state(self) -> RequestState:
@@ -161,12 +169,14 @@ class RequestContext:
         """Grants are read when a human step opens, so a revoked user is refused from then on."""
         self.grants = await self.call(refs.LOAD_ROLES, self.state.reference)
 
-    def require(self, actor: str, role: Role) -> None:
-        """For validators: a missing role answers the CLI at once, as a rejected Update."""
+    def require(self, decision: Decision, role: Role) -> None:
+        """For validators: the actor holds `role` and signed this very decision with a key the
+        roles file lists (`signatures.py`); else the CLI is answered at once, as a rejected Update."""
         try:
-            self.grants.require(actor, role)
+            self.grants.require(decision.actor, role)
         except PermissionError as exc:
             raise ValueError(str(exc)) from None
+        check_decision(self.grants, self.nonces, decision)
 
     def require_open(self) -> None:
         state = self.state

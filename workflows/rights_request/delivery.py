@@ -125,7 +125,7 @@ class DeliveryStage:
 
     def check_resend_link(self, request: ResendLinkRequest) -> None:
         ctx, state = self._ctx, self._ctx.state
-        ctx.require(request.actor, Role.REVIEWER)
+        ctx.require(request, Role.REVIEWER)
         if state.package_deleted_at is not None:
             raise ValueError("the package has been deleted after its retention period; nothing to send")
         if state.status is not Status.DELIVERED or not ctx.keeping_package:

@@ -172,8 +172,9 @@ class IdentityStage:
         if decision.method not in methods:
             raise ValueError(f"method: choose how identity was confirmed: {', '.join(sorted(methods))}")
         method = IdentityMethod(decision.method)
-        if not (method is IdentityMethod.EMAIL_CODE and decision.actor == VERIFICATION_PAGE_ACTOR):
-            ctx.require(decision.actor, Role.REVIEWER)
+        relayed = method is IdentityMethod.EMAIL_CODE and decision.actor == VERIFICATION_PAGE_ACTOR
+        # The page's relay signs as a service with its own key; everyone else is a reviewer.
+        ctx.require(decision, Role.SERVICE if relayed else Role.REVIEWER)
         progress = self._progress()
         if progress.agent and not progress.authorisation_attached:
             raise ValueError(
@@ -208,7 +209,7 @@ class IdentityStage:
         return self._ctx.state
 
     def check_authorisation(self, request: AttachAuthorisation) -> None:
-        self._ctx.require(request.actor, Role.REVIEWER)
+        self._ctx.require(request, Role.REVIEWER)
         state = self._ctx.state
         if state.status not in (Status.RECEIVED, Status.IDENTITY) or self.decision is not None:
             raise ValueError(f"identity is no longer open (the request is now '{state.status.value}')")
@@ -224,7 +225,7 @@ class IdentityStage:
         return self._ctx.state
 
     def check_send_code(self, request: SendIdentityCode) -> None:
-        self._ctx.require(request.actor, Role.REVIEWER)
+        self._ctx.require(request, Role.REVIEWER)
         state = self._ctx.state
         if state.status is not Status.IDENTITY or self.decision is not None:
             raise ValueError(f"identity is no longer open (the request is now '{state.status.value}')")

@@ -216,7 +216,7 @@ class OtherRightsStage:
         return state
 
     def check_confirm_action(self, confirmation: ActionConfirmation) -> None:
-        self._ctx.require(confirmation.actor, Role.REVIEWER)
+        self._ctx.require(confirmation, Role.REVIEWER)
         if not confirmation.done and not confirmation.note.strip():
             raise ValueError("note: say why the system cannot take the action; it goes on record")
         if (confirmation.company, confirmation.action) in self._ctx.acting:
@@ -242,7 +242,7 @@ class OtherRightsStage:
         return self._ctx.state
 
     def check_retry_action(self, retry: ActionRetry) -> None:
-        self._ctx.require(retry.actor, Role.REVIEWER)
+        self._ctx.require(retry, Role.REVIEWER)
         current = self._result(retry.company, retry.system, retry.action)
         if current.status is not ActionStatus.FAILED:
             raise ValueError(
@@ -275,7 +275,7 @@ class OtherRightsStage:
         return self._ctx.state
 
     def check_lift(self, request: LiftRestriction) -> None:
-        self._ctx.require(request.actor, Role.REVIEWER)
+        self._ctx.require(request, Role.REVIEWER)
         if not request.reason.strip():
             raise ValueError("reason: the person is told why the restriction is lifted")
         state = self._ctx.state

@@ -112,7 +112,7 @@ class ReviewStage:
             raise ValueError(
                 f"a request can only be approved while it waits for review (it is now '{state.status.value}')"
             )
-        ctx.require(decision.actor, Role.REVIEWER)
+        ctx.require(decision, Role.REVIEWER)
         busy = [c.company for c in state.companies if not c.done]
         if busy:
             raise ValueError(f"collection is still running in {', '.join(busy)}; approve when it is done")
@@ -137,7 +137,7 @@ class ReviewStage:
         )
 
     def check_matches(self, decision: MatchDecision) -> None:
-        self._ctx.require(decision.actor, Role.REVIEWER)
+        self._ctx.require(decision, Role.REVIEWER)
         self._check_reviewing("matches are confirmed during review")
 
     # --- redaction decisions (Art. 15(4)) ---------------------------------------------------
@@ -149,7 +149,7 @@ class ReviewStage:
         )
 
     def check_exclude(self, decision: ExcludeRecords) -> None:
-        self._check_redaction(decision.actor)
+        self._check_redaction(decision)
         if not decision.note.strip():
             raise ValueError("note: say what the record is and why the reason applies; it goes on record")
 
@@ -160,7 +160,7 @@ class ReviewStage:
         )
 
     def check_redact(self, decision: ManualRedaction) -> None:
-        self._check_redaction(decision.actor)
+        self._check_redaction(decision)
         if not decision.reason.strip():
             raise ValueError("reason: a redaction needs a reason; the person is told it")
 
@@ -169,12 +169,12 @@ class ReviewStage:
         return await self._decide(RedactionDecisionInput(reference=self._ctx.state.reference, keep=decision))
 
     def check_keep(self, decision: KeepFinding) -> None:
-        self._check_redaction(decision.actor)
+        self._check_redaction(decision)
         if not decision.reason.strip():
             raise ValueError("reason: say why the value may be disclosed; it goes on record")
 
-    def _check_redaction(self, actor: str) -> None:
-        self._ctx.require(actor, Role.REVIEWER)
+    def _check_redaction(self, decision: ExcludeRecords | ManualRedaction | KeepFinding) -> None:
+        self._ctx.require(decision, Role.REVIEWER)
         self._check_reviewing("redaction decisions are made during review")
 
     async def _decide(self, decision: RedactionDecisionInput) -> int:
@@ -202,7 +202,7 @@ class ReviewStage:
         return state
 
     def check_legal_hold(self, hold: LegalHold) -> None:
-        self._ctx.require(hold.actor, Role.REVIEWER)
+        self._ctx.require(hold, Role.REVIEWER)
         if Right.ERASURE not in self._ctx.state.rights:
             raise ValueError("a legal hold only applies to an erasure request")
         if not hold.reason.strip():
@@ -224,7 +224,7 @@ class ReviewStage:
         return state
 
     def check_objection(self, decision: ObjectionDecision) -> None:
-        self._ctx.require(decision.actor, Role.REVIEWER)
+        self._ctx.require(decision, Role.REVIEWER)
         objection = self._ctx.submission.objection
         if objection is None or objection.scope is not ObjectionScope.OTHER:
             raise ValueError("only an objection to processing other than direct marketing is decided")
@@ -241,7 +241,7 @@ class ReviewStage:
 
     def check_refuse(self, decision: RefusalDecision) -> None:
         ctx, state = self._ctx, self._ctx.state
-        ctx.require(decision.actor, Role.REVIEWER)
+        ctx.require(decision, Role.REVIEWER)
         if not decision.reason.strip():
             raise ValueError("reason: a refusal must give the person its reasons (Art. 12(4))")
         if ctx.refusal is not None:

@@ -48,6 +48,7 @@ from workflows.rights_request.identity import IdentityStage
 from workflows.rights_request.other_rights import OtherRightsStage
 from workflows.rights_request.review import ReviewStage
 from workflows.rights_request.rights import steps_for
+from workflows.rights_request.signatures import signed_update
 
 
 @workflow.defn
@@ -133,9 +134,15 @@ class RightsRequestWorkflow:
     def state(self) -> RequestState:
         return self._ctx.state
 
+    @workflow.signal
+    async def reload_roles(self) -> None:
+        """The roles file changed (a new key, a revocation): read it now, not at the next stage."""
+        await workflow.wait_condition(lambda: self._ctx.started)
+        await self._ctx.refresh_grants()
+
     # --- the clock: extension and clarification, at any time while the request is open ----
 
-    @workflow.update
+    @signed_update
     async def extend(self, decision: ExtensionDecision) -> RequestState:
         return await self._clock.extend(decision)
 
@@ -143,7 +150,7 @@ class RightsRequestWorkflow:
     def _check_extend(self, decision: ExtensionDecision) -> None:
         self._clock.check_extend(decision)
 
-    @workflow.update
+    @signed_update
     async def clarify(self, request: ClarificationRequest) -> RequestState:
         return await self._clock.clarify(request)
 
@@ -151,7 +158,7 @@ class RightsRequestWorkflow:
     def _check_clarify(self, request: ClarificationRequest) -> None:
         self._clock.check_clarify(request)
 
-    @workflow.update
+    @signed_update
     async def answer(self, answer: ClarificationAnswer) -> RequestState:
         return await self._clock.answer(answer)
 
@@ -161,7 +168,7 @@ class RightsRequestWorkflow:
 
     # --- identity ------------------------------------------------------------------------
 
-    @workflow.update
+    @signed_update
     async def attach_authorisation(self, request: AttachAuthorisation) -> RequestState:
         return await self._identity.attach_authorisation(request)
 
@@ -169,7 +176,7 @@ class RightsRequestWorkflow:
     def _check_authorisation(self, request: AttachAuthorisation) -> None:
         self._identity.check_authorisation(request)
 
-    @workflow.update
+    @signed_update
     async def send_identity_code(self, request: SendIdentityCode) -> RequestState:
         return await self._identity.send_code(request)
 
@@ -177,7 +184,7 @@ class RightsRequestWorkflow:
     def _check_send_code(self, request: SendIdentityCode) -> None:
         self._identity.check_send_code(request)
 
-    @workflow.update
+    @signed_update
     async def verify_identity(self, decision: IdentityDecision) -> RequestState:
         return await self._identity.verify(decision)
 
@@ -187,7 +194,7 @@ class RightsRequestWorkflow:
 
     # --- collection: manual systems and failed ones --------------------------------------
 
-    @workflow.update
+    @signed_update
     async def attach_upload(self, upload: UploadedFile) -> RequestState:
         return await self._collection.attach_upload(upload)
 
@@ -195,7 +202,7 @@ class RightsRequestWorkflow:
     def _check_upload(self, upload: UploadedFile) -> None:
         self._collection.check_upload(upload)
 
-    @workflow.update
+    @signed_update
     async def mark_not_applicable(self, decision: SystemDecision) -> RequestState:
         return await self._collection.mark_not_applicable(decision)
 
@@ -203,7 +210,7 @@ class RightsRequestWorkflow:
     def _check_not_applicable(self, decision: SystemDecision) -> None:
         self._collection.check_not_applicable(decision)
 
-    @workflow.update
+    @signed_update
     async def retry_system(self, decision: SystemDecision) -> RequestState:
         await self._collection.retry_system(decision)
         await self._review.scan_for_others_data([decision.company])  # new records, new ids: scan again
@@ -215,7 +222,7 @@ class RightsRequestWorkflow:
 
     # --- review: matches, redaction, legal holds, an objection; approval or refusal -------
 
-    @workflow.update
+    @signed_update
     async def confirm_matches(self, decision: MatchDecision) -> int:
         return await self._review.confirm_matches(decision)
 
@@ -223,7 +230,7 @@ class RightsRequestWorkflow:
     def _check_matches(self, decision: MatchDecision) -> None:
         self._review.check_matches(decision)
 
-    @workflow.update
+    @signed_update
     async def exclude_records(self, decision: ExcludeRecords) -> int:
         return await self._review.exclude_records(decision)
 
@@ -231,7 +238,7 @@ class RightsRequestWorkflow:
     def _check_exclude(self, decision: ExcludeRecords) -> None:
         self._review.check_exclude(decision)
 
-    @workflow.update
+    @signed_update
     async def redact_field(self, decision: ManualRedaction) -> int:
         return await self._review.redact_field(decision)
 
@@ -239,7 +246,7 @@ class RightsRequestWorkflow:
     def _check_redact(self, decision: ManualRedaction) -> None:
         self._review.check_redact(decision)
 
-    @workflow.update
+    @signed_update
     async def keep_finding(self, decision: KeepFinding) -> int:
         return await self._review.keep_finding(decision)
 
@@ -247,7 +254,7 @@ class RightsRequestWorkflow:
     def _check_keep(self, decision: KeepFinding) -> None:
         self._review.check_keep(decision)
 
-    @workflow.update
+    @signed_update
     async def place_legal_hold(self, hold: LegalHold) -> RequestState:
         return await self._review.place_legal_hold(hold)
 
@@ -255,7 +262,7 @@ class RightsRequestWorkflow:
     def _check_legal_hold(self, hold: LegalHold) -> None:
         self._review.check_legal_hold(hold)
 
-    @workflow.update
+    @signed_update
     async def decide_objection(self, decision: ObjectionDecision) -> RequestState:
         return await self._review.decide_objection(decision)
 
@@ -263,7 +270,7 @@ class RightsRequestWorkflow:
     def _check_objection(self, decision: ObjectionDecision) -> None:
         self._review.check_objection(decision)
 
-    @workflow.update
+    @signed_update
     async def approve(self, decision: ReviewDecision) -> RequestState:
         return await self._review.approve(decision)
 
@@ -271,7 +278,7 @@ class RightsRequestWorkflow:
     def _check_approve(self, decision: ReviewDecision) -> None:
         self._review.check_approve(decision)
 
-    @workflow.update
+    @signed_update
     async def refuse(self, decision: RefusalDecision) -> RequestState:
         return await self._review.refuse(decision)
 
@@ -281,7 +288,7 @@ class RightsRequestWorkflow:
 
     # --- the other rights: actions in single systems, lifting a restriction ---------------
 
-    @workflow.update
+    @signed_update
     async def confirm_action(self, confirmation: ActionConfirmation) -> RequestState:
         return await self._other_rights.confirm_action(confirmation)
 
@@ -289,7 +296,7 @@ class RightsRequestWorkflow:
     def _check_confirm_action(self, confirmation: ActionConfirmation) -> None:
         self._other_rights.check_confirm_action(confirmation)
 
-    @workflow.update
+    @signed_update
     async def retry_action(self, retry: ActionRetry) -> RequestState:
         return await self._other_rights.retry_action(retry)
 
@@ -297,7 +304,7 @@ class RightsRequestWorkflow:
     def _check_retry_action(self, retry: ActionRetry) -> None:
         self._other_rights.check_retry_action(retry)
 
-    @workflow.update
+    @signed_update
     async def lift_restriction(self, request: LiftRestriction) -> RequestState:
         return await self._other_rights.lift_restriction(request)
 
@@ -307,7 +314,7 @@ class RightsRequestWorkflow:
 
     # --- delivery: after the answer ------------------------------------------------------
 
-    @workflow.update
+    @signed_update
     async def resend_link(self, request: ResendLinkRequest) -> RequestState:
         return await self._delivery.resend_link(request)
 
