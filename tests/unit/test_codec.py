@@ -17,7 +17,7 @@ from cryptography.exceptions import InvalidTag
 from google.protobuf import json_format
 from temporalio.api.common.v1 import Payload, Payloads
 
-from dsar.codec import EncryptionCodec, KeyConfigError, KeyRing, new_key_file_text
+from dsar.codec import EncryptionCodec, KeyConfigError, KeyRing, PayloadProblem, new_key_file_text
 from web.codec_server import CodecServer, CodecServerConfig, parse_tokens
 from web.codec_server import create_app as create_codec_app
 
@@ -49,10 +49,10 @@ async def test_rotation_new_key_writes_old_key_still_reads() -> None:
 async def test_unknown_key_and_tampering_are_refused() -> None:
     ring = KeyRing.parse(key("k1"))
     [sealed] = await EncryptionCodec(ring).encode([Payload(data=b"x")])
-    with pytest.raises(KeyConfigError, match="no key with id 'k1'"):
+    with pytest.raises(PayloadProblem, match="no key with id 'k1'"):
         await EncryptionCodec(KeyRing.parse(key("k9"))).decode([sealed])
     tampered = Payload(metadata=dict(sealed.metadata), data=sealed.data[:-1] + bytes([sealed.data[-1] ^ 1]))
-    with pytest.raises(InvalidTag):
+    with pytest.raises(PayloadProblem, match="does not open"):
         await EncryptionCodec(ring).decode([tampered])
 
 
