@@ -34,17 +34,12 @@ def tls_config(settings: Settings) -> TLSConfig | bool:
     """The client's TLS settings; False (plain gRPC) when no certificate or CA is configured."""
     if settings.temporal_tls_cert is None and settings.temporal_tls_ca is None:
         return False
+    ca, cert, key = settings.temporal_tls_ca, settings.temporal_tls_cert, settings.temporal_tls_key
     return TLSConfig(
-        server_root_ca_cert=(
-            _read(settings.temporal_tls_ca, "DSAR_TEMPORAL_TLS_CA") if settings.temporal_tls_ca else None
-        ),
+        server_root_ca_cert=_read(ca, "DSAR_TEMPORAL_TLS_CA") if ca else None,
         domain=settings.temporal_tls_server_name,
-        client_cert=(
-            _read(settings.temporal_tls_cert, "DSAR_TEMPORAL_TLS_CERT") if settings.temporal_tls_cert else None
-        ),
-        client_private_key=(
-            _read(settings.temporal_tls_key, "DSAR_TEMPORAL_TLS_KEY") if settings.temporal_tls_key else None
-        ),
+        client_cert=_read(cert, "DSAR_TEMPORAL_TLS_CERT") if cert else None,
+        client_private_key=_read(key, "DSAR_TEMPORAL_TLS_KEY") if key else None,
     )
 
 

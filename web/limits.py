@@ -37,7 +37,9 @@ class _Bucket:
 class RateLimiter:
     """Token buckets by key. `allow` is O(1) and never awaits: it runs on the event loop."""
 
-    def __init__(self, rate: Rate, max_keys: int = 50_000, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self, rate: Rate, max_keys: int = 50_000, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self._rate = rate
         self._max_keys = max_keys
         self._clock = clock
