@@ -161,6 +161,9 @@ class Settings(BaseSettings):
     download_base_url: str = "http://localhost:8090"
     download_listen: str = "127.0.0.1:8090"
     download_link_days: int = 7
+    # Proxies (an ingress) in front of the public pages whose X-Forwarded-For is believed,
+    # for the per-address rate limit; 0: the peer's address.
+    pages_trusted_proxy_hops: int = 0
     package_retention_days: int = 30
     metrics_bind: str | None = None
     otel_endpoint: str | None = None

@@ -269,22 +269,22 @@ async def test_code_through_the_verification_page_moves_the_request_to_collectin
             assert form.headers["Referrer-Policy"] == "no-referrer"
             tampered = await web.get(f"/v/{token[:-2]}xx")
             assert tampered.status == 404
-            download_token_shape = await web.post(f"/d/{token}", data={"code": code})
+            download_token_shape = await web.post(f"/d/{token}", data=form(web, f"/d/{token}", code))
             assert download_token_shape.status == 404  # a verification token opens no download
 
-            wrong = await web.post(f"/v/{token}", data={"code": other_code(code)})
+            wrong = await web.post(f"/v/{token}", data=form(web, f"/v/{token}", other_code(code)))
             assert wrong.status == 403 and "4 more times" in await wrong.text()
             clock.shift = timedelta(hours=2)
-            expired = await web.post(f"/v/{token}", data={"code": code})
+            expired = await web.post(f"/v/{token}", data=form(web, f"/v/{token}", code))
             assert expired.status == 410 and "expired" in await expired.text()
             clock.shift = timedelta(0)
             await nothing_collected(case_pool, handle)
 
-            right = await web.post(f"/v/{token}", data={"code": code})
+            right = await web.post(f"/v/{token}", data=form(web, f"/v/{token}", code))
             assert right.status == 200 and "Your code is right" in await right.text()
             state = await wait_for_status(handle, Status.COLLECTING)
             assert state.identity_verified_by == "verification-page"
-            again = await web.post(f"/v/{token}", data={"code": code})
+            again = await web.post(f"/v/{token}", data=form(web, f"/v/{token}", code))
             assert again.status == 200 and "already been used" in await again.text()
             forwarded = await case_pool.fetchval(
                 "SELECT forwarded_at FROM identity_challenges WHERE reference = $1", reference
