@@ -74,9 +74,9 @@ class RateLimiter:
 
 # Per client address: a person opening the page, mistyping a code a few times and
 # downloading is far below this; a script is stopped after the burst.
-ADDRESS_RATE = Rate(burst=20, every=3.0)
-# Per link (its token): the code locks after five wrong codes anyway.
-LINK_RATE = Rate(burst=10, every=6.0)
+ADDRESS_RATE = Rate(burst=60, every=1.0)
+# Per link (its token): the code locks after five wrong codes anyway; this bounds the rest.
+LINK_RATE = Rate(burst=20, every=3.0)
 
 
 def client_address(remote: str | None, forwarded_for: str | None, trusted_hops: int) -> str:

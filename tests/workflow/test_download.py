@@ -198,6 +198,15 @@ async def test_the_package_is_fetched_through_the_page_with_the_code(
         assert expired == [(reference, "download.refused", "expired")] * 2
         clock.shift = timedelta(0)
 
+        # Another site's page posting the code, and a post without the page's form token:
+        # refused before the code is looked at (no try counted: "4 more times" below).
+        foreign = {"Origin": "https://evil.example"}
+        cross = await http.post(f"/d/{token}", data=form(http, f"/d/{token}", code), headers=foreign)
+        assert cross.status == 403 and "Content-Disposition" not in cross.headers
+        unsigned = await http.post(f"/d/{token}", data={"code": code})
+        assert unsigned.status == 403 and "enter the code again" in await unsigned.text()
+        assert [d["reason"] for _, _, d in await audit.new()] == ["form_expired"]
+
         # No code, then a wrong one.
         refused = await http.post(f"/d/{token}", data=form(http, f"/d/{token}", ""))
         assert refused.status == 400 and "Please enter the 8-digit code" in await refused.text()

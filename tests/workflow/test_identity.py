@@ -49,6 +49,7 @@ from tests.workflow.conftest import (
     running_workers,
     wait_for_status,
 )
+from tests.workflow.test_download import form
 from workers.identity_relay import IdentityRelay
 from workflows.rights_request import RightsRequestWorkflow
 
@@ -264,9 +265,18 @@ async def test_code_through_the_verification_page_moves_the_request_to_collectin
             await wait_for_status(handle, Status.IDENTITY)
             code, token = code_and_token(await code_mail(servers, reference, "1"))
 
-            form = await web.get(f"/v/{token}")
-            assert form.status == 200 and "Enter the code" in await form.text()
-            assert form.headers["Referrer-Policy"] == "no-referrer"
+            shown = await web.get(f"/v/{token}")
+            assert shown.status == 200 and "Enter the code" in await shown.text()
+            assert shown.headers["Referrer-Policy"] == "no-referrer"
+            # Another site's page posting the right code, and a post without the page's form
+            # token: refused before the code is even looked at.
+            foreign = {"Origin": "https://evil.example"}
+            cross = await web.post(f"/v/{token}", data=form(web, f"/v/{token}", code), headers=foreign)
+            assert cross.status == 403
+            unsigned = await web.post(f"/v/{token}", data={"code": code})
+            assert unsigned.status == 403 and "enter the code again" in await unsigned.text()
+            replayed = await web.post(f"/v/{token}", data=form(web, f"/v/{token}x", code))
+            assert replayed.status == 403  # a form token is signed for its own page
             tampered = await web.get(f"/v/{token[:-2]}xx")
             assert tampered.status == 404
             download_token_shape = await web.post(f"/d/{token}", data=form(web, f"/d/{token}", code))
