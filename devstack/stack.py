@@ -375,7 +375,7 @@ class Stack:
     def describe(self) -> list[tuple[str, str]]:
         return [
             ("Temporal UI", f"http://localhost:{self.ports.ui}"),
-            ("Temporal gRPC", self.temporal.address),
+            ("Temporal gRPC", f"{self.temporal.address} (dev server: no TLS, no authorisation)"),
             ("PostgreSQL (case store)", self.postgres.dsn(CASE_DATABASE, APP_USER)),
             ("S3 endpoint", f"{self.s3.endpoint_url} (bucket dsar-packages)"),
             ("Codec server", f"http://localhost:{self.ports.codec} (token: {self.codec_token_file})"),
