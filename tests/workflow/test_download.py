@@ -8,7 +8,9 @@ expired link needs no waiting.
 
 from __future__ import annotations
 
+import asyncio
 import re
+from collections import Counter
 from collections.abc import AsyncIterator
 from datetime import date, timedelta
 from email.message import EmailMessage
@@ -43,6 +45,7 @@ from tests.workflow.conftest import (
     wait_for_status,
 )
 from web.guard import FORM_TOKEN_FIELD, GUARD
+from web.limits import ADDRESS_RATE, LINK_RATE, RateLimiter
 from workflows.rights_request import RightsRequestWorkflow
 
 
@@ -215,18 +218,26 @@ async def test_the_package_is_fetched_through_the_page_with_the_code(
         assert refused.status == 403 and "You can try 4 more times" in await refused.text()
         assert [d["reason"] for _, _, d in await audit.new()] == ["code_missing", "code_wrong"]
 
-        # The right code (typed without the space): the zip exactly as stored, and proof of delivery.
-        fetched = await http.post(f"/d/{token}", data=form(http, f"/d/{token}", code.replace(" ", "")))
-        assert fetched.status == 200, await fetched.text()
+        # The right code (typed without the space), sent 50 times at once: one download, the
+        # zip exactly as stored, with proof of delivery; the others are refused (the code is
+        # spent, or the link's rate limit answers first).
+        right = form(http, f"/d/{token}", code.replace(" ", ""))
+        answers = await asyncio.gather(*(http.post(f"/d/{token}", data=right) for _ in range(50)))
+        statuses = Counter(answer.status for answer in answers)
+        assert statuses[200] == 1 and statuses[200] + statuses[410] + statuses[429] == 50, statuses
+        [fetched] = [answer for answer in answers if answer.status == 200]
         assert fetched.headers["Content-Type"] == "application/zip"
         assert await fetched.read() == expected
-        [(ref, action, details)] = await audit.new(at_least=1)
-        assert (ref, action, details["complete"], details["bytes"]) == (
-            reference,
-            "download.delivered",
-            True,
-            len(expected),
-        )
+        rows = await audit.new(at_least=1 + statuses[410])
+        delivered = [(r, d["complete"], d["bytes"]) for r, a, d in rows if a == "download.delivered"]
+        assert delivered == [(reference, True, len(expected))]
+        refusals = [(a, d["reason"]) for _, a, d in rows if a != "download.delivered"]
+        assert refusals == [("download.refused", "used")] * statuses[410]
+        for answer in answers:
+            answer.release()
+        # As if a few minutes had passed: the rate limits (this link's, this address's) refilled.
+        http.server.app[GUARD].by_link = RateLimiter(LINK_RATE)
+        http.server.app[GUARD].by_address = RateLimiter(ADDRESS_RATE)
 
         # The code is spent: the same code, or any other, downloads nothing more (no try counted).
         again = await http.post(f"/d/{token}", data=form(http, f"/d/{token}", code))
