@@ -32,6 +32,7 @@ from temporalio.api.common.v1 import Payload, Payloads
 
 from dsar.codec import ENCODING, EncryptionCodec, KeyRing, open_sealed
 from dsar.config import Settings
+from web.codec_session import add_session_routes, session_authorization
 from web.operator_tokens import OperatorTokens, TokenRefused
 from web.server import BackgroundServer, run
 from web.server import create_app as create_web_app
@@ -69,6 +70,8 @@ class CodecServerConfig:
     ui_origin: str
     host: str = "127.0.0.1"
     port: int = 8081
+    # The local stack only: a token may also come from a session cookie (web.codec_session).
+    session_cookie: bool = False
 
 
 CODEC_CONFIG = web.AppKey("codec_config", CodecServerConfig)
@@ -78,6 +81,8 @@ def create_app(config: CodecServerConfig) -> web.Application:
     """Any path answers POST and OPTIONS, so a wrong one is told the routes after the token check."""
     app = create_web_app(client_max_size=MAX_BODY, error_page=_error_page)
     app[CODEC_CONFIG] = config
+    if config.session_cookie:
+        add_session_routes(app, config.tokens)
     app.router.add_route("OPTIONS", "/{path:.*}", _preflight)
     app.router.add_post("/{path:.*}", _codec)
     return app
@@ -122,7 +127,10 @@ async def _codec(request: web.Request) -> web.Response:
         log.warning("codec.refused", reason="origin not allowed")
         return _reply(request, HTTPStatus.FORBIDDEN, {"error": "origin not allowed"})
     try:
-        operator = await config.tokens.operator(request.headers.get("Authorization"))
+        header = request.headers.get("Authorization")
+        if header is None and config.session_cookie:
+            header = session_authorization(request)
+        operator = await config.tokens.operator(header)
     except TokenRefused as refusal:
         log.warning("codec.refused", reason=str(refusal), namespace=namespace)
         return _reply(request, HTTPStatus.UNAUTHORIZED, {"error": str(refusal)})

@@ -34,6 +34,7 @@ from dsar.codec import (
 from dsar.config import Settings
 from web.codec_server import CodecServer, CodecServerConfig, operator_tokens
 from web.codec_server import create_app as create_codec_app
+from web.codec_session import COOKIE
 from web.operator_tokens import OperatorTokens
 
 
@@ -330,3 +331,34 @@ def test_the_codec_server_settings_name_what_is_missing(tmp_path: Path) -> None:
                            "DSAR_CODEC_JWT_PUBLIC_KEY_FILE": str(key)})
     )  # fmt: skip
     assert tokens.public_key == ISSUER.public_key_pem()
+
+
+async def test_the_local_stack_signs_in_once_and_its_cookie_carries_the_token() -> None:
+    """The dev server's UI has no sign-in: the local operator pastes the stack's token once."""
+    ring = KeyRing.parse(new_key_file_text("k1"))
+    local = CodecServerConfig(ring=ring, tokens=verifier(), ui_origin=UI, session_cookie=True)
+    body = as_body([await sealed_for(ring, WORKFLOW, ORIGINAL)])
+    ui = {"Content-Type": "application/json", "Origin": UI}
+    async with TestClient(TestServer(create_codec_app(local))) as client:
+        assert (await client.get("/session")).status == 200
+        refused = await client.post("/session", data={"token": LocalIssuer.generate().mint("mallory")})
+        assert refused.status == 401 and COOKIE not in refused.cookies
+        foreign = await client.post("/session", data={"token": ISSUER.mint("alice")}, headers={"Origin": UI})
+        assert foreign.status == 403
+        assert (await client.post("/decode", data=body, headers=ui)).status == 401
+        signed_in = await client.post("/session", data={"token": ISSUER.mint("alice")})
+        assert signed_in.status == 200 and "Signed in as alice" in await signed_in.text()
+        cookie = signed_in.cookies[COOKIE]
+        assert cookie["httponly"] and cookie["samesite"] == "Strict"
+        with capture_logs() as logs:
+            decoded = await client.post("/decode", data=body, headers=ui)  # the cookie jar sends it
+        assert decoded.status == 200
+        assert json_format.Parse(await decoded.text(), Payloads()).payloads[0] == ORIGINAL
+        assert [e["operator"] for e in logs if e["event"] == "codec.decode"] == ["alice"]
+        evil = await client.post("/decode", data=body, headers={**ui, "Origin": "http://evil.example"})
+        assert evil.status == 403
+    # Production (no session cookie): a cookie is no credential, and /session does not exist.
+    async with TestClient(TestServer(create_codec_app(codec_config(ring)))) as client:
+        client.session.cookie_jar.update_cookies({COOKIE: ISSUER.mint("alice")})
+        assert (await client.post("/decode", data=body, headers=ui)).status == 401
+        assert (await client.get("/session")).status == 405
