@@ -379,7 +379,7 @@ class Stack:
             ("Temporal gRPC", f"{self.temporal.address} (dev server: no TLS, no authorisation)"),
             ("PostgreSQL (case store)", self.postgres.dsn(CASE_DATABASE, APP_USER)),
             ("S3 endpoint", f"{self.s3.endpoint_url} (bucket dsar-packages)"),
-            ("Codec server", f"http://localhost:{self.ports.codec} (/session, token {self.codec_token_file})"),
+            ("Codec server", f"http://localhost:{self.ports.codec} (token: {self.codec_token_file})"),
             ("Download page", f"http://127.0.0.1:{self.ports.download}/d/<token from the delivery e-mail>"),
             ("SMTP catcher", f"{self.mail.url} -> {self.mail.folder}"),
             ("Demo newsletter API", f"{self.newsletter.url} (the dk01 SaaS system's stand-in)"),
