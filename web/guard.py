@@ -85,7 +85,11 @@ async def rate_limits(
             guard.metrics.refuse("rate_limited")
             return web.Response(
                 status=429,
-                text="429: Too Many Requests. Please wait a moment and try again.",
+                # Before the link is known, so before its language is: both of the pages' languages.
+                text=(
+                    "För många försök just nu. Vänta en stund och försök igen.\n"
+                    "Too many attempts right now. Please wait a moment and try again.\n"
+                ),
                 headers={"Retry-After": str(limiter.retry_after(key))},
             )
     return await handler(request)
