@@ -93,7 +93,7 @@ def codec_server() -> None:
     """Serve the payload codec to the Temporal UI for operators holding a token."""
     from dsar.client import key_ring
     from dsar.logs import configure_logging
-    from web.codec_server import CodecServer, CodecServerConfig, parse_tokens
+    from web.codec_server import CodecServer, CodecServerConfig, operator_tokens
 
     settings = load_settings()
     configure_logging(settings.log_format, settings.log_level)
@@ -103,7 +103,7 @@ def codec_server() -> None:
     try:
         config = CodecServerConfig(
             ring=key_ring(settings),
-            tokens=parse_tokens(settings.codec_tokens),
+            tokens=operator_tokens(settings),
             ui_origin=settings.codec_ui_origin,
             host=host,
             port=int(port),

@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import functools
 import os
-import secrets
 import shutil
 import signal
 import subprocess
@@ -98,13 +97,12 @@ def ensure_signing_key(state: Path) -> str:
     return path.read_text(encoding="utf-8").strip()
 
 
-def ensure_codec_token(state: Path) -> str:
-    """The operator token for the codec server; the local UI is wired with it."""
-    path = state / "codec-token"
-    if not path.exists():
-        path.write_text(secrets.token_urlsafe(24), encoding="utf-8")
-        path.chmod(0o600)
-    return path.read_text(encoding="utf-8").strip()
+def ensure_codec_token(state: Path) -> Path:
+    """The local operator's codec access token (a JWT from the stack's own issuer, 0600)."""
+    from devstack.codec_issuer import LocalIssuer
+    from dsar.config import Settings
+
+    return LocalIssuer.in_state(state).mint_to_file(state, Settings.from_env().actor or LOCAL_USER)
 
 
 def kill_stale(pid_file: Path) -> None:
@@ -134,10 +132,11 @@ class Stack:
         self.postgres = LocalPostgres(state / "postgres", ports.postgres, logs / "postgres.log")
         self.s3 = LocalS3(ports.s3)
         self.mail = MailCatcher(state / "mail", ports.smtp)
-        self.codec_token = ensure_codec_token(state)
+        self.codec_token_file = ensure_codec_token(state)
         self.ui_origin = f"http://localhost:{ports.ui}"
-        # The UI posts to <endpoint>/decode; the token is the endpoint's first path segment.
-        codec_endpoint = f"http://localhost:{ports.codec}/{self.codec_token}"
+        # No token in the URL: the UI's settings endpoint hands the codec URL to anyone.
+        # The dev server's UI has no sign-in, so it passes no access token (docs/delivery-security.md).
+        codec_endpoint = f"http://localhost:{ports.codec}"
         self.temporal = TemporalDevServer(
             state / "temporal.db",
             ports.temporal,
@@ -210,15 +209,19 @@ class Stack:
         return env
 
     def start_codec_server(self, key_file: Path) -> None:
+        from devstack.codec_issuer import AUDIENCE, LOCAL_ISSUER, LocalIssuer
         from dsar.codec import KeyRing
-        from web.codec_server import CodecServerConfig, parse_tokens
+        from web.codec_server import CodecServerConfig
+        from web.operator_tokens import OperatorTokens
 
         ring = KeyRing.from_settings(None, str(key_file))
+        public_key = LocalIssuer.in_state(self.state).public_key_pem()
         config = CodecServerConfig(
             ring=ring,
-            tokens=parse_tokens(f"local-operator:{self.codec_token}"),
+            tokens=OperatorTokens(issuer=LOCAL_ISSUER, audience=AUDIENCE, public_key=public_key),
             ui_origin=self.ui_origin,
             port=self.ports.codec,
+            session_cookie=True,  # the dev server's UI has no sign-in to pass a token
         )
         self.codec_server = CodecServer(config)
         self.codec_server.start()
@@ -365,10 +368,10 @@ class Stack:
     def describe(self) -> list[tuple[str, str]]:
         return [
             ("Temporal UI", f"http://localhost:{self.ports.ui}"),
-            ("Temporal gRPC", self.temporal.address),
+            ("Temporal gRPC", f"{self.temporal.address} (dev server: no TLS, no authorisation)"),
             ("PostgreSQL (case store)", self.postgres.dsn(CASE_DATABASE, APP_USER)),
             ("S3 endpoint", f"{self.s3.endpoint_url} (bucket dsar-packages)"),
-            ("Codec server", f"http://localhost:{self.ports.codec} (token in {self.state / 'codec-token'})"),
+            ("Codec server", f"http://localhost:{self.ports.codec} (token: {self.codec_token_file})"),
             ("Download page", f"http://127.0.0.1:{self.ports.download}/d/<token from the delivery e-mail>"),
             ("SMTP catcher", f"{self.mail.url} -> {self.mail.folder}"),
             ("Demo newsletter API", f"{self.newsletter.url} (the dk01 SaaS system's stand-in)"),

@@ -22,21 +22,35 @@ import hmac
 import os
 import secrets
 from collections.abc import Sequence
+from enum import StrEnum
 from pathlib import Path
+from typing import Any
 
+from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from temporalio.api.common.v1 import Payload
+from temporalio.contrib.pydantic import PydanticPayloadConverter
 from temporalio.converter import (
     DataConverter,
     DefaultFailureConverterWithEncodedAttributes,
+    EncodingPayloadConverter,
     PayloadCodec,
     SerializationContext,
     WithSerializationContext,
 )
+from temporalio.exceptions import ApplicationError
 
 ENCODING = b"binary/encrypted"
 METADATA_KEY_ID = "encryption-key-id"
 METADATA_WORKFLOW_ID = "dsar-workflow-id"
+# Present when the workflow id is sealed in as associated data; payloads sealed before the
+# binding existed carry the id (unauthenticated) without it.
+METADATA_BINDING = "dsar-binding"
+BINDING_WORKFLOW_ID = b"workflow-id/v1"
+BINDING_LABEL = b"dsar-workflow:"
+# The stand-in for a refused payload (never stored: it exists only between codec and converter).
+REFUSED_ENCODING = b"dsar/refused"
+METADATA_REFUSED = "dsar-refused"
 LOOKUP_ID = "lookup"
 _NONCE = 12
 
@@ -118,48 +132,168 @@ def new_key_file_text(key_id: str = "k1") -> str:
     return f"{key_id}:{key}\n{LOOKUP_ID}:{lookup}\n"
 
 
+class UnboundPayloads(StrEnum):
+    """What a worker does with a sealed payload that is not bound to a workflow id."""
+
+    # Payloads sealed before the binding existed (the histories of running workflows, the
+    # recorded replay histories) and those sealed without a workflow (the codec server's
+    # /encode): opened as before. The default until every older workflow has closed.
+    ACCEPT = "accept"
+    REFUSE = "refuse"
+
+
+class RefusedPayload(ApplicationError):
+    """Raised where a refused payload is converted: an Update is rejected with this message, a
+    Signal is dropped, a workflow start fails; the workflow never acts on the input."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"payload refused: {reason}", type="RefusedPayload", non_retryable=True)
+
+
+def _associated(workflow_id: str) -> bytes:
+    return BINDING_LABEL + workflow_id.encode()
+
+
+def _refused(reason: str) -> Payload:
+    """A stand-in the payload converter refuses with `reason` (see `RefusingConverter`).
+
+    Not an exception here: a codec error fails the whole workflow task again and again,
+    which would let one stray Signal wedge a request; converted, it is refused per input."""
+    return Payload(metadata={"encoding": REFUSED_ENCODING, METADATA_REFUSED: reason.encode()})
+
+
 class EncryptionCodec(PayloadCodec, WithSerializationContext):
-    def __init__(self, ring: KeyRing, workflow_id: str | None = None) -> None:
+    """AES-256-GCM around every payload, bound to the workflow it belongs to.
+
+    The SDK hands the codec a serialisation context (the workflow's id for a workflow's
+    inputs, Updates, Signals and results, and the calling workflow's id for its activities),
+    and that id is sealed in as associated data. A payload copied into another workflow's
+    Update or Signal then fails to open there; the id also rides in clear metadata so the
+    codec server, which is not told the workflow, opens it with the id it was sealed for
+    and logs that (authenticated) id.
+
+    `strict` (workers and the CLI) refuses what was not sealed by this codec: a plain JSON
+    Update from a stock Temporal CLI is rejected instead of being acted on."""
+
+    def __init__(
+        self,
+        ring: KeyRing,
+        workflow_id: str | None = None,
+        *,
+        strict: bool = False,
+        unbound: UnboundPayloads = UnboundPayloads.ACCEPT,
+    ) -> None:
         self._ring = ring
         self._workflow_id = workflow_id
+        self._strict = strict
+        self._unbound = unbound
 
     def with_context(self, context: SerializationContext) -> EncryptionCodec:
-        # The workflow id (never personal data) rides along in clear metadata so the codec
-        # server can log which request an operator's decode concerned.
         workflow_id = getattr(context, "workflow_id", None)
-        return EncryptionCodec(self._ring, workflow_id if isinstance(workflow_id, str) else None)
+        return EncryptionCodec(
+            self._ring,
+            workflow_id if isinstance(workflow_id, str) and workflow_id else None,
+            strict=self._strict,
+            unbound=self._unbound,
+        )
 
     async def encode(self, payloads: Sequence[Payload]) -> list[Payload]:
         out = []
         for payload in payloads:
-            key_id, blob = self._ring.encrypt(payload.SerializeToString())
-            metadata = {"encoding": ENCODING, METADATA_KEY_ID: key_id.encode()}
+            metadata = {"encoding": ENCODING}
+            associated = b""
             if self._workflow_id:
+                associated = _associated(self._workflow_id)
                 metadata[METADATA_WORKFLOW_ID] = self._workflow_id.encode()
+                metadata[METADATA_BINDING] = BINDING_WORKFLOW_ID
+            key_id, blob = self._ring.encrypt(payload.SerializeToString(), associated)
+            metadata[METADATA_KEY_ID] = key_id.encode()
             out.append(Payload(metadata=metadata, data=blob))
         return out
 
     async def decode(self, payloads: Sequence[Payload]) -> list[Payload]:
-        out = []
-        for payload in payloads:
-            if payload.metadata.get("encoding", b"") != ENCODING:
-                out.append(payload)
-                continue
-            key_id = payload.metadata[METADATA_KEY_ID].decode()
-            inner = Payload()
-            inner.ParseFromString(self._ring.decrypt(key_id, payload.data))
-            out.append(inner)
-        return out
+        return [self._decode_one(payload) for payload in payloads]
+
+    def _decode_one(self, payload: Payload) -> Payload:
+        if payload.metadata.get("encoding", b"") != ENCODING:
+            if self._strict:
+                return _refused("it is not encrypted; send it through the dsar CLI (the product's codec)")
+            return payload
+        opened = open_sealed(self._ring, payload, self._workflow_id)
+        if opened.problem is not None:
+            if self._strict:
+                return _refused(opened.problem)
+            raise PayloadProblem(opened.problem)
+        if not opened.bound and self._strict and self._unbound is UnboundPayloads.REFUSE:
+            return _refused("it is not bound to a workflow (DSAR_CODEC_UNBOUND_PAYLOADS=refuse)")
+        assert opened.payload is not None
+        return opened.payload
 
 
-def data_converter(ring: KeyRing) -> DataConverter:
+class PayloadProblem(ValueError):
+    """A sealed payload that does not open: never the payload's content in the message."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Opened:
+    payload: Payload | None
+    workflow_id: str | None  # the workflow it is bound to; None for an unbound payload
+    bound: bool
+    problem: str | None = None
+
+
+def open_sealed(ring: KeyRing, payload: Payload, expected_workflow: str | None) -> Opened:
+    """Open one sealed payload. With `expected_workflow`, a payload bound to another workflow
+    is refused before decryption is even tried; without (the codec server), it opens with
+    the id it names, which the associated data authenticates."""
+    metadata = payload.metadata
+    key_id = metadata.get(METADATA_KEY_ID, b"").decode()
+    bound = metadata.get(METADATA_BINDING) == BINDING_WORKFLOW_ID
+    named = metadata[METADATA_WORKFLOW_ID].decode() if METADATA_WORKFLOW_ID in metadata else None
+    if bound and (named is None or (expected_workflow is not None and named != expected_workflow)):
+        return Opened(None, named, bound, "it belongs to another workflow")
+    associated = _associated(named) if bound and named is not None else b""
+    try:
+        plain = ring.decrypt(key_id, payload.data, associated)
+    except KeyConfigError as exc:
+        return Opened(None, named, bound, str(exc))
+    except InvalidTag:
+        # A changed ciphertext, a stripped binding, or a workflow id edited in the metadata.
+        return Opened(None, named, bound, "it does not open with our keys (changed, or moved from elsewhere)")
+    inner = Payload()
+    inner.ParseFromString(plain)
+    return Opened(inner, named if bound else None, bound)
+
+
+class RefusingConverter(EncodingPayloadConverter):
+    """Turns the codec's stand-in for a refused payload into a clear, non-retryable error."""
+
+    @property
+    def encoding(self) -> str:
+        return REFUSED_ENCODING.decode()
+
+    def to_payload(self, value: Any) -> Payload | None:
+        return None  # never writes: only ever met on the way in
+
+    def from_payload(self, payload: Payload, type_hint: type | None = None) -> Any:
+        raise RefusedPayload(payload.metadata.get(METADATA_REFUSED, b"refused").decode())
+
+
+class SealedPayloadConverter(PydanticPayloadConverter):
+    """The pydantic converter, plus the refusal of what the codec would not open."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._set_converters(RefusingConverter(), *self.converters.values())
+
+
+def data_converter(ring: KeyRing, unbound: UnboundPayloads = UnboundPayloads.ACCEPT) -> DataConverter:
     """The pydantic converter (dates, models) wrapped in encryption: the one converter
-    the CLI, every worker and the tests share."""
-    from temporalio.contrib.pydantic import pydantic_data_converter
-
+    the CLI, every worker and the tests share. It refuses unencrypted inputs and payloads
+    sealed for another workflow (`EncryptionCodec`, strict)."""
     # Failure messages and stack traces are encoded too: they are stored in history as well.
-    return dataclasses.replace(
-        pydantic_data_converter,
-        payload_codec=EncryptionCodec(ring),
+    return DataConverter(
+        payload_converter_class=SealedPayloadConverter,
+        payload_codec=EncryptionCodec(ring, strict=True, unbound=unbound),
         failure_converter_class=DefaultFailureConverterWithEncodedAttributes,
     )

@@ -113,6 +113,15 @@ class Settings(BaseSettings):
 
     temporal_address: str = "localhost:7233"
     temporal_namespace: str = "default"
+    # mTLS to Temporal (production): each component has its own client certificate, so the
+    # server's authoriser can tell the control worker from a company's (docs/containers.md).
+    # Unset: plain gRPC, as the local dev server speaks.
+    temporal_tls_cert: str | None = None
+    temporal_tls_key: str | None = None
+    temporal_tls_ca: str | None = None
+    temporal_tls_server_name: str | None = None
+    # Sealed payloads without a workflow binding (from before it existed): accept or refuse.
+    codec_unbound_payloads: str = "accept"
     database_url: str = "postgresql://dsar@localhost:5432/dsar"
     migration_database_url: str | None = None
     s3_endpoint_url: str | None = None
@@ -135,6 +144,12 @@ class Settings(BaseSettings):
     codec_key_file: str | None = None
     roles_file: str | None = None
     codec_tokens: str | None = None
+    # The codec server's operators: JWTs from the organisation's identity provider.
+    codec_jwt_issuer: str | None = None
+    codec_jwt_audience: str | None = None
+    codec_jwks_url: str | None = None
+    codec_jwt_public_key_file: str | None = None
+    codec_jwt_name_claim: str = "preferred_username"
     codec_ui_origin: str = "http://localhost:8233"
     codec_listen: str = "127.0.0.1:8081"
     # The download page (web/download.py).
@@ -142,6 +157,9 @@ class Settings(BaseSettings):
     download_base_url: str = "http://localhost:8090"
     download_listen: str = "127.0.0.1:8090"
     download_link_days: int = 7
+    # Proxies (an ingress) in front of the public pages whose X-Forwarded-For is believed,
+    # for the per-address rate limit; 0: the peer's address.
+    pages_trusted_proxy_hops: int = 0
     package_retention_days: int = 30
     # The case store's own copies and records (docs/retention.md): copies go this long after
     # closure, the accountability record is pseudonymised this long after it; the purge runs
@@ -251,6 +269,19 @@ class Settings(BaseSettings):
             name = _variable(info.field_name or "")
             raise ValueError(f"{name} must be an http(s) URL, e.g. https://privacy.example.com")
         return url
+
+    @field_validator("codec_unbound_payloads", mode="before")
+    @classmethod
+    def _unbound(cls, value: Any, info: ValidationInfo) -> str:
+        if str(value) not in ("accept", "refuse"):
+            raise ValueError(f"{_variable(info.field_name or '')} must be accept or refuse")
+        return str(value)
+
+    @model_validator(mode="after")
+    def _tls_pair(self) -> Settings:
+        if (self.temporal_tls_cert is None) != (self.temporal_tls_key is None):
+            raise ValueError("DSAR_TEMPORAL_TLS_CERT and DSAR_TEMPORAL_TLS_KEY must be set together")
+        return self
 
     @model_validator(mode="after")
     def _link_within_retention(self) -> Settings:

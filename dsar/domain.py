@@ -79,6 +79,9 @@ class IdentityKey(StrEnum):
 
 # C0 and C1 controls (line breaks included) and the Unicode line/paragraph separators.
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+# Direction controls (embeddings, overrides, isolates, marks) make a name display as something
+# other than what is stored ("Trojan Source"): a letter or a screen would show a different name.
+_BIDI = re.compile(r"[\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 MAX_NAME = 200
 
 
@@ -135,6 +138,11 @@ def _clean_text(value: str) -> str:
     value = unicodedata.normalize("NFC", value).strip()
     if _CONTROL.search(value):
         raise ValueError("must not contain control characters")
+    if _BIDI.search(value):
+        raise ValueError(
+            "must not contain text-direction control characters (U+200E, U+200F, U+202A to U+202E,"
+            " U+2066 to U+2069)"
+        )
     return value
 
 

@@ -1,21 +1,26 @@
 """`dsar codec-server`: lets an authorised operator read decrypted payloads in the Temporal UI.
 
-It speaks Temporal's remote-codec protocol (POST `<endpoint>/decode` and `/encode` with
-a JSON `Payloads` body). Every request must carry an operator token, either as
-`Authorization: Bearer <token>` or as the first path segment (`/<token>/decode`, for UIs
-that cannot add headers); browsers are only answered for the configured UI origin; every
-decode is logged with the operator's name, the namespace and the workflow ids concerned,
-never with the payloads.
+It speaks Temporal's remote-codec protocol (POST `/decode` and `/encode`, also under a
+namespace segment `/<namespace>/decode`, with a JSON `Payloads` body). Every request must
+carry the operator's own access token as `Authorization: Bearer <jwt>`, as the UI passes
+it (`TEMPORAL_CODEC_PASS_ACCESS_TOKEN`); it is verified (`web.operator_tokens`) and the
+operator's name from it is in every decode log line, with the namespace and the workflow
+ids concerned, never with the payloads. Browsers are only answered for the configured UI
+origin.
 
-Tokens come from `DSAR_CODEC_TOKENS` as `name:token` pairs separated by commas. It runs on
-the product's one aiohttp set-up (`web.server`): the same headers, health endpoint and no
-access log (a path may hold a token); errors are answered as JSON, as the UI expects.
+Payloads are bound to their workflow (`dsar.codec`): the workflow ids logged are the ones
+sealed into each payload, which a caller cannot change without the payload failing to
+open. A payload sealed before the binding existed opens with `legacy` counted in the log
+line: its workflow id (if any) is only what the metadata claims. The UI does not tell the
+codec server which workflow's page it shows, so a bound payload opens for the workflow it
+is bound to, whichever page it was pasted into; the workers, which know, refuse it.
+
+It runs on the product's one aiohttp set-up (`web.server`): the same headers, health
+endpoint and no access log; errors are answered as JSON, as the UI expects.
 """
 
 from __future__ import annotations
 
-import hmac
-from collections.abc import Mapping
 from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any
@@ -23,9 +28,12 @@ from typing import Any
 import structlog
 from aiohttp import web
 from google.protobuf import json_format
-from temporalio.api.common.v1 import Payloads
+from temporalio.api.common.v1 import Payload, Payloads
 
-from dsar.codec import METADATA_WORKFLOW_ID, EncryptionCodec, KeyRing
+from dsar.codec import ENCODING, EncryptionCodec, KeyRing, open_sealed
+from dsar.config import Settings
+from web.codec_session import add_session_routes, session_authorization
+from web.operator_tokens import OperatorTokens, TokenRefused
 from web.server import BackgroundServer, run
 from web.server import create_app as create_web_app
 
@@ -33,47 +41,48 @@ log = structlog.get_logger("codec-server")
 MAX_BODY = 16 * 1024 * 1024
 
 
-def parse_tokens(text: str | None) -> dict[str, str]:
-    """`alice:token1,bob:token2` -> {token: name}; refuses weak or malformed entries."""
-    tokens: dict[str, str] = {}
-    for entry in (text or "").split(","):
-        entry = entry.strip()
-        if not entry:
-            continue
-        name, sep, token = entry.partition(":")
-        if not sep or not name or len(token) < 16:
-            raise ValueError("DSAR_CODEC_TOKENS entries must be name:token with tokens of 16+ characters")
-        tokens[token] = name
-    if not tokens:
-        raise ValueError("DSAR_CODEC_TOKENS is empty: the codec server refuses to run without tokens")
-    return tokens
+def refuse_static_tokens(text: str | None) -> None:
+    """`DSAR_CODEC_TOKENS` (shared static tokens, one per name, in the codec URL) is retired."""
+    if text:
+        raise ValueError(
+            "DSAR_CODEC_TOKENS is no longer accepted: the codec server verifies each operator's own"
+            " access token; set DSAR_CODEC_JWT_ISSUER and DSAR_CODEC_JWKS_URL (or"
+            " DSAR_CODEC_JWT_PUBLIC_KEY_FILE), see docs/delivery-security.md"
+        )
+
+
+def operator_tokens(settings: Settings) -> OperatorTokens:
+    """The token verifier the settings describe (ValueError naming the setting otherwise)."""
+    refuse_static_tokens(settings.codec_tokens)
+    return OperatorTokens.from_settings(
+        issuer=settings.codec_jwt_issuer,
+        audience=settings.codec_jwt_audience,
+        jwks_url=settings.codec_jwks_url,
+        public_key_file=settings.codec_jwt_public_key_file,
+        name_claim=settings.codec_jwt_name_claim,
+    )
 
 
 @dataclass(frozen=True)
 class CodecServerConfig:
     ring: KeyRing
-    tokens: Mapping[str, str]
+    tokens: OperatorTokens
     ui_origin: str
     host: str = "127.0.0.1"
     port: int = 8081
+    # The local stack only: a token may also come from a session cookie (web.codec_session).
+    session_cookie: bool = False
 
 
 CODEC_CONFIG = web.AppKey("codec_config", CodecServerConfig)
-
-
-def _operator(tokens: Mapping[str, str], presented: str | None) -> str | None:
-    if not presented:
-        return None
-    for token, name in tokens.items():
-        if hmac.compare_digest(token.encode(), presented.encode()):
-            return name
-    return None
 
 
 def create_app(config: CodecServerConfig) -> web.Application:
     """Any path answers POST and OPTIONS, so a wrong one is told the routes after the token check."""
     app = create_web_app(client_max_size=MAX_BODY, error_page=_error_page)
     app[CODEC_CONFIG] = config
+    if config.session_cookie:
+        add_session_routes(app, config.tokens)
     app.router.add_route("OPTIONS", "/{path:.*}", _preflight)
     app.router.add_post("/{path:.*}", _codec)
     return app
@@ -98,15 +107,10 @@ def _reply(request: web.Request, status: HTTPStatus, body: dict[str, Any]) -> we
     return _cors(request, web.json_response(body, status=status))
 
 
-def _route(request: web.Request) -> tuple[str | None, str]:
-    """The token (header first, else the first of two path segments) and the route."""
-    parts = [p for p in request.raw_path.split("?")[0].split("/") if p]
-    header = request.headers.get("Authorization", "")
-    token = header.removeprefix("Bearer ").strip() if header.startswith("Bearer ") else None
-    if len(parts) == 2:
-        token = token or parts[0]
-        parts = parts[1:]
-    return token, "/" + "/".join(parts)
+def _route(request: web.Request) -> str:
+    """`/decode` or `/encode`, also under one namespace segment (the CLI's templating)."""
+    parts = [p for p in request.path.split("/") if p]
+    return "/" + parts[-1] if len(parts) in (1, 2) else request.path
 
 
 async def _preflight(request: web.Request) -> web.Response:
@@ -118,15 +122,19 @@ async def _preflight(request: web.Request) -> web.Response:
 async def _codec(request: web.Request) -> web.Response:
     config = request.app[CODEC_CONFIG]
     origin = request.headers.get("Origin")
+    namespace = request.headers.get("X-Namespace", "")
     if origin and origin != config.ui_origin:
         log.warning("codec.refused", reason="origin not allowed")
         return _reply(request, HTTPStatus.FORBIDDEN, {"error": "origin not allowed"})
-    token, route = _route(request)
-    operator = _operator(config.tokens, token)
-    namespace = request.headers.get("X-Namespace", "")
-    if operator is None:
-        log.warning("codec.refused", reason="missing or wrong token", namespace=namespace)
-        return _reply(request, HTTPStatus.UNAUTHORIZED, {"error": "a valid operator token is required"})
+    try:
+        header = request.headers.get("Authorization")
+        if header is None and config.session_cookie:
+            header = session_authorization(request)
+        operator = await config.tokens.operator(header)
+    except TokenRefused as refusal:
+        log.warning("codec.refused", reason=str(refusal), namespace=namespace)
+        return _reply(request, HTTPStatus.UNAUTHORIZED, {"error": str(refusal)})
+    route = _route(request)
     if route not in ("/decode", "/encode"):
         return _reply(request, HTTPStatus.NOT_FOUND, {"error": "use /decode or /encode"})
     length = request.content_length or 0
@@ -136,32 +144,43 @@ async def _codec(request: web.Request) -> web.Response:
         payloads = json_format.Parse(await request.read(), Payloads())
     except json_format.ParseError:
         return _reply(request, HTTPStatus.BAD_REQUEST, {"error": "body is not a JSON Payloads message"})
-    codec = EncryptionCodec(config.ring)
-    try:
-        if route == "/decode":
-            result = await codec.decode(payloads.payloads)
-            workflows = sorted(
-                {
-                    p.metadata[METADATA_WORKFLOW_ID].decode()
-                    for p in payloads.payloads
-                    if METADATA_WORKFLOW_ID in p.metadata
-                }
-            )
-            log.info(
-                "codec.decode",
-                operator=operator,
-                namespace=namespace,
-                workflows=workflows,
-                payloads=len(result),
-            )
+    if route == "/encode":
+        # Sealed without a workflow binding: the UI does not say which workflow a Signal is for.
+        result = await EncryptionCodec(config.ring).encode(payloads.payloads)
+        log.info("codec.encode", operator=operator, namespace=namespace, payloads=len(result))
+        return _reply(request, HTTPStatus.OK, json_format.MessageToDict(Payloads(payloads=result)))
+    return _decode(request, config.ring, operator, namespace, payloads)
+
+
+def _decode(
+    request: web.Request, ring: KeyRing, operator: str, namespace: str, payloads: Payloads
+) -> web.Response:
+    result: list[Payload] = []
+    workflows: set[str] = set()
+    legacy = refused = 0
+    for payload in payloads.payloads:
+        if payload.metadata.get("encoding", b"") != ENCODING:
+            result.append(payload)  # not ours (or a plaintext someone sent): shown as it is
+            continue
+        opened = open_sealed(ring, payload, None)
+        if opened.payload is None:
+            refused += 1
+            result.append(payload)  # left sealed: the UI shows it undecoded
+            continue
+        if opened.workflow_id is not None:
+            workflows.add(opened.workflow_id)
         else:
-            result = await codec.encode(payloads.payloads)
-            log.info("codec.encode", operator=operator, namespace=namespace, payloads=len(result))
-    except Exception as exc:  # a payload sealed with an unknown key, or tampered with
-        log.warning("codec.failed", operator=operator, error=type(exc).__name__)
-        return _reply(
-            request, HTTPStatus.BAD_REQUEST, {"error": f"cannot process payloads: {type(exc).__name__}"}
-        )
+            legacy += 1
+        result.append(opened.payload)
+    log.info(
+        "codec.decode",
+        operator=operator,
+        namespace=namespace,
+        workflows=sorted(workflows),
+        payloads=len(result),
+        legacy=legacy,
+        refused=refused,
+    )
     return _reply(request, HTTPStatus.OK, json_format.MessageToDict(Payloads(payloads=result)))
 
 

@@ -1,14 +1,22 @@
 """`dsar download-server`: the page where the person fetches their answer.
 
 GET `/d/<token>` shows a form asking for the code from the second e-mail; POST with the
-right code streams the package from S3. Everything else is refused with a plain message
-in the person's language and an entry in the audit trail: a changed (tampered) link, an
-expired one, one replaced by a newer link, a package deleted after its retention period
-(final), a package that should be there but is not (object missing without a recorded
-deletion, or S3 not answering: "not available, please contact us", which the team can
-mend with `dsar resend-link`, as that rebuilds a missing package), a missing or wrong
-code, and a link locked after too many wrong codes. Each download is audited as proof of
-delivery. Audit details hold ids and reasons only: no addresses, no user agents.
+right code streams the package from S3, and spends the code: each code downloads once
+(50 parallel downloads with one code get one package); to download again the person asks
+the privacy team, who send a new link and code (`dsar resend-link`). Everything that
+concerns a real link is refused with a plain message in the person's language and an
+entry in the audit trail: an expired link, one replaced by a newer link, a package
+deleted after its retention period (final), a package that should be there but is not
+(object missing without a recorded deletion, or S3 not answering: "not available, please
+contact us", which the team can mend with `dsar resend-link`, as that rebuilds a missing
+package), a missing or wrong code, a spent code, and a link locked after too many wrong
+codes. Each download is audited as proof of delivery. Audit details hold ids and reasons
+only: no addresses, no user agents.
+
+A token that is not one of our links (changed, truncated, made up) is refused with the
+same page but only counted in the metrics (`web.metrics`): audit rows are for real links,
+and a flood of garbage must not grow the trail. Requests are rate-limited per address and
+per link, and the form is checked for its origin and its signed form token (`web.guard`).
 
 The same process serves the verification page (`web.identity`); what both share is in
 `web.pages`, and the HTTP set-up (headers, error pages, health, no access log) in
@@ -21,12 +29,14 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import secrets
 import uuid
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
+import asyncpg
 import structlog
 from aiohttp import web
 from botocore.exceptions import BotoCoreError, ClientError
@@ -37,7 +47,9 @@ from casestore.one_time_codes import DOWNLOAD_CODES, CodeOutcome, guess_code, lo
 from dsar.config import Settings
 from dsar.download_links import MAX_ATTEMPTS, InvalidToken, LinkClaims, LinkSigner, TokenProblem
 from dsar.identity_links import ChallengeSigner
+from web.guard import FORM_TOKEN_FIELD, GUARD, Guard, rate_limits
 from web.identity import add_routes as add_verification_routes
+from web.metrics import PageMetrics
 from web.pages import CONFIG, html_page, page_language
 from web.pages import Config as Config  # tests and callers build the pages from here
 from web.server import create_app as create_web_app
@@ -58,6 +70,8 @@ STATUS = {
     "locked": 403,
     "code_missing": 400,
     "code_wrong": 403,
+    "used": 410,
+    "form_expired": 403,
 }
 
 
@@ -74,6 +88,7 @@ class Link:
     locked: bool
     revoked: bool
     deleted: bool
+    used: bool = False  # its code was spent on a download
 
 
 class Refused(Exception):
@@ -84,10 +99,17 @@ class Refused(Exception):
         self.details = details
 
 
-def create_app(config: Config) -> web.Application:
-    """The public pages' application: downloads, and verification links when configured."""
-    app = create_web_app(client_max_size=4096)  # a form with one short field
+def create_app(config: Config, guard: Guard | None = None) -> web.Application:
+    """The public pages' application: downloads, and verification links when configured.
+
+    Without a `guard` (tests), one with a fresh form secret and the default rate limits."""
+    app = create_web_app(
+        client_max_size=4096,  # a form with two short fields
+        health=_case_store_answers,
+        middlewares=[rate_limits],
+    )
     app[CONFIG] = config
+    app[GUARD] = guard or Guard(form_secret=secrets.token_bytes(32), public_origin=None)
     app.router.add_get("/d/{token}", _show_form)
     app.router.add_post("/d/{token}", _download)
     if config.challenge_signer is not None:
@@ -106,11 +128,27 @@ async def _show_form(request: web.Request) -> web.Response:
     return _page(request, "form", link)
 
 
+async def _case_store_answers(app: web.Application) -> bool:
+    """`/healthz`: the pages cannot do anything without the case store."""
+    try:
+        async with asyncio.timeout(3):
+            async with app[CONFIG].pool.acquire() as conn:
+                return bool(await conn.fetchval("SELECT 1"))
+    except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError):
+        return False
+
+
 async def _download(request: web.Request) -> web.StreamResponse:
     config = request.app[CONFIG]
+    guard = request.app[GUARD]
+    if guard.foreign_origin(request):
+        guard.metrics.refuse("foreign_origin")
+        raise web.HTTPForbidden()
     try:
         link = await _resolve(config, request.match_info["token"])
         form = await request.post()
+        if not guard.form_token_ok(request.path, form.get(FORM_TOKEN_FIELD)):
+            raise Refused("form_expired", link)
         typed = form.get("code")
         await _check_code(config, link, typed if isinstance(typed, str) else None)
     except Refused as refusal:
@@ -131,6 +169,7 @@ async def _resolve(config: Config, token: str) -> Link:
     async with config.pool.acquire() as conn:
         row = await conn.fetchrow(
             "SELECT l.id, l.reference, l.artefact_id, l.expires_at, l.attempts, l.locked_at, l.revoked_at,"
+            " l.code_used_at,"
             " r.language, a.bucket, a.s3_key, a.sha256, a.deleted_at"
             " FROM download_links l JOIN requests r ON r.reference = l.reference"
             " JOIN artefacts a ON a.id = l.artefact_id WHERE l.id = $1",
@@ -152,6 +191,7 @@ async def _resolve(config: Config, token: str) -> Link:
         locked=row["locked_at"] is not None,
         revoked=row["revoked_at"] is not None,
         deleted=row["deleted_at"] is not None,
+        used=row["code_used_at"] is not None,
     )
     if link.deleted:
         raise Refused("deleted", link)
@@ -161,6 +201,8 @@ async def _resolve(config: Config, token: str) -> Link:
         raise Refused("expired", link)
     if link.locked:
         raise Refused("locked", link)
+    if link.used:
+        raise Refused("used", link)
     return link
 
 
@@ -171,7 +213,13 @@ async def _check_code(config: Config, link: Link, typed: str | None) -> None:
     async with config.pool.acquire() as conn, conn.transaction():
         row = await lock_code(conn, DOWNLOAD_CODES, link.id)
         assert row is not None
+        if row["code_used_at"] is not None:
+            # Spent by an earlier download: nothing to guess, no try counted.
+            raise Refused("used", link)
         guess = await guess_code(conn, DOWNLOAD_CODES, row, typed, config.clock())
+        if guess.outcome is CodeOutcome.VERIFIED:
+            # Spent in the same locked transaction that checked it: one download per code.
+            await conn.execute("UPDATE download_links SET code_used_at = now() WHERE id = $1", link.id)
         if guess.locked_now:
             await append_audit(
                 conn,
@@ -246,10 +294,11 @@ async def _s3(link: Link, call: Callable[..., T]) -> T:
 async def _refuse(request: web.Request, refusal: Refused) -> web.Response:
     config = request.app[CONFIG]
     link = refusal.link
-    details: dict[str, Any] = {"reason": refusal.reason, **refusal.details}
+    request.app[GUARD].metrics.refuse(f"download.{refusal.reason}")
     if link is not None:
-        details["link"] = str(link.id)
-    await _audit(config, link.reference if link else None, "download.refused", details)
+        # Only a real link is audited: garbage would let anyone grow the trail at will.
+        details: dict[str, Any] = {"reason": refusal.reason, "link": str(link.id), **refusal.details}
+        await _audit(config, link.reference, "download.refused", details)
     # A package that should be there and is not needs the team: said louder than a wrong code.
     say = log.warning if refusal.reason == "unavailable" else log.info
     say("download.refused", reason=refusal.reason, reference=link.reference if link else None)
@@ -285,6 +334,14 @@ def serve(settings: Settings) -> None:
 
     signer = LinkSigner.from_setting(settings.download_signing_keys)
     host, port = parse_listen(settings.download_listen, "DSAR_DOWNLOAD_LISTEN", "127.0.0.1:8090")
+    # Derived from the signing key, so every replica accepts the forms the others served.
+    form_secret = hashlib.sha256(b"dsar-form-token:" + str(settings.download_signing_keys).encode())
+    guard = Guard(
+        form_secret=form_secret.digest(),
+        public_origin=settings.download_base_url,
+        trusted_proxy_hops=settings.pages_trusted_proxy_hops,
+        metrics=PageMetrics.served_on(settings.metrics_bind),
+    )
 
     async def app_factory() -> web.Application:
         pool = await create_pool(settings.database_url, max_size=10)
@@ -295,7 +352,8 @@ def serve(settings: Settings) -> None:
                 signer=signer,
                 privacy_email=settings.privacy_team_email,
                 challenge_signer=ChallengeSigner.from_setting(settings.download_signing_keys),
-            )
+            ),
+            guard,
         )
 
         async def close_pool(_: web.Application) -> AsyncIterator[None]:

@@ -4,7 +4,9 @@ Served by the download page's application (`dsar download-server`, the same proc
 the same security headers, `web.pages`). GET shows a form; POST checks the code against
 the case store with the same function as `dsar verify --code`
 (`casestore.one_time_codes.check_identity_code`), so attempts, expiry and locking are
-counted in one place whichever way the code comes back. A right code is marked entered and
+counted in one place whichever way the code comes back. The form is checked for its origin
+and signed form token first (`web.guard`); a token that is not one of our challenges is
+only counted in the metrics, never audited. A right code is marked entered and
 the control worker's relay is woken by a NOTIFY (`workers.identity_relay`): the page itself
 holds no Temporal credentials and no codec keys. Refusals are audited (actor
 `verification-page`) with ids and reasons only.
@@ -17,10 +19,10 @@ from typing import Any
 import structlog
 from aiohttp import web
 
-from casestore.audit import append_audit
 from casestore.one_time_codes import CodeCheck, CodeOutcome, check_identity_code, identity_code_state
 from dsar.download_links import InvalidToken
 from dsar.identity_links import IDENTITY_CODE_DIGITS, ChallengeClaims
+from web.guard import FORM_TOKEN_FIELD, GUARD
 from web.pages import CONFIG, html_page, page_language
 
 log = structlog.get_logger("verification-page")
@@ -38,6 +40,7 @@ STATUS = {
     CodeOutcome.CODE_WRONG.value: 403,
     CodeOutcome.UNKNOWN_REFERENCE.value: 404,
     CodeOutcome.NO_CODE.value: 404,
+    "form_expired": 403,
 }
 
 
@@ -52,12 +55,9 @@ async def _claims(request: web.Request) -> ChallengeClaims | web.Response:
     try:
         return config.challenge_signer.claims(request.match_info["token"])
     except InvalidToken:
-        reason = "tampered"
-        async with config.pool.acquire() as conn:
-            await append_audit(
-                conn, reference=None, actor=ACTOR, action="identity.code_refused", details={"reason": reason}
-            )
-        return _page(request, reason, None)
+        # Not one of our challenges: counted, not audited (garbage must not grow the trail).
+        request.app[GUARD].metrics.refuse("identity.tampered")
+        return _page(request, "tampered", None)
 
 
 async def _show_form(request: web.Request) -> web.Response:
@@ -76,11 +76,24 @@ async def _show_form(request: web.Request) -> web.Response:
 
 
 async def _submit(request: web.Request) -> web.Response:
+    guard = request.app[GUARD]
+    if guard.foreign_origin(request):
+        guard.metrics.refuse("foreign_origin")
+        raise web.HTTPForbidden()
     claims = await _claims(request)
     if isinstance(claims, web.Response):
         return claims
     config = request.app[CONFIG]
     form = await request.post()
+    if not guard.form_token_ok(request.path, form.get(FORM_TOKEN_FIELD)):
+        guard.metrics.refuse("identity.form_expired")
+        async with config.pool.acquire() as conn:
+            check = await identity_code_state(conn, claims.challenge_id, config.clock())
+        if check is None:
+            return _page(request, "tampered", None)
+        # A code that can no longer be used says so; one still waiting asks again.
+        unusable = check.outcome is not CodeOutcome.CODE_MISSING
+        return _page(request, check.outcome.value if unusable else "form_expired", check)
     typed = form.get("code")
     async with config.pool.acquire() as conn:
         check = await check_identity_code(

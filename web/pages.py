@@ -19,6 +19,7 @@ from aiohttp import web
 from dsar.download_links import LinkSigner
 from dsar.identity_links import ChallengeSigner
 from dsar.rendering import render_html
+from web.guard import GUARD
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -49,10 +50,17 @@ def page_language(request: web.Request, known: str | None) -> str:
 def html_page(
     request: web.Request, template: str, language: str, status: int, context: dict[str, Any]
 ) -> web.Response:
-    """`<template>.<language>.html.j2`, with the privacy team's address every page offers."""
+    """`<template>.<language>.html.j2`, with the privacy team's address every page offers and
+    the form token for this page's own path (`web.guard`)."""
+    guard = request.app.get(GUARD)
     html = render_html(
         f"{template}.{language}.html.j2",
-        {"lang": language, "privacy_email": request.app[CONFIG].privacy_email, **context},
+        {
+            "lang": language,
+            "privacy_email": request.app[CONFIG].privacy_email,
+            "form_token": guard.form_token(request.path) if guard is not None else "",
+            **context,
+        },
     )
     return web.Response(
         text=html,

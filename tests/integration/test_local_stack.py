@@ -429,21 +429,19 @@ def test_history_logs_and_search_attributes_hold_no_personal_data(
 
     origin = stack.ui_origin
     plain = {"Content-Type": "application/json", "X-Namespace": "default", "Origin": origin}
-    status_code, reply = post(url, {**plain, "Authorization": f"Bearer {stack.codec_token}"})
+    operator_token = stack.codec_token_file.read_text().strip()  # minted by the stack's own issuer
+    assert stack.codec_token_file.stat().st_mode & 0o077 == 0
+    status_code, reply = post(url, {**plain, "Authorization": f"Bearer {operator_token}"})
     assert status_code == 200
     decoded = json_format.Parse(reply, Payloads())
     assert person.email in base64.b64decode(base64.b64encode(decoded.payloads[0].data)).decode()
-    # The UI form: the token as the endpoint's first path segment.
-    url_with_token = f"http://127.0.0.1:{stack.ports.codec}/{stack.codec_token}/decode"
-    assert post(url_with_token, plain)[0] == 200
+    # A token in the URL (the old UI form) is no credential; nor is anything but a valid token.
+    url_with_token = f"http://127.0.0.1:{stack.ports.codec}/{operator_token}/decode"
+    assert post(url_with_token, plain)[0] == 401
     assert post(url, plain)[0] == 401
     assert post(url, {**plain, "Authorization": "Bearer wrong-token-wrong-token"})[0] == 401
-    assert (
-        post(url, {**plain, "Origin": "http://evil.example", "Authorization": f"Bearer {stack.codec_token}"})[
-            0
-        ]
-        == 403
-    )
+    evil = {**plain, "Origin": "http://evil.example", "Authorization": f"Bearer {operator_token}"}
+    assert post(url, evil)[0] == 403
     captured = capfd.readouterr()
     assert "codec.decode" in captured.out + captured.err
     assert f"dsar-{reference}" in captured.out + captured.err

@@ -160,7 +160,7 @@ def test_public_pages_are_reached_only_through_the_tls_ingress() -> None:
     ("name", "allowed", "refused"),
     [
         ("dsar-download-page", {"DSAR_DOWNLOAD_SIGNING_KEY", "DSAR_DATABASE_URL"}, {"DSAR_CODEC_KEYS"}),
-        ("dsar-codec-server", {"DSAR_CODEC_KEYS", "DSAR_CODEC_TOKENS"}, {"DSAR_DATABASE_URL"}),
+        ("dsar-codec-server", {"DSAR_CODEC_KEYS"}, {"DSAR_DATABASE_URL", "DSAR_CODEC_TOKENS"}),
     ],
 )
 def test_web_services_read_only_their_own_secrets(name: str, allowed: set[str], refused: set[str]) -> None:
@@ -178,6 +178,126 @@ def test_web_services_read_only_their_own_secrets(name: str, allowed: set[str], 
     assert container["livenessProbe"]["httpGet"]["path"] == "/healthz"
     assert spec["securityContext"]["runAsNonRoot"] is True
     assert container["securityContext"]["readOnlyRootFilesystem"] is True
+
+
+# --- mTLS to Temporal: one client certificate per component, the server asks for it -----
+
+TEMPORAL_CLIENTS = {"setup", "worker-control", *(f"worker-{code}" for code in COMPANIES)}
+TLS_ENV = {
+    "DSAR_TEMPORAL_TLS_CERT": "/run/tls/tls.crt",
+    "DSAR_TEMPORAL_TLS_KEY": "/run/tls/tls.key",
+    "DSAR_TEMPORAL_TLS_CA": "/run/tls/ca.crt",
+}
+
+
+def tls_mounts(service: dict[str, Any]) -> list[str]:
+    return [v.split(":")[0] for v in service.get("volumes", []) if ":/run/tls" in v]
+
+
+def test_compose_runs_temporal_with_mtls_and_a_certificate_per_component() -> None:
+    services = yaml.safe_load((INFRA / "compose.yaml").read_text())["services"]
+    talk_to_temporal = {n for n, s in services.items() if "DSAR_TEMPORAL_ADDRESS" in s.get("environment", {})}
+    assert talk_to_temporal == TEMPORAL_CLIENTS
+    for name in sorted(talk_to_temporal):
+        env = services[name]["environment"]
+        assert {k: env.get(k) for k in TLS_ENV} == TLS_ENV, name
+        assert tls_mounts(services[name]) == [f"./tls/{name}"], name  # its own folder, nothing else
+    for name in ("temporal", "temporal-ui"):
+        assert tls_mounts(services[name]) == [f"./tls/{name}"], name
+    mounted = [m for s in services.values() for m in tls_mounts(s)]
+    assert len(mounted) == len(set(mounted)), "two services share a certificate"
+    for name in ("download-page", "codec-server"):  # neither talks to Temporal
+        assert not tls_mounts(services[name]) and "DSAR_TEMPORAL_ADDRESS" not in services[name]["environment"]
+    server = services["temporal"]["environment"]
+    assert server["TEMPORAL_TLS_REQUIRE_CLIENT_AUTH"] == "true"
+    assert server["TEMPORAL_TLS_CLIENT1_CA_CERT"] == "/run/tls/ca.crt"
+    assert server["TEMPORAL_TLS_FRONTEND_DISABLE_HOST_VERIFICATION"] == "false"
+    ui = services["temporal-ui"]["environment"]
+    assert (
+        ui["TEMPORAL_TLS_CERT"] == "/run/tls/tls.crt"
+        and ui["TEMPORAL_TLS_ENABLE_HOST_VERIFICATION"] == "true"
+    )
+    # The UI passes each operator's own access token; the codec URL holds no token.
+    assert ui["TEMPORAL_AUTH_ENABLED"] == "true" and ui["TEMPORAL_CODEC_PASS_ACCESS_TOKEN"] == "true"
+    assert ui["TEMPORAL_CODEC_ENDPOINT"].count("/") == 2
+    codec = services["codec-server"]["environment"]
+    assert "DSAR_CODEC_TOKENS" not in codec and {"DSAR_CODEC_JWT_ISSUER", "DSAR_CODEC_JWKS_URL"} <= set(codec)
+
+
+def test_the_certificate_script_makes_one_verified_certificate_per_component(tmp_path: Path) -> None:
+    made = subprocess.run(
+        ["sh", str(INFRA / "compose" / "make-certs.sh"), str(tmp_path)], capture_output=True, text=True,
+        timeout=120,
+    )  # fmt: skip
+    assert made.returncode == 0, made.stderr
+    services = yaml.safe_load((INFRA / "compose.yaml").read_text())["services"]
+    needed = {m.removeprefix("./tls/") for s in services.values() for m in tls_mounts(s)}
+    assert needed <= {p.name for p in tmp_path.iterdir()}
+    subjects = set()
+    for name in sorted(needed):
+        folder = tmp_path / name
+        verify = subprocess.run(
+            ["openssl", "verify", "-CAfile", str(folder / "ca.crt"), str(folder / "tls.crt")],
+            capture_output=True, text=True, timeout=30,
+        )  # fmt: skip
+        assert verify.returncode == 0, verify.stdout + verify.stderr
+        subject = subprocess.run(
+            ["openssl", "x509", "-noout", "-subject", "-in", str(folder / "tls.crt")],
+            capture_output=True, text=True, timeout=30,
+        ).stdout  # fmt: skip
+        assert f"CN = {name}" in subject or f"CN={name}" in subject
+        subjects.add(subject)
+    assert len(subjects) == len(needed)  # no certificate shared between components
+
+
+def pod_spec(obj: dict[str, Any]) -> dict[str, Any]:
+    spec: dict[str, Any] = obj["spec"]["template"]["spec"]
+    return spec
+
+
+def test_kubernetes_pods_that_talk_to_temporal_each_mount_their_own_certificate() -> None:
+    config = next(
+        o for o in k8s_objects() if o["kind"] == "ConfigMap" and o["metadata"]["name"] == "dsar-config"
+    )
+    assert {k: config["data"].get(k) for k in TLS_ENV} == TLS_ENV
+    seen: dict[str, str] = {}
+    for obj in k8s_objects():
+        if obj["kind"] not in ("Deployment", "Job"):
+            continue
+        name = obj["metadata"]["name"]
+        spec = pod_spec(obj)
+        container = spec["containers"][0]
+        reads_config = any(
+            e.get("configMapRef", {}).get("name") == "dsar-config" for e in container.get("envFrom", [])
+        )
+        tls = [
+            v
+            for v in spec.get("volumes", [])
+            if v.get("secret", {}).get("secretName", "").startswith("dsar-temporal-tls-")
+        ]
+        if not reads_config:  # the public pages and the codec server: no Temporal, no certificate
+            assert not tls, name
+            continue
+        [volume] = tls
+        secret = volume["secret"]["secretName"]
+        assert secret == "dsar-temporal-tls-" + name.removeprefix("dsar-"), name
+        assert secret not in seen, f"{name} and {seen.get(secret)} share a certificate"
+        seen[secret] = name
+        [mount] = [m for m in container["volumeMounts"] if m["name"] == volume["name"]]
+        assert mount["mountPath"] == "/run/tls" and mount["readOnly"] is True
+        assert volume["secret"]["defaultMode"] == 0o440 and spec["securityContext"]["fsGroup"] == 10001
+    assert set(seen.values()) == {
+        "dsar-setup",
+        "dsar-worker-control",
+        *(f"dsar-worker-{c}" for c in COMPANIES),
+    }
+
+
+def test_the_temporal_server_asks_every_client_for_a_certificate() -> None:
+    tls = yaml.safe_load((INFRA / "temporal" / "server-tls.yaml").read_text())["global"]["tls"]
+    for side in ("frontend", "internode"):
+        assert tls[side]["server"]["requireClientAuth"] is True
+        assert tls[side]["server"]["clientCaFiles"] and tls[side]["client"]["rootCaFiles"]
 
 
 # --- what the image and the wheel ship ----------------------------------------------------

@@ -41,6 +41,10 @@ def test_a_good_submission_is_normalised() -> None:
         ({"name": "  "}, "--name", "must not be empty"),
         ({"name": "x" * 201}, "--name", "at most 200"),
         ({"name": "Eve\x07"}, "--name", "control characters"),
+        # Direction controls: "Trojan Source" names that display as someone else's.
+        ({"name": "Eve \u202eecilA"}, "--name", "text-direction control characters"),
+        ({"name": "Eve\u2067Alice\u2069"}, "--name", "text-direction control characters"),
+        ({"name": "\u200fEve"}, "--name", "text-direction control characters"),
         ({"language": "de"}, "--language", "'sv' or 'en'"),
         ({"jurisdiction": "XX"}, "--jurisdiction", "unknown jurisdiction"),
         ({"channel": "pigeon"}, "--channel", "Input should be"),

@@ -8,7 +8,9 @@ expired link needs no waiting.
 
 from __future__ import annotations
 
+import asyncio
 import re
+from collections import Counter
 from collections.abc import AsyncIterator
 from datetime import date, timedelta
 from email.message import EmailMessage
@@ -42,6 +44,8 @@ from tests.workflow.conftest import (
     start_request_for,
     wait_for_status,
 )
+from web.guard import FORM_TOKEN_FIELD, GUARD
+from web.limits import ADDRESS_RATE, LINK_RATE, RateLimiter
 from workflows.rights_request import RightsRequestWorkflow
 
 
@@ -61,6 +65,11 @@ async def deliver(env: Any, queue: str, pool: asyncpg.Pool) -> WorkflowHandle[An
     await handle.execute_update(RightsRequestWorkflow.approve, ReviewDecision(actor="reviewer"))
     await wait_for_status(handle, Status.DELIVERED)
     return handle
+
+
+def form(http: TestClient[Any, Any], path: str, code: str) -> dict[str, str]:
+    """What the page's form posts: the code, and the form token the page signed for its path."""
+    return {"code": code, FORM_TOKEN_FIELD: http.server.app[GUARD].form_token(path)}
 
 
 def link_and_code(servers: Any, reference: str, occasion: str = "") -> tuple[str, str]:
@@ -174,57 +183,68 @@ async def test_the_package_is_fetched_through_the_page_with_the_code(
         assert shown.headers["Cache-Control"] == "no-store"
         assert await audit.new() == []
 
-        # A changed token: refused, in the browser's language, audited without a reference.
+        # A changed token: refused, in the browser's language; not one of our links, so only
+        # counted (an audit row per garbage request would let anyone grow the trail).
         tampered = token[:-3] + ("AAA" if not token.endswith("AAA") else "BBB")
         refused = await http.get(f"/d/{tampered}", headers={"Accept-Language": "sv-SE,sv;q=0.9"})
         assert refused.status == 404 and "Länken fungerar inte" in await refused.text()
-        assert await audit.new() == [(None, "download.refused", {"reason": "tampered"})]
+        assert await audit.new() == []
+        assert http.server.app[GUARD].metrics.refused["download.tampered"] == 1
 
         # An expired link: eight days on.
         clock.shift = timedelta(days=8)
         refused = await http.get(f"/d/{token}")
         assert refused.status == 410 and "This link has expired" in await refused.text()
-        refused = await http.post(f"/d/{token}", data={"code": code})
+        refused = await http.post(f"/d/{token}", data=form(http, f"/d/{token}", code))
         assert refused.status == 410
         expired = [(r, a, d["reason"]) for r, a, d in await audit.new()]
         assert expired == [(reference, "download.refused", "expired")] * 2
         clock.shift = timedelta(0)
 
+        # Another site's page posting the code, and a post without the page's form token:
+        # refused before the code is looked at (no try counted: "4 more times" below).
+        foreign = {"Origin": "https://evil.example"}
+        cross = await http.post(f"/d/{token}", data=form(http, f"/d/{token}", code), headers=foreign)
+        assert cross.status == 403 and "Content-Disposition" not in cross.headers
+        unsigned = await http.post(f"/d/{token}", data={"code": code})
+        assert unsigned.status == 403 and "enter the code again" in await unsigned.text()
+        assert [d["reason"] for _, _, d in await audit.new()] == ["form_expired"]
+
         # No code, then a wrong one.
-        refused = await http.post(f"/d/{token}", data={"code": ""})
+        refused = await http.post(f"/d/{token}", data=form(http, f"/d/{token}", ""))
         assert refused.status == 400 and "Please enter the 8-digit code" in await refused.text()
         wrong = "0000 0000" if code != "0000 0000" else "1111 1111"
-        refused = await http.post(f"/d/{token}", data={"code": wrong})
+        refused = await http.post(f"/d/{token}", data=form(http, f"/d/{token}", wrong))
         assert refused.status == 403 and "You can try 4 more times" in await refused.text()
         assert [d["reason"] for _, _, d in await audit.new()] == ["code_missing", "code_wrong"]
 
-        # The right code (typed without the space): the zip exactly as stored, and proof of delivery.
-        fetched = await http.post(f"/d/{token}", data={"code": code.replace(" ", "")})
-        assert fetched.status == 200, await fetched.text()
+        # The right code (typed without the space), sent 50 times at once: one download, the
+        # zip exactly as stored, with proof of delivery; the others are refused (the code is
+        # spent, or the link's rate limit answers first).
+        right = form(http, f"/d/{token}", code.replace(" ", ""))
+        answers = await asyncio.gather(*(http.post(f"/d/{token}", data=right) for _ in range(50)))
+        statuses = Counter(answer.status for answer in answers)
+        assert statuses[200] == 1 and statuses[200] + statuses[410] + statuses[429] == 50, statuses
+        [fetched] = [answer for answer in answers if answer.status == 200]
         assert fetched.headers["Content-Type"] == "application/zip"
         assert await fetched.read() == expected
-        [(ref, action, details)] = await audit.new(at_least=1)
-        assert (ref, action, details["complete"], details["bytes"]) == (
-            reference,
-            "download.delivered",
-            True,
-            len(expected),
-        )
+        rows = await audit.new(at_least=1 + statuses[410])
+        delivered = [(r, d["complete"], d["bytes"]) for r, a, d in rows if a == "download.delivered"]
+        assert delivered == [(reference, True, len(expected))]
+        refusals = [(a, d["reason"]) for _, a, d in rows if a != "download.delivered"]
+        assert refusals == [("download.refused", "used")] * statuses[410]
+        for answer in answers:
+            answer.release()
+        # As if a few minutes had passed: the rate limits (this link's, this address's) refilled.
+        http.server.app[GUARD].by_link = RateLimiter(LINK_RATE)
+        http.server.app[GUARD].by_address = RateLimiter(ADDRESS_RATE)
 
-        # Four more wrong codes: five in all, and the link locks, even for the right code.
-        for left in (3, 2, 1):
-            refused = await http.post(f"/d/{token}", data={"code": wrong})
-            assert refused.status == 403 and f"You can try {left} more" in await refused.text()
-        refused = await http.post(f"/d/{token}", data={"code": wrong})
-        assert refused.status == 403 and "locked" in await refused.text()
-        refused = await http.post(f"/d/{token}", data={"code": code})
-        assert refused.status == 403 and "locked" in await refused.text()
-        actions = [(a, d.get("reason")) for _, a, d in await audit.new()]
-        assert actions == [("download.refused", "code_wrong")] * 3 + [
-            ("download.locked", None),
-            ("download.refused", "locked"),
-            ("download.refused", "locked"),
-        ]
+        # The code is spent: the same code, or any other, downloads nothing more (no try counted).
+        again = await http.post(f"/d/{token}", data=form(http, f"/d/{token}", code))
+        assert again.status == 410 and "already been used" in await again.text()
+        shown = await http.get(f"/d/{token}")
+        assert shown.status == 410 and 'name="code"' not in await shown.text()
+        assert [(a, d.get("reason")) for _, a, d in await audit.new()] == [("download.refused", "used")] * 2
 
         # A new link and code: only a reviewer may send them, and the old link stops working.
         with pytest.raises(WorkflowUpdateFailedError):
@@ -237,18 +257,35 @@ async def test_the_package_is_fetched_through_the_page_with_the_code(
         assert state.links_resent == 1
         new_token, new_code = link_and_code(servers, reference, "resend-1")
         assert new_token != token
-        refused = await http.post(f"/d/{token}", data={"code": code})
+        refused = await http.post(f"/d/{token}", data=form(http, f"/d/{token}", code))
         assert refused.status == 410 and "newer link" in await refused.text()
-        fetched = await http.post(f"/d/{new_token}", data={"code": new_code})
+        fetched = await http.post(f"/d/{new_token}", data=form(http, f"/d/{new_token}", new_code))
         assert fetched.status == 200 and await fetched.read() == expected
         assert [(a, d.get("reason")) for _, a, d in await audit.new(at_least=2)] == [
             ("download.refused", "replaced"),
             ("download.delivered", None),
         ]
+
+        # A third link: five wrong codes lock it, even for the right code.
+        await handle.execute_update(RightsRequestWorkflow.resend_link, ResendLinkRequest(actor="reviewer"))
+        third, third_code = link_and_code(servers, reference, "resend-2")
+        for left in (4, 3, 2, 1):
+            refused = await http.post(f"/d/{third}", data=form(http, f"/d/{third}", wrong))
+            assert refused.status == 403 and f"You can try {left} more" in await refused.text()
+        refused = await http.post(f"/d/{third}", data=form(http, f"/d/{third}", wrong))
+        assert refused.status == 403 and "locked" in await refused.text()
+        refused = await http.post(f"/d/{third}", data=form(http, f"/d/{third}", third_code))
+        assert refused.status == 403 and "locked" in await refused.text()
+        actions = [(a, d.get("reason")) for _, a, d in await audit.new()]
+        assert actions == [("download.refused", "code_wrong")] * 4 + [
+            ("download.locked", None),
+            ("download.refused", "locked"),
+            ("download.refused", "locked"),
+        ]
         trail = [r["action"] for r in await case_pool.fetch(
             "SELECT action FROM audit_log WHERE reference = $1 ORDER BY seq", reference
         )]  # fmt: skip
-        assert "download.link_resent" in trail and trail.count("download.link_issued") == 2
+        assert "download.link_resent" in trail and trail.count("download.link_issued") == 3
         await handle.terminate(reason="test finished")  # keep the shared server's clock free
 
 
@@ -287,7 +324,7 @@ async def test_the_package_is_deleted_after_the_retention_period(
     assert trail[-1]["details"]["retention_days"] == settings.package_retention_days
 
     audit = await Audit(case_pool).start()
-    gone = await http.post(f"/d/{token}", data={"code": code})
+    gone = await http.post(f"/d/{token}", data=form(http, f"/d/{token}", code))
     text = await gone.text()
     assert gone.status == 410 and "no longer available" in text and "not available right now" not in text
     assert [(a, d["reason"]) for _, a, d in await audit.new()] == [("download.refused", "deleted")]

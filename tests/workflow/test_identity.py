@@ -50,6 +50,7 @@ from tests.workflow.conftest import (
     said,
     wait_for_status,
 )
+from tests.workflow.test_download import form
 from workers.identity_relay import IdentityRelay
 from workflows.rights_request import RightsRequestWorkflow
 
@@ -250,27 +251,36 @@ async def test_code_through_the_verification_page_moves_the_request_to_collectin
             await wait_for_status(handle, Status.IDENTITY)
             code, token = code_and_token(await code_mail(servers, reference, "1"))
 
-            form = await web.get(f"/v/{token}")
-            assert form.status == 200 and "Enter the code" in await form.text()
-            assert form.headers["Referrer-Policy"] == "no-referrer"
+            shown = await web.get(f"/v/{token}")
+            assert shown.status == 200 and "Enter the code" in await shown.text()
+            assert shown.headers["Referrer-Policy"] == "no-referrer"
+            # Another site's page posting the right code, and a post without the page's form
+            # token: refused before the code is even looked at.
+            foreign = {"Origin": "https://evil.example"}
+            cross = await web.post(f"/v/{token}", data=form(web, f"/v/{token}", code), headers=foreign)
+            assert cross.status == 403
+            unsigned = await web.post(f"/v/{token}", data={"code": code})
+            assert unsigned.status == 403 and "enter the code again" in await unsigned.text()
+            replayed = await web.post(f"/v/{token}", data=form(web, f"/v/{token}x", code))
+            assert replayed.status == 403  # a form token is signed for its own page
             tampered = await web.get(f"/v/{token[:-2]}xx")
             assert tampered.status == 404
-            download_token_shape = await web.post(f"/d/{token}", data={"code": code})
+            download_token_shape = await web.post(f"/d/{token}", data=form(web, f"/d/{token}", code))
             assert download_token_shape.status == 404  # a verification token opens no download
 
-            wrong = await web.post(f"/v/{token}", data={"code": other_code(code)})
+            wrong = await web.post(f"/v/{token}", data=form(web, f"/v/{token}", other_code(code)))
             assert wrong.status == 403 and "4 more times" in await wrong.text()
             clock.shift = timedelta(hours=2)
-            expired = await web.post(f"/v/{token}", data={"code": code})
+            expired = await web.post(f"/v/{token}", data=form(web, f"/v/{token}", code))
             assert expired.status == 410 and "expired" in await expired.text()
             clock.shift = timedelta(0)
             await nothing_collected(case_pool, handle)
 
-            right = await web.post(f"/v/{token}", data={"code": code})
+            right = await web.post(f"/v/{token}", data=form(web, f"/v/{token}", code))
             assert right.status == 200 and "Your code is right" in await right.text()
             state = await wait_for_status(handle, Status.COLLECTING)
             assert state.identity_verified_by == "verification-page"
-            again = await web.post(f"/v/{token}", data={"code": code})
+            again = await web.post(f"/v/{token}", data=form(web, f"/v/{token}", code))
             assert again.status == 200 and "already been used" in await again.text()
             forwarded = await case_pool.fetchval(
                 "SELECT forwarded_at FROM identity_challenges WHERE reference = $1", reference

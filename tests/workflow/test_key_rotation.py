@@ -11,7 +11,7 @@ import asyncpg
 import pytest
 from temporalio.client import Client
 
-from dsar.codec import METADATA_KEY_ID, KeyConfigError, KeyRing, data_converter, new_key_file_text
+from dsar.codec import METADATA_KEY_ID, KeyRing, RefusedPayload, data_converter, new_key_file_text
 from dsar.domain import Language, Status
 from dsar.messages.identity import IdentityDecision
 from dsar.messages.review import ReviewDecision
@@ -66,7 +66,7 @@ async def test_requests_started_under_the_old_key_finish_after_rotation(
         # The old key alone can no longer read what was written after the rotation.
         old_ring = KeyRing.parse(key_text)
         old_only = Client(**{**old_client.config(), "data_converter": data_converter(old_ring)})
-        with pytest.raises(KeyConfigError, match="no key with id 'test2'"):
+        with pytest.raises(RefusedPayload, match="no key with id 'test2'"):
             await old_only.get_workflow_handle_for(RightsRequestWorkflow.run, f"dsar-{reference}").query(
                 RightsRequestWorkflow.state
             )

@@ -36,6 +36,7 @@ from tests.workflow.test_download import (
     Audit,
     check_package,
     deliver,
+    form,
     link_and_code,
     package_bytes,
     package_row,
@@ -136,7 +137,7 @@ async def test_a_missing_package_is_rebuilt_once_before_a_new_link_is_sent(
         text = await shown.text()
         assert shown.status == 503 and "not available right now" in text and "no longer available" not in text
         assert 'name="code"' not in text
-        refused = await http.post(f"/d/{token}", data={"code": code})
+        refused = await http.post(f"/d/{token}", data=form(http, f"/d/{token}", code))
         assert refused.status == 503 and "not available right now" in await refused.text()
         answers = [(r, a, d["reason"], d["object"]) for r, a, d in await audit.new()]
         assert answers == [(reference, "download.refused", "unavailable", "missing")] * 2
@@ -152,7 +153,7 @@ async def test_a_missing_package_is_rebuilt_once_before_a_new_link_is_sent(
         assert_equivalent(original, rebuilt)
         assert state.package is not None and state.package.bytes == len(rebuilt)
         new_token, new_code = link_and_code(servers, reference, "resend-1")
-        fetched = await http.post(f"/d/{new_token}", data={"code": new_code})
+        fetched = await http.post(f"/d/{new_token}", data=form(http, f"/d/{new_token}", new_code))
         assert fetched.status == 200 and await fetched.read() == rebuilt
         [(_, action, details)] = await audit.new(at_least=1)
         assert (action, details["complete"]) == ("download.delivered", True)
