@@ -62,8 +62,15 @@ class Removed:
 
 class RetentionActivities:
     def __init__(
-        self, pool: asyncpg.Pool, ring: KeyRing, s3: S3Client, bucket: str, rules: RetentionRules
+        self,
+        pool: asyncpg.Pool,
+        ring: KeyRing,
+        s3: S3Client,
+        bucket: str,
+        rules: RetentionRules,
+        batch_size: int = 50,
     ) -> None:
+        self._batch_size = batch_size
         self._pool = pool
         self._ring = ring
         self._s3 = s3
@@ -74,8 +81,9 @@ class RetentionActivities:
     async def purge_batch(self, inp: PurgeBatchInput) -> PurgeBatchResult:
         """The next cases due for `inp.stage`, each removed or reduced; heartbeats per case."""
         async with self._pool.acquire() as conn:
-            due = await due_cases(conn, inp.stage, inp.as_of, self._rules, inp.after, inp.batch_size)
-        result = PurgeBatchResult(next_after=due[-1] if due else inp.after, last=len(due) < inp.batch_size)
+            size = inp.batch_size or self._batch_size
+            due = await due_cases(conn, inp.stage, inp.as_of, self._rules, inp.after, size)
+        result = PurgeBatchResult(next_after=due[-1] if due else inp.after, last=len(due) < size)
         cause = {"rule": inp.stage.value, "run": inp.run_id}
         async with beating():
             for reference in due:

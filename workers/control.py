@@ -62,7 +62,12 @@ def control_worker(
     identity = IdentityActivities(pool)
     suppression = SuppressionActivities(pool, ring)
     retention = RetentionActivities(
-        pool, ring, s3, settings.s3_bucket, RetentionRules.from_settings(settings)
+        pool,
+        ring,
+        s3,
+        settings.s3_bucket,
+        RetentionRules.from_settings(settings),
+        batch_size=settings.retention_batch,
     )
     deadlines = DeadlineActivities(
         ClockSettings(

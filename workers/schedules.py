@@ -23,7 +23,6 @@ from temporalio.client import (
 )
 
 from dsar.config import Settings
-from dsar.messages.retention import PurgeInput
 from dsar.task_queues import CONTROL_TASK_QUEUE
 from workflows.purge import PURGE_SCHEDULE_ID, PURGE_WORKFLOW_ID, PurgeWorkflow
 
@@ -35,7 +34,6 @@ def purge_schedule(settings: Settings, task_queue: str = CONTROL_TASK_QUEUE) -> 
     return Schedule(
         action=ScheduleActionStartWorkflow(
             PurgeWorkflow.run,
-            PurgeInput(batch_size=settings.retention_batch),
             id=PURGE_WORKFLOW_ID,
             task_queue=task_queue,
         ),

@@ -30,7 +30,8 @@ class PurgeWorkflow:
     """One purge run; the totals are its result, for the UI and `temporal workflow show`."""
 
     @workflow.run
-    async def run(self, inp: PurgeInput) -> PurgeRunResult:
+    async def run(self, inp: PurgeInput | None = None) -> PurgeRunResult:
+        inp = inp or PurgeInput()
         as_of = inp.as_of or workflow.now()
         totals = inp.so_far.model_copy()
         batches = 0  # in this run, since the last continue-as-new

@@ -54,7 +54,9 @@ class PurgeInput(BaseModel):
 
     A run that continues as new carries its moment, its place and its totals."""
 
-    batch_size: int = Field(default=50, ge=1, le=1000)
+    # None: the control worker's DSAR_RETENTION_BATCH. The Schedule starts a run with no
+    # input at all, so nothing sealed for one workflow id has to open under the run's own id.
+    batch_size: int | None = Field(default=None, ge=1, le=1000)
     # A run continues as new after this many batches (or when Temporal suggests it sooner),
     # so no run's history grows without bound however many cases fall due at once.
     batches_per_run: int = Field(default=200, ge=1)
@@ -69,7 +71,7 @@ class PurgeBatchInput(BaseModel):
 
     stage: PurgeStage
     as_of: datetime
-    batch_size: int = Field(ge=1, le=1000)
+    batch_size: int | None = Field(default=None, ge=1, le=1000)
     after: str = ""
     # The purge run's workflow id: the audit entries name it as the actor's occasion.
     run_id: str = ""

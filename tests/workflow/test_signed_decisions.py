@@ -98,9 +98,9 @@ async def test_forged_unsigned_replayed_expired_and_unauthorised_decisions_are_r
             text=True,
             timeout=60,
         )
-        # Refused by the validator; its reason is encrypted like every failure (the codec key
-        # is not the attacker's), the same reason as the unsigned Update's below.
-        assert stock.returncode != 0 and "(type: ValueError" in stock.stderr, stock.stdout + stock.stderr
+        # Refused before the validator even sees it: the plain JSON is not sealed by the
+        # product's codec (RefusedPayload); were it sealed, the missing signature would refuse it.
+        assert stock.returncode != 0 and "(type: RefusedPayload" in stock.stderr, stock.stdout + stock.stderr
         assert (await handle.query(RightsRequestWorkflow.state)).identity_verified_by is None
 
         # The dsar command as the privacy officer, but holding the intruder's key.
