@@ -51,6 +51,8 @@ class FieldLabel(Words):
     unit: str | None = Field(default=None, max_length=20)
     # money: the field of the same record that holds the currency code.
     unit_field: str | None = None
+    # Coded values a system stores (e.g. "legitimate_interest") and their words.
+    values: dict[str, Words] = Field(default_factory=dict)
 
 
 class TableLabels(_Frozen):

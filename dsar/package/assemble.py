@@ -234,10 +234,14 @@ def _duties(
     """The registry's retention duties for the kinds of data found: the law and the years."""
     lines: dict[str, None] = {}
     for cview in companies:
-        company = registry.company(cview.code)
         for sview in cview.systems:
             found = {c.category for c in sview.categories}
-            for rule in company.system(sview.code).retention:
+            try:
+                company = registry.company(cview.code)
+                rules = company.system(sview.code).retention
+            except KeyError:
+                continue
+            for rule in rules:
                 if rule.category.value in found and rule.jurisdiction in (
                     None,
                     company.country,

@@ -34,6 +34,8 @@ import structlog
 from fpdf import FPDF, FontFace
 from fpdf.enums import TableBordersLayout, TextMode, XPos, YPos
 
+from dsar.package.locale_format import format_date
+
 if TYPE_CHECKING:
     from dsar.package.views import ReportView
 
@@ -415,6 +417,7 @@ def render_report_pdf_laid_out(view: ReportView) -> tuple[bytes, PdfLayout]:
             f"{', '.join(address.lines)}, {address.country.in_language(lang)}",
         )
     pdf.field(t["privacy_contact"], str(controller.privacy_email))
+    pdf.field(t["last_updated"], format_date(controller.last_updated, lang))
     pdf.heading(t["contact_heading"], 2)
     pdf.paragraph(f"{t['contact_text']} {controller.privacy_email}.")
     pdf.ln(4)
@@ -439,11 +442,14 @@ class PdfLayout:
 
 
 def _widths(columns: Sequence[str], rows: Sequence[Sequence[str]]) -> tuple[float, ...]:
-    """Column shares from the length of what they hold, so a long text gets room and a
-    yes/no column does not; every column keeps enough width for a short word."""
+    """Column shares from what they hold: room for the longest word (so no word breaks
+    inside a column that could hold it) and more for long texts, capped, so a yes/no
+    column stays narrow and a message column takes what is left."""
     sample = rows[:200]
-    lengths = []
+    weights = []
     for index, name in enumerate(columns):
-        longest = max((len(row[index]) for row in sample), default=0)
-        lengths.append(min(max(longest, len(name) * 0.7, 6), 60))
-    return tuple(lengths)
+        cells = [row[index] for row in sample]
+        longest = max((len(cell) for cell in cells), default=0)
+        word = max((len(w) for text in [name, *cells] for w in text.split()), default=1)
+        weights.append(max(min(longest, 45), min(word, 22), 3) + 1.5)
+    return tuple(weights)

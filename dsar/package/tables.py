@@ -115,6 +115,8 @@ def cell_text(
     if _is_empty(value):
         return words.empty
     kind = spec.format if spec else None
+    if spec and isinstance(value, str) and value in spec.values:
+        return spec.values[value].of(language)
     if kind is FieldFormat.MONEY and isinstance(value, int | float | str | Decimal):
         amount = format_number(value, language, decimals=2)
         currency = row.get(spec.unit_field) if spec and spec.unit_field else None

@@ -15,6 +15,7 @@ from datetime import date, datetime
 from typing import Any
 
 from dsar.config import PROJECT_ROOT
+from dsar.package.locale_format import format_date
 from dsar.package.tables import TableView
 from dsar.privacy_notice import Art15Item, Controller
 from dsar.rendering import AuthorityView
@@ -193,6 +194,7 @@ class ReportView:
             "generated_text": self.generated_text or self.generated_at.strftime("%Y-%m-%d %H:%M"),
             "systems_not_applicable": self.systems_not_applicable,
             "systems_outstanding": self.systems_outstanding,
+            "last_updated_text": format_date(self.controller.last_updated, self.language),
         }
 
     def places(self) -> Iterator[tuple[CompanyView, SystemView, CategoryView]]:

@@ -15,6 +15,7 @@ import logging
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pypdfium2 as pdfium
 import pytest
@@ -23,7 +24,9 @@ from markupsafe import escape
 
 from activities import packaging
 from dsar.domain import Right
-from dsar.group import Category
+from dsar.group import Category, load_group
+from dsar.labels import load_labels
+from dsar.package.assemble import status_words, summary_items
 from dsar.package.formats import (
     category_csvs,
     load_json_schema,
@@ -33,7 +36,9 @@ from dsar.package.formats import (
     render_data_json,
     render_report_html,
 )
+from dsar.package.locale_format import country_name
 from dsar.package.report_pdf import REPLACEMENT, render_report_pdf
+from dsar.package.tables import CellWords, category_tables
 from dsar.package.views import (
     CSV_DATA_PREFIX,
     CSV_PLACE_COLUMNS,
@@ -127,7 +132,19 @@ def make_view(language: str, *, with_data: bool = True, subject: str = SUBJECT) 
             ],
         ),
     ]
+    # What `build_report_view` adds for the person: tables in words, statuses as sentences.
+    words = CellWords(strings["yes"], strings["no"], strings["empty_value"])
+    for company in companies:
+        company.country_name = country_name(company.country, language)
+        for system in company.systems:
+            system.status_text, system.status_note = status_words(system.status, strings)
+            for category in system.categories:
+                category.tables = category_tables(
+                    category.records, load_labels(), language, ZoneInfo("Europe/Stockholm"), words
+                )
+    authority = authority_view("SE", language)
     return ReportView(
+        summary=summary_items(companies, load_group(), notice, strings, language, authority.name, [], "SE"),
         language=language,
         strings=strings,
         request=RequestView("DSAR-2026-000123", date(2026, 11, 20), ["access"], "SE"),
