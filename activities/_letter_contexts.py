@@ -105,7 +105,7 @@ async def outcome_context(
 
 
 async def restriction_lift_context(
-    conn: Conn, inp: SendNotification, registry: GroupRegistry
+    conn: Conn, inp: SendNotification, registry: GroupRegistry, language: str = "en"
 ) -> dict[str, Any]:
     """RESTRICTION_LIFT: `inp.text` is the reason; the systems where the data is restricted."""
     rows = [
@@ -113,7 +113,8 @@ async def restriction_lift_context(
         for r in await _action_rows(conn, inp.reference)
         if r["action"] == Action.RESTRICT.value and r["status"] == ActionStatus.DONE.value
     ]
-    return {"restricted_in": [system_names(registry, r["company"], r["system"]) for r in rows]}
+    lang = letter_language(language)
+    return {"restricted_in": [system_names(registry, r["company"], r["system"], lang) for r in rows]}
 
 
 async def recipient_notice_context(

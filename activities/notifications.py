@@ -41,6 +41,7 @@ from dsar.group import Recipient, load_group
 from dsar.identity_links import ChallengeSigner
 from dsar.messages.activity_names import Activity
 from dsar.messages.notifications import NotificationKind, NotificationResult, SendNotification
+from dsar.package.locale_format import format_datetime
 from dsar.rendering import authority_view, render_mail
 
 if TYPE_CHECKING:
@@ -216,7 +217,7 @@ class NotificationActivities:
                 f"{self._settings.download_base_url}/v/{self._challenge_signer.sign(challenge.claims)}"
             )
             zone = ZoneInfo(get_jurisdiction(request["jurisdiction"]).timezone)
-            context["expires_at"] = challenge.claims.expires_at.astimezone(zone).strftime("%Y-%m-%d %H:%M %Z")
+            context["expires_at"] = format_datetime(challenge.claims.expires_at, request["language"], zone)
             context["minutes"] = self._settings.identity_code_minutes
             context["max_attempts"] = challenge.max_attempts
         if inp.kind in (NotificationKind.DELIVERY, NotificationKind.DOWNLOAD_CODE):
@@ -237,7 +238,7 @@ class NotificationActivities:
         if inp.kind is NotificationKind.OUTCOME:
             context |= await outcome_context(conn, inp, request, load_group())
         if inp.kind is NotificationKind.RESTRICTION_LIFT:
-            context |= await restriction_lift_context(conn, inp, load_group())
+            context |= await restriction_lift_context(conn, inp, load_group(), request["language"])
         if inp.kind is NotificationKind.RECIPIENT_NOTICE:
             context |= await recipient_notice_context(conn, inp, load_group())
         if inp.kind is NotificationKind.MANUAL_ACTION:

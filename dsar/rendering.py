@@ -8,20 +8,35 @@ inject a header.
 
 from __future__ import annotations
 
+import textwrap
 from dataclasses import dataclass
+from datetime import date
 from functools import cache
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context, select_autoescape
+from jinja2.runtime import Context
 
 from dsar.config import PROJECT_ROOT
+from dsar.package.locale_format import format_date
 
 TEMPLATES_DIR = PROJECT_ROOT / "templates"
 
 
+# Plain-text e-mail bodies are wrapped at this width (RFC 3676's advice, and what mail
+# programs show without reflowing).
+MAIL_WIDTH = 72
+
+
+@pass_context
+def _day(context: Context, value: date) -> str:
+    """`{{ received_on | day }}`: a date as the person writes it, in the template's `lang`."""
+    return format_date(value, str(context.get("lang", "en")))
+
+
 @cache
 def environment() -> Environment:
-    return Environment(
+    env = Environment(
         loader=FileSystemLoader(TEMPLATES_DIR),
         autoescape=select_autoescape(
             enabled_extensions=("html.j2", "html"), disabled_extensions=("txt.j2",), default=True
@@ -29,6 +44,34 @@ def environment() -> Environment:
         undefined=StrictUndefined,
         keep_trailing_newline=True,
     )
+    env.filters["day"] = _day
+    return env
+
+
+def wrap_body(text: str, width: int = MAIL_WIDTH) -> str:
+    """Every line at most `width` columns, whatever the values in it: a long line is
+    broken at spaces and continues under its own indent (under the text of a "- " list
+    item). A word longer than the width (a link) stays whole on a line of its own."""
+    out: list[str] = []
+    for line in text.split("\n"):
+        if len(line) <= width:
+            out.append(line)
+            continue
+        stripped = line.lstrip(" ")
+        indent = line[: len(line) - len(stripped)]
+        hanging = indent + ("  " if stripped.startswith("- ") else "")
+        out.extend(
+            textwrap.wrap(
+                stripped,
+                width=width,
+                initial_indent=indent,
+                subsequent_indent=hanging,
+                break_long_words=False,
+                break_on_hyphens=False,
+            )
+            or [line]
+        )
+    return "\n".join(out)
 
 
 @dataclass(frozen=True)
@@ -40,11 +83,11 @@ class RenderedMail:
 def render_mail(kind: str, language: str, context: dict[str, Any]) -> RenderedMail:
     """E-mail templates set `subject` with `{% set %}`; the rendered body is the rest."""
     template = environment().get_template(f"email/{kind}.{language}.txt.j2")
-    module = template.make_module(context)
+    module = template.make_module({"lang": language, **context})
     subject = " ".join(str(getattr(module, "subject", "")).split())
     if not subject:
         raise ValueError(f"template email/{kind}.{language}.txt.j2 sets no subject")
-    return RenderedMail(subject=subject, body=str(module).strip() + "\n")
+    return RenderedMail(subject=subject, body=wrap_body(str(module).strip()) + "\n")
 
 
 def render_html(name: str, context: dict[str, Any]) -> str:
@@ -57,6 +100,9 @@ class AuthorityView:
     address: str
     website: str
     email: str | None
+    # The name as it stands in a sentence: "the Swedish Authority for Privacy Protection
+    # (IMY)" in English, the name itself in Swedish.
+    in_sentence: str = ""
 
 
 def authority_view(jurisdiction_code: str, language: str) -> AuthorityView:
@@ -64,9 +110,11 @@ def authority_view(jurisdiction_code: str, language: str) -> AuthorityView:
     from dsar.clock import get_jurisdiction
 
     authority = get_jurisdiction(jurisdiction_code).authority
+    name = authority.name_sv if language == "sv" else authority.name_en
     return AuthorityView(
-        name=authority.name_sv if language == "sv" else authority.name_en,
+        name=name,
         address=", ".join(authority.address),
         website=authority.website,
         email=authority.email,
+        in_sentence=name if language == "sv" or name.lower().startswith("the ") else f"the {name}",
     )

@@ -195,6 +195,7 @@ class ReportView:
             "systems_not_applicable": self.systems_not_applicable,
             "systems_outstanding": self.systems_outstanding,
             "last_updated_text": format_date(self.controller.last_updated, self.language),
+            "generated_on_text": format_date(self.generated_at.date(), self.language),
         }
 
     def places(self) -> Iterator[tuple[CompanyView, SystemView, CategoryView]]:
