@@ -41,7 +41,7 @@ async def _action_rows(conn: Conn, reference: str) -> list[dict[str, Any]]:
     return [
         dict(row)
         for row in await conn.fetch(
-            "SELECT company, system, action, status, changed, fields, kept, recipients, note"
+            "SELECT company, system, action, status, changed, fields, kept, recipients, note, note_for_person"
             " FROM action_results WHERE reference = $1 ORDER BY company, system",
             reference,
         )

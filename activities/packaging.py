@@ -87,7 +87,8 @@ class PackagingActivities:
             assert request is not None, "registered before packaging"
             subject = await load_subject(conn, self._ring, inp.reference)
             results = await conn.fetch(
-                "SELECT company, system, status FROM collection_results WHERE reference = $1",
+                "SELECT company, system, status, note_for_person FROM collection_results"
+                " WHERE reference = $1",
                 inp.reference,
             )
             found = await conn.fetch(
@@ -131,6 +132,9 @@ class PackagingActivities:
                     for r in rows
                 ],
                 status_of=status_of,
+                notes_for_person={
+                    (r["company"], r["system"]): r["note_for_person"] for r in results if r["note_for_person"]
+                },
                 removals=[_removal(r, removal) for r in rows for removal in plan.removals.get(r["id"], [])],
                 exclusions=[
                     (company, system, code, count) for (company, system, code), count in _exclusions(found)

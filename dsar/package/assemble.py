@@ -77,6 +77,7 @@ def company_views(
     language: str,
     zone: ZoneInfo,
     strings: Mapping[str, str],
+    notes_for_person: Mapping[tuple[str, str], str] | None = None,
 ) -> list[CompanyView]:
     """Every company and system appears, also where nothing was found: the person is
     told where the group looked, not only where it found something."""
@@ -97,6 +98,9 @@ def company_views(
         for system in company.systems:
             status = status_of.get((company.code, system.code), "not collected")
             text, note = status_words(status, strings)
+            marked = (notes_for_person or {}).get((company.code, system.code), "").strip()
+            if marked:
+                note = f"{note} {marked}".strip()
             sview = SystemView(
                 system.code,
                 labels.system_name(company.code, system.code, language, system.name),

@@ -49,6 +49,8 @@ class ReportFacts:
     generated_at: datetime
     records: Sequence[FoundRecord]
     status_of: Mapping[tuple[str, str], str]
+    # (company, system) -> the sentence the team marked for the person (`--note-for-person`).
+    notes_for_person: Mapping[tuple[str, str], str] = field(default_factory=dict)
     removals: Sequence[RemovedSpan] = ()
     # (company, system, reason code, records)
     exclusions: Sequence[tuple[str, str, str, int]] = ()
@@ -62,7 +64,15 @@ def build_report_view(facts: ReportFacts) -> ReportView:
     zone = get_jurisdiction(facts.request.jurisdiction).zone
     authority = authority_view(facts.request.jurisdiction, language)
     companies = company_views(
-        facts.registry, facts.labels, notice, facts.records, facts.status_of, language, zone, strings
+        facts.registry,
+        facts.labels,
+        notice,
+        facts.records,
+        facts.status_of,
+        language,
+        zone,
+        strings,
+        facts.notes_for_person,
     )
     earlier = earlier_request_views(facts.earlier, language, zone, strings)
     received_text, generated_text = moment_texts(
