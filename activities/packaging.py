@@ -20,7 +20,7 @@ import shutil
 import tempfile
 import zipfile
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -106,10 +106,13 @@ class PackagingActivities:
         language = request["language"]
         status_of = {(r["company"], r["system"]): r["status"] for r in results}
         generated_at = datetime.now(UTC)
+        labels = load_labels()
+        files = attached_files(rows, lambda table: labels.table_name(table, language))
+        file_of = {object_key: name for name, object_key in files}
         view = build_report_view(
             ReportFacts(
                 registry=self._registry,
-                labels=load_labels(),
+                labels=labels,
                 language=language,
                 request=RequestView(
                     reference=inp.reference,
@@ -128,6 +131,7 @@ class PackagingActivities:
                         r["source_table"],
                         r["source_key"],
                         plan.apply(r["id"], r["data"]),
+                        file_of.get(r["object_key"]) if r["object_key"] else None,
                     )
                     for r in rows
                 ],
@@ -159,7 +163,7 @@ class PackagingActivities:
             portable = (portable_artefact, portable_digest, len(data_json), pview)
         artefact = artefact_id(inp.reference, PACKAGE_KIND)
         key = package_key(artefact)
-        digest, size = await asyncio.to_thread(self._upload, key, members, generated_at, attached_files(rows))
+        digest, size = await asyncio.to_thread(self._upload, key, members, generated_at, files)
         details: dict[str, Any] = {"artefact": artefact, "bytes": size, "records": len(rows)}
         async with self._pool.acquire() as conn, conn.transaction():
             if portable is not None:
@@ -313,8 +317,12 @@ def portable_tables(system: System) -> list[tuple[str, str]]:
     return []
 
 
-def attached_files(rows: list[asyncpg.Record]) -> list[tuple[str, str]]:
-    """Zip names for the files behind records, under files/<company>/<system>/; one entry per object."""
+def attached_files(
+    rows: list[asyncpg.Record], table_label: Callable[[str], str] | None = None
+) -> list[tuple[str, str]]:
+    """Zip names for the files behind records, under files/<company>/<system>/; one entry per
+    object. A large table's parts ("<table>/part-00001.csv") are named after the table's
+    label in the person's language ("Use of the app part-00001.csv"), not the table."""
     seen: dict[str, str] = {}
     for r in rows:
         object_key = r["object_key"]
@@ -327,6 +335,9 @@ def attached_files(rows: list[asyncpg.Record]) -> list[tuple[str, str]]:
         name = (
             str(given) if isinstance(given, str) and given else f"export-{object_key.rsplit('/', 1)[-1][:12]}"
         )
+        table, slash, part = name.partition("/")
+        if slash and table == r["source_table"] and table_label is not None:
+            name = f"{table_label(table)} {part}"
         name = name.replace("\\", "/").strip("/").replace("..", "_")
         path = f"files/{r['company']}/{r['system']}/{name}"
         while path in seen:

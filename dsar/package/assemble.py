@@ -43,6 +43,8 @@ class FoundRecord:
     table: str
     key: str
     data: Any
+    # The file in the package that holds this record's content (files/...), if any.
+    attachment: str | None = None
 
 
 @dataclass(frozen=True)
@@ -82,10 +84,11 @@ def company_views(
     """Every company and system appears, also where nothing was found: the person is
     told where the group looked, not only where it found something."""
     by_place: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
+    attached: dict[tuple[str, str, str], list[str | None]] = {}
     for r in records:
-        by_place.setdefault((r.company, r.system, r.category), []).append(
-            {"table": r.table, "key": r.key, "data": r.data}
-        )
+        place = (r.company, r.system, r.category)
+        by_place.setdefault(place, []).append({"table": r.table, "key": r.key, "data": r.data})
+        attached.setdefault(place, []).append(r.attachment)
     words = CellWords(strings["yes"], strings["no"], strings["empty_value"])
     views = []
     for company in registry.companies:
@@ -112,7 +115,14 @@ def company_views(
                 found = by_place.get((company.code, system.code, category.value), [])
                 if found:
                     label = notice.category_label(category, Language(language))
-                    tables = category_tables(found, labels, language, zone, words)
+                    tables = category_tables(
+                        found,
+                        labels,
+                        language,
+                        zone,
+                        words,
+                        attached[(company.code, system.code, category.value)],
+                    )
                     sview.categories.append(CategoryView(category.value, label, found, tables))
             cview.systems.append(sview)
         views.append(cview)

@@ -11,7 +11,7 @@ unit of an amount is folded into the amount ("1 250,00 SEK").
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -60,12 +60,18 @@ def category_tables(
     language: str,
     zone: ZoneInfo,
     words: CellWords,
+    attachments: Sequence[str | None] = (),
 ) -> list[TableView]:
     """The records of one category of one system, one table per source table, in the
-    order the tables first appear."""
+    order the tables first appear. `attachments` (parallel to `records`) name the file in
+    the package that holds a record's content: the person reads that name as its "file"."""
     by_table: dict[str, list[Mapping[str, Any]]] = {}
-    for record in records:
-        by_table.setdefault(str(record.get("table") or ""), []).append(record_data(record))
+    for index, record in enumerate(records):
+        data = record_data(record)
+        attachment = attachments[index] if index < len(attachments) else None
+        if attachment:
+            data = {**data, "file": attachment}
+        by_table.setdefault(str(record.get("table") or ""), []).append(data)
     return [_table(table, rows, labels, language, zone, words) for table, rows in by_table.items()]
 
 
