@@ -44,6 +44,7 @@ from dsar.download_links import (
     unverified_link_id,
 )
 from dsar.identity_links import ChallengeSigner
+from dsar.package.locale_format import format_date
 from web.identity import add_routes as add_verification_routes
 from web.pages import CONFIG, html_page, page_language
 from web.pages import Config as Config  # tests and callers build the pages from here
@@ -309,7 +310,7 @@ def _page(
         {
             "outcome": outcome,
             "reference": link.reference if link else None,
-            "expires_on": link.expires_at.date().isoformat() if link else None,
+            "expires_on": format_date(link.expires_at.date(), link.language) if link else None,
             "attempts_left": attempts_left,
             "max_attempts": MAX_ATTEMPTS,
         },
