@@ -11,29 +11,18 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
 
 from devstack.demo_group.build import build_dataset
 from devstack.demo_group.people import DemoPerson
 from devstack.demo_group.schemas import COLUMNS
 from dsar.group import GroupRegistry, SystemKind
+from dsar.package.assemble import FoundRecord
 
 SEED_PEOPLE = 300
 SEED = 20261125
 BULK_PART_ROWS = 50_000
-
-
-@dataclass(frozen=True)
-class DemoRecord:
-    company: str
-    system: str
-    category: str
-    table: str
-    key: str
-    data: Any
 
 
 def _json_value(value: object) -> object:
@@ -53,7 +42,7 @@ def _json_value(value: object) -> object:
     return str(value)
 
 
-def person_records(registry: GroupRegistry, person: DemoPerson) -> Iterator[DemoRecord]:
+def person_records(registry: GroupRegistry, person: DemoPerson) -> Iterator[FoundRecord]:
     data = build_dataset(registry, SEED_PEOPLE, SEED)
     wanted = {"email": person.email.lower(), "phone": person.phone, "customer_number": person.customer_number}
     for company in registry.companies:
@@ -80,7 +69,7 @@ def person_records(registry: GroupRegistry, person: DemoPerson) -> Iterator[Demo
                     for part in range(0, len(matched), BULK_PART_ROWS):
                         rows = len(matched[part : part + BULK_PART_ROWS])
                         name = f"{mapping.table}/part-{part // BULK_PART_ROWS + 1:05d}.csv"
-                        yield DemoRecord(
+                        yield FoundRecord(
                             company.code,
                             system.code,
                             mapping.category.value,
@@ -96,7 +85,7 @@ def person_records(registry: GroupRegistry, person: DemoPerson) -> Iterator[Demo
                         )
                     continue
                 for record in matched:
-                    yield DemoRecord(
+                    yield FoundRecord(
                         company.code,
                         system.code,
                         mapping.category.value,

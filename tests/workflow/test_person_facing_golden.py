@@ -22,7 +22,6 @@ import asyncpg
 import pypdfium2 as pdfium
 import pytest
 from temporalio.client import Client
-from temporalio.service import RPCError
 
 from casestore.storage import artefact_id, package_key, s3_client
 from cli import start_request
@@ -35,15 +34,13 @@ from dsar.domain import (
     Right,
     Status,
     SubjectIdentity,
-    company_action_workflow_id,
     format_reference,
 )
 from dsar.group import GroupRegistry
-from dsar.messages.actions import Action, ActionConfirmation, ActionStatus, CompanyActionState
+from dsar.messages.actions import Action
 from dsar.messages.collection import SystemDecision
 from dsar.messages.review import LegalHold, ReviewDecision
 from dsar.privacy_notice import art15_items, load_privacy_notice
-from tests.polling import eventually
 from tests.rights_people import PlantedPerson, plant_person
 from tests.workflow.conftest import (
     astrid,
@@ -53,7 +50,6 @@ from tests.workflow.conftest import (
     wait_for_status,
 )
 from tests.workflow.test_rights import confirm_manual, mails, start_rights, text_of, verify
-from workflows.company_action import CompanyActionWorkflow
 from workflows.rights_request import RightsRequestWorkflow
 
 TEAM_NOTE = "binder searched by Kim: nothing"
@@ -213,6 +209,19 @@ async def person(source_pools: dict[str, asyncpg.Pool], registry: GroupRegistry)
     return await plant_person(source_pools, registry)
 
 
+async def to_review(client: Client, handle: Any, method: str = "customer_record") -> str:
+    """Verified, collected, the paper binder marked not applicable: the request in review."""
+    reference: str = handle.id.removeprefix("dsar-")
+    await verify(handle, method)
+    signups = await manual_task_waiting(client, reference)
+    await handle.execute_update(
+        RightsRequestWorkflow.mark_not_applicable,
+        SystemDecision(actor="privacy-officer", company="gb01", system=signups, reason=TEAM_NOTE),
+    )
+    await wait_for_status(handle, Status.REVIEW)
+    return reference
+
+
 async def test_erasure_says_what_was_kept_and_why_without_internal_notes(
     client: Client,
     workers_kwargs: dict[str, Any],
@@ -225,14 +234,7 @@ async def test_erasure_says_what_was_kept_and_why_without_internal_notes(
 
     hold_reason = "pending court claim 2026:17 (ask Legal, file 88)"
     async with request_on_workers(client, workers_kwargs, start) as handle:
-        reference = handle.id.removeprefix("dsar-")
-        await verify(handle, "document_check")
-        signups = await manual_task_waiting(client, reference)
-        await handle.execute_update(
-            RightsRequestWorkflow.mark_not_applicable,
-            SystemDecision(actor="privacy-officer", company="gb01", system=signups, reason="binder: none"),
-        )
-        await wait_for_status(handle, Status.REVIEW)
+        reference = await to_review(client, handle, "document_check")
         await handle.execute_update(
             RightsRequestWorkflow.place_legal_hold,
             LegalHold(actor="privacy-officer", company="nl01", system="crm", reason=hold_reason),
@@ -267,16 +269,18 @@ async def test_a_team_note_marked_for_the_person_reaches_the_letter(
         return await start_rights(client, queue, case_pool, person, [Right.ERASURE])
 
     async with request_on_workers(client, workers_kwargs, start) as handle:
-        reference = handle.id.removeprefix("dsar-")
-        await verify(handle, "document_check")
-        signups = await manual_task_waiting(client, reference)
-        await handle.execute_update(
-            RightsRequestWorkflow.mark_not_applicable,
-            SystemDecision(actor="privacy-officer", company="gb01", system=signups, reason="binder: none"),
-        )
-        await wait_for_status(handle, Status.REVIEW)
+        reference = await to_review(client, handle, "document_check")
         await handle.execute_update(RightsRequestWorkflow.approve, ReviewDecision(actor="reviewer"))
-        await _confirm_with_notes(client, handle)
+        # The events team found nothing to erase: their note stays internal, the sentence
+        # marked for the person goes into the letter.
+        await confirm_manual(
+            client,
+            handle,
+            Action.ERASE,
+            done=False,
+            note="no sheets for him",
+            note_for_person="The binder holds no sign-up sheet with your details.",
+        )
         await wait_for_status(handle, Status.DELIVERED)
 
     (outcome,) = mails(servers, reference, "outcome")
@@ -284,39 +288,6 @@ async def test_a_team_note_marked_for_the_person_reaches_the_letter(
     assert "no sheets for him" not in letter
     assert "The binder holds no sign-up sheet with your details." in letter
     assert "Trade-fair sign-up sheets (paper binder): this did not apply to your data there." in letter
-
-
-async def _confirm_with_notes(client: Client, handle: Any) -> None:
-    """The events team found nothing to erase: the team's note stays internal, the
-    sentence marked for the person goes into the letter."""
-    reference = handle.id.removeprefix("dsar-")
-    child = client.get_workflow_handle_for(
-        CompanyActionWorkflow.run, company_action_workflow_id(reference, "gb01", Action.ERASE.value)
-    )
-
-    async def waiting() -> bool | None:
-        try:
-            progress: CompanyActionState = await child.query(CompanyActionWorkflow.progress)
-        except RPCError:
-            return None
-        found = any(
-            s.system == "signups" and s.status is ActionStatus.AWAITING_OWNER for s in progress.systems
-        )
-        return True if found else None
-
-    await eventually(waiting, timeout=60, what="gb01/signups awaiting its owner")
-    await handle.execute_update(
-        RightsRequestWorkflow.confirm_action,
-        ActionConfirmation(
-            actor="privacy-officer",
-            company="gb01",
-            system="signups",
-            action=Action.ERASE,
-            done=False,
-            note="no sheets for him",
-            note_for_person="The binder holds no sign-up sheet with your details.",
-        ),
-    )
 
 
 async def test_portability_package_is_in_words_and_keeps_exact_values_for_machines(
@@ -331,14 +302,7 @@ async def test_portability_package_is_in_words_and_keeps_exact_values_for_machin
         return await start_rights(client, queue, case_pool, person, [Right.PORTABILITY])
 
     async with request_on_workers(client, workers_kwargs, start) as handle:
-        reference = handle.id.removeprefix("dsar-")
-        await verify(handle)
-        signups = await manual_task_waiting(client, reference)
-        await handle.execute_update(
-            RightsRequestWorkflow.mark_not_applicable,
-            SystemDecision(actor="privacy-officer", company="gb01", system=signups, reason=TEAM_NOTE),
-        )
-        await wait_for_status(handle, Status.REVIEW)
+        reference = await to_review(client, handle)
         await handle.execute_update(RightsRequestWorkflow.approve, ReviewDecision(actor="reviewer"))
         await wait_for_status(handle, Status.DELIVERED)
         members = package(settings, reference)

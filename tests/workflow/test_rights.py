@@ -117,8 +117,11 @@ async def verify(handle: WorkflowHandle[Any, Any], method: str = "customer_recor
     )
 
 
-async def confirm_manual(client: Client, handle: WorkflowHandle[Any, Any], action: Action) -> None:
-    """The events team's binder (gb01/signups) can only be changed by hand: confirm it was."""
+async def confirm_manual(
+    client: Client, handle: WorkflowHandle[Any, Any], action: Action, **confirmation: Any
+) -> None:
+    """The events team's binder (gb01/signups) can only be changed by hand: confirm it was
+    (`confirmation` overrides the fields of the team's confirmation)."""
     reference = handle.id.removeprefix("dsar-")
     child = client.get_workflow_handle_for(
         CompanyActionWorkflow.run, company_action_workflow_id(reference, "gb01", action.value)
@@ -138,7 +141,14 @@ async def confirm_manual(client: Client, handle: WorkflowHandle[Any, Any], actio
     await handle.execute_update(
         RightsRequestWorkflow.confirm_action,
         ActionConfirmation(
-            actor="privacy-officer", company="gb01", system="signups", action=action, note="binder checked"
+            **{
+                "actor": "privacy-officer",
+                "company": "gb01",
+                "system": "signups",
+                "action": action,
+                "note": "binder checked",
+                **confirmation,
+            }
         ),
     )
 
