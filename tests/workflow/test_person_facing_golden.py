@@ -15,7 +15,6 @@ import html
 import io
 import re
 import zipfile
-from datetime import date
 from typing import Any
 
 import asyncpg
@@ -24,16 +23,12 @@ import pytest
 from temporalio.client import Client
 
 from casestore.storage import artefact_id, package_key, s3_client
-from cli import start_request
 from devstack.demo_group.schemas import COLUMNS
 from dsar.config import Settings
 from dsar.domain import (
-    Channel,
     Language,
-    RequestSubmission,
     Right,
     Status,
-    SubjectIdentity,
     format_reference,
 )
 from dsar.group import GroupRegistry
@@ -43,12 +38,11 @@ from dsar.messages.review import LegalHold, ReviewDecision
 from dsar.privacy_notice import art15_items, load_privacy_notice
 from tests.rights_people import PlantedPerson, plant_person
 from tests.workflow.conftest import (
-    astrid,
     manual_task_waiting,
-    new_reference,
     request_on_workers,
     wait_for_status,
 )
+from tests.workflow.test_collection import start_astrid
 from tests.workflow.test_rights import confirm_manual, mails, start_rights, text_of, verify
 from workflows.rights_request import RightsRequestWorkflow
 
@@ -134,30 +128,12 @@ async def test_access_in_english_with_a_not_applicable_and_a_retried_system(
     servers.newsletter.token = "rotated-by-the-vendor"  # dk01's newsletter answers 401: it fails
 
     async def start(queue: str) -> Any:
-        person = astrid()
-        submission = RequestSubmission(
-            rights=[Right.ACCESS],
-            subject=SubjectIdentity(
-                full_name=person.full_name,
-                email=person.email,
-                phone=person.phone,
-                customer_number=person.customer_number,
-            ),
-            language=Language.EN,
-            jurisdiction="SE",
-            channel=Channel.EMAIL,
-            received_on=date(2026, 11, 23),
-        )
-        reference = await new_reference(case_pool)
-        await start_request(client, reference, submission, "tester", task_queue=queue)
-        return client.get_workflow_handle_for(RightsRequestWorkflow.run, f"dsar-{reference}")
+        return await start_astrid(client, queue, case_pool, language=Language.EN)  # and verified
 
     try:
         async with request_on_workers(client, workers_kwargs, start) as handle:
             reference = handle.id.removeprefix("dsar-")
-            await wait_for_status(handle, Status.IDENTITY)
             earlier = await add_earlier_request(case_pool, reference)
-            await verify(handle)
             signups = await manual_task_waiting(client, reference)
             await handle.execute_update(
                 RightsRequestWorkflow.mark_not_applicable,
