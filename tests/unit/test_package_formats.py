@@ -446,3 +446,26 @@ def test_package_members_in_order(view: ReportView) -> None:
     ]
     assert all(isinstance(content, bytes) and content for _, content in members)
     assert [name for name, _ in view.csv_files] == names[5:]  # what the letter lists is there
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_cover_letter_tells_not_applicable_apart_from_not_searched(language: str) -> None:
+    """A system the team marked not applicable is not "could not be searched": nothing more
+    will come from it. A failed one is outstanding, and the letter says so."""
+    view = make_view(language)
+    strings = view.strings
+    for company in view.companies:
+        for system in company.systems:
+            if system.code == "web":
+                system.status = "not_applicable"
+                system.status_text, system.status_note = status_words(system.status, strings)
+    letter = folded(render_cover_letter(view))
+    report = folded(render_report_html(view))
+    if language == "en":
+        assert "1 system could not be searched in time: Ekonomi (ECI Sverige AB)" in letter
+        assert "1 system did not apply to your request, so we did not search it: Web" in letter
+    else:
+        assert "1 system kunde inte sökas igenom i tid: Ekonomi (ECI Sverige AB)" in letter
+        assert "1 system gällde inte din begäran, så där har vi inte sökt: Web" in letter
+    assert folded(strings["status_not_applicable_note"]) in report
+    assert "not_applicable" not in letter and "not_applicable" not in report
