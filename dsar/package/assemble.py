@@ -220,9 +220,11 @@ def summary_items(
         how_long += _duties(registry, companies, strings, jurisdiction)
         items.append(SummaryItem(strings["q_how_long"], how_long))
         recipients = [r for r in notice.recipients if set(r.categories) & set(categories)]
-        items.append(
-            SummaryItem(strings["q_who"], [_join((r.name.in_language(lang) for r in recipients), language)])
-        )
+        who = [_join((r.name.in_language(lang) for r in recipients), language)]
+        named = _named_recipients(registry, companies)
+        if named:
+            who.append(strings["a_who_named"].format(names=_join(named, language)))
+        items.append(SummaryItem(strings["q_who"], who))
     outstanding = [(c, s) for c in companies for s in c.systems if s.outstanding]
     if outstanding:
         names = _join((f"{s.name} ({c.legal_name})" for c, s in outstanding), language)
@@ -240,6 +242,20 @@ def summary_items(
         )
     )
     return items
+
+
+def _named_recipients(registry: GroupRegistry, companies: Sequence[CompanyView]) -> list[str]:
+    """The registry's recipients of the systems that hold the person's data, by name."""
+    codes: dict[str, None] = {}
+    for cview in companies:
+        for sview in cview.systems:
+            if not sview.categories:
+                continue
+            try:
+                codes.update(dict.fromkeys(registry.company(cview.code).system(sview.code).disclosed_to))
+            except KeyError:
+                continue
+    return [r.name for r in registry.recipients if r.code in codes]
 
 
 def _duties(

@@ -107,7 +107,7 @@ def build_report_view(facts: ReportFacts) -> ReportView:
             notice,
             strings,
             language,
-            authority.name,
+            authority.in_sentence or authority.name,
             earlier,
             facts.request.jurisdiction,
         ),
