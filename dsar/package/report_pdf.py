@@ -241,8 +241,19 @@ _LONG_CELL = 1200
 def _fit(row: Sequence[str]) -> list[list[str]]:
     if all(len(cell) <= _LONG_CELL for cell in row):
         return [list(row)]
-    parts = max(-(-len(cell) // _LONG_CELL) for cell in row)
-    return [[cell[i * _LONG_CELL : (i + 1) * _LONG_CELL] for cell in row] for i in range(parts)]
+    pieces = [_pieces(cell) for cell in row]
+    return [[p[i] if i < len(p) else "" for p in pieces] for i in range(max(len(p) for p in pieces))]
+
+
+def _pieces(text: str) -> list[str]:
+    """`text` in pieces of at most _LONG_CELL characters, broken at a space where one is."""
+    out: list[str] = []
+    while len(text) > _LONG_CELL:
+        cut = text.rfind(" ", 0, _LONG_CELL)
+        cut = cut if cut > 0 else _LONG_CELL
+        out.append(text[:cut])
+        text = text[cut:].lstrip(" ")
+    return [*out, text]
 
 
 class _Indent:

@@ -469,3 +469,19 @@ def test_cover_letter_tells_not_applicable_apart_from_not_searched(language: str
         assert "1 system gällde inte din begäran, så där har vi inte sökt: Web" in letter
     assert folded(strings["status_not_applicable_note"]) in report
     assert "not_applicable" not in letter and "not_applicable" not in report
+
+
+def test_a_cell_longer_than_a_page_continues_in_rows_of_its_own() -> None:
+    """fpdf2 cannot split one table row over two pages: a long message continues in rows
+    below it, and every word of it is printed."""
+    view = make_view("en")
+    words = [f"w{n:05d}" for n in range(1800)]  # about 12 000 characters
+    long_record = {"table": "tickets", "key": "T-2", "data": {"subject": "Long", "body": " ".join(words)}}
+    company = view.companies[0]
+    support = next(c for c in company.systems[0].categories if c.category == "support")
+    support.records.append(long_record)
+    support.tables = category_tables(
+        support.records, load_labels(), "en", ZoneInfo("Europe/Stockholm"), CellWords("Yes", "No", "–")
+    )
+    text = pdf_text(render_report_pdf(view))
+    assert all(word in text for word in words)
