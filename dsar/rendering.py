@@ -8,6 +8,7 @@ inject a header.
 
 from __future__ import annotations
 
+import re
 import textwrap
 from dataclasses import dataclass
 from datetime import date
@@ -49,29 +50,66 @@ def environment() -> Environment:
 
 
 def wrap_body(text: str, width: int = MAIL_WIDTH) -> str:
-    """Every line at most `width` columns, whatever the values in it: a long line is
-    broken at spaces and continues under its own indent (under the text of a "- " list
-    item). A word longer than the width (a link) stays whole on a line of its own."""
+    """Every line at most `width` columns, whatever the values in it, and even.
+
+    A plain line too long for the width was soft-wrapped by the template's author at a
+    wider measure: it is joined with the plain lines that follow it (up to a blank line,
+    an indented line or a list item) and the paragraph is wrapped again, so no short
+    remainder is left between two full lines. An indented line is wrapped under its own
+    indent (under the text of a "- " item). A word longer than the width (a link) stays
+    whole on a line of its own."""
+    lines = text.split("\n")
     out: list[str] = []
-    for line in text.split("\n"):
-        if len(line) <= width:
-            out.append(line)
-            continue
-        stripped = line.lstrip(" ")
-        indent = line[: len(line) - len(stripped)]
-        hanging = indent + ("  " if stripped.startswith("- ") else "")
-        out.extend(
-            textwrap.wrap(
-                stripped,
-                width=width,
-                initial_indent=indent,
-                subsequent_indent=hanging,
-                break_long_words=False,
-                break_on_hyphens=False,
-            )
-            or [line]
-        )
+    index = 0
+    while index < len(lines):
+        line = lines[index]
+        numbered = _NUMBERED.match(line)
+        if len(line) > width and (_plain(line) or numbered):
+            # A numbered item's continuation lines stand under its text.
+            under = " " * len(numbered.group(0)) if numbered else ""
+            while index + 1 < len(lines) and _continues(lines[index + 1], under):
+                index += 1
+                line = f"{line.rstrip()} {lines[index].strip()}"
+        out.extend(_wrapped(line, width))
+        index += 1
     return "\n".join(out)
+
+
+_NUMBERED = re.compile(r"^\d{1,2}\. ")
+
+
+def _plain(line: str) -> bool:
+    return (
+        bool(line.strip())
+        and not line[:1].isspace()
+        and not line.startswith("- ")
+        and not _NUMBERED.match(line)
+    )
+
+
+def _continues(line: str, under: str) -> bool:
+    if not under:
+        return _plain(line)
+    return line.startswith(under) and not line[len(under) :][:1].isspace() and _plain(line[len(under) :])
+
+
+def _wrapped(line: str, width: int) -> list[str]:
+    if len(line) <= width:
+        return [line]
+    stripped = line.lstrip(" ")
+    indent = line[: len(line) - len(stripped)]
+    numbered = _NUMBERED.match(stripped)
+    hanging = indent + (
+        "  " if stripped.startswith("- ") else " " * len(numbered.group(0)) if numbered else ""
+    )
+    return textwrap.wrap(
+        stripped,
+        width=width,
+        initial_indent=indent,
+        subsequent_indent=hanging,
+        break_long_words=False,
+        break_on_hyphens=False,
+    ) or [line]
 
 
 @dataclass(frozen=True)
