@@ -64,7 +64,7 @@ def wrap_body(text: str, width: int = MAIL_WIDTH) -> str:
     while index < len(lines):
         line = lines[index]
         numbered = _NUMBERED.match(line)
-        if len(line) > width and (_plain(line) or numbered):
+        if (len(line) > width or _soft_break(line, width)) and (_plain(line) or numbered):
             # A numbered item's continuation lines stand under its text.
             under = " " * len(numbered.group(0)) if numbered else ""
             while index + 1 < len(lines) and _continues(lines[index + 1], under):
@@ -85,6 +85,12 @@ def _plain(line: str) -> bool:
         and not line.startswith("- ")
         and not _NUMBERED.match(line)
     )
+
+
+def _soft_break(line: str, width: int) -> bool:
+    """A long-ish line that stops mid-sentence: the template's author wrapped it by hand,
+    and the values put into it have since made it shorter or longer."""
+    return len(line) >= width // 2 and not line.rstrip().endswith((".", ":", "!", "?", ","))
 
 
 def _continues(line: str, under: str) -> bool:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, date, datetime
 from email import message_from_bytes, policy
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -245,3 +246,18 @@ def test_every_template_is_linted() -> None:
     names = {p.name for p in Path(TEMPLATES_DIR / "email").glob("*.txt.j2")}
     assert {f"{k}.{lang}.txt.j2" for k, lang in CASES} == names
     _ = datetime.now(UTC)
+
+
+@pytest.mark.parametrize(("kind", "language"), CASES)
+def test_paragraphs_wrap_evenly(kind: str, language: str) -> None:
+    """No sentence broken early: where a line stops mid-sentence, the next word would not
+    have fitted on it (the "short remainder" a template wrapped at another width leaves)."""
+    _, _, body = sent_bytes(kind, language)
+    lines = body.splitlines()
+    for line, following in pairwise(lines):
+        if len(line) < MAIL_WIDTH // 2 or not following.strip():
+            continue  # a short line is a deliberate break (a heading, a signature)
+        if line.rstrip().endswith((".", ":", "!", "?", ",")) or line[:1].isspace() or following[:1].isspace():
+            continue  # a sentence's end, or an indented block laid out by hand
+        word = following.split()[0]
+        assert len(line.rstrip()) + 1 + len(word) > MAIL_WIDTH, f"{kind}.{language}: {line!r} / {following!r}"
