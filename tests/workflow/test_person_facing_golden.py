@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import html
 import io
+import json
 import re
 import zipfile
 from typing import Any
@@ -20,6 +21,7 @@ from typing import Any
 import asyncpg
 import pypdfium2 as pdfium
 import pytest
+from jsonschema import Draft202012Validator
 from temporalio.client import Client
 
 from casestore.storage import artefact_id, package_key, s3_client
@@ -35,6 +37,7 @@ from dsar.group import GroupRegistry
 from dsar.messages.actions import Action
 from dsar.messages.collection import SystemDecision
 from dsar.messages.review import LegalHold, ReviewDecision
+from dsar.package.formats import load_json_schema
 from dsar.privacy_notice import art15_items, load_privacy_notice
 from tests.rights_people import PlantedPerson, plant_person
 from tests.workflow.conftest import (
@@ -178,6 +181,18 @@ async def test_access_in_english_with_a_not_applicable_and_a_retried_system(
         assert item.title in report and item.title in pdf
     for text in (report, pdf):
         assert earlier in text and "3 March 2025" in text and "Answered (21 March 2025)" in text
+    # data.json keeps it as codes, valid against the published schema.
+    document = json.loads(members["data.json"])
+    Draft202012Validator(load_json_schema(), format_checker=Draft202012Validator.FORMAT_CHECKER).validate(
+        document
+    )
+    assert {
+        "reference": earlier,
+        "received_on": "2025-03-03",
+        "rights": ["erasure"],
+        "status": "delivered",
+        "closed_on": "2025-03-21",
+    } in document["earlier_requests"]
 
 
 @pytest.fixture
