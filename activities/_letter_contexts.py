@@ -42,7 +42,7 @@ async def _action_rows(conn: Conn, reference: str) -> list[dict[str, Any]]:
     return [
         dict(row)
         for row in await conn.fetch(
-            "SELECT company, system, action, status, changed, fields, kept, recipients, note"
+            "SELECT company, system, action, status, changed, fields, kept, recipients, note, note_for_person"
             " FROM action_results WHERE reference = $1 ORDER BY company, system",
             reference,
         )
@@ -108,7 +108,7 @@ async def outcome_context(
 
 
 async def restriction_lift_context(
-    conn: Conn, inp: SendNotification, registry: GroupRegistry
+    conn: Conn, inp: SendNotification, registry: GroupRegistry, language: str = "en"
 ) -> dict[str, Any]:
     """RESTRICTION_LIFT: `inp.text` is the reason; the systems where the data is restricted."""
     rows = [
@@ -116,7 +116,8 @@ async def restriction_lift_context(
         for r in await _action_rows(conn, inp.reference)
         if r["action"] == Action.RESTRICT.value and r["status"] == ActionStatus.DONE.value
     ]
-    return {"restricted_in": [system_names(registry, r["company"], r["system"]) for r in rows]}
+    lang = letter_language(language)
+    return {"restricted_in": [system_names(registry, r["company"], r["system"], lang) for r in rows]}
 
 
 async def recipient_notice_context(

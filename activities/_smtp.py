@@ -11,12 +11,22 @@ from __future__ import annotations
 
 import smtplib
 import ssl
+from collections.abc import Mapping
+from email import policy
+from email.headerregistry import Address
 from email.message import EmailMessage
 from urllib.parse import unquote, urlsplit
 
 from temporalio.exceptions import ApplicationError
 
 from dsar.email_address import MailAddress, UnmailableAddress, mail_address
+from dsar.rendering import RenderedMail
+
+# The default policy folds any header over 78 columns, and for a subject without a good
+# break it folds right after "Subject:", so readers see a leading space. Headers are
+# short here (a subject line, one address); they stay on one line up to RFC 5322's hard
+# limit of 998, and the body is wrapped by the template renderer.
+MAIL_POLICY = policy.default.clone(max_line_length=998)
 
 # The ApplicationError type of a mail that no retry can deliver (`dsar status` shows its message).
 UNDELIVERABLE = "UndeliverableAddress"
@@ -76,6 +86,22 @@ class SmtpSender:
                 return bool(smtp.has_extn("smtputf8"))
         except (OSError, smtplib.SMTPException):
             return None
+
+
+def compose(
+    mail: RenderedMail, *, sender: str, to: str | Address, message_id: str, headers: Mapping[str, str] = {}
+) -> EmailMessage:
+    """The one way a letter becomes a message: the same headers and policy for every kind,
+    so the e-mail linter test checks what is sent."""
+    message = EmailMessage(policy=MAIL_POLICY)
+    message["From"] = sender
+    message["To"] = to
+    message["Subject"] = mail.subject
+    message["Message-ID"] = message_id
+    for name, value in headers.items():
+        message[name] = value
+    message.set_content(mail.body)
+    return message
 
 
 def recipient(address: str) -> MailAddress:

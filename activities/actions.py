@@ -35,11 +35,12 @@ async def save_action_result(
     """Upsert the system's result for this action; returns the result now on record."""
     row = await case.fetchrow(
         "INSERT INTO action_results (reference, company, system, action, status, changed, fields, kept,"
-        " recipients, error, note, updated_at)"
-        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9, $10, $11, now())"
+        " recipients, error, note, note_for_person, updated_at)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9, $10, $11, $13, now())"
         " ON CONFLICT (reference, company, system, action) DO UPDATE SET status = EXCLUDED.status,"
         " changed = EXCLUDED.changed, fields = EXCLUDED.fields, kept = EXCLUDED.kept,"
-        " recipients = EXCLUDED.recipients, error = EXCLUDED.error, note = EXCLUDED.note, updated_at = now()"
+        " recipients = EXCLUDED.recipients, error = EXCLUDED.error, note = EXCLUDED.note,"
+        " note_for_person = EXCLUDED.note_for_person, updated_at = now()"
         " WHERE action_results.status <> 'done' OR EXCLUDED.status <> 'done' OR EXCLUDED.changed > 0"
         "   OR $12::boolean"
         " RETURNING status",
@@ -55,12 +56,13 @@ async def save_action_result(
         result.error,
         result.note,
         actor is not None,
+        result.note_for_person,
     )
     if row is not None:
         return result
     # An earlier attempt's result stands (see the module's docstring).
     kept = await case.fetchrow(
-        "SELECT status, changed, fields, kept, recipients, error, note FROM action_results"
+        "SELECT status, changed, fields, kept, recipients, error, note, note_for_person FROM action_results"
         " WHERE reference = $1 AND company = $2 AND system = $3 AND action = $4",
         reference,
         result.company,
@@ -78,6 +80,7 @@ async def save_action_result(
             "recipients": list(kept["recipients"]),
             "error": kept["error"],
             "note": kept["note"],
+            "note_for_person": kept["note_for_person"],
         }
     )
 

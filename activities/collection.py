@@ -149,12 +149,13 @@ async def replace_records(
 async def save_result(case: Conn, reference: str, result: SystemResult, actor: str | None = None) -> None:
     await case.execute(
         "INSERT INTO collection_results (reference, company, system, kind, status, records, bytes,"
-        " categories, error, decided_by, note, updated_at)"
-        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, now())"
+        " categories, error, decided_by, note, note_for_person, updated_at)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, now())"
         " ON CONFLICT (reference, company, system) DO UPDATE SET kind = EXCLUDED.kind,"
         " status = EXCLUDED.status, records = EXCLUDED.records, bytes = EXCLUDED.bytes,"
         " categories = EXCLUDED.categories, error = EXCLUDED.error,"
-        " decided_by = EXCLUDED.decided_by, note = EXCLUDED.note, updated_at = now()",
+        " decided_by = EXCLUDED.decided_by, note = EXCLUDED.note,"
+        " note_for_person = EXCLUDED.note_for_person, updated_at = now()",
         reference,
         result.company,
         result.system,
@@ -166,6 +167,7 @@ async def save_result(case: Conn, reference: str, result: SystemResult, actor: s
         result.error,
         actor,
         result.note,
+        result.note_for_person,
     )
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from email.message import EmailMessage
 from email.utils import make_msgid
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
@@ -27,7 +26,7 @@ from activities._letter_contexts import (
     restriction_lift_context,
 )
 from activities._smtp import SmtpSender as SmtpSender  # the control worker builds one
-from activities._smtp import recipient, send_or_raise
+from activities._smtp import compose, recipient, send_or_raise
 from activities.case_store import load_subject
 from activities.delivery import ensure_link, forget_code, sealed_code
 from activities.identity import ensure_challenge, forget_identity_code, sealed_identity_code
@@ -41,6 +40,7 @@ from dsar.group import Recipient, load_group
 from dsar.identity_links import ChallengeSigner
 from dsar.messages.activity_names import Activity
 from dsar.messages.notifications import NotificationKind, NotificationResult, SendNotification
+from dsar.package.locale_format import format_datetime
 from dsar.rendering import authority_view, render_mail
 
 if TYPE_CHECKING:
@@ -126,16 +126,12 @@ class NotificationActivities:
                 to_header = to.header()
                 language = "en"
         mail = render_mail(inp.kind.value, language, context)
-        message = EmailMessage()
-        message["From"] = self._settings.mail_from
-        message["To"] = to_header
-        message["Subject"] = mail.subject
-        message["Message-ID"] = message_id
-        message["X-DSAR-Reference"] = inp.reference
-        message["X-DSAR-Kind"] = inp.kind.value
+        headers = {"X-DSAR-Reference": inp.reference, "X-DSAR-Kind": inp.kind.value}
         if inp.occasion:
-            message["X-DSAR-Occasion"] = inp.occasion
-        message.set_content(mail.body)
+            headers["X-DSAR-Occasion"] = inp.occasion
+        message = compose(
+            mail, sender=self._settings.mail_from, to=to_header, message_id=message_id, headers=headers
+        )
         await asyncio.to_thread(send_or_raise, self._sender, message, to)
         async with self._pool.acquire() as conn, conn.transaction():
             await conn.execute(
@@ -216,7 +212,7 @@ class NotificationActivities:
                 f"{self._settings.download_base_url}/v/{self._challenge_signer.sign(challenge.claims)}"
             )
             zone = ZoneInfo(get_jurisdiction(request["jurisdiction"]).timezone)
-            context["expires_at"] = challenge.claims.expires_at.astimezone(zone).strftime("%Y-%m-%d %H:%M %Z")
+            context["expires_at"] = format_datetime(challenge.claims.expires_at, request["language"], zone)
             context["minutes"] = self._settings.identity_code_minutes
             context["max_attempts"] = challenge.max_attempts
         if inp.kind in (NotificationKind.DELIVERY, NotificationKind.DOWNLOAD_CODE):
@@ -237,7 +233,7 @@ class NotificationActivities:
         if inp.kind is NotificationKind.OUTCOME:
             context |= await outcome_context(conn, inp, request, load_group())
         if inp.kind is NotificationKind.RESTRICTION_LIFT:
-            context |= await restriction_lift_context(conn, inp, load_group())
+            context |= await restriction_lift_context(conn, inp, load_group(), request["language"])
         if inp.kind is NotificationKind.RECIPIENT_NOTICE:
             context |= await recipient_notice_context(conn, inp, load_group())
         if inp.kind is NotificationKind.MANUAL_ACTION:

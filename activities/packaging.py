@@ -20,7 +20,7 @@ import shutil
 import tempfile
 import zipfile
 from collections import defaultdict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -31,27 +31,21 @@ from temporalio import activity
 from activities._heartbeat import heartbeating
 from activities.case_store import load_subject
 from casestore.audit import append_audit
-from casestore.redaction_plan import RedactionPlan, field_name, load_redaction_plan
+from casestore.queries import earlier_requests
+from casestore.redaction_plan import RedactionPlan, Removal, field_name, load_redaction_plan
 from casestore.storage import artefact_id, package_key
 from dsar.codec import KeyRing
-from dsar.domain import Language, Right
-from dsar.group import Category, GroupRegistry, System, SystemKind
+from dsar.domain import Right
+from dsar.group import GroupRegistry, System, SystemKind
+from dsar.labels import load_labels
 from dsar.messages.activity_names import Activity
 from dsar.messages.delivery import BuildPackageInput, PackageResult
+from dsar.package.assemble import EarlierRequest, FoundRecord
+from dsar.package.build import RemovedSpan, ReportFacts, build_report_view
 from dsar.package.formats import package_members
 from dsar.package.portable import PortableTable, PortableView, portable_members, render_portable_json
-from dsar.package.views import (
-    JSON_SCHEMA_ID,
-    CategoryView,
-    CompanyView,
-    ExclusionView,
-    RemovalView,
-    ReportView,
-    RequestView,
-    SystemView,
-)
-from dsar.privacy_notice import Controller, art15_items, load_privacy_notice, load_report_strings
-from dsar.rendering import authority_view
+from dsar.package.views import JSON_SCHEMA_ID, RequestView
+from dsar.privacy_notice import Controller, load_report_strings
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -93,7 +87,8 @@ class PackagingActivities:
             assert request is not None, "registered before packaging"
             subject = await load_subject(conn, self._ring, inp.reference)
             results = await conn.fetch(
-                "SELECT company, system, status FROM collection_results WHERE reference = $1",
+                "SELECT company, system, status, note_for_person FROM collection_results"
+                " WHERE reference = $1",
                 inp.reference,
             )
             found = await conn.fetch(
@@ -104,39 +99,61 @@ class PackagingActivities:
                 inp.reference,
             )
             plan = await load_redaction_plan(conn, inp.reference, load_report_strings(request["language"]))
+            earlier = await earlier_requests(conn, inp.reference)
         # Review decisions: excluded records stay out (counted by reason in the report),
         # the others are sent redacted.
         rows = [r for r in found if r["exclusion_reason"] is None]
         language = request["language"]
-        strings = load_report_strings(language)
-        notice = load_privacy_notice()
         status_of = {(r["company"], r["system"]): r["status"] for r in results}
-        companies = self._group(rows, status_of, lambda c: notice.category_label(c, Language(language)), plan)
         generated_at = datetime.now(UTC)
-        view = ReportView(
-            language=language,
-            strings=strings,
-            request=RequestView(
-                reference=inp.reference,
-                received_on=request["received_on"],
-                rights=list(request["rights"]),
-                jurisdiction=request["jurisdiction"],
-            ),
-            subject_name=subject.full_name,
-            subject_email=subject.email,
-            generated_at=generated_at,
-            companies=companies,
-            art15=art15_items(notice, language),
-            authority=authority_view(request["jurisdiction"], language),
-            controller=notice.controller,
-            removals=_removals(rows, plan, strings),
-            exclusions=_exclusions(found, strings),
+        labels = load_labels()
+        files = attached_files(rows, lambda table: labels.table_name(table, language))
+        file_of = {object_key: name for name, object_key in files}
+        view = build_report_view(
+            ReportFacts(
+                registry=self._registry,
+                labels=labels,
+                language=language,
+                request=RequestView(
+                    reference=inp.reference,
+                    received_on=request["received_on"],
+                    rights=list(request["rights"]),
+                    jurisdiction=request["jurisdiction"],
+                ),
+                subject_name=subject.full_name,
+                subject_email=subject.email,
+                generated_at=generated_at,
+                records=[
+                    FoundRecord(
+                        r["company"],
+                        r["system"],
+                        r["category"],
+                        r["source_table"],
+                        r["source_key"],
+                        plan.apply(r["id"], r["data"]),
+                        file_of.get(r["object_key"]) if r["object_key"] else None,
+                    )
+                    for r in rows
+                ],
+                status_of=status_of,
+                notes_for_person={
+                    (r["company"], r["system"]): r["note_for_person"] for r in results if r["note_for_person"]
+                },
+                removals=[_removal(r, removal) for r in rows for removal in plan.removals.get(r["id"], [])],
+                exclusions=[
+                    (company, system, code, count) for (company, system, code), count in _exclusions(found)
+                ],
+                earlier=[
+                    EarlierRequest(e.reference, e.received_on, e.rights, e.status, e.closed_at)
+                    for e in earlier
+                ],
+            )
         )
         # Rendering (the PDF above all) is CPU work: off the event loop, like the upload.
         members = await asyncio.to_thread(package_members, view)
         portable: tuple[str, str, int, PortableView] | None = None
         if inp.portable:
-            pview = self._portable_view(inp.reference, rows, plan, notice.controller, generated_at)
+            pview = self._portable_view(inp.reference, rows, plan, view.controller, generated_at)
             data_json = render_portable_json(pview)
             members += portable_members(pview, data_json)
             portable_artefact = artefact_id(inp.reference, PORTABLE_KIND)
@@ -146,7 +163,7 @@ class PackagingActivities:
             portable = (portable_artefact, portable_digest, len(data_json), pview)
         artefact = artefact_id(inp.reference, PACKAGE_KIND)
         key = package_key(artefact)
-        digest, size = await asyncio.to_thread(self._upload, key, members, generated_at, attached_files(rows))
+        digest, size = await asyncio.to_thread(self._upload, key, members, generated_at, files)
         details: dict[str, Any] = {"artefact": artefact, "bytes": size, "records": len(rows)}
         async with self._pool.acquire() as conn, conn.transaction():
             if portable is not None:
@@ -194,35 +211,6 @@ class PackagingActivities:
             records=len(rows),
             companies_with_data=sorted({r["company"] for r in rows}),
         )
-
-    def _group(
-        self,
-        rows: list[asyncpg.Record],
-        status_of: dict[tuple[str, str], str],
-        label: Callable[[Category], str],
-        plan: RedactionPlan,
-    ) -> list[CompanyView]:
-        """Every company and system appears, also where nothing was found: the person is
-        told where the group looked, not only where it found something."""
-        by_place: dict[tuple[str, str, str], list[dict[str, Any]]] = defaultdict(list)
-        for r in rows:
-            by_place[(r["company"], r["system"], r["category"])].append(
-                {"table": r["source_table"], "key": r["source_key"], "data": plan.apply(r["id"], r["data"])}
-            )
-        views = []
-        for company in self._registry.companies:
-            cview = CompanyView(company.code, company.legal_name, company.country)
-            for system in company.systems:
-                sview = SystemView(
-                    system.code, system.name, status_of.get((company.code, system.code), "not collected")
-                )
-                for category in system.categories:
-                    records = by_place.get((company.code, system.code, category.value), [])
-                    if records:
-                        sview.categories.append(CategoryView(category.value, label(category), records))
-                cview.systems.append(sview)
-            views.append(cview)
-        return views
 
     def _portable_view(
         self,
@@ -329,8 +317,12 @@ def portable_tables(system: System) -> list[tuple[str, str]]:
     return []
 
 
-def attached_files(rows: list[asyncpg.Record]) -> list[tuple[str, str]]:
-    """Zip names for the files behind records, under files/<company>/<system>/; one entry per object."""
+def attached_files(
+    rows: list[asyncpg.Record], table_label: Callable[[str], str] | None = None
+) -> list[tuple[str, str]]:
+    """Zip names for the files behind records, under files/<company>/<system>/; one entry per
+    object. A large table's parts ("<table>/part-00001.csv") are named after the table's
+    label in the person's language ("Use of the app part-00001.csv"), not the table."""
     seen: dict[str, str] = {}
     for r in rows:
         object_key = r["object_key"]
@@ -343,6 +335,9 @@ def attached_files(rows: list[asyncpg.Record]) -> list[tuple[str, str]]:
         name = (
             str(given) if isinstance(given, str) and given else f"export-{object_key.rsplit('/', 1)[-1][:12]}"
         )
+        table, slash, part = name.partition("/")
+        if slash and table == r["source_table"] and table_label is not None:
+            name = f"{table_label(table)} {part}"
         name = name.replace("\\", "/").strip("/").replace("..", "_")
         path = f"files/{r['company']}/{r['system']}/{name}"
         while path in seen:
@@ -354,37 +349,23 @@ def attached_files(rows: list[asyncpg.Record]) -> list[tuple[str, str]]:
 # --- the redaction log -------------------------------------------------------------------
 
 
-def _removals(
-    rows: list[asyncpg.Record], plan: RedactionPlan, strings: Mapping[str, str]
-) -> list[RemovalView]:
-    """Each removal: what kind, where and why, in the person's language; never the value."""
-    views = []
-    for r in rows:
-        for removal in plan.removals.get(r["id"], []):
-            views.append(
-                RemovalView(
-                    company=r["company"],
-                    system=r["system"],
-                    table=r["source_table"],
-                    key=r["source_key"],
-                    field=field_name(removal.path),
-                    kind=removal.kind,
-                    kind_label=strings.get(f"redaction_kind_{removal.kind}", removal.kind),
-                    # A reviewer's manual reason is theirs, verbatim; detected kinds have one text each.
-                    reason=strings.get(f"redaction_reason_{removal.kind}", removal.reason)
-                    if removal.source == "auto"
-                    else removal.reason,
-                )
-            )
-    return views
+def _removal(row: asyncpg.Record, removal: Removal) -> RemovedSpan:
+    """Where one removal was and of what kind; never the value."""
+    return RemovedSpan(
+        company=row["company"],
+        system=row["system"],
+        table=row["source_table"],
+        key=row["source_key"],
+        field=field_name(removal.path),
+        kind=removal.kind,
+        # A reviewer's manual reason is theirs, verbatim; detected kinds have one text each.
+        manual_reason=None if removal.source == "auto" else removal.reason,
+    )
 
 
-def _exclusions(found: list[asyncpg.Record], strings: Mapping[str, str]) -> list[ExclusionView]:
+def _exclusions(found: list[asyncpg.Record]) -> list[tuple[tuple[str, str, str], int]]:
     counts: dict[tuple[str, str, str], int] = defaultdict(int)
     for r in found:
         if r["exclusion_reason"] is not None:
             counts[(r["company"], r["system"], r["exclusion_reason"])] += 1
-    return [
-        ExclusionView(company, system, code, strings.get(f"exclusion_{code}", code), count)
-        for (company, system, code), count in sorted(counts.items())
-    ]
+    return sorted(counts.items())

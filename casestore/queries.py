@@ -162,3 +162,39 @@ async def recorded_collection(conn: Conn, reference: str) -> list[RecordedSystem
         reference,
     )
     return [RecordedSystem(**dict(r)) for r in rows]
+
+
+@dataclass(frozen=True)
+class EarlierRequestRow:
+    """Another rights request of the same person, as the access package reports it (Art. 15:
+    the case store holds it too). Codes only; the package puts them into words."""
+
+    reference: str
+    received_on: date
+    rights: list[str]
+    status: str
+    closed_at: datetime | None
+
+
+async def earlier_requests(conn: Conn, reference: str) -> list[EarlierRequestRow]:
+    """The person's other requests, oldest first, found by the keyed e-mail hash of this
+    one (so no address appears in the query); requests received after this one are left
+    out, since the package answers as of this request."""
+    rows = await conn.fetch(
+        "SELECT o.reference, o.received_on, o.rights, o.status, o.closed_at"
+        " FROM requests AS r JOIN requests AS o ON o.email_lookup = r.email_lookup"
+        " WHERE r.reference = $1 AND o.reference <> r.reference"
+        " AND (o.received_on, o.created_at) <= (r.received_on, r.created_at)"
+        " ORDER BY o.received_on, o.created_at",
+        reference,
+    )
+    return [
+        EarlierRequestRow(
+            reference=row["reference"],
+            received_on=row["received_on"],
+            rights=list(row["rights"]),
+            status=row["status"],
+            closed_at=row["closed_at"],
+        )
+        for row in rows
+    ]

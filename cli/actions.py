@@ -44,6 +44,12 @@ def done(
         bool, typer.Option("--not-applicable", help="The system cannot take the action; say why in --note.")
     ] = False,
     note: Annotated[str, typer.Option("--note", help="What was done, or why not; kept on record.")] = "",
+    note_for_person: Annotated[
+        str,
+        typer.Option(
+            "--note-for-person", help="A sentence the person's letter quotes; --note stays internal."
+        ),
+    ] = "",
     as_json: JsonFlag = False,
 ) -> None:
     """Confirm a manual system's owner took the action (or settle a failed system by hand)."""
@@ -57,6 +63,7 @@ def done(
         done=not not_applicable,
         changed=changed,
         note=note,
+        note_for_person=note_for_person,
     )
     state = update(settings, reference, RightsRequestWorkflow.confirm_action, confirmation)
     show_state(

@@ -117,12 +117,20 @@ def mark_not_applicable(
     reference: Reference,
     system: SystemOption,
     reason: Annotated[str, typer.Option("--reason", help="Why the system does not apply; kept on record.")],
+    note_for_person: Annotated[
+        str,
+        typer.Option(
+            "--note-for-person", help="A sentence the person's report shows; --reason stays internal."
+        ),
+    ] = "",
     as_json: JsonFlag = False,
 ) -> None:
     """Mark a failed or outstanding system as not applicable to this request, with the reason."""
     settings = load_settings()
     company, code = split_system(system)
-    decision = SystemDecision(actor=settings.actor, company=company, system=code, reason=reason)
+    decision = SystemDecision(
+        actor=settings.actor, company=company, system=code, reason=reason, note_for_person=note_for_person
+    )
     state = update(settings, reference, RightsRequestWorkflow.mark_not_applicable, decision)
     show_state(state, as_json, f"Marked {company}/{code} of {state.reference} not applicable.")
 

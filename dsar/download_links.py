@@ -91,6 +91,16 @@ class LinkSigner:
         return claims
 
 
+def unverified_link_id(signer: LinkSigner, token: str) -> uuid.UUID | None:
+    """The link id a damaged token still spells (a cut-off or changed signature), if any.
+    Used only to choose the language of the refusal page, never to grant anything."""
+    try:
+        _, data = signer._serializer.loads_unsafe(token)
+        return uuid.UUID(hex=data["l"])
+    except (BadData, KeyError, TypeError, ValueError):
+        return None
+
+
 def load_signed(serializer: URLSafeSerializer, token: str) -> Any:
     """The signed payload; raises BadData for any token the signer did not write.
 

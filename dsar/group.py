@@ -17,6 +17,11 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from dsar.domain import CorrectableField, IdentityKey, Right, normalise_email
+
+# The words for the registry's codes (system, table and field names in sv and en) live in a
+# sibling file, infra/labels.toml, read by `dsar.labels`; re-exported for the registry's readers.
+from dsar.labels import Labels as Labels
+from dsar.labels import load_labels as load_labels
 from dsar.toml_config import parse_toml_model
 
 _IDENTIFIER = re.compile(r"^[a-z][a-z0-9_]{0,62}$")

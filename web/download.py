@@ -45,8 +45,16 @@ from casestore.audit import append_audit
 from casestore.db import create_pool
 from casestore.one_time_codes import DOWNLOAD_CODES, CodeOutcome, guess_code, lock_code
 from dsar.config import Settings
-from dsar.download_links import MAX_ATTEMPTS, InvalidToken, LinkClaims, LinkSigner, TokenProblem
+from dsar.download_links import (
+    MAX_ATTEMPTS,
+    InvalidToken,
+    LinkClaims,
+    LinkSigner,
+    TokenProblem,
+    unverified_link_id,
+)
 from dsar.identity_links import ChallengeSigner
+from dsar.package.locale_format import format_date
 from web.guard import FORM_TOKEN_FIELD, GUARD, Guard, rate_limits
 from web.identity import add_routes as add_verification_routes
 from web.metrics import PageMetrics
@@ -92,10 +100,14 @@ class Link:
 
 
 class Refused(Exception):
-    def __init__(self, reason: str, link: Link | None = None, **details: Any) -> None:
+    def __init__(
+        self, reason: str, link: Link | None = None, *, language: str | None = None, **details: Any
+    ) -> None:
         super().__init__(reason)
         self.reason = reason
         self.link = link
+        # The page's language when no link is known (not audited: `details` are).
+        self.language = language
         self.details = details
 
 
@@ -165,7 +177,11 @@ async def _resolve(config: Config, token: str) -> Link:
     except InvalidToken as exc:
         claims, problem = exc.claims, exc.problem
     if claims is None:
-        raise Refused("tampered")
+        # A damaged token may still name its link: its request's language is the page's,
+        # so an English request is not answered in Swedish first.
+        raise Refused(
+            "tampered", language=await _language_of(config, unverified_link_id(config.signer, token))
+        )
     async with config.pool.acquire() as conn:
         row = await conn.fetchrow(
             "SELECT l.id, l.reference, l.artefact_id, l.expires_at, l.attempts, l.locked_at, l.revoked_at,"
@@ -302,7 +318,25 @@ async def _refuse(request: web.Request, refusal: Refused) -> web.Response:
     # A package that should be there and is not needs the team: said louder than a wrong code.
     say = log.warning if refusal.reason == "unavailable" else log.info
     say("download.refused", reason=refusal.reason, reference=link.reference if link else None)
-    return _page(request, refusal.reason, link, attempts_left=refusal.details.get("attempts_left"))
+    return _page(
+        request,
+        refusal.reason,
+        link,
+        attempts_left=refusal.details.get("attempts_left"),
+        language=refusal.language,
+    )
+
+
+async def _language_of(config: Config, link_id: uuid.UUID | None) -> str | None:
+    if link_id is None:
+        return None
+    async with config.pool.acquire() as conn:
+        language: str | None = await conn.fetchval(
+            "SELECT r.language FROM download_links l JOIN requests r ON r.reference = l.reference"
+            " WHERE l.id = $1",
+            link_id,
+        )
+    return language
 
 
 async def _audit(config: Config, reference: str | None, action: str, details: dict[str, Any]) -> None:
@@ -311,17 +345,21 @@ async def _audit(config: Config, reference: str | None, action: str, details: di
 
 
 def _page(
-    request: web.Request, outcome: str, link: Link | None, attempts_left: int | None = None
+    request: web.Request,
+    outcome: str,
+    link: Link | None,
+    attempts_left: int | None = None,
+    language: str | None = None,
 ) -> web.Response:
     return html_page(
         request,
         "download/page",
-        page_language(request, link.language if link else None),
+        page_language(request, link.language if link else language),
         STATUS[outcome],
         {
             "outcome": outcome,
             "reference": link.reference if link else None,
-            "expires_on": link.expires_at.date().isoformat() if link else None,
+            "expires_on": format_date(link.expires_at.date(), link.language) if link else None,
             "attempts_left": attempts_left,
             "max_attempts": MAX_ATTEMPTS,
         },

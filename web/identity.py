@@ -15,6 +15,7 @@ holds no Temporal credentials and no codec keys. Refusals are audited (actor
 from __future__ import annotations
 
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import structlog
 from aiohttp import web
@@ -22,6 +23,7 @@ from aiohttp import web
 from casestore.one_time_codes import CodeCheck, CodeOutcome, check_identity_code, identity_code_state
 from dsar.download_links import InvalidToken
 from dsar.identity_links import IDENTITY_CODE_DIGITS, ChallengeClaims
+from dsar.package.locale_format import format_datetime
 from web.guard import FORM_TOKEN_FIELD, GUARD
 from web.pages import CONFIG, html_page, page_language
 
@@ -112,13 +114,19 @@ async def _submit(request: web.Request) -> web.Response:
     return _page(request, check.outcome.value, check)
 
 
+PAGE_ZONE = ZoneInfo("UTC")
+
+
 def _page(request: web.Request, outcome: str, check: CodeCheck | None) -> web.Response:
+    language = page_language(request, check.language if check else None)
     context: dict[str, Any] = {
         "outcome": outcome,
         "reference": check.reference if check else None,
-        "expires_at": check.expires_at.strftime("%Y-%m-%d %H:%M UTC") if check and check.expires_at else None,
+        # In words, in UTC (the page does not know the request's jurisdiction), saying so.
+        "expires_at": format_datetime(check.expires_at, language, PAGE_ZONE)
+        if check and check.expires_at
+        else None,
         "attempts_left": check.attempts_left if check else None,
         "digits": IDENTITY_CODE_DIGITS,
     }
-    language = page_language(request, check.language if check else None)
     return html_page(request, "identity/page", language, STATUS[outcome], context)

@@ -34,6 +34,9 @@ def purge_schedule(settings: Settings, task_queue: str = CONTROL_TASK_QUEUE) -> 
     return Schedule(
         action=ScheduleActionStartWorkflow(
             PurgeWorkflow.run,
+            # No input: a payload sealed now would be bound to the Schedule's workflow id, and a
+            # run's id carries the start time, so the strict codec would refuse it.
+            args=[],
             id=PURGE_WORKFLOW_ID,
             task_queue=task_queue,
         ),

@@ -107,7 +107,13 @@ class CompanyActionWorkflow:
         confirmation = self._confirmations[system.system]
         done = self._result(
             system, inp, ActionStatus.DONE if confirmation.done else ActionStatus.NOT_APPLICABLE
-        ).model_copy(update={"changed": confirmation.changed, "note": confirmation.note or None})
+        ).model_copy(
+            update={
+                "changed": confirmation.changed,
+                "note": confirmation.note or None,
+                "note_for_person": confirmation.note_for_person.strip() or None,
+            }
+        )
         result = await self._record(inp, done, confirmation.actor, task)
         self._replace(result)
         return result

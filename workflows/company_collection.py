@@ -115,7 +115,11 @@ class CompanyCollectionWorkflow:
         else:
             decision = self._not_applicable[system.system]
             result = waiting.model_copy(
-                update={"status": SystemStatus.NOT_APPLICABLE, "note": decision.reason}
+                update={
+                    "status": SystemStatus.NOT_APPLICABLE,
+                    "note": decision.reason,
+                    "note_for_person": decision.note_for_person.strip() or None,
+                }
             )
             await self._record(inp.reference, result, decision.actor, task)
         self._replace(result)

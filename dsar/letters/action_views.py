@@ -14,8 +14,10 @@ from typing import Any
 
 from dsar.domain import CorrectableField, Language
 from dsar.group import Category, GroupRegistry
+from dsar.labels import load_labels
 from dsar.letters.action_labels import ACTION_LABELS, ACTION_ORDER, CHANGED_TEXTS, FIELD_LABELS, STATUS_LABELS
 from dsar.messages.actions import Action, ActionStatus
+from dsar.package.locale_format import format_date
 from dsar.privacy_notice import LegalBasis, load_privacy_notice
 
 ACTION_VALUES = frozenset(a.value for a in Action)
@@ -23,10 +25,40 @@ ACTION_VALUES = frozenset(a.value for a in Action)
 
 @dataclass(frozen=True)
 class KeptView:
+    """Data an erasure left in place, for the person: `reason` is which rule kept it
+    (a retention duty under `legal_basis` until `until`, a legal claim, or other people's
+    rights); the team's own words for a legal hold are internal and never shown."""
+
     category: str
     items: int
     legal_basis: str
     until: date | None
+    reason: str = "retention"
+    until_text: str = ""
+
+
+# Prefixes the connectors give `KeptData.legal_basis` for what is not a retention law.
+LEGAL_HOLD_PREFIX = "legal hold:"
+OTHERS_RIGHTS_PREFIX = "other people's rights"
+
+
+def kept_view(kept: Mapping[str, Any], language: str) -> KeptView:
+    basis = str(kept.get("legal_basis", ""))
+    until = date.fromisoformat(kept["until"]) if kept.get("until") else None
+    if basis.startswith(LEGAL_HOLD_PREFIX):
+        reason, basis = "legal_hold", ""
+    elif basis.startswith(OTHERS_RIGHTS_PREFIX):
+        reason, basis = "others_rights", ""
+    else:
+        reason = "retention"
+    return KeptView(
+        category=_category_label(str(kept.get("category", "")), language),
+        items=int(kept.get("items", 0)),
+        legal_basis=basis,
+        until=until,
+        reason=reason,
+        until_text=format_date(until, language) if until else "",
+    )
 
 
 @dataclass(frozen=True)
@@ -39,8 +71,11 @@ class SystemView:
     changed_text: str
     fields: list[str]  # rectification: labels of the fields corrected
     kept: list[KeptView]
+    # The team's note: internal, never in a letter. `note_for_person` is the sentence the
+    # team marked for the person (`--note-for-person`), the only note a letter prints.
     note: str | None
     processing: list[str]  # consent withdrawal: the processing switched off
+    note_for_person: str | None = None
 
 
 @dataclass(frozen=True)
@@ -108,15 +143,23 @@ def _kept(value: Any) -> list[dict[str, Any]]:
     return list(value or [])
 
 
-def system_names(registry: GroupRegistry, company: str, system: str) -> tuple[str, str]:
+def system_names(
+    registry: GroupRegistry, company: str, system: str, language: str | None = None
+) -> tuple[str, str]:
+    """(company's legal name, system's name); with a `language`, the system's name from
+    the labels registry in that language (what the person reads), else the registry's
+    own name (what a team inside the group reads)."""
     try:
         found = registry.company(company)
     except KeyError:
         return company, system
     try:
-        return found.legal_name, found.system(system).name
+        name = found.system(system).name
     except KeyError:
         return found.legal_name, system
+    if language is not None:
+        name = load_labels().system_name(company, system, language, name)
+    return found.legal_name, name
 
 
 def _consent_processing(registry: GroupRegistry, company: str, system: str, language: str) -> list[str]:
@@ -147,18 +190,10 @@ def action_views(
             if row["action"] != action.value:
                 continue
             status = ActionStatus(row["status"])
-            company, system = system_names(registry, row["company"], row["system"])
+            company, system = system_names(registry, row["company"], row["system"], language)
             changed = int(row["changed"])
             one, many = CHANGED_TEXTS[action][language]
-            kept = [
-                KeptView(
-                    category=_category_label(str(k.get("category", "")), language),
-                    items=int(k.get("items", 0)),
-                    legal_basis=str(k.get("legal_basis", "")),
-                    until=date.fromisoformat(k["until"]) if k.get("until") else None,
-                )
-                for k in _kept(row["kept"])
-            ]
+            kept = [kept_view(k, language) for k in _kept(row["kept"])]
             systems.append(
                 SystemView(
                     company=company,
@@ -170,6 +205,7 @@ def action_views(
                     fields=[field_label(f, language) for f in row["fields"]],
                     kept=kept,
                     note=row["note"],
+                    note_for_person=(row.get("note_for_person") or "").strip() or None,
                     processing=(
                         _consent_processing(registry, row["company"], row["system"], language)
                         if action is Action.WITHDRAW_CONSENT

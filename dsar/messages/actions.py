@@ -90,6 +90,8 @@ class ActionResult(BaseModel):
     recipients: list[str] = Field(default_factory=list)
     error: str | None = None
     note: str | None = None
+    # A sentence the team marked for the person; the internal `note` never reaches a letter.
+    note_for_person: str | None = None
 
 
 class RecordActionResultInput(BaseModel):
@@ -134,6 +136,8 @@ class ActionConfirmation(Decision):
     done: bool = True  # False: not applicable here, with the reason in the note
     changed: int = Field(default=0, ge=0)
     note: str = Field(default="", max_length=2000)
+    # The note is internal; this sentence, if given, is told to the person in the letter.
+    note_for_person: str = Field(default="", max_length=1000)
 
 
 class ActionRetry(Decision):

@@ -73,6 +73,7 @@ class SystemResult(BaseModel):
     fuzzy_matches: int = 0
     error: str | None = None
     note: str | None = None
+    note_for_person: str | None = None
 
 
 class UploadedFile(Decision):
@@ -97,6 +98,8 @@ class SystemDecision(Decision):
     company: str = Field(min_length=1, max_length=16)
     system: str = Field(min_length=1, max_length=16)
     reason: str = Field(default="", max_length=2000)
+    # The reason is internal; this sentence, if given, is told to the person in the report.
+    note_for_person: str = Field(default="", max_length=1000)
 
 
 class RecordSystemResultInput(BaseModel):

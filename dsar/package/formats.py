@@ -96,6 +96,16 @@ def package_document(view: ReportView) -> dict[str, Any]:
             }
             for item in view.art15
         ],
+        "earlier_requests": [
+            {
+                "reference": e.reference,
+                "received_on": e.received_on.isoformat(),
+                "rights": list(e.rights),
+                "status": e.status,
+                "closed_on": e.closed_on.isoformat() if e.closed_on else None,
+            }
+            for e in view.earlier_requests
+        ],
         "supervisory_authority": {
             "name": authority.name,
             "address": authority.address,

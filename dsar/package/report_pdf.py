@@ -12,25 +12,29 @@ PDF then says that report.html and data.json hold the exact text. That replaceme
 done here, before fpdf2 sees the text, because fpdf2 would otherwise log the missing
 characters themselves, and a log line must never carry personal data.
 
-Records are printed as "field: value" lines rather than as tables: the systems decide
-how many fields a record has and how long a value is, and flowing text breaks across
-pages wherever it must, where a table row taller than a page could not be drawn.
+Records are printed as tables (`dsar.package.tables`: labels, values in the person's
+locale, what every record shares printed once above the table), at a small size, so a
+person with many records gets pages of tables rather than pages of "field: value" lines.
+A cell too long to fit a page is split over rows of its own (`_fit`), never cut.
 """
 
 from __future__ import annotations
 
 import logging
 import unicodedata
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import fontpkg
 import structlog
-from fpdf import FPDF
-from fpdf.enums import TextMode, XPos, YPos
+from fpdf import FPDF, FontFace
+from fpdf.enums import TableBordersLayout, TextMode, XPos, YPos
+
+from dsar.package.locale_format import format_date
 
 if TYPE_CHECKING:
     from dsar.package.views import ReportView
@@ -190,8 +194,66 @@ class _ReportPDF(FPDF):
         self.line(self.l_margin, y, self.w - self.r_margin, y)
         self.ln(2.5)
 
+    def grid(
+        self,
+        rows: Sequence[Sequence[str]],
+        *,
+        widths: Sequence[float],
+        size: float,
+        header: Sequence[str] | str | None,
+    ) -> None:
+        """A table in the report's font; `header` is a row of column names, or one caption
+        line spanning the table, or nothing."""
+        self.set_font(FONT_FAMILY, size=size)
+        heading_style = FontFace(emphasis="", fill_color=(232, 232, 232), color=INK)
+        columns = len(widths)
+        body = [[self._printable(cell) for cell in part] for row in rows for part in _fit(row)]
+        with self.table(
+            col_widths=tuple(widths),
+            first_row_as_headings=isinstance(header, list | tuple),
+            headings_style=heading_style,
+            line_height=size * 0.45,
+            text_align="LEFT",
+            borders_layout=TableBordersLayout.HORIZONTAL_LINES,
+            padding=(0.6, 1.0),
+            width=self.epw,
+        ) as table:
+            if isinstance(header, str):
+                self.set_text_color(*MUTED)
+                table.row([self._printable(header)] + [""] * (columns - 1))
+                self.set_text_color(*INK)
+            elif header is not None:
+                table.row([self._printable(h) for h in header])
+            for row in body:
+                table.row(row)
+        self.ln(2)
+        self.set_font(FONT_FAMILY, size=10)
+
     def indented(self, by: float) -> _Indent:
         return _Indent(self, by)
+
+
+# fpdf2 cannot split one table row over two pages, so a row with a cell longer than this
+# continues in rows of its own below it (the other columns left empty); nothing is cut.
+_LONG_CELL = 1200
+
+
+def _fit(row: Sequence[str]) -> list[list[str]]:
+    if all(len(cell) <= _LONG_CELL for cell in row):
+        return [list(row)]
+    pieces = [_pieces(cell) for cell in row]
+    return [[p[i] if i < len(p) else "" for p in pieces] for i in range(max(len(p) for p in pieces))]
+
+
+def _pieces(text: str) -> list[str]:
+    """`text` in pieces of at most _LONG_CELL characters, broken at a space where one is."""
+    out: list[str] = []
+    while len(text) > _LONG_CELL:
+        cut = text.rfind(" ", 0, _LONG_CELL)
+        cut = cut if cut > 0 else _LONG_CELL
+        out.append(text[:cut])
+        text = text[cut:].lstrip(" ")
+    return [*out, text]
 
 
 class _Indent:
@@ -208,34 +270,6 @@ class _Indent:
         self._pdf.set_x(self._pdf.l_margin)
 
 
-def value_text(value: Any, t: Mapping[str, str], *, nested: bool = False) -> str:
-    """A record value as words, the way the HTML report shows it; a nested object or list
-    is bracketed, so where it ends stays clear on one line."""
-    if value is None or value == "":
-        return t["empty_value"]
-    if value is True:
-        return t["yes"]
-    if value is False:
-        return t["no"]
-    if isinstance(value, Mapping):
-        text = "; ".join(f"{key}: {value_text(inner, t, nested=True)}" for key, inner in value.items())
-    elif isinstance(value, list | tuple):
-        text = ", ".join(value_text(inner, t, nested=True) for inner in value)
-    else:
-        return str(value)
-    return f"({text})" if nested else text
-
-
-def record_fields(record: Mapping[str, Any], t: Mapping[str, str]) -> Iterator[tuple[str, str]]:
-    """Where the record came from, then each of its data fields on a line of its own."""
-    for key, value in record.items():
-        if isinstance(value, Mapping) and key == "data":
-            for inner_key, inner in value.items():
-                yield str(inner_key), value_text(inner, t)
-        else:
-            yield str(key), value_text(value, t)
-
-
 def _texts(value: Any) -> Iterable[str]:
     if isinstance(value, str):
         yield value
@@ -249,10 +283,15 @@ def _texts(value: Any) -> Iterable[str]:
 
 
 def render_report_pdf(view: ReportView) -> bytes:
+    return render_report_pdf_laid_out(view)[0]
+
+
+def render_report_pdf_laid_out(view: ReportView) -> tuple[bytes, PdfLayout]:
+    """The PDF and where its parts fell: the summary must end on page 1."""
     t = view.strings
     request = view.request
     printable = _Printable(font_codepoints())
-    generated = view.generated_at.strftime("%Y-%m-%d %H:%M %Z").strip()
+    generated = view.generated_text or view.generated_at.strftime("%Y-%m-%d %H:%M")
     pdf = _ReportPDF(f"{view.controller.legal_name} · {t['reference']}: {request.reference}", printable)
     pdf.set_title(f"{t['title']} – {request.reference}")
     pdf.set_lang(view.language)
@@ -260,106 +299,98 @@ def render_report_pdf(view: ReportView) -> bytes:
     pdf.set_creation_date(view.generated_at)
     pdf.add_page()
 
-    # --- header
+    # --- page 1: who, what, and the answers in plain words
     pdf.heading(t["title"], 1, outline=False)
     pdf.field(t["prepared_for"], view.subject_name)
     pdf.field(t["reference"], request.reference)
-    pdf.field(t["received"], str(request.received_on))
+    pdf.field(t["received"], view.received_text or str(request.received_on))
     pdf.field(t["generated"], generated)
     if request.rights:
         pdf.field(t["rights_requested"], ", ".join(t.get(f"right_{r}", r) for r in request.rights))
-    pdf.ln(2)
-    pdf.paragraph(t["intro"])
+    pdf.ln(1)
+    pdf.paragraph(t["intro"], size=9.5)
     person_texts = [view.subject_name, view.subject_email]
     for _, _, category in view.places():
         person_texts.extend(_texts(category.records))
     if any(printable.needs_replacement(text) for text in person_texts):
-        pdf.paragraph(t["pdf_unprintable_note"], color=NOTICE)
+        pdf.paragraph(t["pdf_unprintable_note"], color=NOTICE, size=9)
+    pdf.heading(t["summary_heading"], 2)
+    pdf.grid(
+        [[item.question, "\n".join(item.answers)] for item in view.summary],
+        widths=(30, 70),
+        size=9,
+        header=None,
+    )
+    summary_end = pdf.page_no()
 
-    # --- controller
-    controller = view.controller
-    lang = view.language
-    pdf.heading(t["controller_heading"], 2)
-    pdf.paragraph(controller.scope.in_language(lang))
-    pdf.field(t["company"], controller.legal_name)
-    registered = f"{t['registered_in'].lower()} {controller.registered_in.in_language(lang)}"
-    pdf.field(t["company_number"], f"{controller.company_number} ({registered})")
-    for address in controller.addresses:
-        pdf.field(
-            address.label.in_language(lang),
-            f"{', '.join(address.lines)}, {address.country.in_language(lang)}",
-        )
-    pdf.field(t["privacy_contact"], str(controller.privacy_email))
-    pdf.field(t["last_updated"], str(controller.last_updated))
-
-    # --- the data, by company, system and category
+    # --- the data, by company, system and category, as tables
+    pdf.add_page()
     pdf.heading(t["data_we_hold"], 2)
-    pdf.paragraph(t["data_we_hold_intro"])
+    pdf.paragraph(f"{t['data_we_hold_intro']} {t['fields_note']}", size=9)
     if view.record_count == 0:
         pdf.paragraph(t["no_data_found"], color=NOTICE)
     for company in view.companies:
-        pdf.heading(company.legal_name, 3)
-        pdf.paragraph(f"{t['country']}: {company.country}", color=MUTED)
+        pdf.heading(f"{company.legal_name} ({company.country_name or company.country})", 3)
         for system in company.systems:
-            status_key = "status_" + system.status.replace(" ", "_")
-            status = t.get(status_key, system.status)
-            pdf.heading(f"{t['system']}: {system.name} – {t['status']}: {status}", 4)
-            if f"{status_key}_note" in t:
-                pdf.paragraph(t[f"{status_key}_note"], color=NOTICE)
+            pdf.heading(f"{system.name} – {system.status_text}", 4)
+            if system.status_note:
+                pdf.paragraph(system.status_note, color=NOTICE, size=9)
             if not system.categories and system.status == "collected":
-                pdf.paragraph(t["no_data_in_system"])
+                pdf.paragraph(t["no_data_in_system"], size=9)
             for category in system.categories:
-                with pdf.indented(4):
+                for table in category.tables:
                     pdf.paragraph(
-                        f"{t['category']}: {category.label} – "
-                        f"{t['record_count'].lower()}: {len(category.records)}",
-                        size=10.5,
+                        f"{category.label}: {table.title} – {t['record_count'].lower()}: {table.records}",
+                        size=9.5,
                         strong=True,
                     )
-                    with pdf.indented(4):
-                        for index, record in enumerate(category.records):
-                            if index:
-                                pdf.rule()
-                            for label, text in record_fields(record, t):
-                                pdf.field(label, text)
-                pdf.ln(2)
+                    if table.common:
+                        caption = t["in_every_record"] if table.records > 1 else None
+                        pdf.grid(
+                            [list(pair) for pair in table.common], widths=(30, 70), size=8, header=caption
+                        )
+                    if table.rows:
+                        pdf.grid(
+                            table.rows,
+                            widths=_widths(table.columns, table.rows),
+                            size=7.5,
+                            header=table.columns,
+                        )
 
     # --- the redaction log (Art. 15(4)): kinds, places and reasons, never the values
     pdf.heading(t["redactions_heading"], 2)
-    pdf.paragraph(t["redactions_intro"])
+    pdf.paragraph(t["redactions_intro"], size=9)
     if not view.removals:
-        pdf.paragraph(t["redactions_none"])
-    for index, removal in enumerate(view.removals):
-        if index:
-            pdf.rule()
-        with pdf.indented(4):
-            pdf.field(
-                t["redaction_where"], f"{removal.company}/{removal.system}/{removal.table}#{removal.key}"
-            )
-            pdf.field(t["redaction_field"], removal.field)
-            pdf.field(t["redaction_kind"], removal.kind_label)
-            pdf.field(t["redaction_reason"], removal.reason)
+        pdf.paragraph(t["redactions_none"], size=9)
+    else:
+        pdf.grid(
+            [[r.place, r.field_label, r.kind_label, r.reason] for r in view.removals],
+            widths=(38, 16, 18, 28),
+            size=7.5,
+            header=[t["redaction_where"], t["redaction_field"], t["redaction_kind"], t["redaction_reason"]],
+        )
     if view.exclusions:
         pdf.heading(t["excluded_heading"], 3)
-        pdf.paragraph(t["excluded_intro"])
-        for exclusion in view.exclusions:
-            with pdf.indented(4):
-                pdf.field(t["redaction_where"], f"{exclusion.company}/{exclusion.system}")
-                pdf.field(t["record_count"], str(exclusion.records))
-                pdf.field(t["redaction_reason"], exclusion.reason)
+        pdf.paragraph(t["excluded_intro"], size=9)
+        pdf.grid(
+            [[e.place, str(e.records), e.reason] for e in view.exclusions],
+            widths=(45, 15, 40),
+            size=8,
+            header=[t["redaction_where"], t["record_count"], t["redaction_reason"]],
+        )
 
     # --- Art. 15(1)(a)-(h) and 15(2)
     pdf.heading(t["supplementary_heading"], 2)
-    pdf.paragraph(t["supplementary_intro"])
+    pdf.paragraph(t["supplementary_intro"], size=9.5)
     for item in view.art15:
         pdf.heading(f"{item.reference}: {item.title}", 3)
         for text in item.paragraphs:
-            pdf.paragraph(text)
+            pdf.paragraph(text, size=9.5)
         for entry in item.entries:
-            pdf.paragraph(entry.term, size=10.5, strong=True)
+            pdf.paragraph(entry.term, size=9.5, strong=True)
             with pdf.indented(5):
                 for detail in entry.details:
-                    pdf.paragraph(detail)
+                    pdf.paragraph(detail, size=9.5)
         if item.key == "15(1)(f)":
             authority = view.authority
             pdf.heading(t["authority_heading"], 4)
@@ -370,7 +401,34 @@ def render_report_pdf(view: ReportView) -> bytes:
                 if authority.email:
                     pdf.field(t["authority_email"], authority.email)
 
-    # --- contact and footer
+    # --- the requests the person made before (Art. 15: the case store holds them too)
+    pdf.heading(t["earlier_heading"], 2)
+    pdf.paragraph(t["earlier_intro"], size=9.5)
+    if view.earlier_requests:
+        pdf.grid(
+            [[e.reference, e.received_text, e.rights_text, e.outcome_text] for e in view.earlier_requests],
+            widths=(22, 22, 30, 26),
+            size=8.5,
+            header=[t["reference"], t["earlier_received"], t["earlier_rights"], t["earlier_outcome"]],
+        )
+    else:
+        pdf.paragraph(t["earlier_none"], size=9.5)
+
+    # --- who is responsible, contact and footer
+    controller = view.controller
+    lang = view.language
+    pdf.heading(t["controller_heading"], 2)
+    pdf.paragraph(controller.scope.in_language(lang), size=9.5)
+    pdf.field(t["company"], controller.legal_name)
+    registered = f"{t['registered_in'].lower()} {controller.registered_in.in_language(lang)}"
+    pdf.field(t["company_number"], f"{controller.company_number} ({registered})")
+    for address in controller.addresses:
+        pdf.field(
+            address.label.in_language(lang),
+            f"{', '.join(address.lines)}, {address.country.in_language(lang)}",
+        )
+    pdf.field(t["privacy_contact"], str(controller.privacy_email))
+    pdf.field(t["last_updated"], format_date(controller.last_updated, lang))
     pdf.heading(t["contact_heading"], 2)
     pdf.paragraph(f"{t['contact_text']} {controller.privacy_email}.")
     pdf.ln(4)
@@ -385,4 +443,24 @@ def render_report_pdf(view: ReportView) -> bytes:
     data = bytes(pdf.output())
     if printable.replaced:
         log.info("package.pdf_characters_replaced", reference=request.reference, count=printable.replaced)
-    return data
+    return data, PdfLayout(pages=pdf.page_no(), summary_last_page=summary_end)
+
+
+@dataclass(frozen=True)
+class PdfLayout:
+    pages: int
+    summary_last_page: int
+
+
+def _widths(columns: Sequence[str], rows: Sequence[Sequence[str]]) -> tuple[float, ...]:
+    """Column shares from what they hold: room for the longest word (so no word breaks
+    inside a column that could hold it) and more for long texts, capped, so a yes/no
+    column stays narrow and a message column takes what is left."""
+    sample = rows[:200]
+    weights = []
+    for index, name in enumerate(columns):
+        cells = [row[index] for row in sample]
+        longest = max((len(cell) for cell in cells), default=0)
+        word = max((len(w) for text in [name, *cells] for w in text.split()), default=1)
+        weights.append(max(min(longest, 45), min(word, 22), 3) + 1.5)
+    return tuple(weights)

@@ -15,6 +15,8 @@ from datetime import date, datetime
 from typing import Any
 
 from dsar.config import PROJECT_ROOT
+from dsar.package.locale_format import format_date
+from dsar.package.tables import TableView
 from dsar.privacy_notice import Art15Item, Controller
 from dsar.rendering import AuthorityView
 
@@ -38,17 +40,38 @@ CSV_DATA_PREFIX = "data."
 
 @dataclass
 class CategoryView:
+    """`records` are the exact values (data.json, CSV); `tables` the same records in
+    words for the HTML and the PDF."""
+
     category: str
     label: str
     records: list[dict[str, Any]] = field(default_factory=list)
+    tables: list[TableView] = field(default_factory=list)
+
+
+# Collection statuses as the person is told them; anything else is "not searched yet".
+SEARCHED = "collected"
+NOT_APPLICABLE = "not_applicable"
+FAILED = "failed"
 
 
 @dataclass
 class SystemView:
+    """`status` is the collection's code (data.json keeps it); `status_text` and
+    `status_note` are what the person reads about it."""
+
     code: str
     name: str
     status: str
     categories: list[CategoryView] = field(default_factory=list)
+    status_text: str = ""
+    status_note: str = ""
+
+    @property
+    def outstanding(self) -> bool:
+        """Failed or not searched yet: the answer is incomplete here. A system the team
+        marked not applicable is not outstanding: nothing more will come from it."""
+        return self.status not in (SEARCHED, NOT_APPLICABLE)
 
 
 @dataclass
@@ -57,6 +80,30 @@ class CompanyView:
     legal_name: str
     country: str
     systems: list[SystemView] = field(default_factory=list)
+    country_name: str = ""
+
+
+@dataclass(frozen=True)
+class SummaryItem:
+    """One question of the first page and its answer in plain words."""
+
+    question: str
+    answers: list[str]
+
+
+@dataclass(frozen=True)
+class EarlierRequestView:
+    """A rights request the person made before (Art. 15: the case store holds it too).
+    The codes are for data.json; the texts for the person."""
+
+    reference: str
+    received_on: date
+    rights: list[str]
+    status: str
+    closed_on: date | None
+    received_text: str
+    rights_text: str
+    outcome_text: str
 
 
 @dataclass(frozen=True)
@@ -72,6 +119,9 @@ class RemovalView:
     kind: str
     kind_label: str
     reason: str
+    # What the person reads: the company, system and kind of record, and the field, in words.
+    place: str = ""
+    field_label: str = ""
 
 
 @dataclass(frozen=True)
@@ -83,6 +133,7 @@ class ExclusionView:
     reason_code: str
     reason: str
     records: int
+    place: str = ""
 
 
 @dataclass(frozen=True)
@@ -113,6 +164,11 @@ class ReportView:
     controller: Controller
     removals: list[RemovalView] = field(default_factory=list)
     exclusions: list[ExclusionView] = field(default_factory=list)
+    summary: list[SummaryItem] = field(default_factory=list)
+    earlier_requests: list[EarlierRequestView] = field(default_factory=list)
+    # Dates and times as the person writes them (`locale_format`), made once for every format.
+    received_text: str = ""
+    generated_text: str = ""
 
     def template_context(self) -> dict[str, Any]:
         """The names the jinja2 templates were written against."""
@@ -132,6 +188,14 @@ class ReportView:
             "csv_files": self.csv_files,
             "removals": self.removals,
             "exclusions": self.exclusions,
+            "summary": self.summary,
+            "earlier_requests": self.earlier_requests,
+            "received_text": self.received_text or str(self.request.received_on),
+            "generated_text": self.generated_text or self.generated_at.strftime("%Y-%m-%d %H:%M"),
+            "systems_not_applicable": self.systems_not_applicable,
+            "systems_outstanding": self.systems_outstanding,
+            "last_updated_text": format_date(self.controller.last_updated, self.language),
+            "generated_on_text": format_date(self.generated_at.date(), self.language),
         }
 
     def places(self) -> Iterator[tuple[CompanyView, SystemView, CategoryView]]:
@@ -156,6 +220,17 @@ class ReportView:
         return [(f"{CSV_DIR}/{name}.csv", labels[name]) for name in sorted(labels)]
 
     @property
+    def systems_outstanding(self) -> list[tuple[CompanyView, SystemView]]:
+        """Failed or not yet searched: the letter says the answer is not complete there."""
+        return [(c, s) for c in self.companies for s in c.systems if s.outstanding]
+
+    @property
+    def systems_not_applicable(self) -> list[tuple[CompanyView, SystemView]]:
+        """Marked not applicable by the privacy team: not searched, and nothing to follow."""
+        return [(c, s) for c in self.companies for s in c.systems if s.status == NOT_APPLICABLE]
+
+    @property
     def systems_not_searched(self) -> int:
-        """Counted so the letter can say the answer is not yet complete."""
-        return sum(1 for c in self.companies for s in c.systems if s.status != "collected")
+        """Counted so the letter can say the answer is not yet complete (not applicable
+        systems are not counted: there is nothing more to come from them)."""
+        return len(self.systems_outstanding)

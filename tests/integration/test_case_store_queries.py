@@ -66,3 +66,43 @@ async def test_the_cli_queries_answer_from_the_case_store(servers: Servers, tmp_
             ("status.review", {"n": 1}),
         ]
         assert trail[0].seq < trail[1].seq
+
+
+async def test_earlier_requests_are_the_same_persons_and_received_before(
+    servers: Servers, tmp_path: Path
+) -> None:
+    """Art. 15: the access package lists the person's other requests the case store holds;
+    found by the keyed e-mail hash, oldest first, never someone else's or a later one."""
+    name = "".join(ch for ch in f"earlier_{tmp_path.name[-8:].lower()}" if ch.isalnum() or ch == "_")
+    servers.postgres.create_database(name)
+    dsn = servers.postgres.dsn(name)
+    await migrate(dsn)
+    rows = [
+        # reference, email lookup, received, status, closed
+        ("DSAR-2025-000001", "anna", date(2025, 3, 3), "delivered", "2025-03-21 15:00+00"),
+        ("DSAR-2025-000002", "anna", date(2025, 9, 1), "rejected", "2025-09-02 08:00+00"),
+        ("DSAR-2025-000003", "bert", date(2025, 5, 5), "delivered", "2025-05-20 08:00+00"),
+        ("DSAR-2026-000001", "anna", date(2026, 3, 2), "packaging", None),
+        ("DSAR-2026-000002", "anna", date(2026, 4, 1), "received", None),
+    ]
+    async with connection(dsn) as conn:
+        for reference, lookup, received, status, closed in rows:
+            await conn.execute(
+                "INSERT INTO requests (reference, rights, jurisdiction, language, channel, received_on,"
+                " status, subject_key_id, subject_ciphertext, email_lookup, closed_at)"
+                " VALUES ($1, $2, 'SE', 'sv', 'email', $3, $4, 'k1', $5, $6, $7::text::timestamptz)",
+                reference,
+                ["erasure"] if reference.startswith("DSAR-2025") else ["access"],
+                received,
+                status,
+                b"sealed",
+                lookup,
+                closed,
+            )
+        earlier = await queries.earlier_requests(conn, "DSAR-2026-000001")
+        assert [(e.reference, e.status, e.rights) for e in earlier] == [
+            ("DSAR-2025-000001", "delivered", ["erasure"]),
+            ("DSAR-2025-000002", "rejected", ["erasure"]),
+        ]
+        assert earlier[0].received_on == date(2025, 3, 3) and earlier[0].closed_at is not None
+        assert await queries.earlier_requests(conn, "DSAR-2025-000003") == []

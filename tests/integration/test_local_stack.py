@@ -240,7 +240,7 @@ def test_access_request_end_to_end_survives_killing_the_workers(stack: Stack) ->
     # The photos she appears in and her app events (as CSV parts) are files in the package.
     files = [n for n in names if n.startswith("files/")]
     assert len([n for n in files if n.startswith("files/gb01/photos/")]) == 3
-    assert any(n.startswith("files/se01/app/app_usage_events/part-") for n in files)
+    assert any(n.startswith("files/se01/app/Use of the app part-") for n in files)  # the label, in English
     document = json.loads(archive.read("data.json"))
     report = archive.read("report.html").decode()
     assert person.full_name in report

@@ -15,6 +15,7 @@ import logging
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pypdfium2 as pdfium
 import pytest
@@ -23,7 +24,9 @@ from markupsafe import escape
 
 from activities import packaging
 from dsar.domain import Right
-from dsar.group import Category
+from dsar.group import Category, load_group
+from dsar.labels import load_labels
+from dsar.package.assemble import status_words, summary_items
 from dsar.package.formats import (
     category_csvs,
     load_json_schema,
@@ -33,7 +36,9 @@ from dsar.package.formats import (
     render_data_json,
     render_report_html,
 )
+from dsar.package.locale_format import country_name
 from dsar.package.report_pdf import REPLACEMENT, render_report_pdf
+from dsar.package.tables import CellWords, category_tables
 from dsar.package.views import (
     CSV_DATA_PREFIX,
     CSV_PLACE_COLUMNS,
@@ -127,7 +132,19 @@ def make_view(language: str, *, with_data: bool = True, subject: str = SUBJECT) 
             ],
         ),
     ]
+    # What `build_report_view` adds for the person: tables in words, statuses as sentences.
+    words = CellWords(strings["yes"], strings["no"], strings["empty_value"])
+    for company in companies:
+        company.country_name = country_name(company.country, language)
+        for system in company.systems:
+            system.status_text, system.status_note = status_words(system.status, strings)
+            for category in system.categories:
+                category.tables = category_tables(
+                    category.records, load_labels(), language, ZoneInfo("Europe/Stockholm"), words
+                )
+    authority = authority_view("SE", language)
     return ReportView(
+        summary=summary_items(companies, load_group(), notice, strings, language, authority.name, [], "SE"),
         language=language,
         strings=strings,
         request=RequestView("DSAR-2026-000123", date(2026, 11, 20), ["access"], "SE"),
@@ -429,3 +446,42 @@ def test_package_members_in_order(view: ReportView) -> None:
     ]
     assert all(isinstance(content, bytes) and content for _, content in members)
     assert [name for name, _ in view.csv_files] == names[5:]  # what the letter lists is there
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_cover_letter_tells_not_applicable_apart_from_not_searched(language: str) -> None:
+    """A system the team marked not applicable is not "could not be searched": nothing more
+    will come from it. A failed one is outstanding, and the letter says so."""
+    view = make_view(language)
+    strings = view.strings
+    for company in view.companies:
+        for system in company.systems:
+            if system.code == "web":
+                system.status = "not_applicable"
+                system.status_text, system.status_note = status_words(system.status, strings)
+    letter = folded(render_cover_letter(view))
+    report = folded(render_report_html(view))
+    if language == "en":
+        assert "1 system could not be searched in time: Ekonomi (ECI Sverige AB)" in letter
+        assert "1 system did not apply to your request, so we did not search it: Web" in letter
+    else:
+        assert "1 system kunde inte sökas igenom i tid: Ekonomi (ECI Sverige AB)" in letter
+        assert "1 system gällde inte din begäran, så där har vi inte sökt: Web" in letter
+    assert folded(strings["status_not_applicable_note"]) in report
+    assert "not_applicable" not in letter and "not_applicable" not in report
+
+
+def test_a_cell_longer_than_a_page_continues_in_rows_of_its_own() -> None:
+    """fpdf2 cannot split one table row over two pages: a long message continues in rows
+    below it, and every word of it is printed."""
+    view = make_view("en")
+    words = [f"w{n:05d}" for n in range(1800)]  # about 12 000 characters
+    long_record = {"table": "tickets", "key": "T-2", "data": {"subject": "Long", "body": " ".join(words)}}
+    company = view.companies[0]
+    support = next(c for c in company.systems[0].categories if c.category == "support")
+    support.records.append(long_record)
+    support.tables = category_tables(
+        support.records, load_labels(), "en", ZoneInfo("Europe/Stockholm"), CellWords("Yes", "No", "–")
+    )
+    text = pdf_text(render_report_pdf(view))
+    assert all(word in text for word in words)

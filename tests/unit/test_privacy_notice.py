@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -242,53 +242,19 @@ class FakeAuthority:
 
 
 def _context(notice: PrivacyNotice, language: str, *, with_data: bool = True) -> dict[str, Any]:
-    strings = load_report_strings(language)
-    categories = (
-        [
-            FakeCategory(
-                "contact",
-                strings["category_contact"],
-                [
-                    {"email": "anna@example.se", "phone": None, "note": HOSTILE},
-                    {"email": "anna.a@example.se", "active": True, "tags": ["a", "b"]},
-                ],
-            ),
-            FakeCategory(
-                "support",
-                strings["category_support"],
-                [{"table": "tickets", "key": "7", "data": {"subject": HOSTILE, "n": 3}}],
-            ),
-        ]
-        if with_data
-        else []
+    """The report's real context (`ReportView.template_context`), with hostile text in
+    the records and the name."""
+    from tests.unit.test_package_formats import make_view
+
+    view = make_view(language, with_data=with_data, subject=f"Anna {HOSTILE} Andersson")
+    context = view.template_context()
+    context["authority"] = FakeAuthority(
+        "Integritetsskyddsmyndigheten (IMY)",
+        ("Box 8114", "104 20 Stockholm"),
+        "https://www.imy.se",
+        "imy@imy.se",
     )
-    return {
-        "lang": language,
-        "t": strings,
-        "request": FakeRequest("DSAR-2024-0001", date(2024, 3, 1), ["access"], "SE"),
-        "subject_name": f"Anna {HOSTILE} Andersson",
-        "generated_at": datetime(2024, 3, 5, 9, 30, tzinfo=UTC),
-        "companies": [
-            FakeCompany(
-                "se01",
-                "ECI Sverige AB",
-                "SE",
-                [
-                    FakeSystem("crm", "CRM", "collected", categories),
-                    FakeSystem("erp", "ERP", "failed"),
-                    FakeSystem("web", "Web", "not collected"),
-                ],
-            )
-        ],
-        "art15": art15_items(notice, language),
-        "authority": FakeAuthority(
-            "Integritetsskyddsmyndigheten (IMY)",
-            ("Box 8114", "104 20 Stockholm"),
-            "https://www.imy.se",
-            "imy@imy.se",
-        ),
-        "controller": notice.controller,
-    }
+    return context
 
 
 def _render(context: dict[str, Any], undefined: type[Undefined] = Undefined) -> str:
@@ -306,8 +272,8 @@ def test_report_renders_every_art15_item_and_escapes_data(notice: PrivacyNotice,
     assert f'<html lang="{language}">' in html
     assert "<script" not in html.lower()
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
-    assert '<th scope="col">email</th>' in html
-    assert "anna.a@example.se" in html
+    assert f'<th scope="row">{"E-postadress" if language == "sv" else "E-mail address"}</th>' in html
+    assert "jaroslava@example.ua" in html
     assert "imy@imy.se" in html
     strings = context["t"]
     assert str(escape(strings["status_failed_note"])) in html

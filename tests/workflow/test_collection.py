@@ -39,7 +39,11 @@ from workflows.rights_request import RightsRequestWorkflow
 
 
 async def start_astrid(
-    client: Client, queue: str, pool: asyncpg.Pool, postcode: str | None = None
+    client: Client,
+    queue: str,
+    pool: asyncpg.Pool,
+    postcode: str | None = None,
+    language: Language = Language.SV,
 ) -> WorkflowHandle[Any, Any]:
     person = astrid()
     reference = await new_reference(pool)
@@ -52,7 +56,7 @@ async def start_astrid(
             customer_number=person.customer_number,
             postcode=postcode,
         ),
-        language=Language.SV,
+        language=language,
         jurisdiction="SE",
         channel=Channel.EMAIL,
         received_on=date(2026, 11, 20),

@@ -190,6 +190,15 @@ async def test_the_package_is_fetched_through_the_page_with_the_code(
         assert refused.status == 404 and "Länken fungerar inte" in await refused.text()
         assert await audit.new() == []
         assert http.server.app[GUARD].metrics.refused["download.tampered"] == 1
+        # Without the browser's preference, the damaged token's own request decides: English
+        # first on this English request, never Swedish first.
+        refused = await http.get(f"/d/{tampered}")
+        text = await refused.text()
+        assert refused.status == 404 and text.index("This link does not work") < text.index(
+            "Länken fungerar inte"
+        )
+        assert refused.headers["Content-Language"] == "en"
+        assert await audit.new() == []
 
         # An expired link: eight days on.
         clock.shift = timedelta(days=8)

@@ -46,7 +46,7 @@ async def test_a_request_is_refused_during_identity_with_reasons_and_remedies(
     letters = [m for m in servers.mail.messages() if m["X-DSAR-Reference"] == reference]
     refusal = [m for m in letters if m["X-DSAR-Kind"] == "refusal"]
     assert len(refusal) == 1
-    body = refusal[0].get_content()
+    body = " ".join(refusal[0].get_content().split())  # wrapped at 72 columns
     assert REASON in body and "Integritetsskyddsmyndigheten" in body and "domstol" in body
     collected = await case_pool.fetchval(
         "SELECT count(*) FROM collected_records WHERE reference = $1", reference

@@ -117,8 +117,11 @@ async def verify(handle: WorkflowHandle[Any, Any], method: str = "customer_recor
     )
 
 
-async def confirm_manual(client: Client, handle: WorkflowHandle[Any, Any], action: Action) -> None:
-    """The events team's binder (gb01/signups) can only be changed by hand: confirm it was."""
+async def confirm_manual(
+    client: Client, handle: WorkflowHandle[Any, Any], action: Action, **confirmation: Any
+) -> None:
+    """The events team's binder (gb01/signups) can only be changed by hand: confirm it was
+    (`confirmation` overrides the fields of the team's confirmation)."""
     reference = handle.id.removeprefix("dsar-")
     child = client.get_workflow_handle_for(
         CompanyActionWorkflow.run, company_action_workflow_id(reference, "gb01", action.value)
@@ -138,7 +141,14 @@ async def confirm_manual(client: Client, handle: WorkflowHandle[Any, Any], actio
     await handle.execute_update(
         RightsRequestWorkflow.confirm_action,
         ActionConfirmation(
-            actor="privacy-officer", company="gb01", system="signups", action=action, note="binder checked"
+            **{
+                "actor": "privacy-officer",
+                "company": "gb01",
+                "system": "signups",
+                "action": action,
+                "note": "binder checked",
+                **confirmation,
+            }
         ),
     )
 
@@ -234,7 +244,10 @@ async def test_access_and_erasure_send_the_copy_then_erase_keeping_what_the_law_
     # The letter says what was kept and why; the credit-reference agency was told (Art. 19).
     (outcome,) = mails(servers, reference, "outcome")
     letter = text_of(outcome)
-    assert "Bokföringslagen" in letter and "pending court claim 2026:17" in letter
+    # The law is named; the team's reason for the hold is internal (the letter says a legal
+    # claim, Art. 17(3)(e)).
+    assert "Bokföringslagen" in letter and "pending court claim 2026:17" not in letter
+    assert "legal claim" in letter
     assert "held no data of yours to change" in letter and "Nyhavn" not in letter  # dk01: counted
     assert state.recipients_notified
     notices = mails(servers, reference, "recipient_notice")

@@ -130,7 +130,12 @@ class CollectionStage:
         else:
             system = self.system(decision.company, decision.system)
             settled = system.model_copy(
-                update={"status": SystemStatus.NOT_APPLICABLE, "note": decision.reason.strip(), "error": None}
+                update={
+                    "status": SystemStatus.NOT_APPLICABLE,
+                    "note": decision.reason.strip(),
+                    "note_for_person": decision.note_for_person.strip() or None,
+                    "error": None,
+                }
             )
             progress.systems = [settled if s.system == system.system else s for s in progress.systems]
             await ctx.call(

@@ -199,6 +199,7 @@ class OtherRightsStage:
                     "status": ActionStatus.DONE if confirmation.done else ActionStatus.NOT_APPLICABLE,
                     "changed": confirmation.changed,
                     "note": confirmation.note.strip() or None,
+                    "note_for_person": confirmation.note_for_person.strip() or None,
                     "error": None,
                 }
             )
