@@ -1,0 +1,275 @@
+"""The `dsar` command guides a person through a request (issue #18, item 4).
+
+Each test drives a real request on the Temporal dev server with the real workers in-process,
+the real case store, S3 and SMTP catcher, and runs `dsar` as its own process with its output
+piped, as a script, `tee` or a log would read it: what it waits for and the command that
+moves it, `--watch` lines, one count of records in status and review, plurals, whole lines,
+review markers, per-right wording, and messages that name the reference and the next step.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import sys
+from contextlib import suppress
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import pytest
+from temporalio.client import Client, WorkflowExecutionStatus, WorkflowHandle
+
+from cli import start_request
+from devstack.demo_group import DEMO_PEOPLE
+from dsar.domain import Channel, Language, RequestSubmission, Right, Status, SubjectIdentity
+from dsar.messages.identity import IdentityDecision
+from tests.integration import test_status_truth as status_truth
+from tests.integration.test_status_truth import dsar, dsar_json
+from tests.polling import eventually
+from tests.workflow import conftest as workflow_fixtures
+from tests.workflow.conftest import (
+    manual_task_waiting,
+    new_reference,
+    reach_review,
+    running_workers,
+    start_request_for,
+    wait_for_status,
+)
+from workflows.rights_request import RightsRequestWorkflow
+
+pytestmark = pytest.mark.integration
+workers_kwargs = workflow_fixtures.workers_kwargs
+# The status tests' fixture: what `dsar` reads from the environment to reach these servers.
+cli_env = status_truth.cli_env
+# The words the product must not print: a count with the wrong number of its noun.
+WRONG_PLURAL = re.compile(r"\b1 (codes|records|customer records|days|bytes|spans|matches)\b")
+
+
+async def run_dsar(env: dict[str, str], *args: str) -> str:
+    """`dsar ...` with its output piped; the command must succeed."""
+    result, _ = await asyncio.to_thread(dsar, env, *args)
+    assert result.returncode == 0, f"dsar {' '.join(args)}: {result.stderr}"
+    assert not WRONG_PLURAL.search(result.stdout), result.stdout
+    return result.stdout
+
+
+async def refused(env: dict[str, str], *args: str) -> str:
+    """`dsar ...` that must be refused; its message (one line, unwrapped)."""
+    result, _ = await asyncio.to_thread(dsar, env, *args)
+    assert result.returncode != 0, result.stdout
+    return " ".join(result.stderr.split())
+
+
+@pytest.fixture
+def env(cli_env: dict[str, str], roles_file: Path) -> dict[str, str]:
+    """The environment of a script or a pipe (no COLUMNS exported), with the roles file."""
+    return {k: v for k, v in cli_env.items() if k != "COLUMNS"} | {"DSAR_ROLES_FILE": str(roles_file)}
+
+
+async def test_an_access_request_says_what_it_waits_for_at_each_stage(
+    dev_env: Any, workers_kwargs: dict[str, Any], case_pool: asyncpg.Pool, env: dict[str, str]
+) -> None:
+    client: Client = dev_env.client
+    async with running_workers(client, **workers_kwargs) as queue:
+        handle = await start_request_for(client, queue, case_pool, date.today())
+        reference = handle.id.removeprefix("dsar-")
+        watcher = None
+        try:
+            await wait_for_status(handle, Status.IDENTITY)
+
+            async def code_sent() -> str | None:
+                shown = await run_dsar(env, "status", reference)
+                return shown if "1 code sent" in shown else None
+
+            # Identity: the person enters the code, or the team checks; both commands named.
+            shown: str = await eventually(code_sent, timeout=30, what="the identity code sent")
+            assert re.search(r"\b(1 customer record|[02-9]\d* customer records);", shown), shown
+            assert "Waits for: the person to enter the code" in shown
+            assert f"next: dsar verify {reference} --code CODE" in shown
+            assert f"dsar verify {reference} --method customer_record" in shown
+
+            # --watch into a pipe: a line at once, and one for each change.
+            watcher = await asyncio.create_subprocess_exec(
+                sys.executable, "-m", "cli", "status", reference, "--watch",
+                env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+            )  # fmt: skip
+            assert watcher.stdout is not None
+            first = (await asyncio.wait_for(watcher.stdout.readline(), 30)).decode()
+            assert reference in first and " identity " in first and "dsar verify" in first
+
+            said = await run_dsar(
+                env, "verify", reference, "--method", "customer_record", "--note", "matched the CRM"
+            )
+            assert f"Identity confirmed for {reference}" in said
+            assert f"dsar status {reference}" in said
+
+            # Collection: the events team's binder waits for its owner's export.
+            await manual_task_waiting(client, reference)
+            lines: list[str] = []
+            while not any("gb01/signups" in line for line in lines):
+                lines.append((await asyncio.wait_for(watcher.stdout.readline(), 60)).decode())
+            assert any(" collecting " in line for line in lines), lines
+            shown = await run_dsar(env, "status", reference)
+            assert "Waits for: the owner of gb01/signups" in shown
+            assert f"next: dsar upload {reference} --system gb01/signups FILE" in shown
+            waiting = (await dsar_json(env, "status", reference))["waiting_for"]
+            assert waiting[0]["who"] == "the owner of gb01/signups"
+
+            said = await run_dsar(
+                env, "mark-na", reference, "--system", "gb01/signups", "--reason", "binder searched: none"
+            )
+            assert f"dsar status {reference}" in said
+            await wait_for_status(handle, Status.REVIEW)
+
+            # Review: one count of records per system in status and review (bulk parts too).
+            status = await dsar_json(env, "status", reference)
+            review = await dsar_json(env, "review", reference)
+            counted = {
+                (s["company"], s["system"]): s["records"] for c in status["companies"] for s in c["systems"]
+            }
+            reviewed = {
+                (c["company"], s["system"]): s["records"]
+                for c in review["companies"]
+                for s in c["systems"]
+                if s["status"] == "collected"
+            }
+            assert reviewed and counted[("se01", "app")] > 0
+            assert {k: counted[k] for k in reviewed} == reviewed
+            assert any(cat["stored"] < cat["records"] for s in _systems(review) for cat in s["categories"])
+            assert [s["command"] for s in status["waiting_for"]] == [
+                f"dsar review {reference}  then  dsar approve {reference}"
+            ]
+
+            # Review in a pipe: finding ids whole on their lines, and the package's markers.
+            human = await run_dsar(env, "review", reference)
+            assert review["findings"], "the demo data holds other people's data to review"
+            for finding in review["findings"]:
+                assert re.search(rf"\b{re.escape(finding['finding'])}\b", human), finding["finding"]
+            markers = [m for s in _samples(review) for m in re.findall(r"\[redacted: [a-z -]+\]", s)]
+            assert markers, "a sample shows a redaction"
+            for marker in markers:
+                assert marker in human
+            assert all(len(line) > 80 for line in human.splitlines() if "f-" in line)
+
+            said = await run_dsar(env, "approve", reference)
+            assert f"Approved {reference}: the package is built and the download link sent." in said
+            assert "erasure" not in said and f"dsar status {reference}" in said
+            await wait_for_status(handle, Status.DELIVERED)
+
+            # Delivered: verify says what is true, and list counts no days left.
+            message = await refused(env, "verify", reference, "--code", "000000")
+            assert f"{reference} is delivered" in message and "already been used" not in message
+            shown = await run_dsar(env, "status", reference)
+            assert "days left" not in shown and f"dsar resend-link {reference}" in shown
+
+            async def listed() -> dict[str, Any] | None:
+                rows = await dsar_json(env, "list", "--status", "delivered")
+                return next((r for r in rows if r["reference"] == reference), None)
+
+            row: dict[str, Any] = await eventually(listed, timeout=30, what=f"{reference} listed")
+            assert row["days_left"] is None
+            table = await run_dsar(env, "list", "--status", "delivered")
+            [line] = [line for line in table.splitlines() if reference in line]
+            assert not re.search(r"\s-?\d+\s*\S?\s*$", line), line
+        finally:
+            if watcher is not None:
+                with suppress(ProcessLookupError):
+                    watcher.kill()
+                await watcher.wait()
+            if (await handle.describe()).status is WorkflowExecutionStatus.RUNNING:
+                await handle.terminate(reason="test finished")
+
+
+def _systems(review: dict[str, Any]) -> list[dict[str, Any]]:
+    return [s for c in review["companies"] for s in c["systems"]]
+
+
+def _samples(review: dict[str, Any]) -> list[str]:
+    return [
+        json.dumps(sample["data"], ensure_ascii=False)
+        for s in _systems(review)
+        for cat in s["categories"]
+        for sample in cat["samples"]
+    ]
+
+
+async def test_an_erasure_names_its_own_next_steps_and_the_manual_erasure_it_waits_for(
+    dev_env: Any, workers_kwargs: dict[str, Any], case_pool: asyncpg.Pool, env: dict[str, str]
+) -> None:
+    client: Client = dev_env.client
+    # Not Astrid: her data stays for the other tests of this session.
+    person = next(p for p in DEMO_PEOPLE if p.full_name == "Sanne de Vries")
+    async with running_workers(client, **workers_kwargs) as queue:
+        reference = await new_reference(case_pool)
+        submission = RequestSubmission(
+            rights=[Right.ERASURE],
+            subject=SubjectIdentity(full_name=person.full_name, email=person.email),
+            language=Language.EN,
+            jurisdiction="SE",
+            channel=Channel.EMAIL,
+            received_on=date.today(),
+        )
+        await start_request(client, reference, submission, "tester", task_queue=queue)
+        handle: WorkflowHandle[Any, Any] = client.get_workflow_handle_for(
+            RightsRequestWorkflow.run, f"dsar-{reference}"
+        )
+        try:
+            await wait_for_status(handle, Status.IDENTITY)
+            await handle.execute_update(
+                RightsRequestWorkflow.verify_identity,
+                IdentityDecision(actor="privacy-officer", method="document_check", note="passport seen"),
+            )
+            await reach_review(client, handle)
+            said = await run_dsar(env, "approve", reference)
+            assert f"Approved {reference}: erasure in every company, then the letter to the person." in said
+            assert "packaging" not in said and "package" not in said
+
+            async def manual_erasure_listed() -> str | None:
+                shown = await run_dsar(env, "status", reference)
+                return shown if "erase gb01/signups" in shown else None
+
+            shown: str = await eventually(manual_erasure_listed, timeout=60, what="the manual erasure listed")
+            assert re.search(r"erase gb01/signups\s+│\s+awaiting_owner", shown), shown
+            assert "Waits for: the owner of gb01/signups" in shown
+            assert f"next: dsar done {reference} --system gb01/signups --action erase" in shown
+            data = await dsar_json(env, "status", reference)
+            assert any(
+                a["system"] == "signups" and a["status"] == "awaiting_owner" for a in data["pending_actions"]
+            )
+        finally:
+            if (await handle.describe()).status is WorkflowExecutionStatus.RUNNING:
+                await handle.terminate(reason="test finished")
+
+
+async def test_a_locked_code_names_the_request_and_the_command_that_sends_a_new_one(
+    dev_env: Any, workers_kwargs: dict[str, Any], case_pool: asyncpg.Pool, env: dict[str, str]
+) -> None:
+    client: Client = dev_env.client
+    async with running_workers(client, **workers_kwargs) as queue:
+        handle = await start_request_for(client, queue, case_pool, date.today())
+        reference = handle.id.removeprefix("dsar-")
+        try:
+            await wait_for_status(handle, Status.IDENTITY)
+
+            async def code_stored() -> bool | None:
+                found = await case_pool.fetchval(
+                    "SELECT count(*) FROM identity_challenges WHERE reference = $1", reference
+                )
+                return bool(found) or None
+
+            stored: bool = await eventually(code_stored, timeout=30, what="the identity code stored")
+            assert stored
+            message = await refused(env, "verify", reference, "--code", "000000")
+            assert f"{reference}: the code is wrong" in message
+            # The last allowed wrong guess locks the code.
+            await case_pool.execute(
+                "UPDATE identity_challenges SET attempts = 1000 WHERE reference = $1", reference
+            )
+            message = await refused(env, "verify", reference, "--code", "000000")
+            assert f"{reference}: too many wrong codes" in message
+            assert f"dsar send-code {reference}" in message
+        finally:
+            await handle.terminate(reason="test finished")
