@@ -12,6 +12,7 @@ Playwright's own browsers cannot be downloaded here. docs/testing.md has the man
 
 from __future__ import annotations
 
+import importlib.util
 import re
 import secrets
 import shutil
@@ -31,20 +32,17 @@ from tests.workflow import conftest as workflow_fixtures
 from tests.workflow.conftest import running_workers, start_request_for, wait_for_status
 from web.codec_server import CodecServer, CodecServerConfig, parse_tokens
 
-pytestmark = pytest.mark.integration
+BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
+CHROMIUM = next((found for name in BROWSERS if (found := shutil.which(name))), None)
+pytestmark = [
+    pytest.mark.integration,
+    pytest.mark.skipif(
+        CHROMIUM is None or importlib.util.find_spec("playwright") is None,
+        reason="no Chromium (or Playwright) on this machine; docs/testing.md describes the manual check",
+    ),
+]
 workers_kwargs = workflow_fixtures.workers_kwargs
 GUIDE = Path(__file__).parents[2] / "docs" / "operators-guide.md"
-BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
-
-
-def browser_path() -> str:
-    """A Chromium on this machine, or the test is skipped (CI has none)."""
-    pytest.importorskip("playwright.async_api", reason="Playwright is not installed")
-    for name in BROWSERS:
-        found = shutil.which(name)
-        if found:
-            return found
-    pytest.skip("no Chromium on this machine; docs/testing.md describes the manual check")
 
 
 def guide_snippet() -> str:
@@ -58,8 +56,9 @@ def guide_snippet() -> str:
 async def test_the_ui_list_shows_the_dsar_columns_and_a_request_page_its_summary_and_details(
     ring: KeyRing, workers_kwargs: dict[str, Any], case_pool: asyncpg.Pool, tmp_path: Path
 ) -> None:
-    chromium = browser_path()
     from playwright.async_api import async_playwright
+
+    assert CHROMIUM is not None
 
     ui_port, codec_port, token = free_port(), free_port(), secrets.token_hex(16)
     ui = f"http://localhost:{ui_port}"
@@ -84,7 +83,7 @@ async def test_the_ui_list_shows_the_dsar_columns_and_a_request_page_its_summary
             reference = handle.id.removeprefix("dsar-")
             await wait_for_status(handle, Status.IDENTITY)
             async with async_playwright() as playwright:
-                browser = await playwright.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
+                browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
                 page = await browser.new_page(viewport={"width": 1600, "height": 1000})
                 await page.add_init_script(guide_snippet())
 
@@ -99,8 +98,12 @@ async def test_the_ui_list_shows_the_dsar_columns_and_a_request_page_its_summary
                     assert any(column in h for h in headers), (column, headers)
                 cells = await row.first.inner_text()
                 assert "identity" in cells and "access" in cells and "SE" in cells, cells
-                saved = await page.evaluate("localStorage.getItem('saved-namespace-queries')")
-                assert "DSAR: waiting for review" in saved
+                # The guide's saved views are in the Saved Views menu.
+                await page.get_by_test_id("saved-views-button").click()
+                menu = page.get_by_text("DSAR: waiting for review")
+                await menu.first.wait_for(timeout=10_000)
+                await page.screenshot(path=str(tmp_path / "ui-saved-views.png"))
+                await page.keyboard.press("Escape")
 
                 # The request's page: the summary and the current details, decoded.
                 await page.goto(f"{ui}/namespaces/default/workflows/{handle.id}")
@@ -117,7 +120,8 @@ async def test_the_ui_list_shows_the_dsar_columns_and_a_request_page_its_summary
                 text: str = await eventually(shown, timeout=60, what="the summary and current details")
                 await page.screenshot(path=str(tmp_path / "ui-request.png"), full_page=True)
                 assert f"{reference}: access · SE · received {date.today().isoformat()}" in text
-                assert "Stage: identity" in text and "days left" in text
+                assert "Stage: identity" in text and "days left" in text and "1 code sent" in text
+                assert "Rights: access" in text and f"dsar status {reference}" in text
                 assert "Astrid" not in text and "@" not in text  # process facts only
                 await browser.close()
             await handle.terminate(reason="test finished")
