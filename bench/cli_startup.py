@@ -5,7 +5,9 @@ quiet machine. This prints the median wall time of a few runs of each, and the m
 that cost most to import (`python -X importtime`), so a heavy import that crept back to
 module level is found at once. A benchmark to run by hand, not a timed test:
 
-    python -m bench.cli_startup [--runs 7]
+    python -m bench.cli_startup [--runs 7] [--target 0.3]
+
+It exits non-zero when `dsar --help` misses the target.
 """
 
 from __future__ import annotations
@@ -49,12 +51,17 @@ def heaviest_imports(args: list[str], top: int = 12) -> list[tuple[float, str]]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=7)
-    runs = parser.parse_args().runs
+    parser.add_argument("--target", type=float, default=0.3, help="seconds for `dsar --help`")
+    options = parser.parse_args()
+    medians = {}
     for args in COMMANDS:
-        print(f"dsar {' '.join(args):<16} {wall_time(args, runs):.3f} s (median of {runs})")
+        medians[" ".join(args)] = wall_time(args, options.runs)
+        print(f"dsar {' '.join(args):<16} {medians[' '.join(args)]:.3f} s (median of {options.runs})")
     print("\nheaviest imports of `dsar --help` (seconds, own modules):")
     for seconds, package in heaviest_imports(["--help"]):
         print(f"  {seconds:6.3f}  {package}")
+    if medians["--help"] > options.target:
+        raise SystemExit(f"dsar --help took {medians['--help']:.3f} s; the target is {options.target} s")
 
 
 if __name__ == "__main__":
