@@ -260,7 +260,8 @@ def refuse(
     show_state(
         state,
         as_json,
-        f"Refused {state.reference}; the letter with the reasons and the person's remedies follows.",
+        f"Refused {state.reference}; the letter with the reasons and the person's remedies follows."
+        f" {follow(state.reference)}",
     )
 
 
@@ -280,7 +281,8 @@ def hold(
     show_state(
         state,
         as_json,
-        f"{company}/{code} of {state.reference} is kept under a legal hold; the letter will say why.",
+        f"{company}/{code} of {state.reference} is kept under a legal hold; the letter will say why."
+        f" When review is done: dsar approve {state.reference}",
     )
 
 
@@ -301,4 +303,8 @@ def decide_objection(
     decision = ObjectionDecision(actor=settings.actor, uphold=uphold, grounds=grounds)
     verdict = "upheld: the processing stops" if uphold else "overridden"
     state = update(settings, reference, RightsRequestWorkflow.decide_objection, decision)
-    show_state(state, as_json, f"Objection in {state.reference} {verdict}.")
+    show_state(
+        state,
+        as_json,
+        f"Objection in {state.reference} {verdict}. When review is done: dsar approve {state.reference}",
+    )

@@ -406,4 +406,7 @@ def submit(
         )
     else:
         out.print(f"Started {reference} (workflow {workflow_id_for(reference)}).")
-        out.print(f"Next: confirm the person's identity with [bold]dsar verify {reference}[/].")
+        out.print(
+            f"Next: the identity search, then a code to the person or a check by the team;"
+            f" follow it with: [bold]dsar status {reference}[/]"
+        )
