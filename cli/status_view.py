@@ -83,7 +83,9 @@ def status_table(
             systems = "waiting for the company's worker" if not company.done else ""
         mark = "done" if company.done else "collecting"
         counted = plural(company.records, "record")
-        table.add_row(f"company {company.company}", f"{mark}, {counted} {systems}".strip())
+        table.add_row(
+            f"company {company.company}", f"{mark}, {counted}" + (f": {systems}" if systems else "")
+        )
     if state.package:
         table.add_row(
             "package", f"{plural(state.package.records, 'record')}, {plural(state.package.bytes, 'byte')}"
