@@ -247,6 +247,12 @@ async def test_an_access_request_says_what_it_waits_for_at_each_stage(
                 said,
             )
             await wait_for_status(handle, Status.DELIVERED)
+            # The package counts records as status and review do (fuzzy matches left open stay out).
+            package = (await dsar_json(env, "status", reference))["package"]
+            expected = sum(counted.values()) - len(review["fuzzy_matches"])
+            seen.check(
+                package["records"] == expected, "the package counts the same records", (package, expected)
+            )
 
             # Delivered: verify says what is true, and list counts no days left.
             message = await refused(env, "verify", reference, "--code", "000000")
