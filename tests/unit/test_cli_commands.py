@@ -40,3 +40,10 @@ def test_listing_the_commands_imports_no_command_module_nor_the_sdk() -> None:
     )
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == ""
+
+
+def test_a_mistyped_command_is_answered_with_the_lazy_commands_it_resembles() -> None:
+    from typer.testing import CliRunner
+
+    result = CliRunner().invoke(app, ["stat"])
+    assert result.exit_code == 2 and "Did you mean 'status'?" in result.output
