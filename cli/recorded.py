@@ -19,11 +19,10 @@ from casestore.queries import RecordedRequest, RecordedSystem
 from cli.execution import Execution
 from cli.guide import plural
 from dsar.config import Settings
+from dsar.domain import Status
 
-# The stages in which a request still has a deadline to meet (`dsar.domain.Status.is_open`).
-OPEN_STAGES = frozenset(
-    {"received", "identity", "collecting", "review", "packaging", "delivery", "executing"}
-)
+# The stages in which a request still has a deadline to meet.
+OPEN_STAGES = frozenset(s.value for s in Status if s.is_open)
 
 
 def execution_rows(table: Table, execution: Execution | None, stage: str) -> None:

@@ -36,7 +36,7 @@ from cli._base import (
     run,
 )
 from cli.execution import ENDED_BADLY, Execution, describe_request, execution_word, last_task_handled
-from cli.recorded import recorded_json, recorded_request, recorded_table
+from cli.recorded import OPEN_STAGES, recorded_json, recorded_request, recorded_table
 from cli.status_view import View, pending_actions
 from dsar import search_attributes as sa
 from dsar.domain import Status
@@ -163,8 +163,7 @@ async def _follow_plain(
 
 def _open(execution: WorkflowExecutionStatus | None, stage: str | None) -> bool:
     """Still to be answered: running, and not delivered, closed or rejected."""
-    answered = stage is not None and stage in {s.value for s in Status} and not Status(stage).is_open
-    return execution is WorkflowExecutionStatus.RUNNING and not answered
+    return execution is WorkflowExecutionStatus.RUNNING and (stage is None or stage in OPEN_STAGES)
 
 
 def _rfc3339(moment: datetime) -> str:
