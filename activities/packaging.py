@@ -203,12 +203,16 @@ class PackagingActivities:
                 details=details,
                 idempotency_key=f"{inp.reference}:package:{digest}",
             )
-        log.info("package.built", reference=inp.reference, bytes=size, records=len(rows))
+        # Records as collection and review count them: a bulk table's part by its rows.
+        from casestore.review_overview import record_count
+
+        records = sum(record_count(r) for r in rows)
+        log.info("package.built", reference=inp.reference, bytes=size, records=records)
         return PackageResult(
             artefact_id=artefact,
             bytes=size,
             sha256=digest,
-            records=len(rows),
+            records=records,
             companies_with_data=sorted({r["company"] for r in rows}),
         )
 

@@ -10,6 +10,17 @@ import asyncpg
 from casestore.db import Conn
 from casestore.redaction_plan import MANUAL, field_name, load_redaction_plan
 from dsar.group import GroupRegistry
+from dsar.privacy_notice.report_strings import load_report_strings
+
+
+def record_count(record: Any) -> int:
+    """How many of the person's records a stored record holds: one, or a bulk table's CSV part
+    its rows. The same count the collection connectors report per system, so `dsar status`
+    and `dsar review` give one number for one system."""
+    data = record["data"]
+    if record["object_key"] and isinstance(data, dict) and isinstance(data.get("rows"), int):
+        return int(data["rows"])
+    return 1
 
 
 async def review_overview(
@@ -27,7 +38,8 @@ async def review_overview(
         )
     }
     records = await conn.fetch(
-        "SELECT id, company, system, category, source_table, source_key, data, needs_confirmation,"
+        "SELECT id, company, system, category, source_table, source_key, data, object_key,"
+        " needs_confirmation,"
         " confirmed_by, rejected_by, confidence, excluded_by, exclusion_reason, exclusion_note"
         " FROM collected_records WHERE reference = $1 ORDER BY company, system, category, id",
         reference,
@@ -37,7 +49,9 @@ async def review_overview(
         " FROM redactions WHERE reference = $1 ORDER BY record_id, path, span_start",
         reference,
     )
-    plan = await load_redaction_plan(conn, reference)
+    # The markers in the person's language, as the package shows them ("[redacted: name]").
+    language = await conn.fetchval("SELECT language FROM requests WHERE reference = $1", reference)
+    plan = await load_redaction_plan(conn, reference, load_report_strings(language) if language else None)
     by_id = {r["id"]: r for r in records}
     by_place: dict[tuple[str, str, str], list[asyncpg.Record]] = defaultdict(list)
     for r in records:
@@ -59,16 +73,21 @@ async def review_overview(
         for system in company.systems:
             result = results.get((company.code, system.code))
             categories = []
+            counted = 0
             for category in system.categories:
                 rows = by_place.get((company.code, system.code, category.value), [])
                 if not rows:
                     continue
                 shown = [r for r in rows if r["excluded_by"] is None and r["rejected_by"] is None]
+                counted += sum(record_count(r) for r in rows)
                 categories.append(
                     {
                         "category": category.value,
-                        "records": len(rows),
-                        "excluded": sum(1 for r in rows if r["excluded_by"] is not None),
+                        # Records as the connectors count them (a bulk part: its rows);
+                        # `stored` is how many entries hold them (record ids below).
+                        "records": sum(record_count(r) for r in rows),
+                        "stored": len(rows),
+                        "excluded": sum(record_count(r) for r in rows if r["excluded_by"] is not None),
                         "awaiting_confirmation": sum(
                             1
                             for r in rows
@@ -92,6 +111,7 @@ async def review_overview(
                     "status": result["status"] if result else "not collected",
                     "error": result["error"] if result else None,
                     "note": result["note"] if result else None,
+                    "records": counted,
                     "categories": categories,
                 }
             )

@@ -6,19 +6,24 @@ or refused with the reason) comes back at once.
 
 One module per stage of the legal process holds its commands (`submit`, `status`, `identity`,
 `collection`, `review`, `actions`, `clock`, `ops`); `_base` holds what they share. They are
-registered here in the order `dsar --help` lists them.
+listed in `COMMANDS` in the order `dsar --help` shows them, and a command's module is only
+imported when that command runs (`cli.lazy`): `dsar --help` reads the commands' docstrings
+from their source and starts without the Temporal SDK, pydantic or the case store.
 """
 
 from __future__ import annotations
 
 import os
 import sys
+from typing import TYPE_CHECKING, Any
 
 import typer
 
-from cli import actions, clock, collection, identity, keys, ops, retention, review, status, submit
-from cli._base import UsageError
-from cli.submit import find_open_duplicate, link_duplicate, start_request, validate_submission
+from cli.lazy import LazyGroup
+
+if TYPE_CHECKING:
+    from cli._base import UsageError
+    from cli.submit import find_open_duplicate, link_duplicate, start_request, validate_submission
 
 __all__ = [
     "UsageError",
@@ -30,49 +35,76 @@ __all__ = [
     "validate_submission",
 ]
 
+# name -> "module:function"; the order `dsar --help` lists them in.
+COMMANDS: dict[str, str] = {
+    "submit": "cli.submit:submit",
+    "status": "cli.status:status",
+    "list": "cli.status:list_requests",
+    "verify": "cli.identity:verify",
+    "send-code": "cli.identity:send_code",
+    "attach-authorisation": "cli.identity:attach_authorisation",
+    "approve": "cli.review:approve",
+    "upload": "cli.collection:upload",
+    "mark-na": "cli.collection:mark_not_applicable",
+    "retry": "cli.collection:retry",
+    "hold": "cli.review:hold",
+    "decide-objection": "cli.review:decide_objection",
+    "done": "cli.actions:done",
+    "retry-action": "cli.actions:retry_action",
+    "lift-restriction": "cli.actions:lift_restriction",
+    "matches": "cli.collection:matches",
+    "confirm": "cli.collection:confirm",
+    "review": "cli.review:review",
+    "exclude": "cli.review:exclude",
+    "redact": "cli.review:redact",
+    "keep": "cli.review:keep",
+    "extend": "cli.clock:extend",
+    "refuse": "cli.review:refuse",
+    "clarify": "cli.clock:clarify",
+    "answer": "cli.clock:answer",
+    "resend-link": "cli.clock:resend_link",
+    "report": "cli.status:report",
+    "hold-case": "cli.retention:hold_case",
+    "release-case": "cli.retention:release_case",
+    "purge": "cli.retention:purge",
+    "keys": "cli.keys:app",
+    "migrate": "cli.ops:migrate",
+    "audit": "cli.ops:audit",
+    "codec-server": "cli.ops:codec_server",
+    "download-server": "cli.ops:download_server",
+    "dev": "cli.ops:dev",
+}
+
 app = typer.Typer(
     name="dsar",
     help="Handle GDPR data-subject rights requests, from receipt to delivery.",
     no_args_is_help=True,
     add_completion=False,
+    cls=LazyGroup.listing(COMMANDS),
 )
 
-app.command()(submit.submit)
-app.command()(status.status)
-app.command("list")(status.list_requests)
-app.command()(identity.verify)
-app.command("send-code")(identity.send_code)
-app.command("attach-authorisation")(identity.attach_authorisation)
-app.command()(review.approve)
-app.command()(collection.upload)
-app.command("mark-na")(collection.mark_not_applicable)
-app.command()(collection.retry)
-app.command()(review.hold)
-app.command("decide-objection")(review.decide_objection)
-app.command()(actions.done)
-app.command("retry-action")(actions.retry_action)
-app.command("lift-restriction")(actions.lift_restriction)
-app.command()(collection.matches)
-app.command()(collection.confirm)
-app.command()(review.review)
-app.command()(review.exclude)
-app.command()(review.redact)
-app.command()(review.keep)
-app.command()(clock.extend)
-app.command()(review.refuse)
-app.command()(clock.clarify)
-app.command()(clock.answer)
-app.command("resend-link")(clock.resend_link)
-app.command()(status.report)
-app.command("hold-case")(retention.hold_case)
-app.command("release-case")(retention.release_case)
-app.command()(retention.purge)
-app.command()(ops.migrate)
-app.command()(ops.audit)
-app.command("codec-server")(ops.codec_server)
-app.command("download-server")(ops.download_server)
-app.command()(ops.dev)
-app.add_typer(keys.app, name="keys")
+
+@app.callback()
+def dsar() -> None:
+    """Handle GDPR data-subject rights requests, from receipt to delivery."""
+
+
+# The names other code imports from `cli`, loaded with their module on first use.
+_EXPORTS = {
+    "UsageError": "cli._base",
+    "find_open_duplicate": "cli.submit",
+    "link_duplicate": "cli.submit",
+    "start_request": "cli.submit",
+    "validate_submission": "cli.submit",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _EXPORTS:
+        import importlib
+
+        return getattr(importlib.import_module(_EXPORTS[name]), name)
+    raise AttributeError(f"module 'cli' has no attribute {name!r}")
 
 
 def main() -> None:

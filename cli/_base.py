@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import sys
 from collections.abc import Coroutine
 from datetime import timedelta
 from typing import Annotated, Any, NoReturn, TypeVar
@@ -35,8 +36,21 @@ from dsar.signing_client import SigningKeyMissing, one_key, signing_client
 from workflows.company_collection import CompanyCollectionWorkflow
 from workflows.rights_request import RightsRequestWorkflow
 
-out = Console()
-err = Console(stderr=True)
+# Piped or redirected, output is not cut to 80 columns: a line (a finding id, a command to
+# copy) stays whole, and tables take the width their contents need.
+PIPE_WIDTH = 10_000
+
+
+def console(stderr: bool = False) -> Console:
+    """A terminal's own width; into a pipe or a file, no width limit and no wrapping."""
+    stream = sys.stderr if stderr else sys.stdout
+    if stream.isatty():
+        return Console(stderr=stderr)
+    return Console(stderr=stderr, width=PIPE_WIDTH, soft_wrap=True)
+
+
+out = console()
+err = console(stderr=True)
 T = TypeVar("T")
 A = TypeVar("A")
 R = TypeVar("R")

@@ -20,6 +20,7 @@ from cli._base import (
     split_system,
     update,
 )
+from cli.guide import follow
 from dsar.messages.actions import Action, ActionConfirmation, ActionRetry, LiftRestriction
 from workflows.rights_request import RightsRequestWorkflow
 
@@ -70,7 +71,8 @@ def done(
         state,
         as_json,
         f"Recorded {action} in {company}/{code} of {state.reference} as "
-        + ("not applicable." if not_applicable else f"done ({changed} changed)."),
+        + ("not applicable." if not_applicable else f"done ({changed} changed).")
+        + f" {follow(state.reference)}",
     )
 
 
@@ -91,9 +93,10 @@ def retry_action(
     show_state(
         state,
         as_json,
-        f"{action} in {company}/{code}: {result.status.value}, {result.changed} changed."
+        f"{action} in {company}/{code} of {state.reference}: {result.status.value},"
+        f" {result.changed} changed. {follow(state.reference)}"
         if result is not None
-        else f"{action} in {company}/{code} taken again.",
+        else f"{action} in {company}/{code} of {state.reference} taken again. {follow(state.reference)}",
     )
 
 
@@ -108,4 +111,8 @@ def lift_restriction(
     settings = load_settings()
     request = LiftRestriction(actor=settings.actor, reason=reason)
     state = update(settings, reference, RightsRequestWorkflow.lift_restriction, request)
-    show_state(state, as_json, f"Lifting the restriction of {state.reference}: the person is told first.")
+    show_state(
+        state,
+        as_json,
+        f"Lifting the restriction of {state.reference}: the person is told first. {follow(state.reference)}",
+    )

@@ -12,6 +12,7 @@ from typing import Annotated
 import typer
 
 from cli._base import JsonFlag, Reference, load_settings, show_state, update
+from cli.guide import follow
 from dsar.messages.clock import ClarificationAnswer, ClarificationRequest, ExtensionDecision
 from dsar.messages.delivery import ResendLinkRequest
 from workflows.rights_request import RightsRequestWorkflow
@@ -27,7 +28,9 @@ def extend(
     decision = ExtensionDecision(actor=settings.actor, reason=reason)
     state = update(settings, reference, RightsRequestWorkflow.extend, decision)
     due = state.due_on.isoformat() if state.due_on else "-"
-    show_state(state, as_json, f"Extended {state.reference}; now due {due}. Notice sent.")
+    show_state(
+        state, as_json, f"Extended {state.reference}; now due {due}. Notice sent. {follow(state.reference)}"
+    )
 
 
 def clarify(
@@ -40,7 +43,12 @@ def clarify(
     request = ClarificationRequest(actor=settings.actor, question=question)
     state = update(settings, reference, RightsRequestWorkflow.clarify, request)
     clock = "stopped" if state.clock_stopped else "running"
-    show_state(state, as_json, f"Question sent for {state.reference}; clock {clock}.")
+    show_state(
+        state,
+        as_json,
+        f"Question sent for {state.reference}; clock {clock}."
+        f" When the person answers: dsar answer {state.reference} --note TEXT",
+    )
 
 
 def answer(
@@ -53,7 +61,7 @@ def answer(
     answered = ClarificationAnswer(actor=settings.actor, note=note)
     state = update(settings, reference, RightsRequestWorkflow.answer, answered)
     due = state.due_on.isoformat() if state.due_on else "-"
-    show_state(state, as_json, f"Answer recorded for {state.reference}; due {due}.")
+    show_state(state, as_json, f"Answer recorded for {state.reference}; due {due}. {follow(state.reference)}")
 
 
 def resend_link(

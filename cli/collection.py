@@ -35,6 +35,7 @@ from cli._base import (
     split_system,
     update,
 )
+from cli.guide import follow, plural
 from dsar.messages.collection import SystemDecision, SystemStatus, UploadedFile
 from dsar.messages.review import MatchDecision
 from dsar.messages.state import RequestState
@@ -109,7 +110,10 @@ def upload(
 
     state = run(go())
     show_state(
-        state, as_json, f"Attached {file.name} ({size} bytes) to {company}/{code} of {state.reference}."
+        state,
+        as_json,
+        f"Attached {file.name} ({plural(size, 'byte')}) to {company}/{code} of {state.reference}."
+        f" {follow(state.reference)}",
     )
 
 
@@ -132,7 +136,11 @@ def mark_not_applicable(
         actor=settings.actor, company=company, system=code, reason=reason, note_for_person=note_for_person
     )
     state = update(settings, reference, RightsRequestWorkflow.mark_not_applicable, decision)
-    show_state(state, as_json, f"Marked {company}/{code} of {state.reference} not applicable.")
+    show_state(
+        state,
+        as_json,
+        f"Marked {company}/{code} of {state.reference} not applicable. {follow(state.reference)}",
+    )
 
 
 def retry(
@@ -151,9 +159,10 @@ def retry(
     show_state(
         state,
         as_json,
-        f"Collected {company}/{code} again: {result.status.value}, {result.records} records."
+        f"Collected {company}/{code} of {state.reference} again: {result.status.value},"
+        f" {plural(result.records, 'record')}. {follow(state.reference)}"
         if result is not None
-        else f"Collected {company}/{code} again.",
+        else f"Collected {company}/{code} of {state.reference} again. {follow(state.reference)}",
     )
 
 
@@ -213,4 +222,7 @@ def confirm(
     if as_json:
         out.print_json(json.dumps({"reference": reference, "changed": count, "accepted": not reject}))
     else:
-        out.print(f"{'Rejected' if reject else 'Confirmed'} {count} record(s) in {reference}.")
+        out.print(
+            f"{'Rejected' if reject else 'Confirmed'} {plural(count, 'record')} in {reference}."
+            f" Next: dsar review {reference}, then dsar approve {reference}"
+        )

@@ -109,6 +109,8 @@ class Execution:
     # "<where>" -> "retrying (attempt N): <last error>", for steps that keep failing.
     retrying: dict[str, str] = field(default_factory=dict)
     last_task_at: datetime | None = None
+    # The running children's workflow ids by type (a company's collection, or one action).
+    children: dict[str, str] = field(default_factory=dict)
 
     @property
     def word(self) -> str:
@@ -147,7 +149,9 @@ async def describe_request(client: Client, reference: str) -> Execution | None:
             execution.failure = None
     if described.status is WorkflowExecutionStatus.RUNNING:
         execution.retrying = await _retrying(client, described)
-        children = [c.workflow_id for c in described.raw_description.pending_children]
+        pending = described.raw_description.pending_children
+        execution.children = {c.workflow_id: c.workflow_type_name for c in pending}
+        children = list(execution.children)
         for company_steps in await asyncio.gather(*(_child_retrying(client, c) for c in children)):
             execution.retrying.update(company_steps)
     return execution

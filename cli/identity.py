@@ -30,6 +30,7 @@ from cli._base import (
     show_state,
     update,
 )
+from cli.guide import follow
 from dsar.config import Settings
 from dsar.messages.identity import (
     AttachAuthorisation,
@@ -81,23 +82,55 @@ def verify(
     else:
         decision = IdentityDecision(actor=settings.actor, method=method, note=note)
     state = update(settings, reference, RightsRequestWorkflow.verify_identity, decision)
-    show_state(state, as_json, f"Identity confirmed for {state.reference} ({decision.method}); collecting.")
+    show_state(
+        state,
+        as_json,
+        f"Identity confirmed for {state.reference} ({decision.method}); collecting."
+        f" {follow(state.reference)}",
+    )
 
 
 async def _check_code(settings: Settings, reference: str, typed: str) -> str:
     """Checked here against the case store, like the page does, so the code never enters history."""
     # The one-time code check is the same one the verification page runs (the case store's codes).
+    from casestore import queries
     from casestore.db import connection
     from casestore.one_time_codes import CodeOutcome, check_identity_code
 
     require_role(settings, Role.REVIEWER)
     async with connection(settings.database_url) as conn:
+        recorded = await queries.recorded_request(conn, reference)
+        if recorded is not None and recorded.status not in IDENTITY_STAGES:
+            # Past identity (collecting, delivered, closed): no code is checked, none counted.
+            fail(
+                f"refused: {reference} is {recorded.status.replace('_', ' ')}; its identity was"
+                f" confirmed before, so there is nothing to verify. See: dsar status {reference}",
+                1,
+            )
         check = await check_identity_code(
             conn, typed=typed, via="cli", actor=settings.actor, now=datetime.now(UTC), reference=reference
         )
     if check.outcome is not CodeOutcome.VERIFIED or check.challenge_id is None:
-        fail(f"refused: {check.message}", 1)
+        fail(f"refused: {code_refusal(reference, check.outcome.value, check.message)}", 1)
     return str(check.challenge_id)
+
+
+# The request's stages in which a code can still confirm identity.
+IDENTITY_STAGES = frozenset({"received", "identity"})
+
+
+def code_refusal(reference: str, outcome: str, message: str) -> str:
+    """Why a code was refused, naming the request and the command that gets past it."""
+    send = f"send the person a new one: dsar send-code {reference}"
+    other = f"or confirm identity another way: dsar verify {reference} --method document_check --note TEXT"
+    return {
+        "locked": f"{reference}: too many wrong codes, so its code is locked; {send}",
+        "expired": f"{reference}: the code has expired; {send}",
+        "replaced": f"{reference}: a newer code has been sent; only the most recent one works ({send})",
+        "already_verified": f"{reference}: this code was entered already; see: dsar status {reference}",
+        "no_code": f"{reference}: no code was sent for this request; {send}, {other}",
+        "code_wrong": f"{reference}: {message}; ask the person to read the code again, or {send}",
+    }.get(outcome, f"{reference}: {message}")
 
 
 def send_code(
@@ -109,7 +142,12 @@ def send_code(
     state = update(
         settings, reference, RightsRequestWorkflow.send_identity_code, SendIdentityCode(actor=settings.actor)
     )
-    show_state(state, as_json, f"New code sent for {state.reference}; earlier codes no longer work.")
+    show_state(
+        state,
+        as_json,
+        f"New code sent for {state.reference}; earlier codes no longer work."
+        f" When the person has it: dsar verify {state.reference} --code CODE",
+    )
 
 
 async def store_authorisation(settings: Settings, reference: str, file: Path) -> AuthorisationFile:
@@ -161,4 +199,9 @@ def attach_authorisation(
         )
 
     state = run(go())
-    show_state(state, as_json, f"Authorisation attached to {state.reference}; identity can now be confirmed.")
+    show_state(
+        state,
+        as_json,
+        f"Authorisation attached to {state.reference}; identity can now be confirmed:"
+        f" dsar verify {state.reference} --method document_check --note TEXT",
+    )

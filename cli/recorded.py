@@ -17,7 +17,12 @@ from rich.table import Table
 from casestore import queries
 from casestore.queries import RecordedRequest, RecordedSystem
 from cli.execution import Execution
+from cli.guide import plural
 from dsar.config import Settings
+from dsar.domain import Status
+
+# The stages in which a request still has a deadline to meet.
+OPEN_STAGES = frozenset(s.value for s in Status if s.is_open)
 
 
 def execution_rows(table: Table, execution: Execution | None, stage: str) -> None:
@@ -55,9 +60,11 @@ def recorded_table(
     table.add_row("rights", ", ".join(recorded.rights))
     table.add_row("jurisdiction", recorded.jurisdiction)
     table.add_row("received", recorded.received_on.isoformat())
-    if recorded.due_on:
+    if recorded.due_on and recorded.status in OPEN_STAGES:
         left = (recorded.due_on - date.today()).days
-        table.add_row("due", f"{recorded.due_on.isoformat()} ({left} days left)")
+        table.add_row("due", f"{recorded.due_on.isoformat()} ({plural(left, 'day')} left)")
+    elif recorded.due_on:
+        table.add_row("due", f"{recorded.due_on.isoformat()} (answered)")
     if recorded.extended:
         table.add_row("extended", "yes")
     recorded_at = recorded.updated_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
@@ -67,7 +74,7 @@ def recorded_table(
         companies.setdefault(system.company, []).append(system)
     for company, found in companies.items():
         text = ", ".join(f"{s.system}:{s.status}({s.records})" for s in found)
-        table.add_row(f"company {company}", f"{sum(s.records for s in found)} records {text}")
+        table.add_row(f"company {company}", f"{plural(sum(s.records for s in found), 'record')} {text}")
     return table
 
 

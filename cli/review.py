@@ -12,6 +12,7 @@ from typing import Annotated, Any
 
 import typer
 from pydantic import ValidationError
+from rich.markup import escape
 from rich.table import Table
 
 from cli._base import (
@@ -28,6 +29,7 @@ from cli._base import (
     split_system,
     update,
 )
+from cli.guide import after_approval, follow, plural
 from dsar.messages.review import (
     ExcludeRecords,
     ExclusionReason,
@@ -99,13 +101,17 @@ def _print_review(reference: str, view: dict[str, Any]) -> None:
                 for sample in cat["samples"]:
                     text = json.dumps(sample["data"], ensure_ascii=False, default=str)
                     where = f"{company['company']}/{system['system']}/{sample['table']}#{sample['key']}"
-                    out.print(f"[dim]record {sample['record']} {where}:[/] {text[:300]}", highlight=False)
+                    # The markers ("[redacted: name]") are text, not markup: escape them.
+                    out.print(
+                        f"[dim]record {sample['record']} {where}:[/] {escape(text[:300])}", highlight=False
+                    )
     for failed in view["failed_systems"]:
         out.print(
             f"[bold red]failed:[/] {failed['company']}/{failed['system']}: {failed['error']}", highlight=False
         )
     if view["fuzzy_matches"]:
-        out.print(f"{len(view['fuzzy_matches'])} fuzzy match(es) wait: dsar matches {reference}")
+        waiting = plural(len(view["fuzzy_matches"]), "name-and-postcode match", "name-and-postcode matches")
+        out.print(f"{waiting} wait for a decision: dsar matches {reference}")
     findings = Table("finding", "kind", "where", "field", "decision", title="other people's data found")
     for f in view["findings"]:
         findings.add_row(
@@ -145,7 +151,12 @@ def exclude(
     except ValidationError as exc:
         fail(f"--record: {exc.errors()[0]['msg']}")
     count = update(settings, reference, RightsRequestWorkflow.exclude_records, decision)
-    show_count(reference, count, as_json, f"Excluded {count} record(s) from {reference}.")
+    show_count(
+        reference,
+        count,
+        as_json,
+        f"Excluded {plural(count, 'record')} from {reference}. Next: dsar review {reference}",
+    )
 
 
 def redact(
@@ -189,7 +200,12 @@ def redact(
     except ValidationError as exc:
         fail(f"--field: {exc.errors()[0]['msg']}")
     count = update(settings, reference, RightsRequestWorkflow.redact_field, decision)
-    show_count(reference, count, as_json, f"Redacted {count} span(s) in record {record}.")
+    show_count(
+        reference,
+        count,
+        as_json,
+        f"Redacted {plural(count, 'span')} in record {record} of {reference}. Next: dsar review {reference}",
+    )
 
 
 def keep(
@@ -208,7 +224,9 @@ def keep(
     except (ValueError, ValidationError):
         fail("--finding: write it as dsar review shows it, RECORD/f-0123456789abcdef")
     count = update(settings, reference, RightsRequestWorkflow.keep_finding, decision)
-    show_count(reference, count, as_json, f"Kept finding {finding} in {reference}.")
+    show_count(
+        reference, count, as_json, f"Kept finding {finding} in {reference}. Next: dsar review {reference}"
+    )
 
 
 def approve(
@@ -220,7 +238,8 @@ def approve(
     settings = load_settings()
     decision = ReviewDecision(actor=settings.actor, note=note)
     state = update(settings, reference, RightsRequestWorkflow.approve, decision)
-    show_state(state, as_json, f"Approved {state.reference}; packaging and delivery follow.")
+    next_ = after_approval(state.rights, state.objection_upheld)
+    show_state(state, as_json, f"Approved {state.reference}: {next_}. {follow(state.reference)}")
 
 
 def refuse(
@@ -241,7 +260,8 @@ def refuse(
     show_state(
         state,
         as_json,
-        f"Refused {state.reference}; the letter with the reasons and the person's remedies follows.",
+        f"Refused {state.reference}; the letter with the reasons and the person's remedies follows."
+        f" {follow(state.reference)}",
     )
 
 
@@ -261,7 +281,8 @@ def hold(
     show_state(
         state,
         as_json,
-        f"{company}/{code} of {state.reference} is kept under a legal hold; the letter will say why.",
+        f"{company}/{code} of {state.reference} is kept under a legal hold; the letter will say why."
+        f" When review is done: dsar approve {state.reference}",
     )
 
 
@@ -282,4 +303,8 @@ def decide_objection(
     decision = ObjectionDecision(actor=settings.actor, uphold=uphold, grounds=grounds)
     verdict = "upheld: the processing stops" if uphold else "overridden"
     state = update(settings, reference, RightsRequestWorkflow.decide_objection, decision)
-    show_state(state, as_json, f"Objection in {state.reference} {verdict}.")
+    show_state(
+        state,
+        as_json,
+        f"Objection in {state.reference} {verdict}. When review is done: dsar approve {state.reference}",
+    )

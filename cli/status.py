@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any
 
@@ -35,106 +36,29 @@ from cli._base import (
     run,
 )
 from cli.execution import ENDED_BADLY, Execution, describe_request, execution_word, last_task_handled
-from cli.recorded import execution_json, execution_rows, recorded_json, recorded_request, recorded_table
+from cli.recorded import OPEN_STAGES, recorded_json, recorded_request, recorded_table
+from cli.status_view import View, pending_actions
 from dsar import search_attributes as sa
 from dsar.domain import Status
-from dsar.messages.collection import CompanyCollectionState
-from dsar.messages.state import RequestState
 
-Progress = dict[str, CompanyCollectionState | None]
 # Seconds for the workflow's own answer (a Query needs a worker); past them the answer comes
 # from the server's description and the case store, so `dsar status` answers within 5 s.
 ANSWER_BUDGET = 3.5
 
 
-def _status_table(state: RequestState, progress: Progress, execution: Execution | None = None) -> Table:
-    table = Table(title=f"{state.reference}", show_header=False, title_justify="left")
-    table.add_column("field", style="bold")
-    table.add_column("value")
-    execution_rows(table, execution, state.status.value)
-    table.add_row("rights", ", ".join(r.value for r in state.rights))
-    table.add_row("jurisdiction", state.jurisdiction)
-    table.add_row("received", state.received_on.isoformat())
-    if state.clock_stopped:
-        table.add_row("due", "clock stopped")
-    elif state.due_on:
-        left = (state.due_on - date.today()).days
-        ended = "; nothing is running to meet it" if execution is not None and execution.ended_badly else ""
-        table.add_row("due", f"{state.due_on.isoformat()} ({left} days left{ended})")
-    if state.extended:
-        table.add_row("extended", state.extension_reason or "yes")
-    if state.open_question:
-        table.add_row("question", "waiting for the person's answer (dsar answer)")
-    if state.outcome:
-        table.add_row("outcome", state.outcome.replace("_", " "))
-    identity = state.identity
-    if identity is not None and state.status in (Status.RECEIVED, Status.IDENTITY):
-        allowed = ", ".join(m.value for m in identity.allowed_methods)
-        table.add_row("identity methods", allowed or "none until the agent's authorisation is attached")
-        if identity.sensitive:
-            table.add_row("needs a document check", ", ".join(r.value for r in identity.sensitive))
-        table.add_row(
-            "held records",
-            f"{identity.customer_records} customer records;"
-            f" e-mail {'held' if identity.email_held else 'not held'}; {identity.codes_sent} codes sent",
-        )
-    if state.identity_verified_by:
-        method = f" ({identity.method})" if identity is not None and identity.method else ""
-        table.add_row("identity confirmed by", state.identity_verified_by + method)
-    if state.approved_by:
-        table.add_row("approved by", state.approved_by)
-    for company in state.companies:
-        detail = progress.get(company.company)
-        if company.done and company.systems:
-            systems = ", ".join(f"{s.system}:{s.status.value}({s.records})" for s in company.systems)
-        elif detail and detail.systems:
-            systems = ", ".join(f"{s.system}:{s.status.value}({s.records})" for s in detail.systems)
-        else:
-            systems = "waiting for the company's worker" if not company.done else ""
-        mark = "done" if company.done else "collecting"
-        table.add_row(f"company {company.company}", f"{mark}, {company.records} records {systems}".strip())
-    if state.package:
-        table.add_row("package", f"{state.package.records} records, {state.package.bytes} bytes")
-    for hold_key, hold_reason in sorted(state.legal_holds.items()):
-        table.add_row(f"legal hold {hold_key}", hold_reason)
-    if state.objection_upheld is not None:
-        table.add_row("objection", "upheld" if state.objection_upheld else "overridden")
-    for result in state.actions:
-        line_text = f"{result.status.value}, {result.changed} changed"
-        if result.fields:
-            line_text += f" ({', '.join(result.fields)})"
-        for kept in result.kept:
-            line_text += f"; kept {kept.items} {kept.category} ({kept.legal_basis})"
-        if result.error:
-            line_text += f"; {result.error}"
-        if result.note:
-            line_text += f"; {result.note}"
-        table.add_row(f"{result.action.value} {result.company}/{result.system}", line_text)
-    if state.recipients_notified:
-        table.add_row("recipients told (Art. 19)", ", ".join(state.recipients_notified))
-    if state.restriction_active:
-        table.add_row("restriction", "in force (dsar lift-restriction; the person is told first)")
-    elif state.restriction_lifted_at:
-        table.add_row("restriction", f"lifted {state.restriction_lifted_at.date().isoformat()}")
-    if state.transmitted:
-        table.add_row("transmitted (Art. 20(2))", f"{state.transmitted.bytes} bytes")
-    return table
-
-
-def _state_json(state: RequestState, progress: Progress, execution: Execution | None = None) -> str:
-    data = state.model_dump(mode="json")
-    data["collection"] = {k: v.model_dump(mode="json") if v else None for k, v in progress.items()}
-    execution_json(data, execution)
-    data["answering"] = True
-    return json.dumps(data)
-
-
 def status(
     reference: Annotated[str, typer.Argument(callback=reference_arg, help="e.g. DSAR-2026-000042")],
-    watch: Annotated[bool, typer.Option("--watch", help="Follow the request live until it closes.")] = False,
+    watch: Annotated[
+        bool,
+        typer.Option(
+            "--watch",
+            help="Follow the request until it closes (live on a terminal; one line per change when piped).",
+        ),
+    ] = False,
     as_json: JsonFlag = False,
 ) -> None:
-    """Show where a request stands, with each company's collection progress.
+    """Show where a request stands, with each company's collection progress, and end with
+    what it waits for and the command that moves it.
 
     The workflow answers a Query when its worker runs; when it does not answer within a
     few seconds, the request is shown as the case store recorded it, with a line saying so.
@@ -142,7 +66,7 @@ def status(
     """
     settings = load_settings()
 
-    async def answered(client: Client, started: float) -> tuple[RequestState, Progress] | None:
+    async def answered(client: Client, started: float, execution: Execution | None) -> View | None:
         """The workflow's own view, or None if it does not answer within the command's budget."""
         loop = asyncio.get_running_loop()
 
@@ -154,54 +78,92 @@ def status(
             state = await asyncio.wait_for(query, left() + 0.2)
         except (TimeoutError, RPCError):
             return None
-        companies = await asyncio.gather(
-            *(company_progress(client, reference, c.company, c.rounds, left()) for c in state.companies)
+        companies, pending = await asyncio.gather(
+            asyncio.gather(
+                *(company_progress(client, reference, c.company, c.rounds, left()) for c in state.companies)
+            ),
+            pending_actions(client, execution),
         )
-        return state, {c.company: p for c, p in zip(state.companies, companies, strict=True)}
+        progress = {c.company: p for c, p in zip(state.companies, companies, strict=True)}
+        return View(state, progress, execution, pending)
+
+    async def look(client: Client) -> View | None:
+        started = asyncio.get_running_loop().time()
+        execution = await describe_request(client, reference)
+        return await answered(client, started, execution) if execution is not None else None
 
     async def go() -> None:
         client = await connect_client(settings)
         started = asyncio.get_running_loop().time()
         execution = await describe_request(client, reference)
-        found = await answered(client, started) if execution is not None else None
-        if found is None:
+        view = await answered(client, started, execution) if execution is not None else None
+        if view is None:
             if execution is not None and not execution.ended_badly:
                 execution.last_task_at = await last_task_handled(client, reference)
             recorded, systems = await recorded_request(settings, reference)
             if recorded is None:
-                fail("no request with that reference", 1)
+                fail(f"no request {reference}; see the open ones with: dsar list", 1)
             if as_json:
                 out.print_json(recorded_json(recorded, systems, execution))
             else:
                 out.print(recorded_table(recorded, systems, execution))
             return
-        state, progress = found
         if not watch:
             if as_json:
-                out.print_json(_state_json(state, progress, execution))
+                out.print_json(view.json())
             else:
-                out.print(_status_table(state, progress, execution))
+                out.print(view.table())
             return
-        with Live(_status_table(state, progress, execution), console=out, refresh_per_second=2) as live:
-            while state.status.is_open and (
-                execution is None or execution.status is WorkflowExecutionStatus.RUNNING
-            ):
+        if as_json or not out.is_terminal:
+            await _follow_plain(client, view, look, as_json)
+            return
+        with Live(view.table(), console=out, refresh_per_second=2) as live:
+            while _running(view):
                 await asyncio.sleep(1.0)
-                started = asyncio.get_running_loop().time()
-                execution = await describe_request(client, reference)
-                found = await answered(client, started)
+                found = await look(client)
                 if found is None:
                     live.stop()
                     out.print(
                         "The workflow stopped answering; `dsar status` shows what the case store recorded."
                     )
                     break
-                state, progress = found
-                if as_json:
-                    out.print(_state_json(state, progress, execution))
-                live.update(_status_table(state, progress, execution))
+                view = found
+                live.update(view.table())
 
     run(go())
+
+
+def _running(view: View) -> bool:
+    execution = view.execution
+    return view.state.status.is_open and (
+        execution is None or execution.status is WorkflowExecutionStatus.RUNNING
+    )
+
+
+async def _follow_plain(
+    client: Client, view: View, look: Callable[[Client], Awaitable[View | None]], as_json: bool
+) -> None:
+    """`--watch` into a pipe or a file (or with --json): one line each time something changes,
+    flushed at once, so `dsar status --watch | tee` or a log shows progress as it happens."""
+    shown = ""
+    current: View | None = view
+    while current is not None:
+        line = current.json() if as_json else f"{datetime.now(UTC):%H:%M:%S} {current.line()}"
+        key = current.json()
+        if key != shown:
+            shown = key
+            out.print(line, markup=False, highlight=False, soft_wrap=True)
+            out.file.flush()
+        if not _running(current):
+            return
+        await asyncio.sleep(1.0)
+        current = await look(client)
+    out.print("The workflow stopped answering; `dsar status` shows what the case store recorded.")
+
+
+def _open(execution: WorkflowExecutionStatus | None, stage: str | None) -> bool:
+    """Still to be answered: running, and not delivered, closed or rejected."""
+    return execution is WorkflowExecutionStatus.RUNNING and (stage is None or stage in OPEN_STAGES)
 
 
 def _rfc3339(moment: datetime) -> str:
@@ -274,7 +236,10 @@ def list_requests(
                     "rights": list(attrs.get(sa.DSAR_RIGHTS) or []),
                     "jurisdiction": attrs.get(sa.DSAR_JURISDICTION),
                     "due_at": due_at.isoformat() if due_at else None,
-                    "days_left": (due_at.date() - date.today()).days if due_at else None,
+                    # An answered (or ended) request has no deadline left to count down.
+                    "days_left": (due_at.date() - date.today()).days
+                    if due_at and _open(wf.status, stage)
+                    else None,
                     "execution": wf.status.name if wf.status else None,
                 }
             )

@@ -228,6 +228,22 @@ def summary_for(reference: str, submission: RequestSubmission) -> str:
     )
 
 
+def details_for(reference: str, submission: RequestSubmission) -> str:
+    """The UI's fixed details (Markdown): how the request came in and where to follow it.
+    Process facts only, like the summary: never the person."""
+    rights = ", ".join(r.value for r in submission.rights)
+    return "\n".join(
+        [
+            f"**{reference}**",
+            f"- Rights: {rights}",
+            f"- Jurisdiction: {submission.jurisdiction}; language: {submission.language.value}",
+            f"- Received {submission.received_on.isoformat()} by {submission.channel.value}"
+            + ("; an agent acts for the person" if submission.agent is not None else ""),
+            f"- On the command line: `dsar status {reference}`",
+        ]
+    )
+
+
 async def start_request(
     client: Client,
     reference: str,
@@ -244,6 +260,7 @@ async def start_request(
         task_queue=task_queue,
         id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
         static_summary=summary_for(reference, submission),
+        static_details=details_for(reference, submission),
         search_attributes=TypedSearchAttributes(
             [
                 SearchAttributePair(sa.DSAR_STATUS, Status.RECEIVED.value),
@@ -389,4 +406,7 @@ def submit(
         )
     else:
         out.print(f"Started {reference} (workflow {workflow_id_for(reference)}).")
-        out.print(f"Next: confirm the person's identity with [bold]dsar verify {reference}[/].")
+        out.print(
+            f"Next: the identity search, then a code to the person or a check by the team;"
+            f" follow it with: [bold]dsar status {reference}[/]"
+        )

@@ -177,8 +177,8 @@ async def test_code_through_the_cli_refuses_wrong_expired_locked_and_unknown_the
             assert expected in said(result)
             await nothing_collected(case_pool, handle)
 
-        await refused(other_code(code), "refused: the code is wrong (4 tries left)")
-        await refused("12", "refused: a code is 6 digits")  # not a try
+        await refused(other_code(code), f"refused: {reference}: the code is wrong (4 tries left)")
+        await refused("12", f"refused: {reference}: a code is 6 digits")  # not a try
         await refused(code, "no request with that reference", "DSAR-2026-999999")
 
         # Expired: the code's time is up (as if an hour had passed).
@@ -186,7 +186,7 @@ async def test_code_through_the_cli_refuses_wrong_expired_locked_and_unknown_the
             "UPDATE identity_challenges SET expires_at = now() - interval '1 second' WHERE reference = $1",
             reference,
         )
-        await refused(code, "refused: the code has expired")
+        await refused(code, f"refused: {reference}: the code has expired")
 
         # A new code; the old one no longer works, and five wrong tries lock the new one.
         result = await dsar(cli_env, "send-code", reference)
@@ -196,8 +196,12 @@ async def test_code_through_the_cli_refuses_wrong_expired_locked_and_unknown_the
             await refused(
                 other_code(second), f"the code is wrong ({left} {'try' if left == 1 else 'tries'} left)"
             )
-        await refused(other_code(second), "too many wrong codes: this code is locked")
-        await refused(second, "too many wrong codes: this code is locked")
+        await refused(other_code(second), f"{reference}: too many wrong codes, so its code is locked")
+        await refused(
+            second,
+            "too many wrong codes, so its code is locked;"
+            f" send the person a new one: dsar send-code {reference}",
+        )
 
         # Only a reviewer may send a code or confirm identity.
         intruder = cli_env | {"DSAR_USER": "intruder"}
@@ -211,9 +215,9 @@ async def test_code_through_the_cli_refuses_wrong_expired_locked_and_unknown_the
         assert f"Identity confirmed for {reference} (email_code); collecting." in said(result)
         state = await wait_for_status(handle, Status.COLLECTING)
         assert state.identity is not None and state.identity.method == IdentityMethod.EMAIL_CODE.value
-        # A used code cannot confirm a second time.
+        # A used code cannot confirm a second time: the request is past identity, and says so.
         result = await dsar(cli_env, "verify", reference, "--code", third)
-        assert "already been used" in said(result)
+        assert f"{reference} is collecting; its identity was confirmed before" in said(result)
         await end_request(client, handle)
 
     audit = await case_pool.fetch(

@@ -72,7 +72,8 @@ def _identity(state: RequestState) -> list[str]:
     if state.identity is None or state.status not in (Status.RECEIVED, Status.IDENTITY):
         return []
     allowed = ", ".join(m.value for m in state.identity.allowed_methods) or "none yet"
-    sent = f" ({state.identity.codes_sent} codes sent)" if state.identity.codes_sent else ""
+    codes = state.identity.codes_sent
+    sent = f" ({codes} {'code' if codes == 1 else 'codes'} sent)" if codes else ""
     return [f"- Identity: {allowed}{sent}"]
 
 
