@@ -1,0 +1,278 @@
+"""Names of people found from the text itself, the way a careful reviewer finds them.
+
+The group's known names stay the first signal (`Detector.known_names`); these rules find the
+rest: a given name from the lexicon alone or with a surname, a title before a surname ("Dr
+Okafor", "fru Lind"), initials before a surname ("J. Smith"), "Surname, Given", possessives,
+the sender on From:/Från: lines, the author in "X wrote:"/"skrev X:", the signature under a
+closing line and the speaker of a chat line. Company names stay: a phrase followed by a
+company form (AB, Ltd, plc, A/S, GmbH ...) or listed as a brand is not a person, and neither
+is a word the lexicon marks as an ordinary word unless context says it is a name.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import lru_cache
+
+from dsar.redaction.lexicon import Lexicon, lexicon
+
+_WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
+TITLES = frozenset(
+    "dr mr mrs ms miss mx prof professor sir dame lady lord fru herr fröken doktor dir rev fr sr".split()
+)
+_PARTICLES = frozenset("af av da de del della den der di du la le ten ter van von al el bin ibn abu bint".split())
+_COMPANY_FORM = re.compile(
+    r"\s*(?:&\s*(?:Co|Son|Sons|Partners)\b|AB\b|Ltd\b|Limited\b|plc\b|PLC\b|A/S\b|B\.V\.|BV\b|GmbH\b|Oyj?\b"
+    r"|ASA?\b|ApS\b|Inc\b|LLC\b|LLP\b|KB\b|HB\b|AG\b|S\.A\.|SA\b|N\.V\.|NV\b|Group\b|Holding\b|Hotel\b"
+    r"|Consulting\b|Partners\b|Bygg\b|Restaurang\b)"
+)
+_HEADER = re.compile(
+    r"(?im)(?:^[ \t>]*(?:from|från|fr\.?|to|till|cc|kopia|sender|avsändare|reply-to)|\b(?:attn|att|bill to|ship to"
+    r"|contact|kontakt|kontaktperson|fakturamottagare|handläggare|handled by|assigned to|agent|reported by))"
+    r"[ \t]*:[ \t]*([^<\n,;(]{1,60})"
+)
+_WROTE = re.compile(r"(?:<[^>\n]*>\s*)?\b(?:wrote|skrev)\s*:", re.IGNORECASE)
+_SKREV = re.compile(r"\bskrev\s+([^\n:<]{1,60}?)\s*(?:<[^>\n]*>\s*)?:")
+_CLOSING = re.compile(
+    r"(?im)^[ \t]*(?:best regards|kind regards|warm regards|regards|many thanks|thanks|thank you|cheers|sincerely"
+    r"|yours sincerely|br|med vänliga hälsningar|med vänlig hälsning|vänliga hälsningar|vänligen|hälsningar"
+    r"|mvh|tack|hälsar)[ \t]*[,.!]?[ \t]*\n+[ \t]*([^\n]{1,60})"
+)
+_CHAT = re.compile(r"(?m)^[ \t]*\[?\d{1,2}[:.]\d{2}(?::\d{2})?\]?[ \t]+(?:-[ \t]+)?([^\W\d_][^\n:]{0,40}?):")
+_LOWER_NEXT = re.compile(r" [a-zåäöé]")
+_CODE_NEXT = re.compile(r"[ \t]+(?:\d|[A-Z]\d*(?!\w))")  # "Era 100", "Model Y": a product
+_FORMS = frozenset("ab ltd limited plc gmbh oy oyj as asa aps inc llc llp bv nv ag sa kb hb group holding".split())
+_DOTTED_FORM = re.compile(r"B\.V\.|N\.V\.|S\.A\.|A/S")
+_FULL_STOP = re.compile(r"[^\W\d_]{2}\.\s")
+_CAP_NEXT = re.compile(r"[ \t]+[A-ZÅÄÖ]")
+# Words around a person's name in conversation: "ask X", "her son X", "X said", "X sa att".
+_CUE_BEFORE = re.compile(
+    r"(?i)(?:\b(?:ask|tell|call|ring|contact|kontakta|fråga|email|mejla|son|sonen|dotter|dottern|daughter|wife|husband"
+    r"|fru|man|colleague|kollega|kollegan|manager|chef|neighbour|grannen|sambo|partner|mother|father|mamma|pappa"
+    r"|brother|sister|bror|syster|with|med|by|av|from|från|and|och|to|till|cc)\s+)\Z"
+)
+_CUE_AFTER = re.compile(
+    r"(?:['’]s|s)?\s+(?:said|says|called|rang|asked|wrote|mailed|emailed|replied|sa|säger|ringde|frågade|skrev"
+    r"|mejlade|svarade|har|has|is|är|will|ska|mamma|pappa|mother|father)\b"
+)
+_SENTENCE_END = re.compile(r"(?:[.!?:;>\-–•\[\]()\"]|\n)\s*\Z")
+
+
+@dataclass(frozen=True)
+class _Token:
+    start: int
+    end: int  # possessive ('s / ’s) excluded
+    key: str  # lower case, possessive and Swedish genitive -s removed when that makes a name
+    cap: bool
+
+
+def find_names(text: str, lex: Lexicon | None = None) -> Iterator[tuple[int, int, str]]:
+    """(start, end, lower-cased name) of every name found; spans may overlap (resolved later)."""
+    lex = lex or lexicon()
+    tokens = _tokens(text, lex)
+    if not tokens:
+        return
+    hits = list(_from_tokens(text, tokens, lex))
+    starts = [t.start for t in tokens]
+    for lo, hi in _forced_spans(text):
+        inside = tokens[bisect.bisect_left(starts, lo) : bisect.bisect_left(starts, hi)]
+        hits.extend(_span_names(text, [t for t in inside if t.end <= hi], lex))
+    if hits:
+        yield from _outside_brands(text, hits, lex)
+
+
+def _tokens(text: str, lex: Lexicon) -> list[_Token]:
+    tokens: list[_Token] = []
+    for m in _WORD.finditer(text):
+        word = m.group()
+        start, end = m.span()
+        low = word.lower()
+        if low.endswith(("'s", "’s")):
+            low, end = low[:-2], end - 2
+        elif low.endswith("s") and low not in lex.given and low[:-1] in lex.given and _LOWER_NEXT.match(text, end):
+            low = low[:-1]  # Swedish genitive: "Fatimas mamma"
+        cap = word[0].isupper() and not (len(word) > 1 and word.isupper())
+        tokens.append(_Token(start, end, low, cap))
+    return tokens
+
+
+def _runs(text: str, tokens: list[_Token], lex: Lexicon) -> Iterator[tuple[int, list[_Token]]]:
+    """Runs of capitalised words (particles inside allowed), with the index of the first."""
+    run: list[_Token] = []
+    first = 0
+    for i, tok in enumerate(tokens):
+        if run:
+            gap = text[run[-1].end : tok.start]
+            joined = gap in (" ", "\u00a0") or (gap in (". ", ".") and _initial(text, run[-1]))
+            particle = tok.key in _PARTICLES and (run[-1].key in lex.given or run[-1].key in _PARTICLES)
+            if joined and (tok.cap or particle):
+                run.append(tok)
+                continue
+            yield first, _trim(run)
+            run = []
+        if tok.cap:
+            run, first = [tok], i
+    if run:
+        yield first, _trim(run)
+
+
+def _initial(text: str, tok: _Token) -> bool:
+    return tok.end - tok.start == 1 and text[tok.end : tok.end + 1] == "." and text[tok.start - 1 : tok.start] != "/"
+
+
+def _trim(run: list[_Token]) -> list[_Token]:
+    while run and not run[-1].cap:
+        run = run[:-1]
+    return run
+
+
+def _from_tokens(text: str, tokens: list[_Token], lex: Lexicon) -> Iterator[tuple[int, int, str]]:
+    for first, run in _runs(text, tokens, lex):
+        prev = tokens[first - 1] if first else None
+        titled = prev is not None and prev.key in TITLES and text[prev.end : run[0].start] in (" ", ". ")
+        if run[0].key in TITLES and len(run) > 1:
+            run, titled = run[1:], True
+        if _is_company(text, run, lex):
+            continue
+        if titled:
+            yield _emit(text, run[:3])
+            continue
+        found = list(_run_names(text, run, lex, _starts_sentence(text, run[0].start)))
+        yield from found or _cued(text, run, lex)
+    yield from _inverted(text, tokens, lex)
+
+
+def _run_names(text: str, run: list[_Token], lex: Lexicon, sentence_start: bool) -> Iterator[tuple[int, int, str]]:
+    """A run of capitalised words: where its name starts (a given name or an initial) and ends."""
+    n = len(run)
+    for j, tok in enumerate(run):
+        if tok.key in lex.not_names:
+            continue
+        follows = j + 1 < n and run[j + 1].key not in lex.not_names
+        if _initial(text, tok) and follows:  # initials, then a surname
+            if j and not _initial(text, run[j - 1]):
+                continue  # "Model Y. Kortet": a product's letter, not an initial
+            k = j + 1
+            while k < n and len(run[k].key) == 1:
+                k += 1
+            if k < n and run[k].key not in lex.not_names:
+                yield _emit(text, run[j : _name_end(run, k, lex) + 1])
+            return
+        if tok.key in lex.given:
+            nxt = run[j + 1] if follows else None
+            if tok.key in lex.words:  # "Will", "Mark": a name only with a surname after it, or mid-sentence
+                if nxt is not None and len(nxt.key) > 1 and (nxt.key in lex.surnames or nxt.key not in lex.words):
+                    yield _emit(text, run[j : _name_end(run, j + 1, lex) + 1])
+                    return
+                if j == 0 and sentence_start:
+                    continue
+                yield _emit(text, [tok])
+                return
+            yield _emit(text, run[j : (_name_end(run, j + 1, lex) if nxt is not None else j) + 1])
+            return
+        if (
+            follows
+            and tok.key not in lex.words
+            and run[j + 1].key in lex.surnames
+            and run[j + 1].key not in lex.words
+        ):
+            yield _emit(text, run[j : _name_end(run, j + 1, lex) + 1])
+            return
+
+
+def _cued(text: str, run: list[_Token], lex: Lexicon) -> Iterator[tuple[int, int, str]]:
+    """An unknown capitalised word that conversation puts in a name's place ("ask Nachiket")."""
+    lead = run[0].key in lex.not_names and len(run) > 1  # "Son Abelone", "Fråga Nanni"
+    if lead:
+        run = run[1:]
+    tok = run[0]
+    if len(run) > 2 or tok.key in lex.not_names or tok.key in lex.words or len(tok.key) < 3:
+        return
+    if lead or _CUE_BEFORE.search(text, max(0, tok.start - 16), tok.start) or _CUE_AFTER.match(text, run[-1].end):
+        yield _emit(text, run)
+
+
+def _name_end(run: list[_Token], at: int, lex: Lexicon) -> int:
+    end = at
+    while end + 1 < len(run) and end + 1 - at < 3 and run[end + 1].key not in lex.not_names:
+        end += 1
+    return end
+
+
+def _inverted(text: str, tokens: list[_Token], lex: Lexicon) -> Iterator[tuple[int, int, str]]:
+    """"Lind, Anna": a capitalised word, a comma, then a given name."""
+    for a, b in zip(tokens, tokens[1:], strict=False):
+        if (
+            a.cap
+            and b.cap
+            and text[a.end : b.start] == ", "
+            and (b.key in lex.given or (a.key in lex.surnames and b.key not in lex.words))
+            and b.key not in lex.not_names
+            and a.key not in lex.not_names
+            and a.key not in lex.words
+            and not _CAP_NEXT.match(text, b.end)
+        ):
+            yield a.start, b.end, f"{a.key} {b.key}"
+
+
+def _is_company(text: str, run: list[_Token], lex: Lexicon) -> bool:
+    """A company or a product: a company form in or after it, or a code after it."""
+    if any(t.key in _FORMS for t in run[1:]) or _DOTTED_FORM.search(text, run[0].start, run[-1].end + 1):
+        return True
+    return _COMPANY_FORM.match(text, run[-1].end) is not None or _CODE_NEXT.match(text, run[-1].end) is not None
+
+
+@lru_cache(maxsize=1)
+def _brand_pattern(brands: frozenset[str]) -> re.Pattern[str]:
+    alternatives = sorted((re.escape(b) for b in brands), key=len, reverse=True)
+    return re.compile(r"(?<!\w)(?:" + "|".join(alternatives) + r")(?!\w)", re.IGNORECASE)
+
+
+def _outside_brands(text: str, hits: list[tuple[int, int, str]], lex: Lexicon) -> Iterator[tuple[int, int, str]]:
+    """Drops names inside a brand ("John Lewis", "Marks & Spencer")."""
+    spans = [m.span() for m in _brand_pattern(lex.brands).finditer(text)]
+    for hit in hits:
+        if not any(a < hit[1] and hit[0] < b for a, b in spans):
+            yield hit
+
+
+def _starts_sentence(text: str, at: int) -> bool:
+    return at == 0 or _SENTENCE_END.search(text, max(0, at - 4), at) is not None
+
+
+def _emit(text: str, run: list[_Token]) -> tuple[int, int, str]:
+    return run[0].start, run[-1].end, " ".join(t.key for t in run)
+
+
+def _forced_spans(text: str) -> Iterator[tuple[int, int]]:
+    """Where context says a name stands: header lines, "X wrote:", signatures, chat speakers."""
+    if ":" not in text:
+        return
+    lowered = text.lower()
+    if "wrote" in lowered or "skrev" in lowered:
+        for m in _WROTE.finditer(text):  # "On 3 May, Ann Ek <ann@...> wrote:": the words before
+            at = m.start()
+            start = max(text.rfind("\n", 0, at), text.rfind(",", 0, at), at - 60) + 1
+            yield start, at
+    for pattern in (_HEADER, _SKREV, _CLOSING, _CHAT):
+        for m in pattern.finditer(text):
+            start, end = m.span(1)
+            stop = _FULL_STOP.search(text, start, end)  # "Ann Ek. Model Y": the sentence ends
+            yield start, stop.start() if stop else end
+
+
+def _span_names(text: str, tokens: list[_Token], lex: Lexicon) -> Iterator[tuple[int, int, str]]:
+    """In a place that holds a name: its capitalised words, but not a company or a role."""
+    run = [t for t in tokens if t.cap or t.key in _PARTICLES]
+    run = _trim(run)
+    while run and run[0].key in TITLES:
+        run = run[1:]
+    if not run or len(run) > 4 or _is_company(text, run, lex):
+        return
+    words = [t for t in run if t.key not in lex.not_names or t.key in _PARTICLES]
+    if len(words) != len(run):
+        return
+    yield _emit(text, run)
