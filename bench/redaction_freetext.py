@@ -156,7 +156,7 @@ class _Values:
             number = phonenumbers.parse(text, "SE")
             return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
         if roll < 0.85:
-            return "+46 " + self.rng.choice("78") + self.rng.choice(("0 ", "")) + self.digits(3) + " " + self.digits(2) + " " + self.digits(2)
+            return "+46 7" + self.rng.choice("0236") + " " + self.digits(3) + " " + self.digits(2) + " " + self.digits(2)
         return "020 7946 0" + self.digits(3)  # London drama range
 
     def personnummer(self) -> str:

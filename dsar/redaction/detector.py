@@ -39,7 +39,7 @@ _EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 # Where a phone number may be; phonenumbers then decides (it is the slow part, so it only
 # sees these windows, with one character of context either side).
 # SE and GB numbers are written with a country code or a leading 0 (trunk prefix).
-_PHONE_WINDOW = re.compile(r"(?<![\w+#/.,-])(?:\+|\(|0)[\d \t\u00a0().\-/]*\d")
+_PHONE_WINDOW = re.compile(r"(?<![\w+#/.,-])(?:\+|\(|0)(?:[\d \t\u00a0()\-/]|\.(?=\d))*\d")
 # Dates and personnummer shapes are valid phone numbers often enough to matter; a phone
 # number is never written like them.
 _NOT_A_PHONE = re.compile(r"\d{1,2}([./-])\d{1,2}\1\d{2,4}|\d{4}-\d{2}-\d{2}|\d{6}(?:\d\d)?[-+]\d{4}")

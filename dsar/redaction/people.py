@@ -58,6 +58,9 @@ _CUE_AFTER = re.compile(
     r"(?:['’]s|s)?\s+(?:said|says|called|rang|asked|wrote|mailed|emailed|replied|sa|säger|ringde|frågade|skrev"
     r"|mejlade|svarade|har|has|is|är|will|ska|mamma|pappa|mother|father)\b"
 )
+_LEAD_CUES = frozenset(
+    "son sonen dotter dottern daughter fråga ask kontakta ring call tell mamma pappa kollega colleague grannen".split()
+)
 _SENTENCE_END = re.compile(r"(?:[.!?:;>\-–•\[\]()\"]|\n)\s*\Z")
 
 
@@ -185,7 +188,7 @@ def _run_names(text: str, run: list[_Token], lex: Lexicon, sentence_start: bool)
 
 def _cued(text: str, run: list[_Token], lex: Lexicon) -> Iterator[tuple[int, int, str]]:
     """An unknown capitalised word that conversation puts in a name's place ("ask Nachiket")."""
-    lead = run[0].key in lex.not_names and len(run) > 1  # "Son Abelone", "Fråga Nanni"
+    lead = run[0].key in _LEAD_CUES and len(run) > 1  # "Son Abelone", "Fråga Nanni"
     if lead:
         run = run[1:]
     tok = run[0]
