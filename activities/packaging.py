@@ -30,6 +30,7 @@ from temporalio import activity
 
 from activities._heartbeat import heartbeating
 from activities.case_store import load_subject
+from activities.file_redaction import ScannedFile, redact_file
 from casestore.audit import append_audit
 from casestore.redaction_plan import RedactionPlan, field_name, load_redaction_plan
 from casestore.storage import artefact_id, package_key
@@ -50,6 +51,7 @@ from dsar.package.views import (
     RequestView,
     SystemView,
 )
+from dsar.redaction import Detector, OwnIdentifiers
 from dsar.privacy_notice import Controller, art15_items, load_privacy_notice, load_report_strings
 from dsar.rendering import authority_view
 
@@ -111,6 +113,10 @@ class PackagingActivities:
         strings = load_report_strings(language)
         notice = load_privacy_notice()
         status_of = {(r["company"], r["system"]): r["status"] for r in results}
+        # Files (bulk table parts, uploaded exports) are scanned now, line by line, with the
+        # same detector as the records; the log counts their removals per file and kind.
+        detector = Detector(OwnIdentifiers.from_identity(subject), key=self._ring.lookup_key)
+        scanned = await asyncio.to_thread(self._scan_files, attached_files(rows), detector)
         companies = self._group(rows, status_of, lambda c: notice.category_label(c, Language(language)), plan)
         generated_at = datetime.now(UTC)
         view = ReportView(
@@ -129,7 +135,7 @@ class PackagingActivities:
             art15=art15_items(notice, language),
             authority=authority_view(request["jurisdiction"], language),
             controller=notice.controller,
-            removals=_removals(rows, plan, strings),
+            removals=_removals(rows, plan, strings) + _file_removals(scanned, strings),
             exclusions=_exclusions(found, strings),
         )
         # Rendering (the PDF above all) is CPU work: off the event loop, like the upload.
@@ -146,7 +152,7 @@ class PackagingActivities:
             portable = (portable_artefact, portable_digest, len(data_json), pview)
         artefact = artefact_id(inp.reference, PACKAGE_KIND)
         key = package_key(artefact)
-        digest, size = await asyncio.to_thread(self._upload, key, members, generated_at, attached_files(rows))
+        digest, size = await asyncio.to_thread(self._upload, key, members, generated_at, scanned)
         details: dict[str, Any] = {"artefact": artefact, "bytes": size, "records": len(rows)}
         async with self._pool.acquire() as conn, conn.transaction():
             if portable is not None:
@@ -256,6 +262,14 @@ class PackagingActivities:
                         )
         return PortableView(reference, generated_at, controller, names, tables)
 
+    def _scan_files(self, files: Sequence[tuple[str, str]], detector: Detector) -> list[tuple[str, ScannedFile]]:
+        """Each collected file read from the case bucket once, redacted into a spool."""
+        out = []
+        for name, object_key in files:
+            body = self._s3.get_object(Bucket=self._bucket, Key=object_key)["Body"]
+            out.append((name, redact_file(body.iter_chunks(1 << 20), detector)))
+        return out
+
     def _put_json(self, key: str, body: bytes) -> str:
         digest = hashlib.sha256(body).hexdigest()
         self._s3.put_object(
@@ -273,7 +287,7 @@ class PackagingActivities:
         key: str,
         members: list[tuple[str, bytes]],
         built_at: datetime,
-        files: Sequence[tuple[str, str]] = (),
+        files: Sequence[tuple[str, ScannedFile]] = (),
     ) -> tuple[str, int]:
         # Entries carry the build time rather than the clock at zipping, so a package's
         # bytes depend on its content and on nothing else.
@@ -287,13 +301,12 @@ class PackagingActivities:
                     archive.writestr(info, content)
                 # Collected files (photos, recordings, uploaded exports, large tables as CSV)
                 # are streamed from the case bucket into the zip, never held whole in memory.
-                for name, object_key in files:
+                for name, scanned in files:
                     info = zipfile.ZipInfo(name, date_time=stamp)
                     info.compress_type = zipfile.ZIP_DEFLATED
                     info.external_attr = 0o644 << 16
-                    body = self._s3.get_object(Bucket=self._bucket, Key=object_key)["Body"]
-                    with archive.open(info, "w", force_zip64=True) as entry:
-                        shutil.copyfileobj(body, entry, 1 << 20)
+                    with scanned.body, archive.open(info, "w", force_zip64=True) as entry:
+                        shutil.copyfileobj(scanned.body, entry, 1 << 20)
             spool.seek(0)
             digest = hashlib.sha256()
             size = 0
@@ -374,6 +387,27 @@ def _removals(
                     reason=strings.get(f"redaction_reason_{removal.kind}", removal.reason)
                     if removal.source == "auto"
                     else removal.reason,
+                )
+            )
+    return views
+
+
+def _file_removals(scanned: Sequence[tuple[str, ScannedFile]], strings: Mapping[str, str]) -> list[RemovalView]:
+    """One entry per file and kind, with the count: a bulk part may lose thousands of values."""
+    views = []
+    for name, file in scanned:
+        _, company, system, *rest = name.split("/")
+        for kind, count in sorted(file.removed.items()):
+            views.append(
+                RemovalView(
+                    company=company,
+                    system=system,
+                    table="/".join(rest),
+                    key=f"{count} ×",
+                    field="",
+                    kind=kind,
+                    kind_label=strings.get(f"redaction_kind_{kind}", kind),
+                    reason=strings.get(f"redaction_reason_{kind}", kind),
                 )
             )
     return views
