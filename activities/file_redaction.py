@@ -43,7 +43,7 @@ def is_text(head: bytes) -> bool:
 
 def redact_file(chunks: Iterable[bytes], detector: Detector) -> ScannedFile:
     """Copies a file, redacting each line of a text file; counts removals by kind."""
-    spool: IO[bytes] = tempfile.SpooledTemporaryFile(max_size=_SPOOL)  # noqa: SIM115 - returned open
+    spool: IO[bytes] = tempfile.SpooledTemporaryFile(max_size=_SPOOL)
     scanned = ScannedFile(spool)
     pending = b""
     decided: bool | None = None

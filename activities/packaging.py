@@ -51,8 +51,8 @@ from dsar.package.views import (
     RequestView,
     SystemView,
 )
-from dsar.redaction import Detector, OwnIdentifiers
 from dsar.privacy_notice import Controller, art15_items, load_privacy_notice, load_report_strings
+from dsar.redaction import Detector, OwnIdentifiers
 from dsar.rendering import authority_view
 
 if TYPE_CHECKING:
@@ -262,7 +262,7 @@ class PackagingActivities:
                         )
         return PortableView(reference, generated_at, controller, names, tables)
 
-    def _scan_files(self, files: Sequence[tuple[str, str]], detector: Detector) -> list[tuple[str, ScannedFile]]:
+    def _scan_files(self, files: Sequence[tuple[str, str]], detector: Detector) -> list[tuple[str, ScannedFile]]:  # noqa: E501
         """Each collected file read from the case bucket once, redacted into a spool."""
         out = []
         for name, object_key in files:
@@ -392,7 +392,7 @@ def _removals(
     return views
 
 
-def _file_removals(scanned: Sequence[tuple[str, ScannedFile]], strings: Mapping[str, str]) -> list[RemovalView]:
+def _file_removals(scanned: Sequence[tuple[str, ScannedFile]], strings: Mapping[str, str]) -> list[RemovalView]:  # noqa: E501
     """One entry per file and kind, with the count: a bulk part may lose thousands of values."""
     views = []
     for name, file in scanned:

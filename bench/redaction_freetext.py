@@ -46,37 +46,190 @@ OWN = SubjectIdentity(
 OWN_ADDRESS = "Vallgatan 14B, 416 64 Göteborg"
 OWN_DOB = ("1981-09-23", "23 September 1981", "23.09.1981")
 
-_LOCALES = ("sv_SE", "da_DK", "fi_FI", "en_GB", "en_IE", "pl_PL", "tr_TR", "hr_HR", "es_ES", "en_IN", "de_DE", "it_IT", "nl_NL", "hu_HU", "sl_SI")
+_LOCALES = (
+    "sv_SE",
+    "da_DK",
+    "fi_FI",
+    "en_GB",
+    "en_IE",
+    "pl_PL",
+    "tr_TR",
+    "hr_HR",
+    "es_ES",
+    "en_IN",
+    "de_DE",
+    "it_IT",
+    "nl_NL",
+    "hu_HU",
+    "sl_SI",
+)
 # Romanised names as people in Sweden and the UK write them (not taken from any lexicon file).
 _HAND = {
-    "arabic": ("Yousef Haddad", "Layla Mansour", "Omar Khalil", "Rania Saleh", "Tariq Nasser", "Huda Karim",
-               "Bilal Qasim", "Noor Hamdan", "Samir Barakat", "Amal Ibrahim", "Khaled Azzam", "Mariam Darwish"),
-    "persian": ("Dariush Tehrani", "Shirin Moradi", "Babak Rahimi", "Parisa Jafari", "Reza Karimi",
-                "Nasrin Ahmadi", "Kian Sadeghi", "Leila Hosseini", "Farhad Rostami", "Mina Ghorbani"),
-    "somali": ("Abdirahman Warsame", "Hodan Farah", "Ayaan Hirsi", "Mahad Jama", "Faadumo Abdi",
-               "Liban Egal", "Sahra Nur", "Abdullahi Dirie", "Ifrah Osman", "Guled Hassan"),
-    "greek": ("Nikos Papadopoulos", "Eleni Georgiou", "Dimitris Konstantinou", "Katerina Nikolaidou",
-              "Giorgos Pappas", "Sofia Antonopoulou", "Yannis Vlachos", "Despina Karagianni"),
-    "chinese": ("Wei Zhang", "Li Na Wang", "Jun Chen", "Xiao Liu", "Mei Huang", "Hao Zhou", "Yan Wu",
-                "Ming Xu", "Lin Zhao", "Qiang Sun"),
+    "arabic": (
+        "Yousef Haddad",
+        "Layla Mansour",
+        "Omar Khalil",
+        "Rania Saleh",
+        "Tariq Nasser",
+        "Huda Karim",
+        "Bilal Qasim",
+        "Noor Hamdan",
+        "Samir Barakat",
+        "Amal Ibrahim",
+        "Khaled Azzam",
+        "Mariam Darwish",
+    ),
+    "persian": (
+        "Dariush Tehrani",
+        "Shirin Moradi",
+        "Babak Rahimi",
+        "Parisa Jafari",
+        "Reza Karimi",
+        "Nasrin Ahmadi",
+        "Kian Sadeghi",
+        "Leila Hosseini",
+        "Farhad Rostami",
+        "Mina Ghorbani",
+    ),
+    "somali": (
+        "Abdirahman Warsame",
+        "Hodan Farah",
+        "Ayaan Hirsi",
+        "Mahad Jama",
+        "Faadumo Abdi",
+        "Liban Egal",
+        "Sahra Nur",
+        "Abdullahi Dirie",
+        "Ifrah Osman",
+        "Guled Hassan",
+    ),
+    "greek": (
+        "Nikos Papadopoulos",
+        "Eleni Georgiou",
+        "Dimitris Konstantinou",
+        "Katerina Nikolaidou",
+        "Giorgos Pappas",
+        "Sofia Antonopoulou",
+        "Yannis Vlachos",
+        "Despina Karagianni",
+    ),
+    "chinese": (
+        "Wei Zhang",
+        "Li Na Wang",
+        "Jun Chen",
+        "Xiao Liu",
+        "Mei Huang",
+        "Hao Zhou",
+        "Yan Wu",
+        "Ming Xu",
+        "Lin Zhao",
+        "Qiang Sun",
+    ),
 }
 _DOMAINS = ("example.com", "example.org", "post.example.se", "mail.example.co.uk", "example.net")
-_COMPANIES = ("John Lewis", "Marks & Spencer", "Clas Ohlson", "Lindex AB", "Nordic Freight Ltd",
-              "Brightwater plc", "Dansk Logistik A/S", "Van Dijk B.V.", "Müller Technik GmbH", "Kesko Oy",
-              "Fjord Data AS", "Acme Inc", "Sainsbury's", "Hemköp", "Ben Sherman Ltd", "Jack Wills",
-              "Ted Baker plc", "Paul Smith Ltd", "Karen Millen", "Stena Line", "Jernhusen AB")
-_PRODUCTS = ("iPhone 15 Pro", "Galaxy S23", "ThinkPad X1 Carbon", "Model Y", "Kindle Paperwhite",
-             "Sonos Era 100", "Bosch Serie 6", "PlayStation 5", "Microsoft Teams", "Jira", "Dyson V15",
-             "AirPods Pro", "Volvo XC60", "Philips Hue", "Nintendo Switch")
-_PLACES = ("Malmö", "Göteborg", "Uppsala", "Leeds", "Manchester", "Bristol", "Norrköping", "Helsingborg",
-           "Kista", "Lund", "Cardiff", "Edinburgh", "Jönköping", "Sundsvall", "Birmingham", "Solna")
-_STREETS_SE = ("Storgatan", "Kungsgatan", "Drottninggatan", "Sveavägen", "Linnégatan", "Järnvägsgatan",
-               "Skolgatan", "Björkvägen", "Parkvägen", "Östra Hamngatan", "Stora Nygatan", "Tallstigen")
-_STREETS_UK = ("High Street", "Station Road", "Church Lane", "Victoria Road", "Mill Lane", "Park Avenue",
-               "Kings Road", "Queen's Drive", "Elm Grove", "Manor Close", "Oakfield Crescent")
+_COMPANIES = (
+    "John Lewis",
+    "Marks & Spencer",
+    "Clas Ohlson",
+    "Lindex AB",
+    "Nordic Freight Ltd",
+    "Brightwater plc",
+    "Dansk Logistik A/S",
+    "Van Dijk B.V.",
+    "Müller Technik GmbH",
+    "Kesko Oy",
+    "Fjord Data AS",
+    "Acme Inc",
+    "Sainsbury's",
+    "Hemköp",
+    "Ben Sherman Ltd",
+    "Jack Wills",
+    "Ted Baker plc",
+    "Paul Smith Ltd",
+    "Karen Millen",
+    "Stena Line",
+    "Jernhusen AB",
+)
+_PRODUCTS = (
+    "iPhone 15 Pro",
+    "Galaxy S23",
+    "ThinkPad X1 Carbon",
+    "Model Y",
+    "Kindle Paperwhite",
+    "Sonos Era 100",
+    "Bosch Serie 6",
+    "PlayStation 5",
+    "Microsoft Teams",
+    "Jira",
+    "Dyson V15",
+    "AirPods Pro",
+    "Volvo XC60",
+    "Philips Hue",
+    "Nintendo Switch",
+)
+_PLACES = (
+    "Malmö",
+    "Göteborg",
+    "Uppsala",
+    "Leeds",
+    "Manchester",
+    "Bristol",
+    "Norrköping",
+    "Helsingborg",
+    "Kista",
+    "Lund",
+    "Cardiff",
+    "Edinburgh",
+    "Jönköping",
+    "Sundsvall",
+    "Birmingham",
+    "Solna",
+)
+_STREETS_SE = (
+    "Storgatan",
+    "Kungsgatan",
+    "Drottninggatan",
+    "Sveavägen",
+    "Linnégatan",
+    "Järnvägsgatan",
+    "Skolgatan",
+    "Björkvägen",
+    "Parkvägen",
+    "Östra Hamngatan",
+    "Stora Nygatan",
+    "Tallstigen",
+)
+_STREETS_UK = (
+    "High Street",
+    "Station Road",
+    "Church Lane",
+    "Victoria Road",
+    "Mill Lane",
+    "Park Avenue",
+    "Kings Road",
+    "Queen's Drive",
+    "Elm Grove",
+    "Manor Close",
+    "Oakfield Crescent",
+)
 _TOWNS_UK = ("London", "Leeds", "Bristol", "Reading", "York", "Derby", "Bath", "Norwich")
-_UK_POSTCODES = ("SW1A 2AA", "LS1 4AP", "BS8 1TH", "RG1 8EQ", "YO1 7HH", "DE1 3AH", "BA1 1LZ", "NR2 4TZ",
-                 "M14 5RT", "EH3 9DR", "CF10 3NQ", "B15 2TT", "N1 9GU", "E14 5AB", "W1F 0DL")
+_UK_POSTCODES = (
+    "SW1A 2AA",
+    "LS1 4AP",
+    "BS8 1TH",
+    "RG1 8EQ",
+    "YO1 7HH",
+    "DE1 3AH",
+    "BA1 1LZ",
+    "NR2 4TZ",
+    "M14 5RT",
+    "EH3 9DR",
+    "CF10 3NQ",
+    "B15 2TT",
+    "N1 9GU",
+    "E14 5AB",
+    "W1F 0DL",
+)
 
 
 @dataclass(frozen=True)
@@ -140,7 +293,9 @@ class _Values:
         return "".join(self.rng.choice("0123456789") for _ in range(n))
 
     def email(self, given: str, surname: str) -> str:
-        local = self.rng.choice((f"{given}.{surname}", f"{given[0]}{surname}", f"{given}{self.rng.randint(1, 99)}"))
+        local = self.rng.choice(
+            (f"{given}.{surname}", f"{given[0]}{surname}", f"{given}{self.rng.randint(1, 99)}")
+        )
         decomposed = unicodedata.normalize("NFKD", local.lower().replace("ł", "l").replace("ı", "i"))
         ascii_local = "".join(c for c in decomposed if c.isascii() and (c.isalnum() or c == ".")) or "x"
         return f"{ascii_local}@{self.rng.choice(_DOMAINS)}"
@@ -156,7 +311,16 @@ class _Values:
             number = phonenumbers.parse(text, "SE")
             return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
         if roll < 0.85:
-            return "+46 7" + self.rng.choice("0236") + " " + self.digits(3) + " " + self.digits(2) + " " + self.digits(2)
+            return (
+                "+46 7"
+                + self.rng.choice("0236")
+                + " "
+                + self.digits(3)
+                + " "
+                + self.digits(2)
+                + " "
+                + self.digits(2)
+            )
         return "020 7946 0" + self.digits(3)  # London drama range
 
     def personnummer(self) -> str:
@@ -164,7 +328,9 @@ class _Values:
         head = f"{born:%y%m%d}"
         serial = self.digits(3)
         tail = serial + luhn.calc_check_digit(head + serial)
-        return self.rng.choice((f"{head}-{tail}", f"{born:%Y}{head[2:]}-{tail}", f"{born:%Y}{head[2:]}{tail}"))
+        return self.rng.choice(
+            (f"{head}-{tail}", f"{born:%Y}{head[2:]}-{tail}", f"{born:%Y}{head[2:]}{tail}")
+        )
 
     def orgnr(self) -> str:
         body = self.rng.choice(("556", "559", "969")) + self.digits(6)
@@ -173,7 +339,11 @@ class _Values:
 
     def nino(self) -> str:
         while True:
-            n = "".join(self.rng.choice("ABCEGHJKLMNPRSTWXYZ") for _ in range(2)) + self.digits(6) + self.rng.choice("ABCD")
+            n = (
+                "".join(self.rng.choice("ABCEGHJKLMNPRSTWXYZ") for _ in range(2))
+                + self.digits(6)
+                + self.rng.choice("ABCD")
+            )
             if _NINO.match(n):
                 break
         text = self.rng.choice((n, f"{n[:2]} {n[2:4]} {n[4:6]} {n[6:8]} {n[8]}"))
@@ -191,9 +361,9 @@ class _Values:
 
     def address(self) -> str:
         if self.rng.random() < 0.55:
-            street = f"{self.rng.choice(_STREETS_SE)} {self.rng.randint(1, 120)}{self.rng.choice(('', '', 'A', 'B'))}"
+            street = f"{self.rng.choice(_STREETS_SE)} {self.rng.randint(1, 120)}{self.rng.choice(('', '', 'A', 'B'))}"  # noqa: E501
             post = f"{self.rng.randint(100, 984)} {self.digits(2)}"
-            town = self.rng.choice(_PLACES[:4] + ("Stockholm", "Västerås", "Örebro"))
+            town = self.rng.choice(_PLACES[:4] + ("Stockholm", "Västerås", "Örebro"))  # noqa: RUF005
             sep = self.rng.choice((", ", "\n", ", "))
             return f"{street}{sep}{post} {town}"
         street = f"{self.rng.randint(1, 240)} {self.rng.choice(_STREETS_UK)}"
@@ -207,7 +377,9 @@ class _Values:
             return self.rng.choice((f"{letters} {tail}", f"{letters}{tail}"))
         area = "".join(self.rng.choice("ABCDEFGHKLMNOPRSVWY") for _ in range(2))
         rest = "".join(self.rng.choice("ABCDEFGHJKLMNOPRSTUVWXYZ") for _ in range(3))
-        return self.rng.choice((f"{area}{self.rng.randint(51, 73)} {rest}", f"{area}{self.rng.randint(10, 24):02d} {rest}"))
+        return self.rng.choice(
+            (f"{area}{self.rng.randint(51, 73)} {rest}", f"{area}{self.rng.randint(10, 24):02d} {rest}")
+        )
 
     def ip(self) -> str:
         if self.rng.random() < 0.75:
@@ -217,23 +389,45 @@ class _Values:
 
     def dob(self) -> str:
         born = date(1945, 1, 1) + timedelta(days=self.rng.randrange(365 * 70))
-        return self.rng.choice((f"{born:%Y-%m-%d}", f"{born:%d.%m.%Y}", f"{born.day} {born:%B %Y}", f"{born:%d/%m/%Y}"))
+        return self.rng.choice(
+            (f"{born:%Y-%m-%d}", f"{born:%d.%m.%Y}", f"{born.day} {born:%B %Y}", f"{born:%d/%m/%Y}")
+        )
 
     # -- non-personal traps --------------------------------------------------------------
 
     def when(self) -> str:
         day = date(2021, 1, 1) + timedelta(days=self.rng.randrange(1500))
-        return self.rng.choice((f"{day:%d.%m.%Y} {self.rng.randint(7, 22):02d}:{self.rng.choice(('00', '15', '30', '45'))}",
-                                f"{day:%Y-%m-%d}", f"{day.day} {day:%B %Y}", f"{day:%d/%m/%Y}"))
+        return self.rng.choice(
+            (
+                f"{day:%d.%m.%Y} {self.rng.randint(7, 22):02d}:{self.rng.choice(('00', '15', '30', '45'))}",
+                f"{day:%Y-%m-%d}",
+                f"{day.day} {day:%B %Y}",
+                f"{day:%d/%m/%Y}",
+            )
+        )
 
     def amount(self) -> str:
         whole = self.rng.randint(10, 99999)
-        return self.rng.choice((f"{whole:,}".replace(",", " ") + ",00 kr", f"£{whole:,}.{self.rng.randint(0, 99):02d}",
-                                f"SEK {whole}", f"€{whole},50"))
+        return self.rng.choice(
+            (
+                f"{whole:,}".replace(",", " ") + ",00 kr",
+                f"£{whole:,}.{self.rng.randint(0, 99):02d}",
+                f"SEK {whole}",
+                f"€{whole},50",
+            )
+        )
 
     def reference(self) -> str:
-        return self.rng.choice((f"ORD-{self.digits(7)}", f"#{self.digits(8)}", f"INC{self.digits(7)}",
-                                f"SR-2024-{self.digits(5)}", f"ordernr {self.digits(9)}", f"ärende {self.digits(6)}"))
+        return self.rng.choice(
+            (
+                f"ORD-{self.digits(7)}",
+                f"#{self.digits(8)}",
+                f"INC{self.digits(7)}",
+                f"SR-2024-{self.digits(5)}",
+                f"ordernr {self.digits(9)}",
+                f"ärende {self.digits(6)}",
+            )
+        )
 
     def trap(self) -> str:
         pick = self.rng.random()
@@ -261,7 +455,9 @@ def _other(t: _Text, v: _Values, kind: str, en: bool) -> None:
     elif kind == "phone":
         t.add(" Ring " if not en else " Call back on ").add(v.phone(), "phone").add(".")
     elif kind == "personnummer":
-        t.add(" Medsökandes pnr " if not en else " Co-applicant's personnummer ").add(v.personnummer(), "personnummer").add(".")
+        t.add(" Medsökandes pnr " if not en else " Co-applicant's personnummer ").add(
+            v.personnummer(), "personnummer"
+        ).add(".")
     elif kind == "orgnr":
         t.add(" Momsreg.nr " if not en else " His firm's VAT no. ").add(v.orgnr(), "orgnr").add(".")
     elif kind == "nino":
@@ -271,14 +467,24 @@ def _other(t: _Text, v: _Values, kind: str, en: bool) -> None:
     elif kind == "card":
         t.add(" Card used: " if en else " Kortet som användes: ").add(v.card(), "card").add(".")
     elif kind == "address":
-        t.add(" Deliver to her neighbour at " if en else " Leverera till grannen på ").add(v.address(), "address").add(".")
+        t.add(" Deliver to her neighbour at " if en else " Leverera till grannen på ").add(
+            v.address(), "address"
+        ).add(".")
     elif kind == "vehicle":
-        t.add(" Reg " if en else " Bilen med reg.nr ").add(v.vehicle(), "vehicle").add(" blocked the gate." if en else " stod i vägen.")
+        t.add(" Reg " if en else " Bilen med reg.nr ").add(v.vehicle(), "vehicle").add(
+            " blocked the gate." if en else " stod i vägen."
+        )
     elif kind == "ip":
         t.add(" Login from " if en else " Inloggning från ").add(v.ip(), "ip").add(".")
     elif kind == "dob":
-        word = v.rng.choice(("DOB", "born", "date of birth:")) if en else v.rng.choice(("född", "f.", "födelsedatum"))
-        t.add(f" Son {given} " if not en else f" Her son {given} ").labels.append(Span(t.at - len(given) - 1, t.at - 1, "name"))
+        word = (
+            v.rng.choice(("DOB", "born", "date of birth:"))
+            if en
+            else v.rng.choice(("född", "f.", "födelsedatum"))
+        )
+        t.add(f" Son {given} " if not en else f" Her son {given} ").labels.append(
+            Span(t.at - len(given) - 1, t.at - 1, "name")
+        )
         t.add(f"{word} ").add(v.dob(), "dob").add(".")
 
 
@@ -287,18 +493,28 @@ def _name(t: _Text, v: _Values, en: bool) -> None:
     given, surname = v.person()
     style = v.rng.randrange(9)
     if style == 0:
-        t.add(" Please ask " if en else " Fråga ").add(given, "name").add(" in billing." if en else " på ekonomi.")
+        t.add(" Please ask " if en else " Fråga ").add(given, "name").add(
+            " in billing." if en else " på ekonomi."
+        )
     elif style == 1:
-        title = v.rng.choice(("Dr.", "Dr", "Mr", "Mrs", "Ms.")) if en else v.rng.choice(("fru", "herr", "Dr.", "Fru"))
-        t.add(f" Spoke to {title} " if en else f" Pratade med {title} ").add(surname, "name").add(" today." if en else " idag.")
+        title = (
+            v.rng.choice(("Dr.", "Dr", "Mr", "Mrs", "Ms."))
+            if en
+            else v.rng.choice(("fru", "herr", "Dr.", "Fru"))
+        )
+        t.add(f" Spoke to {title} " if en else f" Pratade med {title} ").add(surname, "name").add(
+            " today." if en else " idag."
+        )
     elif style == 2:
         t.add(" Approved by " if en else " Godkänt av ").add(f"{given[0]}. {surname}", "name").add(".")
     elif style == 3:
         t.add(" Contact: " if en else " Kontakt: ").add(f"{surname}, {given}", "name").add(".")
     elif style == 4:
-        t.add(" " if en else " ").add(given, "name").add("'s mother called." if en else "s mamma ringde.")
+        t.add(" " if en else " ").add(given, "name").add("'s mother called." if en else "s mamma ringde.")  # noqa: RUF034
     elif style == 5:
-        t.add(" My colleague " if en else " Min kollega ").add(f"{given} {surname}", "name").add(" has the keys." if en else " har nycklarna.")
+        t.add(" My colleague " if en else " Min kollega ").add(f"{given} {surname}", "name").add(
+            " has the keys." if en else " har nycklarna."
+        )
     elif style == 6:
         t.add(" cc ").add(f"{given} {surname}", "name").add(",")
     elif style == 7:
@@ -316,7 +532,9 @@ def _own(t: _Text, v: _Values, en: bool) -> None:
     elif pick == 2:
         t.add(" Reach Lovisa on " if en else " Nå Lovisa på ").add("070-331 88 42", "own").add(".")
     elif pick == 3:
-        t.add(" Customer: ").add("Lovisa Bergkvist", "own").add(" (").add("lovisa.bergkvist@example.se", "own").add(").")
+        t.add(" Customer: ").add("Lovisa Bergkvist", "own").add(" (").add(
+            "lovisa.bergkvist@example.se", "own"
+        ).add(").")
     elif pick == 4:
         t.add(" Pnr ").add("19810923-4404", "own").add(".")
     else:
@@ -324,10 +542,24 @@ def _own(t: _Text, v: _Values, en: bool) -> None:
 
 
 def _traps(t: _Text, v: _Values, en: bool) -> None:
-    t.add(" Re: " if v.rng.random() < 0.5 else " ").add(v.trap(), "trap").add(", " if en else ", ").add(v.trap(), "trap").add(".")
+    t.add(" Re: " if v.rng.random() < 0.5 else " ").add(v.trap(), "trap").add(", " if en else ", ").add(  # noqa: RUF034
+        v.trap(), "trap"
+    ).add(".")
 
 
-_KINDS = ("email", "phone", "personnummer", "orgnr", "nino", "iban", "card", "address", "vehicle", "ip", "dob")
+_KINDS = (
+    "email",
+    "phone",
+    "personnummer",
+    "orgnr",
+    "nino",
+    "iban",
+    "card",
+    "address",
+    "vehicle",
+    "ip",
+    "dob",
+)
 
 
 def _body(t: _Text, v: _Values, en: bool, identifiers: int) -> None:
@@ -345,26 +577,41 @@ def _body(t: _Text, v: _Values, en: bool, identifiers: int) -> None:
 def _ticket(v: _Values, en: bool) -> Row:
     t = _Text().add(f"[{v.reference() if v.rng.random() < 0.5 else 'Ticket'}] ")
     t.add("Note ").add(v.when(), "trap").add(" ")
-    t.add("Customer reports a problem with " if en else "Kunden har problem med ").add(v.rng.choice(_PRODUCTS), "trap").add(".")
+    t.add("Customer reports a problem with " if en else "Kunden har problem med ").add(
+        v.rng.choice(_PRODUCTS), "trap"
+    ).add(".")
     _body(t, v, en, v.rng.randint(2, 4))
     return t.row("ticket")
 
 
 def _email(v: _Values, en: bool) -> Row:
     given, surname = v.person()
-    t = _Text().add("From: " if en else "Från: ").add(f"{given} {surname}", "name").add(" <").add(v.email(given, surname), "email").add(">\n")
-    t.add("Subject: " if en else "Ämne: ").add("Order " if en else "Order ").add(v.reference(), "trap").add("\n\n")
+    t = (
+        _Text()
+        .add("From: " if en else "Från: ")
+        .add(f"{given} {surname}", "name")
+        .add(" <")
+        .add(v.email(given, surname), "email")
+        .add(">\n")
+    )
+    t.add("Subject: " if en else "Ämne: ").add("Order " if en else "Order ").add(v.reference(), "trap").add(  # noqa: RUF034
+        "\n\n"
+    )
     t.add("Hi,\n" if en else "Hej,\n")
     _body(t, v, en, v.rng.randint(1, 3))
     t.add("\n\nBest regards,\n" if en else "\n\nMed vänliga hälsningar\n")
     sign_given, sign_surname = v.person()
     t.add(f"{sign_given} {sign_surname}", "name").add("\n")
-    t.add(v.rng.choice(("Customer Success", "Säljare", "Account Manager", "Inköp"))).add(" | ").add(v.rng.choice(_COMPANIES), "trap").add("\n")
+    t.add(v.rng.choice(("Customer Success", "Säljare", "Account Manager", "Inköp"))).add(" | ").add(
+        v.rng.choice(_COMPANIES), "trap"
+    ).add("\n")
     t.add("Mob: " if v.rng.random() < 0.5 else "Tel. ").add(v.phone(), "phone").add("\n")
     if v.rng.random() < 0.6:
         q_given, q_surname = v.person()
         when = v.when()
-        t.add("\nOn " if en else "\nDen ").add(when, "trap").add(", " if en else " skrev ").add(f"{q_given} {q_surname}", "name")
+        t.add("\nOn " if en else "\nDen ").add(when, "trap").add(", " if en else " skrev ").add(
+            f"{q_given} {q_surname}", "name"
+        )
         t.add(" wrote:\n> " if en else ":\n> ")
         _body(t, v, en, 1)
     return t.row("email")
@@ -386,7 +633,9 @@ def _chat(v: _Values, en: bool) -> Row:
 
 def _crm(v: _Values, en: bool) -> Row:
     t = _Text().add("CRM note ").add(v.when(), "trap").add(" – ")
-    t.add("Meeting at " if en else "Möte hos ").add(v.rng.choice(_COMPANIES), "trap").add(" in " if en else " i ").add(v.rng.choice(_PLACES), "trap").add(".")
+    t.add("Meeting at " if en else "Möte hos ").add(v.rng.choice(_COMPANIES), "trap").add(
+        " in " if en else " i "
+    ).add(v.rng.choice(_PLACES), "trap").add(".")
     _body(t, v, en, v.rng.randint(2, 4))
     return t.row("crm")
 
@@ -394,8 +643,12 @@ def _crm(v: _Values, en: bool) -> Row:
 def _invoice(v: _Values, en: bool) -> Row:
     given, surname = v.person()
     t = _Text().add("INVOICE " if en else "FAKTURA ").add(f"F{v.digits(7)}", "trap").add("\n")
-    t.add("Bill to: " if en else "Fakturamottagare: ").add(f"{given} {surname}", "name").add("\n").add(v.address(), "address").add("\n")
-    t.add("Amount due " if en else "Att betala ").add(v.amount(), "trap").add(" by " if en else " senast ").add(v.when(), "trap").add("\n")
+    t.add("Bill to: " if en else "Fakturamottagare: ").add(f"{given} {surname}", "name").add("\n").add(
+        v.address(), "address"
+    ).add("\n")
+    t.add("Amount due " if en else "Att betala ").add(v.amount(), "trap").add(
+        " by " if en else " senast "
+    ).add(v.when(), "trap").add("\n")
     t.add("Seller: " if en else "Säljare: ").add(v.rng.choice(_COMPANIES), "trap").add("\n")
     _body(t, v, en, v.rng.randint(1, 2))
     return t.row("invoice")

@@ -33,7 +33,7 @@ def ours(rows: Sequence[Row]) -> Scores:
 def presidio(rows: Sequence[Row]) -> Scores | None:
     if not PRESIDIO_PYTHON.exists():
         return None
-    done = subprocess.run(  # noqa: S603 - our own script in our own venv
+    done = subprocess.run(
         [str(PRESIDIO_PYTHON), str(Path(__file__).with_name("redaction_presidio.py"))],
         input=json.dumps([r.text for r in rows]),
         capture_output=True,
@@ -64,7 +64,9 @@ def failures(mine: Scores, theirs: Scores | None) -> list[str]:
     if theirs is None:
         problems.append("Presidio is not installed (make bench-redaction creates bench/.venv-presidio)")
     elif mine.rate < MIN_SPEEDUP * theirs.rate:
-        problems.append(f"throughput {mine.rate:.2f} MB/s is under {MIN_SPEEDUP:.0f}x Presidio's {theirs.rate:.3f} MB/s")
+        problems.append(
+            f"throughput {mine.rate:.2f} MB/s is under {MIN_SPEEDUP:.0f}x Presidio's {theirs.rate:.3f} MB/s"
+        )
     return problems
 
 

@@ -60,7 +60,9 @@ def score_rows(rows: Iterable[Row], findings: Iterable[Spans]) -> Scores:
     return scores
 
 
-def timed(rows: Sequence[Row], find: Callable[[str], Spans], clock: Callable[[], float]) -> tuple[list[Spans], float]:
+def timed(
+    rows: Sequence[Row], find: Callable[[str], Spans], clock: Callable[[], float]
+) -> tuple[list[Spans], float]:
     started = clock()
     found = [find(row.text) for row in rows]
     return found, clock() - started

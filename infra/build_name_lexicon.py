@@ -54,7 +54,10 @@ def main() -> int:
     given = _names(root / "first_names.pkl.gz", GIVEN_RANK)
     surnames = _names(root / "last_names.pkl.gz", SURNAME_RANK)
     words = {
-        w.strip() for p in WORD_LISTS for w in p.read_text(encoding="utf-8").splitlines() if w.strip().islower()
+        w.strip()
+        for p in WORD_LISTS
+        for w in p.read_text(encoding="utf-8").splitlines()
+        if w.strip().islower()
     }
     lines = [f"g {n}" for n in sorted(given)] + [f"s {n}" for n in sorted(surnames)]
     lines += [f"w {n}" for n in sorted((given | surnames) & words)]
@@ -63,7 +66,7 @@ def main() -> int:
         "# Derived by infra/build_name_lexicon.py from names-dataset 3.3.1\n"
         "# (c) Philippe Remy, Apache License 2.0 (https://www.apache.org/licenses/LICENSE-2.0).\n"
         "# w: also an English word (SCOWL word lists, (c) Kevin Atkinson, free licence).\n"
-        f"# Per country of {len(COUNTRIES)}: given names ranked <= {GIVEN_RANK}, surnames <= {SURNAME_RANK}.\n"
+        f"# Per country of {len(COUNTRIES)}: given names ranked <= {GIVEN_RANK}, surnames <= {SURNAME_RANK}.\n"  # noqa: E501
     )
     OUT.write_text(header + "\n".join(lines) + "\n", encoding="utf-8")
     print(f"{len(given)} given names, {len(surnames)} surnames -> {OUT}")

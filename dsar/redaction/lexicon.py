@@ -59,4 +59,6 @@ def lexicon() -> Lexicon:
                 not_names.add(line)
         else:
             not_names.update(line.split())
-    return Lexicon(frozenset(given), frozenset(surnames), frozenset(words), frozenset(not_names), frozenset(brands))
+    return Lexicon(
+        frozenset(given), frozenset(surnames), frozenset(words), frozenset(not_names), frozenset(brands)
+    )

@@ -23,28 +23,32 @@ _WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
 TITLES = frozenset(
     "dr mr mrs ms miss mx prof professor sir dame lady lord fru herr fröken doktor dir rev fr sr".split()
 )
-_PARTICLES = frozenset("af av da de del della den der di du la le ten ter van von al el bin ibn abu bint".split())
+_PARTICLES = frozenset(
+    "af av da de del della den der di du la le ten ter van von al el bin ibn abu bint".split()
+)
 _COMPANY_FORM = re.compile(
     r"\s*(?:&\s*(?:Co|Son|Sons|Partners)\b|AB\b|Ltd\b|Limited\b|plc\b|PLC\b|A/S\b|B\.V\.|BV\b|GmbH\b|Oyj?\b"
     r"|ASA?\b|ApS\b|Inc\b|LLC\b|LLP\b|KB\b|HB\b|AG\b|S\.A\.|SA\b|N\.V\.|NV\b|Group\b|Holding\b|Hotel\b"
     r"|Consulting\b|Partners\b|Bygg\b|Restaurang\b)"
 )
 _HEADER = re.compile(
-    r"(?im)(?:^[ \t>]*(?:from|från|fr\.?|to|till|cc|kopia|sender|avsändare|reply-to)|\b(?:attn|att|bill to|ship to"
+    r"(?im)(?:^[ \t>]*(?:from|från|fr\.?|to|till|cc|kopia|sender|avsändare|reply-to)|\b(?:attn|att|bill to|ship to"  # noqa: E501
     r"|contact|kontakt|kontaktperson|fakturamottagare|handläggare|handled by|assigned to|agent|reported by))"
     r"[ \t]*:[ \t]*([^<\n,;(]{1,60})"
 )
 _WROTE = re.compile(r"(?:<[^>\n]*>\s*)?\b(?:wrote|skrev)\s*:", re.IGNORECASE)
 _SKREV = re.compile(r"\bskrev\s+([^\n:<]{1,60}?)\s*(?:<[^>\n]*>\s*)?:")
 _CLOSING = re.compile(
-    r"(?im)^[ \t]*(?:best regards|kind regards|warm regards|regards|many thanks|thanks|thank you|cheers|sincerely"
+    r"(?im)^[ \t]*(?:best regards|kind regards|warm regards|regards|many thanks|thanks|thank you|cheers|sincerely"  # noqa: E501
     r"|yours sincerely|br|med vänliga hälsningar|med vänlig hälsning|vänliga hälsningar|vänligen|hälsningar"
     r"|mvh|tack|hälsar)[ \t]*[,.!]?[ \t]*\n+[ \t]*([^\n]{1,60})"
 )
 _CHAT = re.compile(r"(?m)^[ \t]*\[?\d{1,2}[:.]\d{2}(?::\d{2})?\]?[ \t]+(?:-[ \t]+)?([^\W\d_][^\n:]{0,40}?):")
 _LOWER_NEXT = re.compile(r" [a-zåäöé]")
 _CODE_NEXT = re.compile(r"[ \t]+(?:\d|[A-Z]\d*(?!\w))")  # "Era 100", "Model Y": a product
-_FORMS = frozenset("ab ltd limited plc gmbh oy oyj as asa aps inc llc llp bv nv ag sa kb hb group holding".split())
+_FORMS = frozenset(
+    "ab ltd limited plc gmbh oy oyj as asa aps inc llc llp bv nv ag sa kb hb group holding".split()
+)
 _DOTTED_FORM = re.compile(r"B\.V\.|N\.V\.|S\.A\.|A/S")
 _FULL_STOP = re.compile(r"[^\W\d_]{2}\.\s")
 _CAP_NEXT = re.compile(r"[ \t]+[A-ZÅÄÖ]")
@@ -59,7 +63,7 @@ _CUE_AFTER = re.compile(
     r"|mejlade|svarade|har|has|is|är|will|ska|mamma|pappa|mother|father)\b"
 )
 _LEAD_CUES = frozenset(
-    "son sonen dotter dottern daughter fråga ask kontakta ring call tell mamma pappa kollega colleague grannen".split()
+    "son sonen dotter dottern daughter fråga ask kontakta ring call tell mamma pappa kollega colleague grannen".split()  # noqa: E501
 )
 _SENTENCE_END = re.compile(r"(?:[.!?:;>\-–•\[\]()\"]|\n)\s*\Z")
 
@@ -95,7 +99,12 @@ def _tokens(text: str, lex: Lexicon) -> list[_Token]:
         low = word.lower()
         if low.endswith(("'s", "’s")):
             low, end = low[:-2], end - 2
-        elif low.endswith("s") and low not in lex.given and low[:-1] in lex.given and _LOWER_NEXT.match(text, end):
+        elif (
+            low.endswith("s")
+            and low not in lex.given
+            and low[:-1] in lex.given
+            and _LOWER_NEXT.match(text, end)
+        ):
             low = low[:-1]  # Swedish genitive: "Fatimas mamma"
         cap = word[0].isupper() and not (len(word) > 1 and word.isupper())
         tokens.append(_Token(start, end, low, cap))
@@ -123,7 +132,11 @@ def _runs(text: str, tokens: list[_Token], lex: Lexicon) -> Iterator[tuple[int, 
 
 
 def _initial(text: str, tok: _Token) -> bool:
-    return tok.end - tok.start == 1 and text[tok.end : tok.end + 1] == "." and text[tok.start - 1 : tok.start] != "/"
+    return (
+        tok.end - tok.start == 1
+        and text[tok.end : tok.end + 1] == "."
+        and text[tok.start - 1 : tok.start] != "/"
+    )
 
 
 def _trim(run: list[_Token]) -> list[_Token]:
@@ -148,7 +161,9 @@ def _from_tokens(text: str, tokens: list[_Token], lex: Lexicon) -> Iterator[tupl
     yield from _inverted(text, tokens, lex)
 
 
-def _run_names(text: str, run: list[_Token], lex: Lexicon, sentence_start: bool) -> Iterator[tuple[int, int, str]]:
+def _run_names(
+    text: str, run: list[_Token], lex: Lexicon, sentence_start: bool
+) -> Iterator[tuple[int, int, str]]:
     """A run of capitalised words: where its name starts (a given name or an initial) and ends."""
     n = len(run)
     for j, tok in enumerate(run):
@@ -167,7 +182,11 @@ def _run_names(text: str, run: list[_Token], lex: Lexicon, sentence_start: bool)
         if tok.key in lex.given:
             nxt = run[j + 1] if follows else None
             if tok.key in lex.words:  # "Will", "Mark": a name only with a surname after it, or mid-sentence
-                if nxt is not None and len(nxt.key) > 1 and (nxt.key in lex.surnames or nxt.key not in lex.words):
+                if (
+                    nxt is not None
+                    and len(nxt.key) > 1
+                    and (nxt.key in lex.surnames or nxt.key not in lex.words)
+                ):
                     yield _emit(text, run[j : _name_end(run, j + 1, lex) + 1])
                     return
                 if j == 0 and sentence_start:
@@ -194,7 +213,11 @@ def _cued(text: str, run: list[_Token], lex: Lexicon) -> Iterator[tuple[int, int
     tok = run[0]
     if len(run) > 2 or tok.key in lex.not_names or tok.key in lex.words or len(tok.key) < 3:
         return
-    if lead or _CUE_BEFORE.search(text, max(0, tok.start - 16), tok.start) or _CUE_AFTER.match(text, run[-1].end):
+    if (
+        lead
+        or _CUE_BEFORE.search(text, max(0, tok.start - 16), tok.start)
+        or _CUE_AFTER.match(text, run[-1].end)
+    ):
         yield _emit(text, run)
 
 
@@ -206,8 +229,8 @@ def _name_end(run: list[_Token], at: int, lex: Lexicon) -> int:
 
 
 def _inverted(text: str, tokens: list[_Token], lex: Lexicon) -> Iterator[tuple[int, int, str]]:
-    """"Lind, Anna": a capitalised word, a comma, then a given name."""
-    for a, b in zip(tokens, tokens[1:], strict=False):
+    """ "Lind, Anna": a capitalised word, a comma, then a given name."""
+    for a, b in zip(tokens, tokens[1:], strict=False):  # noqa: RUF007
         if (
             a.cap
             and b.cap
@@ -225,7 +248,9 @@ def _is_company(text: str, run: list[_Token], lex: Lexicon) -> bool:
     """A company or a product: a company form in or after it, or a code after it."""
     if any(t.key in _FORMS for t in run[1:]) or _DOTTED_FORM.search(text, run[0].start, run[-1].end + 1):
         return True
-    return _COMPANY_FORM.match(text, run[-1].end) is not None or _CODE_NEXT.match(text, run[-1].end) is not None
+    return (
+        _COMPANY_FORM.match(text, run[-1].end) is not None or _CODE_NEXT.match(text, run[-1].end) is not None
+    )
 
 
 @lru_cache(maxsize=1)
@@ -234,7 +259,9 @@ def _brand_pattern(brands: frozenset[str]) -> re.Pattern[str]:
     return re.compile(r"(?<!\w)(?:" + "|".join(alternatives) + r")(?!\w)", re.IGNORECASE)
 
 
-def _outside_brands(text: str, hits: list[tuple[int, int, str]], lex: Lexicon) -> Iterator[tuple[int, int, str]]:
+def _outside_brands(
+    text: str, hits: list[tuple[int, int, str]], lex: Lexicon
+) -> Iterator[tuple[int, int, str]]:
     """Drops names inside a brand ("John Lewis", "Marks & Spencer")."""
     spans = [m.span() for m in _brand_pattern(lex.brands).finditer(text)]
     for hit in hits:

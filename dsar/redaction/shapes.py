@@ -22,8 +22,8 @@ _SE_STREET = (
     r"|backe|backen|allé|allén|plan|leden|kajen|esplanaden|promenaden|slingan|gården|vägen|liden|höjden)"
 )
 _SE_ADDRESS = re.compile(
-    rf"(?<!\w){_SE_STREET}[ \t]+\d{{1,4}}(?:[ \t]?[A-Za-z])?(?![\w])(?:[ \t]*,?[ \t]*(?:lgh|lägenhet)\.?[ \t]*\d+)?"
-    r"(?:[ \t]*[,\n][ \t]*|[ \t]+)(?:[A-ZÅÄÖ][\w ]{0,30}\n[ \t]*)?(?:SE-?[ \t]?)?(\d{3}[ \t]?\d{2})[ \t]+[A-ZÅÄÖ][a-zåäöé]+"
+    rf"(?<!\w){_SE_STREET}[ \t]+\d{{1,4}}(?:[ \t]?[A-Za-z])?(?![\w])(?:[ \t]*,?[ \t]*(?:lgh|lägenhet)\.?[ \t]*\d+)?"  # noqa: E501
+    r"(?:[ \t]*[,\n][ \t]*|[ \t]+)(?:[A-ZÅÄÖ][\w ]{0,30}\n[ \t]*)?(?:SE-?[ \t]?)?(\d{3}[ \t]?\d{2})[ \t]+[A-ZÅÄÖ][a-zåäöé]+"  # noqa: E501
 )
 _UK_POSTCODE = r"[A-Z]{1,2}\d[A-Z\d]?[ \t]?\d[A-Z]{2}"
 _UK_ADDRESS = re.compile(
@@ -39,17 +39,25 @@ _SE_PLATE = re.compile(r"(?<![\w-])([A-HJ-PR-UW-Z]{3})[ \t]?(\d{2}[0-9A-HJ-NPR-U
 _UK_PLATE = re.compile(r"(?<![\w-])[A-Z]{2}(?:0[2-9]|1\d|2[0-5]|5[1-9]|6\d|7[0-5])[ \t]?[A-Z]{3}(?![\w-])")
 # Three-letter codes that are not plates: currencies and abbreviations tickets use.
 _NOT_PLATE = frozenset(
-    "SEK EUR USD GBP NOK DKK CHF ISK PLN JPY CNY INV ORD REF TEL MOB FAX ART NUM PCS STK KPI API SKU ZIP VAT MOMS"
+    "SEK EUR USD GBP NOK DKK CHF ISK PLN JPY CNY INV ORD REF TEL MOB FAX ART NUM PCS STK KPI API SKU ZIP VAT MOMS"  # noqa: E501
     " ABC XYZ SMS CEO CFO CTO".split()
 )
 _IPV4 = re.compile(r"(?<![\w.])(?:\d{1,3}\.){3}\d{1,3}(?!\w|\.\d)")
 _IPV6 = re.compile(r"(?<![\w:.])[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7}(?![\w:])")
 _VERSION_BEFORE = re.compile(r"(?:version|ver\.?|v|build|release)\s*\Z", re.IGNORECASE)
 _MONTHS = {
-    **{m: i for i, m in enumerate(
-        "january february march april may june july august september october november december".split(), 1)},
-    **{m: i for i, m in enumerate(
-        "januari februari mars april maj juni juli augusti september oktober november december".split(), 1)},
+    **{
+        m: i
+        for i, m in enumerate(
+            "january february march april may june july august september october november december".split(), 1
+        )
+    },
+    **{
+        m: i
+        for i, m in enumerate(
+            "januari februari mars april maj juni juli augusti september oktober november december".split(), 1
+        )
+    },
     **{m: i for i, m in enumerate("jan feb mar apr may jun jul aug sep oct nov dec".split(), 1)},
 }
 _DATE = (
@@ -57,7 +65,7 @@ _DATE = (
     r"|\d{1,2}(?:st|nd|rd|th)?[ \t]+[A-Za-zåäö]{3,9}\.?[ \t]+\d{4}|[A-Za-z]{3,9}[ \t]+\d{1,2},?[ \t]+\d{4})"
 )
 _DOB = re.compile(
-    r"(?i)(?<!\w)(?:född|född den|f\.|födelsedatum|födelsedag|dob|d\.o\.b\.?|date of birth|birth date|birthday"
+    r"(?i)(?<!\w)(?:född|född den|f\.|födelsedatum|födelsedag|dob|d\.o\.b\.?|date of birth|birth date|birthday"  # noqa: E501
     rf"|born(?: on)?)[ \t]*:?[ \t]*{_DATE}(?!\d)"
 )
 
@@ -124,12 +132,12 @@ def parse_date(value: str) -> date | None:
         parts = v.replace(".", "").split()
         if len(parts) == 3:
             if parts[0][:1].isdigit():
-                day, month, year = re.sub(r"\D", "", parts[0]), parts[1], parts[2]
+                day_s, month, year_s = re.sub(r"\D", "", parts[0]), parts[1], parts[2]
             else:
-                month, day, year = parts
+                month, day_s, year_s = parts
             number = _MONTHS.get(month)
             if number:
-                return date(int(year), number, int(day))
+                return date(int(year_s), number, int(day_s))
     except ValueError:
         return None
     return None
