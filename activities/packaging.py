@@ -404,7 +404,7 @@ def _file_removals(scanned: Sequence[tuple[str, ScannedFile]], strings: Mapping[
                     system=system,
                     table="/".join(rest),
                     key=f"{count} ×",
-                    field="",
+                    field=strings.get("redaction_whole_file", "whole file"),
                     kind=kind,
                     kind_label=strings.get(f"redaction_kind_{kind}", kind),
                     reason=strings.get(f"redaction_reason_{kind}", kind),
