@@ -147,11 +147,15 @@ class Detector:
             strong.extend(vehicles(text))
             strong.extend(ip_addresses(text))
             strong.extend(births(text))
-        if self._names is not None:
-            strong.extend(self._name_hits(text))
+        known = list(self._name_hits(text)) if self._names is not None else []
+        strong.extend(known)
         if self.lexicon_names:
+            # The group's known names are the first signal: where one matched, its span stands.
+            spans = [(h.start, h.end) for h in known]
             strong.extend(
-                Hit(Kind.NAME, start, end, key, REASONS[Kind.NAME]) for start, end, key in find_names(text)
+                Hit(Kind.NAME, start, end, key, REASONS[Kind.NAME])
+                for start, end, key in find_names(text)
+                if not any(a < end and start < b for a, b in spans)
             )
         covered = sorted([(h.start, h.end) for h in strong if h.kind in CHECKSUMMED] + shapes)
         hits = strong + (list(self._phones(text, covered)) if has_digits else [])

@@ -45,18 +45,20 @@ def lexicon() -> Lexicon:
             words.add(name)
     not_names: set[str] = set()
     brands: set[str] = set()
-    phrases = False
+    section = ""
     for line in NOT_NAMES.read_text(encoding="utf-8").splitlines():
         line = line.strip()
         if line.startswith("##"):
-            phrases = "brand" in line.lower()
+            section = "brands" if "brand" in line.lower() else "words" if "ambiguous" in line.lower() else ""
             continue
         if not line or line.startswith("#"):
             continue
-        if phrases:
+        if section == "brands":
             brands.add(line)
             if " " not in line:
                 not_names.add(line)
+        elif section == "words":
+            words.update(line.split())  # names, but only with context
         else:
             not_names.update(line.split())
     return Lexicon(

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from functools import cached_property
 
 import phonenumbers
 
@@ -28,7 +29,7 @@ class OwnIdentifiers:
     postcodes: frozenset[str] = frozenset()  # compact, upper case: her address is never removed
     birth_dates: frozenset[str] = frozenset()  # ISO dates
 
-    @property
+    @cached_property
     def name_parts(self) -> frozenset[str]:
         """Her given name or surname alone ("Lovisa:" in a chat) is hers too."""
         return frozenset(part for name in self.names for part in name.split(" "))

@@ -12,6 +12,7 @@ is a word the lexicon marks as an ordinary word unless context says it is a name
 from __future__ import annotations
 
 import bisect
+import itertools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -19,7 +20,6 @@ from functools import lru_cache
 
 from dsar.redaction.lexicon import Lexicon, lexicon
 
-_WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
 TITLES = frozenset(
     "dr mr mrs ms miss mx prof professor sir dame lady lord fru herr fröken doktor dir rev fr sr".split()
 )
@@ -44,6 +44,17 @@ _CLOSING = re.compile(
     r"|mvh|tack|hälsar)[ \t]*[,.!]?[ \t]*\n+[ \t]*([^\n]{1,60})"
 )
 _CHAT = re.compile(r"(?m)^[ \t]*\[?\d{1,2}[:.]\d{2}(?::\d{2})?\]?[ \t]+(?:-[ \t]+)?([^\W\d_][^\n:]{0,40}?):")
+_LOWER_KEPT = TITLES | _PARTICLES
+# Python's re has no \p{Lu}: the capitals of the Latin, Greek and Cyrillic blocks, listed once.
+_UPPER = "".join(c for c in map(chr, range(0x41, 0x530)) if c.isupper())
+# Only capitalised words and the lower-case titles and particles: the scanner skips the rest
+# of the text in C, which is most of it.
+_WORD = re.compile(
+    rf"(?<![^\W\d_])(?:[{re.escape(_UPPER)}][^\W\d_]*(?:['’-][^\W\d_]+)*"
+    rf"|(?:{'|'.join(sorted(_LOWER_KEPT, key=len, reverse=True))})(?![^\W\d_]))"
+)
+_PRODUCT_CASE = re.compile(r"^(?!Mc|Mac|Fitz|Van|Von|De|Di|Da|La|Le|Du)[^\W\d_][a-zà-ÿ]+[A-ZÀ-Þ]")
+_DIGIT_SPACE = re.compile(r"\d\s")
 _LOWER_NEXT = re.compile(r" [a-zåäöé]")
 _CODE_NEXT = re.compile(r"[ \t]+(?:\d|[A-Z]\d*(?!\w))")  # "Era 100", "Model Y": a product
 _FORMS = frozenset(
@@ -56,7 +67,7 @@ _CAP_NEXT = re.compile(r"[ \t]+[A-ZÅÄÖ]")
 _CUE_BEFORE = re.compile(
     r"(?i)(?:\b(?:ask|tell|call|ring|contact|kontakta|fråga|email|mejla|son|sonen|dotter|dottern|daughter|wife|husband"
     r"|fru|man|colleague|kollega|kollegan|manager|chef|neighbour|grannen|sambo|partner|mother|father|mamma|pappa"
-    r"|brother|sister|bror|syster|with|med|by|av|from|från|and|och|to|till|cc)\s+)\Z"
+    r"|brother|sister|bror|syster|by|av|cc)\s+)\Z"
 )
 _CUE_AFTER = re.compile(
     r"(?:['’]s|s)?\s+(?:said|says|called|rang|asked|wrote|mailed|emailed|replied|sa|säger|ringde|frågade|skrev"
@@ -92,21 +103,31 @@ def find_names(text: str, lex: Lexicon | None = None) -> Iterator[tuple[int, int
 
 
 def _tokens(text: str, lex: Lexicon) -> list[_Token]:
+    """Capitalised words, and the lower-case titles and particles names use; other lower-case
+    words are left out (most of the text), so two tokens are adjacent only with nothing between."""
     tokens: list[_Token] = []
     for m in _WORD.finditer(text):
         word = m.group()
-        start, end = m.span()
         low = word.lower()
+        if word[0].islower() and low not in _LOWER_KEPT:
+            continue
+        start, end = m.span()
         if low.endswith(("'s", "’s")):
             low, end = low[:-2], end - 2
         elif (
             low.endswith("s")
+            and _LOWER_NEXT.match(text, end)
             and low not in lex.given
             and low[:-1] in lex.given
-            and _LOWER_NEXT.match(text, end)
+            and low not in lex.surnames
         ):
-            low = low[:-1]  # Swedish genitive: "Fatimas mamma"
-        cap = word[0].isupper() and not (len(word) > 1 and word.isupper())
+            low, end = low[:-1], end - 1  # Swedish genitive: "Fatimas mamma"
+        # "AirPods", "PlayStation": a capital inside a word is a product, unless after Mc, Mac, O' ...
+        cap = (
+            word[0].isupper()
+            and not (len(word) > 1 and word.isupper())
+            and _PRODUCT_CASE.search(word) is None
+        )
         tokens.append(_Token(start, end, low, cap))
     return tokens
 
@@ -119,23 +140,27 @@ def _runs(text: str, tokens: list[_Token], lex: Lexicon) -> Iterator[tuple[int, 
         if run:
             gap = text[run[-1].end : tok.start]
             joined = gap in (" ", "\u00a0") or (gap in (". ", ".") and _initial(text, run[-1]))
-            particle = tok.key in _PARTICLES and (run[-1].key in lex.given or run[-1].key in _PARTICLES)
+            particle = tok.key in _PARTICLES and (
+                run[-1].key in lex.given or run[-1].key in _PARTICLES or _initial(text, run[-1])
+            )
             if joined and (tok.cap or particle):
                 run.append(tok)
                 continue
             yield first, _trim(run)
             run = []
-        if tok.cap:
-            run, first = [tok], i
+        if tok.cap or (tok.key in _PARTICLES and i and tokens[i - 1].key in TITLES):
+            run, first = [tok], i  # "Dr van de Darnau", "herr de Heer": a particle after a title
     if run:
         yield first, _trim(run)
 
 
 def _initial(text: str, tok: _Token) -> bool:
+    """ "J." before a surname; not "A/S", and not the check letter of "YZ 57 20 30 C."."""
     return (
         tok.end - tok.start == 1
         and text[tok.end : tok.end + 1] == "."
         and text[tok.start - 1 : tok.start] != "/"
+        and _DIGIT_SPACE.match(text, max(0, tok.start - 2), tok.start) is None
     )
 
 
@@ -169,7 +194,7 @@ def _run_names(
     for j, tok in enumerate(run):
         if tok.key in lex.not_names:
             continue
-        follows = j + 1 < n and run[j + 1].key not in lex.not_names
+        follows = j + 1 < n and _may_follow(run[j + 1], lex)
         if _initial(text, tok) and follows:  # initials, then a surname
             if j and not _initial(text, run[j - 1]):
                 continue  # "Model Y. Kortet": a product's letter, not an initial
@@ -200,6 +225,7 @@ def _run_names(
             and tok.key not in lex.words
             and run[j + 1].key in lex.surnames
             and run[j + 1].key not in lex.words
+            and not (sentence_start and j == 0)  # "Meet McDonald": a verb, not a given name
         ):
             yield _emit(text, run[j : _name_end(run, j + 1, lex) + 1])
             return
@@ -211,26 +237,37 @@ def _cued(text: str, run: list[_Token], lex: Lexicon) -> Iterator[tuple[int, int
     if lead:
         run = run[1:]
     tok = run[0]
-    if len(run) > 2 or tok.key in lex.not_names or tok.key in lex.words or len(tok.key) < 3:
+    if len(run) > 2 or tok.key in lex.not_names or len(tok.key) < 3:
         return
-    if (
-        lead
-        or _CUE_BEFORE.search(text, max(0, tok.start - 16), tok.start)
-        or _CUE_AFTER.match(text, run[-1].end)
-    ):
+    after = _CUE_AFTER.match(text, run[-1].end) is not None
+    if tok.key in lex.words:  # "Flora sa att", "Martin's mother called": a known given name only
+        if after and tok.key in lex.given and len(run) == 1:
+            yield _emit(text, run)
+        return
+    if lead or after or _CUE_BEFORE.search(text, max(0, tok.start - 16), tok.start):
         yield _emit(text, run)
 
 
 def _name_end(run: list[_Token], at: int, lex: Lexicon) -> int:
     end = at
-    while end + 1 < len(run) and end + 1 - at < 3 and run[end + 1].key not in lex.not_names:
+    while end + 1 < len(run) and end + 1 - at < 3 and _may_follow(run[end + 1], lex):
         end += 1
     return end
 
 
+def _may_follow(tok: _Token, lex: Lexicon) -> bool:
+    """After a given name: a surname, also one that is a place ("Benny Lund"), not a common word."""
+    if tok.key in _PARTICLES:
+        return True  # "J. van den Broek"; a particle left at the end is trimmed
+    return tok.key not in lex.not_names or (tok.key in lex.surnames and tok.key not in lex.words)
+
+
 def _inverted(text: str, tokens: list[_Token], lex: Lexicon) -> Iterator[tuple[int, int, str]]:
     """ "Lind, Anna": a capitalised word, a comma, then a given name."""
-    for a, b in zip(tokens, tokens[1:], strict=False):  # noqa: RUF007
+    for i, (a, b) in enumerate(itertools.pairwise(tokens)):
+        before = tokens[i - 1] if i else None
+        if before is not None and before.cap and text[before.end : a.start] == " ":
+            continue  # "Mary Dunn, Medsökandes": Dunn ends a name, it does not start one
         if (
             a.cap
             and b.cap
@@ -262,10 +299,11 @@ def _brand_pattern(brands: frozenset[str]) -> re.Pattern[str]:
 def _outside_brands(
     text: str, hits: list[tuple[int, int, str]], lex: Lexicon
 ) -> Iterator[tuple[int, int, str]]:
-    """Drops names inside a brand ("John Lewis", "Marks & Spencer")."""
-    spans = [m.span() for m in _brand_pattern(lex.brands).finditer(text)]
+    """Drops names inside a brand ("John Lewis", "Marks & Spencer"), looked for around each name."""
+    pattern = _brand_pattern(lex.brands)
     for hit in hits:
-        if not any(a < hit[1] and hit[0] < b for a, b in spans):
+        lo, hi = max(0, hit[0] - 24), hit[1] + 24
+        if not any(m.start() < hit[1] and hit[0] < m.end() for m in pattern.finditer(text, lo, hi)):
             yield hit
 
 
@@ -274,6 +312,7 @@ def _starts_sentence(text: str, at: int) -> bool:
 
 
 def _emit(text: str, run: list[_Token]) -> tuple[int, int, str]:
+    run = _trim(run)
     return run[0].start, run[-1].end, " ".join(t.key for t in run)
 
 
@@ -302,7 +341,8 @@ def _span_names(text: str, tokens: list[_Token], lex: Lexicon) -> Iterator[tuple
         run = run[1:]
     if not run or len(run) > 4 or _is_company(text, run, lex):
         return
-    words = [t for t in run if t.key not in lex.not_names or t.key in _PARTICLES]
-    if len(words) != len(run):
+    if run[0].key in lex.not_names and run[0].key not in lex.given:
+        return
+    if any(t.key in lex.not_names and t.key not in _PARTICLES and not _may_follow(t, lex) for t in run[1:]):
         return
     yield _emit(text, run)

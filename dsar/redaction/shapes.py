@@ -70,6 +70,9 @@ _DOB = re.compile(
 )
 
 
+_DOB_HINT = re.compile(r"(?i)föd|f\.|birth|born|dob|d\.o\.b")
+
+
 def addresses(text: str) -> Iterator[Hit]:
     """Street, number and postcode; the value is the compact postcode (own-address check)."""
     if _ADDRESS_HINT.search(text) is None:
@@ -110,6 +113,8 @@ def _ip(m: re.Match[str]) -> Iterator[Hit]:
 
 def births(text: str) -> Iterator[Hit]:
     """A date next to a word for birth; the value is the ISO date (own birth-date check)."""
+    if _DOB_HINT.search(text) is None:
+        return
     for m in _DOB.finditer(text):
         born = parse_date(m.group(1))
         if born is not None:
