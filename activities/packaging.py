@@ -31,6 +31,7 @@ from temporalio import activity
 from activities._heartbeat import heartbeating
 from activities.case_store import load_subject
 from activities.file_redaction import ScannedFile, redact_file
+from activities.redactions import own_identifiers
 from casestore.audit import append_audit
 from casestore.redaction_plan import RedactionPlan, field_name, load_redaction_plan
 from casestore.storage import artefact_id, package_key
@@ -52,7 +53,7 @@ from dsar.package.views import (
     SystemView,
 )
 from dsar.privacy_notice import Controller, art15_items, load_privacy_notice, load_report_strings
-from dsar.redaction import Detector, OwnIdentifiers
+from dsar.redaction import Detector
 from dsar.rendering import authority_view
 
 if TYPE_CHECKING:
@@ -100,7 +101,8 @@ class PackagingActivities:
             )
             found = await conn.fetch(
                 "SELECT id, company, system, category, source_table, source_key, matched_on, data,"
-                " object_key, exclusion_reason FROM collected_records WHERE reference = $1"
+                " object_key, exclusion_reason, needs_confirmation FROM collected_records"
+                " WHERE reference = $1"
                 " AND (NOT needs_confirmation OR confirmed_by IS NOT NULL)"
                 " ORDER BY company, system, category, id",
                 inp.reference,
@@ -115,7 +117,8 @@ class PackagingActivities:
         status_of = {(r["company"], r["system"]): r["status"] for r in results}
         # Files (bulk table parts, uploaded exports) are scanned now, line by line, with the
         # same detector as the records; the log counts their removals per file and kind.
-        detector = Detector(OwnIdentifiers.from_identity(subject), key=self._ring.lookup_key)
+        own = own_identifiers(subject.model_dump(), found, self._registry)
+        detector = Detector(own, key=self._ring.lookup_key)
         scanned = await asyncio.to_thread(self._scan_files, attached_files(rows), detector)
         companies = self._group(rows, status_of, lambda c: notice.category_label(c, Language(language)), plan)
         generated_at = datetime.now(UTC)
@@ -262,7 +265,9 @@ class PackagingActivities:
                         )
         return PortableView(reference, generated_at, controller, names, tables)
 
-    def _scan_files(self, files: Sequence[tuple[str, str]], detector: Detector) -> list[tuple[str, ScannedFile]]:  # noqa: E501
+    def _scan_files(
+        self, files: Sequence[tuple[str, str]], detector: Detector
+    ) -> list[tuple[str, ScannedFile]]:
         """Each collected file read from the case bucket once, redacted into a spool."""
         out = []
         for name, object_key in files:
@@ -392,7 +397,9 @@ def _removals(
     return views
 
 
-def _file_removals(scanned: Sequence[tuple[str, ScannedFile]], strings: Mapping[str, str]) -> list[RemovalView]:  # noqa: E501
+def _file_removals(
+    scanned: Sequence[tuple[str, ScannedFile]], strings: Mapping[str, str]
+) -> list[RemovalView]:
     """One entry per file and kind, with the count: a bulk part may lose thousands of values."""
     views = []
     for name, file in scanned:

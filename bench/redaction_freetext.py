@@ -361,9 +361,10 @@ class _Values:
 
     def address(self) -> str:
         if self.rng.random() < 0.55:
-            street = f"{self.rng.choice(_STREETS_SE)} {self.rng.randint(1, 120)}{self.rng.choice(('', '', 'A', 'B'))}"  # noqa: E501
+            letter = self.rng.choice(("", "", "A", "B"))
+            street = f"{self.rng.choice(_STREETS_SE)} {self.rng.randint(1, 120)}{letter}"
             post = f"{self.rng.randint(100, 984)} {self.digits(2)}"
-            town = self.rng.choice(_PLACES[:4] + ("Stockholm", "Västerås", "Örebro"))  # noqa: RUF005
+            town = self.rng.choice((*_PLACES[:4], "Stockholm", "Västerås", "Örebro"))
             sep = self.rng.choice((", ", "\n", ", "))
             return f"{street}{sep}{post} {town}"
         street = f"{self.rng.randint(1, 240)} {self.rng.choice(_STREETS_UK)}"
@@ -510,7 +511,7 @@ def _name(t: _Text, v: _Values, en: bool) -> None:
     elif style == 3:
         t.add(" Contact: " if en else " Kontakt: ").add(f"{surname}, {given}", "name").add(".")
     elif style == 4:
-        t.add(" " if en else " ").add(given, "name").add("'s mother called." if en else "s mamma ringde.")  # noqa: RUF034
+        t.add(" ").add(given, "name").add("'s mother called." if en else "s mamma ringde.")
     elif style == 5:
         t.add(" My colleague " if en else " Min kollega ").add(f"{given} {surname}", "name").add(
             " has the keys." if en else " har nycklarna."
@@ -542,9 +543,9 @@ def _own(t: _Text, v: _Values, en: bool) -> None:
 
 
 def _traps(t: _Text, v: _Values, en: bool) -> None:
-    t.add(" Re: " if v.rng.random() < 0.5 else " ").add(v.trap(), "trap").add(", " if en else ", ").add(  # noqa: RUF034
-        v.trap(), "trap"
-    ).add(".")
+    t.add(" Re: " if v.rng.random() < 0.5 else " ").add(v.trap(), "trap").add(", ").add(v.trap(), "trap").add(
+        "."
+    )
 
 
 _KINDS = (
@@ -594,9 +595,7 @@ def _email(v: _Values, en: bool) -> Row:
         .add(v.email(given, surname), "email")
         .add(">\n")
     )
-    t.add("Subject: " if en else "Ämne: ").add("Order " if en else "Order ").add(v.reference(), "trap").add(  # noqa: RUF034
-        "\n\n"
-    )
+    t.add("Subject: " if en else "Ämne: ").add("Order ").add(v.reference(), "trap").add("\n\n")
     t.add("Hi,\n" if en else "Hej,\n")
     _body(t, v, en, v.rng.randint(1, 3))
     t.add("\n\nBest regards,\n" if en else "\n\nMed vänliga hälsningar\n")

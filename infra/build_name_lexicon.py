@@ -66,7 +66,8 @@ def main() -> int:
         "# Derived by infra/build_name_lexicon.py from names-dataset 3.3.1\n"
         "# (c) Philippe Remy, Apache License 2.0 (https://www.apache.org/licenses/LICENSE-2.0).\n"
         "# w: also an English word (SCOWL word lists, (c) Kevin Atkinson, free licence).\n"
-        f"# Per country of {len(COUNTRIES)}: given names ranked <= {GIVEN_RANK}, surnames <= {SURNAME_RANK}.\n"  # noqa: E501
+        f"# Per country of {len(COUNTRIES)}: given names ranked <= {GIVEN_RANK},"
+        f" surnames <= {SURNAME_RANK}.\n"
     )
     OUT.write_text(header + "\n".join(lines) + "\n", encoding="utf-8")
     print(f"{len(given)} given names, {len(surnames)} surnames -> {OUT}")

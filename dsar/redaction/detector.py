@@ -45,7 +45,8 @@ _PHONE_WINDOW = re.compile(r"(?<![\w+#/.,-])(?:\+|\(|0)(?:[\d \t\u00a0()\-/]|\.(
 _NOT_A_PHONE = re.compile(r"\d{1,2}([./-])\d{1,2}\1\d{2,4}|\d{4}-\d{2}-\d{2}|\d{6}(?:\d\d)?[-+]\d{4}")
 # Dates and times, cut out of phone windows: "Note 07.07.2021 17:30" holds no phone number.
 _DATE_OR_TIME = re.compile(
-    r"\d{1,2}([./-])\d{1,2}\1\d{2,4}|\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2})?)?|\d{1,2}[:.]\d{2}(?::\d{2})?(?!\d)"  # noqa: E501
+    r"\d{1,2}([./-])\d{1,2}\1\d{2,4}|\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2})?)?"
+    r"|\d{1,2}[:.]\d{2}(?::\d{2})?(?!\d)"
 )
 _REFERENCE_BEFORE = re.compile(
     r"(?:order|ordernr|ordernummer|invoice|faktura|fakturanr|fakturanummer|ref|referens|reference"

@@ -32,14 +32,16 @@ _COMPANY_FORM = re.compile(
     r"|Consulting\b|Partners\b|Bygg\b|Restaurang\b)"
 )
 _HEADER = re.compile(
-    r"(?im)(?:^[ \t>]*(?:from|från|fr\.?|to|till|cc|kopia|sender|avsändare|reply-to)|\b(?:attn|att|bill to|ship to"  # noqa: E501
+    r"(?im)(?:^[ \t>]*(?:from|från|fr\.?|to|till|cc|kopia|sender|avsändare|reply-to)"
+    r"|\b(?:attn|att|bill to|ship to"
     r"|contact|kontakt|kontaktperson|fakturamottagare|handläggare|handled by|assigned to|agent|reported by))"
     r"[ \t]*:[ \t]*([^<\n,;(]{1,60})"
 )
 _WROTE = re.compile(r"(?:<[^>\n]*>\s*)?\b(?:wrote|skrev)\s*:", re.IGNORECASE)
 _SKREV = re.compile(r"\bskrev\s+([^\n:<]{1,60}?)\s*(?:<[^>\n]*>\s*)?:")
 _CLOSING = re.compile(
-    r"(?im)^[ \t]*(?:best regards|kind regards|warm regards|regards|many thanks|thanks|thank you|cheers|sincerely"  # noqa: E501
+    r"(?im)^[ \t]*(?:best regards|kind regards|warm regards|regards|many thanks|thanks|thank you"
+    r"|cheers|sincerely"
     r"|yours sincerely|br|med vänliga hälsningar|med vänlig hälsning|vänliga hälsningar|vänligen|hälsningar"
     r"|mvh|tack|hälsar)[ \t]*[,.!]?[ \t]*\n+[ \t]*([^\n]{1,60})"
 )
@@ -74,7 +76,8 @@ _CUE_AFTER = re.compile(
     r"|mejlade|svarade|har|has|is|är|will|ska|mamma|pappa|mother|father)\b"
 )
 _LEAD_CUES = frozenset(
-    "son sonen dotter dottern daughter fråga ask kontakta ring call tell mamma pappa kollega colleague grannen".split()  # noqa: E501
+    "son sonen dotter dottern daughter fråga ask kontakta ring call tell mamma pappa kollega colleague"
+    " grannen".split()
 )
 _SENTENCE_END = re.compile(r"(?:[.!?:;>\-–•\[\]()\"]|\n)\s*\Z")
 
@@ -283,7 +286,7 @@ def _inverted(text: str, tokens: list[_Token], lex: Lexicon) -> Iterator[tuple[i
 
 def _is_company(text: str, run: list[_Token], lex: Lexicon) -> bool:
     """A company or a product: a company form in or after it, or a code after it."""
-    if any(t.key in _FORMS for t in run[1:]) or _DOTTED_FORM.search(text, run[0].start, run[-1].end + 1):
+    if any(t.key in _FORMS for t in run[1:]) or _DOTTED_FORM.search(text, run[0].start, run[-1].end + 4):
         return True
     return (
         _COMPANY_FORM.match(text, run[-1].end) is not None or _CODE_NEXT.match(text, run[-1].end) is not None

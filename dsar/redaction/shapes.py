@@ -22,8 +22,10 @@ _SE_STREET = (
     r"|backe|backen|allé|allén|plan|leden|kajen|esplanaden|promenaden|slingan|gården|vägen|liden|höjden)"
 )
 _SE_ADDRESS = re.compile(
-    rf"(?<!\w){_SE_STREET}[ \t]+\d{{1,4}}(?:[ \t]?[A-Za-z])?(?![\w])(?:[ \t]*,?[ \t]*(?:lgh|lägenhet)\.?[ \t]*\d+)?"  # noqa: E501
-    r"(?:[ \t]*[,\n][ \t]*|[ \t]+)(?:[A-ZÅÄÖ][\w ]{0,30}\n[ \t]*)?(?:SE-?[ \t]?)?(\d{3}[ \t]?\d{2})[ \t]+[A-ZÅÄÖ][a-zåäöé]+"  # noqa: E501
+    rf"(?<!\w){_SE_STREET}[ \t]+\d{{1,4}}(?:[ \t]?[A-Za-z])?(?![\w])"
+    r"(?:[ \t]*,?[ \t]*(?:lgh|lägenhet)\.?[ \t]*\d+)?"
+    r"(?:[ \t]*[,\n][ \t]*|[ \t]+)(?:[A-ZÅÄÖ][\w ]{0,30}\n[ \t]*)?"
+    r"(?:SE-?[ \t]?)?(\d{3}[ \t]?\d{2})[ \t]+[A-ZÅÄÖ][a-zåäöé]+"
 )
 _UK_POSTCODE = r"[A-Z]{1,2}\d[A-Z\d]?[ \t]?\d[A-Z]{2}"
 _UK_ADDRESS = re.compile(
@@ -39,7 +41,8 @@ _SE_PLATE = re.compile(r"(?<![\w-])([A-HJ-PR-UW-Z]{3})[ \t]?(\d{2}[0-9A-HJ-NPR-U
 _UK_PLATE = re.compile(r"(?<![\w-])[A-Z]{2}(?:0[2-9]|1\d|2[0-5]|5[1-9]|6\d|7[0-5])[ \t]?[A-Z]{3}(?![\w-])")
 # Three-letter codes that are not plates: currencies and abbreviations tickets use.
 _NOT_PLATE = frozenset(
-    "SEK EUR USD GBP NOK DKK CHF ISK PLN JPY CNY INV ORD REF TEL MOB FAX ART NUM PCS STK KPI API SKU ZIP VAT MOMS"  # noqa: E501
+    "SEK EUR USD GBP NOK DKK CHF ISK PLN JPY CNY INV ORD REF TEL MOB FAX ART NUM PCS STK KPI API SKU ZIP"
+    " VAT MOMS"
     " ABC XYZ SMS CEO CFO CTO".split()
 )
 _IPV4 = re.compile(r"(?<![\w.])(?:\d{1,3}\.){3}\d{1,3}(?!\w|\.\d)")
@@ -65,7 +68,8 @@ _DATE = (
     r"|\d{1,2}(?:st|nd|rd|th)?[ \t]+[A-Za-zåäö]{3,9}\.?[ \t]+\d{4}|[A-Za-z]{3,9}[ \t]+\d{1,2},?[ \t]+\d{4})"
 )
 _DOB = re.compile(
-    r"(?i)(?<!\w)(?:född|född den|f\.|födelsedatum|födelsedag|dob|d\.o\.b\.?|date of birth|birth date|birthday"  # noqa: E501
+    r"(?i)(?<!\w)(?:född|född den|f\.|födelsedatum|födelsedag|dob|d\.o\.b\.?|date of birth|birth date"
+    r"|birthday"
     rf"|born(?: on)?)[ \t]*:?[ \t]*{_DATE}(?!\d)"
 )
 
