@@ -492,7 +492,7 @@ def _other(t: _Text, v: _Values, kind: str, en: bool) -> None:
 def _name(t: _Text, v: _Values, en: bool) -> None:
     """A name in one of the ways the issue lists: given alone, title, initials, inverted, possessive."""
     given, surname = v.person()
-    style = v.rng.randrange(9)
+    style = v.rng.randrange(15)
     if style == 0:
         t.add(" Please ask " if en else " Fråga ").add(given, "name").add(
             " in billing." if en else " på ekonomi."
@@ -520,8 +520,27 @@ def _name(t: _Text, v: _Values, en: bool) -> None:
         t.add(" cc ").add(f"{given} {surname}", "name").add(",")
     elif style == 7:
         t.add(" ").add(given, "name").add(" said it was fine." if en else " sa att det var okej.")
-    else:
+    elif style == 8:
         t.add(" Handled by " if en else " Handläggare: ").add(f"{given} {surname}", "name").add(".")
+    elif style == 9:
+        t.add(" Thanks to " if en else " Tack till ").add(given, "name").add(
+            " for the help." if en else " för hjälpen."
+        )
+    elif style == 10:
+        other, _ = v.person()
+        t.add(" ").add(given, "name").add(" and " if en else " och ").add(other, "name")
+        t.add(" from the warehouse came by." if en else " från lagret kom förbi.")
+    elif style == 11:
+        t.add(" According to " if en else " Enligt ").add(f"{given} {surname}", "name")
+        t.add(", the box was empty." if en else " var lådan tom.")
+    elif style == 12:
+        t.add(" Her husband, " if en else " Hennes man, ").add(given, "name")
+        t.add(", picked it up." if en else ", hämtade det.")
+    elif style == 13:
+        t.add(" Spoke with " if en else " Talade med ").add(f"{given} {surname}", "name")
+        t.add(" (her brother) by phone." if en else " (hennes bror) per telefon.")
+    else:
+        t.add("\n– " if en else "\n/").add(given, "name").add("\n")
 
 
 def _own(t: _Text, v: _Values, en: bool) -> None:
