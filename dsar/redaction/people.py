@@ -63,13 +63,21 @@ _FORMS = frozenset(
     "ab ltd limited plc gmbh oy oyj as asa aps inc llc llp bv nv ag sa kb hb group holding".split()
 )
 _DOTTED_FORM = re.compile(r"B\.V\.|N\.V\.|S\.A\.|A/S")
-_FULL_STOP = re.compile(r"[^\W\d_]{2}\.\s")
+_FULL_STOP = re.compile(r"(?<=[^\W\d_]{2})\.\s")
+# A sign-off on a line of its own: "– Anna", "/Anna", "-- Anna Ek".
+_SIGN_OFF = re.compile(
+    r"(?m)^[ \t]*(?:--?|–|—|/)[ \t]*([^\W\d_][^\W\d_ '’-]*(?:[ \t][^\W\d_][^\W\d_'’-]*){0,2})[ \t]*$"
+)
+# "Anna and Bilal", "Sienna och Hayley": one name makes the other one.
+_AND_BEFORE = re.compile(r"[ \t]+(?:and|och|&|og|und)[ \t]+\Z")
+_AND = re.compile(r"[ \t]+(?:and|och|&|og|und)[ \t]+")
 _CAP_NEXT = re.compile(r"[ \t]+[A-ZÅÄÖ]")
 # Words around a person's name in conversation: "ask X", "her son X", "X said", "X sa att".
 _CUE_BEFORE = re.compile(
     r"(?i)(?:\b(?:ask|tell|call|ring|contact|kontakta|fråga|email|mejla|son|sonen|dotter|dottern|daughter|wife|husband"
     r"|fru|man|colleague|kollega|kollegan|manager|chef|neighbour|grannen|sambo|partner|mother|father|mamma|pappa"
-    r"|brother|sister|bror|syster|by|av|cc)\s+)\Z"
+    r"|brother|sister|bror|syster|by|av|cc|thanks to|thank|tack till|tack|according to|enligt|per|via)"
+    r",?\s+)\Z"
 )
 _CUE_AFTER = re.compile(
     r"(?:['’]s|s)?\s+(?:said|says|called|rang|asked|wrote|mailed|emailed|replied|sa|säger|ringde|frågade|skrev"
@@ -97,6 +105,7 @@ def find_names(text: str, lex: Lexicon | None = None) -> Iterator[tuple[int, int
     if not tokens:
         return
     hits = list(_from_tokens(text, tokens, lex))
+    hits.extend(list(_coordinated(text, hits, tokens, lex)))
     starts = [t.start for t in tokens]
     for lo, hi in _forced_spans(text):
         inside = tokens[bisect.bisect_left(starts, lo) : bisect.bisect_left(starts, hi)]
@@ -142,7 +151,11 @@ def _runs(text: str, tokens: list[_Token], lex: Lexicon) -> Iterator[tuple[int, 
     for i, tok in enumerate(tokens):
         if run:
             gap = text[run[-1].end : tok.start]
-            joined = gap in (" ", "\u00a0") or (gap in (". ", ".") and _initial(text, run[-1]))
+            # After "J." the run goes on; after "Model Y." it does not (a letter after a word).
+            initial = _initial(text, run[-1]) and (
+                len(run) == 1 or _initial(text, run[-2]) or run[-2].key in lex.given
+            )
+            joined = gap in (" ", "\u00a0") or (gap in (". ", ".") and initial)
             particle = tok.key in _PARTICLES and (
                 run[-1].key in lex.given or run[-1].key in _PARTICLES or _initial(text, run[-1])
             )
@@ -185,8 +198,43 @@ def _from_tokens(text: str, tokens: list[_Token], lex: Lexicon) -> Iterator[tupl
             yield _emit(text, run[:3])
             continue
         found = list(_run_names(text, run, lex, _starts_sentence(text, run[0].start)))
-        yield from found or _cued(text, run, lex)
+        if found:
+            yield _extend_left(text, run, found[0], lex)
+        else:
+            yield from _cued(text, run, lex)
     yield from _inverted(text, tokens, lex)
+
+
+def _extend_left(
+    text: str, run: list[_Token], name: tuple[int, int, str], lex: Lexicon
+) -> tuple[int, int, str]:
+    """ "Espiridión Roman": unknown capitalised words right before a name are part of it."""
+    i = next(k for k, t in enumerate(run) if t.start == name[0])
+    j = i
+    while j > 0 and run[j - 1].key not in lex.not_names and run[j - 1].key not in lex.words:
+        j -= 1
+    if j == i or _starts_sentence(text, run[j].start) and j == 0:
+        return name
+    return run[j].start, name[1], " ".join(t.key for t in run[j:i]) + " " + name[2]
+
+
+def _coordinated(
+    text: str, hits: list[tuple[int, int, str]], tokens: list[_Token], lex: Lexicon
+) -> Iterator[tuple[int, int, str]]:
+    """The capitalised word joined by "and"/"och" to a name found is a name too."""
+    by_start = {t.start: t for t in tokens}
+    by_end = {t.end: t for t in tokens}
+    for start, end, _ in hits:
+        after = _AND.match(text, end)
+        if after and (tok := by_start.get(after.end())) is not None and _plain(tok, lex):
+            yield tok.start, tok.end, tok.key
+        before = _AND_BEFORE.search(text, max(0, start - 6), start)
+        if before and (tok := by_end.get(before.start())) is not None and _plain(tok, lex):
+            yield tok.start, tok.end, tok.key
+
+
+def _plain(tok: _Token, lex: Lexicon) -> bool:
+    return tok.cap and tok.key not in lex.not_names and tok.key not in lex.words and len(tok.key) > 1
 
 
 def _run_names(
@@ -280,6 +328,8 @@ def _inverted(text: str, tokens: list[_Token], lex: Lexicon) -> Iterator[tuple[i
             and a.key not in lex.not_names
             and a.key not in lex.words
             and not _CAP_NEXT.match(text, b.end)
+            and not _COMPANY_FORM.match(text, b.end)
+            and text[a.start - 2 : a.start] != "& "
         ):
             yield a.start, b.end, f"{a.key} {b.key}"
 
@@ -306,7 +356,7 @@ def _outside_brands(
     pattern = _brand_pattern(lex.brands)
     for hit in hits:
         lo, hi = max(0, hit[0] - 24), hit[1] + 24
-        if not any(m.start() < hit[1] and hit[0] < m.end() for m in pattern.finditer(text, lo, hi)):
+        if not any(m.start() <= hit[0] and hit[1] <= m.end() for m in pattern.finditer(text, lo, hi)):
             yield hit
 
 
@@ -329,7 +379,7 @@ def _forced_spans(text: str) -> Iterator[tuple[int, int]]:
             at = m.start()
             start = max(text.rfind("\n", 0, at), text.rfind(",", 0, at), at - 60) + 1
             yield start, at
-    for pattern in (_HEADER, _SKREV, _CLOSING, _CHAT):
+    for pattern in (_HEADER, _SKREV, _CLOSING, _CHAT, _SIGN_OFF):
         for m in pattern.finditer(text):
             start, end = m.span(1)
             stop = _FULL_STOP.search(text, start, end)  # "Ann Ek. Model Y": the sentence ends
