@@ -213,7 +213,7 @@ def _extend_left(
     j = i
     while j > 0 and run[j - 1].key not in lex.not_names and run[j - 1].key not in lex.words:
         j -= 1
-    if j == i or _starts_sentence(text, run[j].start) and j == 0:
+    if j == i or (_starts_sentence(text, run[j].start) and j == 0):
         return name
     return run[j].start, name[1], " ".join(t.key for t in run[j:i]) + " " + name[2]
 
