@@ -53,6 +53,7 @@ _REFERENCE_BEFORE = re.compile(
     r"|ärende|ärendenr|ticket|case|kundnummer|customer)\.?\s*(?:nr\.?|no\.?|number|nummer)?\s*[:#]?\s*\Z",
     re.IGNORECASE,
 )
+_UUID = re.compile(r"(?<![0-9A-Fa-f-])[0-9A-Fa-f]{8}(?:-[0-9A-Fa-f]{4}){3}-[0-9A-Fa-f]{12}(?![0-9A-Fa-f-])")
 _MIN_PHONE_DIGITS = 7
 _ANY_DIGIT = re.compile(r"\d")
 
@@ -163,6 +164,9 @@ class Detector:
         if shapes:
             shapes.sort()
             hits = [h for h in hits if h.kind not in DIGITS_ONLY or not _overlaps(shapes, h.start, h.end)]
+        if "-" in text and (uuids := [m.span() for m in _UUID.finditer(text)]):
+            # A device or record id: its digit groups may pass a card's or personnummer's check.
+            hits = [h for h in hits if not _overlaps(uuids, h.start, h.end)]
         return [h for h in resolve(hits) if not self._is_own(h)]
 
     def _emails(self, text: str) -> Iterator[Hit]:

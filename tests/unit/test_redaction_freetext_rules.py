@@ -83,6 +83,7 @@ def test_new_kinds(detector: Detector, text: str, kind: Kind, value: str) -> Non
         "Order ORD-2024-118822, ticket INC0045122, total 1 249,00 kr on 2024-05-02.",
         "Delivered to the Malmö and Leeds warehouses by Volvo trucks.",
         "Release 4.2.1.7 is out; see version 10.0.0.1 notes.",
+        "device 19781212-1239-4a5b-8c9d-0123456789ab opened the app",  # a UUID, not a personnummer
         "Kunden bor på Vallgatan 14B, 416 64 Göteborg.",  # her own address
         "Kunden är född 1981-09-23.",  # her own birth date (from her personnummer)
         "Lovisa wrote back on Tuesday.",  # her own given name
