@@ -21,18 +21,13 @@ or kind names differ (Presidio's) are scored alike.
 from __future__ import annotations
 
 import random
-import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, timedelta
 
-import phonenumbers
-from faker import Faker
-from stdnum import iban, luhn
+from bench.redaction_freetext_values import COMPANIES, PLACES, PRODUCTS, SEED, Values
+from dsar.domain import SubjectIdentity
 
-from dsar.domain import _NINO, SubjectIdentity
-
-SEED = 17_2026
+__all__ = ["OWN", "SEED", "Row", "Span", "generate"]
 
 # The requesting person: her own data appears in the text and must all stay.
 OWN = SubjectIdentity(
@@ -45,191 +40,6 @@ OWN = SubjectIdentity(
 )
 OWN_ADDRESS = "Vallgatan 14B, 416 64 Göteborg"
 OWN_DOB = ("1981-09-23", "23 September 1981", "23.09.1981")
-
-_LOCALES = (
-    "sv_SE",
-    "da_DK",
-    "fi_FI",
-    "en_GB",
-    "en_IE",
-    "pl_PL",
-    "tr_TR",
-    "hr_HR",
-    "es_ES",
-    "en_IN",
-    "de_DE",
-    "it_IT",
-    "nl_NL",
-    "hu_HU",
-    "sl_SI",
-)
-# Romanised names as people in Sweden and the UK write them (not taken from any lexicon file).
-_HAND = {
-    "arabic": (
-        "Yousef Haddad",
-        "Layla Mansour",
-        "Omar Khalil",
-        "Rania Saleh",
-        "Tariq Nasser",
-        "Huda Karim",
-        "Bilal Qasim",
-        "Noor Hamdan",
-        "Samir Barakat",
-        "Amal Ibrahim",
-        "Khaled Azzam",
-        "Mariam Darwish",
-    ),
-    "persian": (
-        "Dariush Tehrani",
-        "Shirin Moradi",
-        "Babak Rahimi",
-        "Parisa Jafari",
-        "Reza Karimi",
-        "Nasrin Ahmadi",
-        "Kian Sadeghi",
-        "Leila Hosseini",
-        "Farhad Rostami",
-        "Mina Ghorbani",
-    ),
-    "somali": (
-        "Abdirahman Warsame",
-        "Hodan Farah",
-        "Ayaan Hirsi",
-        "Mahad Jama",
-        "Faadumo Abdi",
-        "Liban Egal",
-        "Sahra Nur",
-        "Abdullahi Dirie",
-        "Ifrah Osman",
-        "Guled Hassan",
-    ),
-    "greek": (
-        "Nikos Papadopoulos",
-        "Eleni Georgiou",
-        "Dimitris Konstantinou",
-        "Katerina Nikolaidou",
-        "Giorgos Pappas",
-        "Sofia Antonopoulou",
-        "Yannis Vlachos",
-        "Despina Karagianni",
-    ),
-    "chinese": (
-        "Wei Zhang",
-        "Li Na Wang",
-        "Jun Chen",
-        "Xiao Liu",
-        "Mei Huang",
-        "Hao Zhou",
-        "Yan Wu",
-        "Ming Xu",
-        "Lin Zhao",
-        "Qiang Sun",
-    ),
-}
-_DOMAINS = ("example.com", "example.org", "post.example.se", "mail.example.co.uk", "example.net")
-_COMPANIES = (
-    "John Lewis",
-    "Marks & Spencer",
-    "Clas Ohlson",
-    "Lindex AB",
-    "Nordic Freight Ltd",
-    "Brightwater plc",
-    "Dansk Logistik A/S",
-    "Van Dijk B.V.",
-    "Müller Technik GmbH",
-    "Kesko Oy",
-    "Fjord Data AS",
-    "Acme Inc",
-    "Sainsbury's",
-    "Hemköp",
-    "Ben Sherman Ltd",
-    "Jack Wills",
-    "Ted Baker plc",
-    "Paul Smith Ltd",
-    "Karen Millen",
-    "Stena Line",
-    "Jernhusen AB",
-)
-_PRODUCTS = (
-    "iPhone 15 Pro",
-    "Galaxy S23",
-    "ThinkPad X1 Carbon",
-    "Model Y",
-    "Kindle Paperwhite",
-    "Sonos Era 100",
-    "Bosch Serie 6",
-    "PlayStation 5",
-    "Microsoft Teams",
-    "Jira",
-    "Dyson V15",
-    "AirPods Pro",
-    "Volvo XC60",
-    "Philips Hue",
-    "Nintendo Switch",
-)
-_PLACES = (
-    "Malmö",
-    "Göteborg",
-    "Uppsala",
-    "Leeds",
-    "Manchester",
-    "Bristol",
-    "Norrköping",
-    "Helsingborg",
-    "Kista",
-    "Lund",
-    "Cardiff",
-    "Edinburgh",
-    "Jönköping",
-    "Sundsvall",
-    "Birmingham",
-    "Solna",
-)
-_STREETS_SE = (
-    "Storgatan",
-    "Kungsgatan",
-    "Drottninggatan",
-    "Sveavägen",
-    "Linnégatan",
-    "Järnvägsgatan",
-    "Skolgatan",
-    "Björkvägen",
-    "Parkvägen",
-    "Östra Hamngatan",
-    "Stora Nygatan",
-    "Tallstigen",
-)
-_STREETS_UK = (
-    "High Street",
-    "Station Road",
-    "Church Lane",
-    "Victoria Road",
-    "Mill Lane",
-    "Park Avenue",
-    "Kings Road",
-    "Queen's Drive",
-    "Elm Grove",
-    "Manor Close",
-    "Oakfield Crescent",
-)
-_TOWNS_UK = ("London", "Leeds", "Bristol", "Reading", "York", "Derby", "Bath", "Norwich")
-_UK_POSTCODES = (
-    "SW1A 2AA",
-    "LS1 4AP",
-    "BS8 1TH",
-    "RG1 8EQ",
-    "YO1 7HH",
-    "DE1 3AH",
-    "BA1 1LZ",
-    "NR2 4TZ",
-    "M14 5RT",
-    "EH3 9DR",
-    "CF10 3NQ",
-    "B15 2TT",
-    "N1 9GU",
-    "E14 5AB",
-    "W1F 0DL",
-)
 
 
 @dataclass(frozen=True)
@@ -268,187 +78,10 @@ class _Text:
         return Row("".join(self.parts), tuple(self.labels), tuple(self.keep), shape)
 
 
-class _Values:
-    def __init__(self, rng: random.Random) -> None:
-        self.rng = rng
-        self.fakers = {loc: Faker(loc) for loc in _LOCALES}
-        for i, f in enumerate(self.fakers.values()):
-            f.seed_instance(SEED + i)
-        self.zh = Faker("zh_CN")
-        self.zh.seed_instance(SEED)
-
-    def person(self) -> tuple[str, str]:
-        """(given, surname), from Faker's locales or the hand-written lists."""
-        roll = self.rng.random()
-        if roll < 0.25:
-            full = self.rng.choice(self.rng.choice(list(_HAND.values())))
-            given, _, surname = full.rpartition(" ")
-            return given, surname
-        if roll < 0.3:
-            return self.zh.first_romanized_name(), self.zh.last_romanized_name()
-        f = self.fakers[self.rng.choice(_LOCALES)]
-        return f.first_name(), f.last_name()
-
-    def digits(self, n: int) -> str:
-        return "".join(self.rng.choice("0123456789") for _ in range(n))
-
-    def email(self, given: str, surname: str) -> str:
-        local = self.rng.choice(
-            (f"{given}.{surname}", f"{given[0]}{surname}", f"{given}{self.rng.randint(1, 99)}")
-        )
-        decomposed = unicodedata.normalize("NFKD", local.lower().replace("ł", "l").replace("ı", "i"))
-        ascii_local = "".join(c for c in decomposed if c.isascii() and (c.isalnum() or c == ".")) or "x"
-        return f"{ascii_local}@{self.rng.choice(_DOMAINS)}"
-
-    def phone(self) -> str:
-        roll = self.rng.random()
-        if roll < 0.3:
-            return "07700 900" + self.digits(3)  # Ofcom drama range: unallocated, still a phone
-        if roll < 0.45:
-            return "+44 7700 900" + self.digits(3)
-        if roll < 0.7:
-            text = "07" + self.rng.choice("0236") + self.digits(7)
-            number = phonenumbers.parse(text, "SE")
-            return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
-        if roll < 0.85:
-            return (
-                "+46 7"
-                + self.rng.choice("0236")
-                + " "
-                + self.digits(3)
-                + " "
-                + self.digits(2)
-                + " "
-                + self.digits(2)
-            )
-        return "020 7946 0" + self.digits(3)  # London drama range
-
-    def personnummer(self) -> str:
-        born = date(1940, 1, 1) + timedelta(days=self.rng.randrange(365 * 60))
-        head = f"{born:%y%m%d}"
-        serial = self.digits(3)
-        tail = serial + luhn.calc_check_digit(head + serial)
-        return self.rng.choice(
-            (f"{head}-{tail}", f"{born:%Y}{head[2:]}-{tail}", f"{born:%Y}{head[2:]}{tail}")
-        )
-
-    def orgnr(self) -> str:
-        body = self.rng.choice(("556", "559", "969")) + self.digits(6)
-        number = body + luhn.calc_check_digit(body)
-        return self.rng.choice((f"SE{number}01", f"SE{number} 01", f"{number[:6]}-{number[6:]}"))
-
-    def nino(self) -> str:
-        while True:
-            n = (
-                "".join(self.rng.choice("ABCEGHJKLMNPRSTWXYZ") for _ in range(2))
-                + self.digits(6)
-                + self.rng.choice("ABCD")
-            )
-            if _NINO.match(n):
-                break
-        text = self.rng.choice((n, f"{n[:2]} {n[2:4]} {n[4:6]} {n[6:8]} {n[8]}"))
-        return text.lower() if self.rng.random() < 0.4 else text
-
-    def iban(self) -> str:
-        bban = self.rng.choice(("500", "800", "600")) + self.digits(17)
-        number = "SE" + iban.calc_check_digits("SE00" + bban) + bban
-        return " ".join(number[i : i + 4] for i in range(0, len(number), 4))
-
-    def card(self) -> str:
-        body = "4" + self.digits(14)
-        number = body + luhn.calc_check_digit(body)
-        return " ".join(number[i : i + 4] for i in range(0, 16, 4))
-
-    def address(self) -> str:
-        if self.rng.random() < 0.55:
-            letter = self.rng.choice(("", "", "A", "B"))
-            street = f"{self.rng.choice(_STREETS_SE)} {self.rng.randint(1, 120)}{letter}"
-            post = f"{self.rng.randint(100, 984)} {self.digits(2)}"
-            town = self.rng.choice((*_PLACES[:4], "Stockholm", "Västerås", "Örebro"))
-            sep = self.rng.choice((", ", "\n", ", "))
-            return f"{street}{sep}{post} {town}"
-        street = f"{self.rng.randint(1, 240)} {self.rng.choice(_STREETS_UK)}"
-        sep = self.rng.choice((", ", "\n"))
-        return f"{street}{sep}{self.rng.choice(_TOWNS_UK)}{sep}{self.rng.choice(_UK_POSTCODES)}"
-
-    def vehicle(self) -> str:
-        if self.rng.random() < 0.6:
-            letters = "".join(self.rng.choice("ABCDEFGHJKLMNOPRSTUWXYZ") for _ in range(3))
-            tail = self.digits(2) + self.rng.choice(("0", "4", "7", "A", "C", "K", "T"))
-            return self.rng.choice((f"{letters} {tail}", f"{letters}{tail}"))
-        area = "".join(self.rng.choice("ABCDEFGHKLMNOPRSVWY") for _ in range(2))
-        rest = "".join(self.rng.choice("ABCDEFGHJKLMNOPRSTUVWXYZ") for _ in range(3))
-        return self.rng.choice(
-            (f"{area}{self.rng.randint(51, 73)} {rest}", f"{area}{self.rng.randint(10, 24):02d} {rest}")
-        )
-
-    def ip(self) -> str:
-        if self.rng.random() < 0.75:
-            return ".".join(str(self.rng.randint(1, 254)) for _ in range(4))
-        groups = [f"{self.rng.randint(1, 65535):x}" for _ in range(6)]
-        return "2001:db8:" + (":".join(groups) if self.rng.random() < 0.5 else ":" + ":".join(groups[:2]))
-
-    def dob(self) -> str:
-        born = date(1945, 1, 1) + timedelta(days=self.rng.randrange(365 * 70))
-        return self.rng.choice(
-            (f"{born:%Y-%m-%d}", f"{born:%d.%m.%Y}", f"{born.day} {born:%B %Y}", f"{born:%d/%m/%Y}")
-        )
-
-    # -- non-personal traps --------------------------------------------------------------
-
-    def when(self) -> str:
-        day = date(2021, 1, 1) + timedelta(days=self.rng.randrange(1500))
-        return self.rng.choice(
-            (
-                f"{day:%d.%m.%Y} {self.rng.randint(7, 22):02d}:{self.rng.choice(('00', '15', '30', '45'))}",
-                f"{day:%Y-%m-%d}",
-                f"{day.day} {day:%B %Y}",
-                f"{day:%d/%m/%Y}",
-            )
-        )
-
-    def amount(self) -> str:
-        whole = self.rng.randint(10, 99999)
-        return self.rng.choice(
-            (
-                f"{whole:,}".replace(",", " ") + ",00 kr",
-                f"£{whole:,}.{self.rng.randint(0, 99):02d}",
-                f"SEK {whole}",
-                f"€{whole},50",
-            )
-        )
-
-    def reference(self) -> str:
-        return self.rng.choice(
-            (
-                f"ORD-{self.digits(7)}",
-                f"#{self.digits(8)}",
-                f"INC{self.digits(7)}",
-                f"SR-2024-{self.digits(5)}",
-                f"ordernr {self.digits(9)}",
-                f"ärende {self.digits(6)}",
-            )
-        )
-
-    def trap(self) -> str:
-        pick = self.rng.random()
-        if pick < 0.2:
-            return self.rng.choice(_COMPANIES)
-        if pick < 0.35:
-            return self.rng.choice(_PRODUCTS)
-        if pick < 0.5:
-            return self.rng.choice(_PLACES)
-        if pick < 0.7:
-            return self.when()
-        if pick < 0.85:
-            return self.amount()
-        return self.reference()
+Piece = Callable[[_Text, Values], None]
 
 
-Piece = Callable[[_Text, _Values], None]
-
-
-def _other(t: _Text, v: _Values, kind: str, en: bool) -> None:
+def _other(t: _Text, v: Values, kind: str, en: bool) -> None:
     """One identifier of another person, in a phrase of its own."""
     given, surname = v.person()
     if kind == "email":
@@ -489,7 +122,7 @@ def _other(t: _Text, v: _Values, kind: str, en: bool) -> None:
         t.add(f"{word} ").add(v.dob(), "dob").add(".")
 
 
-def _name(t: _Text, v: _Values, en: bool) -> None:
+def _name(t: _Text, v: Values, en: bool) -> None:
     """A name in one of the ways the issue lists: given alone, title, initials, inverted, possessive."""
     given, surname = v.person()
     style = v.rng.randrange(15)
@@ -543,7 +176,7 @@ def _name(t: _Text, v: _Values, en: bool) -> None:
         t.add("\n– " if en else "\n/").add(given, "name").add("\n")
 
 
-def _own(t: _Text, v: _Values, en: bool) -> None:
+def _own(t: _Text, v: Values, en: bool) -> None:
     pick = v.rng.randrange(6)
     if pick == 0:
         t.add(" Customer lives at " if en else " Kunden bor på ").add(OWN_ADDRESS, "own").add(".")
@@ -561,7 +194,7 @@ def _own(t: _Text, v: _Values, en: bool) -> None:
         t.add(" Kundnr ").add("K-558210", "own").add(".")
 
 
-def _traps(t: _Text, v: _Values, en: bool) -> None:
+def _traps(t: _Text, v: Values, en: bool) -> None:
     t.add(" Re: " if v.rng.random() < 0.5 else " ").add(v.trap(), "trap").add(", ").add(v.trap(), "trap").add(
         "."
     )
@@ -582,7 +215,7 @@ _KINDS = (
 )
 
 
-def _body(t: _Text, v: _Values, en: bool, identifiers: int) -> None:
+def _body(t: _Text, v: Values, en: bool, identifiers: int) -> None:
     for _ in range(identifiers):
         if v.rng.random() < 0.4:
             _name(t, v, en)
@@ -594,17 +227,17 @@ def _body(t: _Text, v: _Values, en: bool, identifiers: int) -> None:
             _own(t, v, en)
 
 
-def _ticket(v: _Values, en: bool) -> Row:
+def _ticket(v: Values, en: bool) -> Row:
     t = _Text().add(f"[{v.reference() if v.rng.random() < 0.5 else 'Ticket'}] ")
     t.add("Note ").add(v.when(), "trap").add(" ")
     t.add("Customer reports a problem with " if en else "Kunden har problem med ").add(
-        v.rng.choice(_PRODUCTS), "trap"
+        v.rng.choice(PRODUCTS), "trap"
     ).add(".")
     _body(t, v, en, v.rng.randint(2, 4))
     return t.row("ticket")
 
 
-def _email(v: _Values, en: bool) -> Row:
+def _email(v: Values, en: bool) -> Row:
     given, surname = v.person()
     t = (
         _Text()
@@ -621,7 +254,7 @@ def _email(v: _Values, en: bool) -> Row:
     sign_given, sign_surname = v.person()
     t.add(f"{sign_given} {sign_surname}", "name").add("\n")
     t.add(v.rng.choice(("Customer Success", "Säljare", "Account Manager", "Inköp"))).add(" | ").add(
-        v.rng.choice(_COMPANIES), "trap"
+        v.rng.choice(COMPANIES), "trap"
     ).add("\n")
     t.add("Mob: " if v.rng.random() < 0.5 else "Tel. ").add(v.phone(), "phone").add("\n")
     if v.rng.random() < 0.6:
@@ -635,7 +268,7 @@ def _email(v: _Values, en: bool) -> Row:
     return t.row("email")
 
 
-def _chat(v: _Values, en: bool) -> Row:
+def _chat(v: Values, en: bool) -> Row:
     t = _Text()
     agent_given, _ = v.person()
     for i in range(v.rng.randint(2, 4)):
@@ -649,16 +282,16 @@ def _chat(v: _Values, en: bool) -> Row:
     return t.row("chat")
 
 
-def _crm(v: _Values, en: bool) -> Row:
+def _crm(v: Values, en: bool) -> Row:
     t = _Text().add("CRM note ").add(v.when(), "trap").add(" – ")
-    t.add("Meeting at " if en else "Möte hos ").add(v.rng.choice(_COMPANIES), "trap").add(
+    t.add("Meeting at " if en else "Möte hos ").add(v.rng.choice(COMPANIES), "trap").add(
         " in " if en else " i "
-    ).add(v.rng.choice(_PLACES), "trap").add(".")
+    ).add(v.rng.choice(PLACES), "trap").add(".")
     _body(t, v, en, v.rng.randint(2, 4))
     return t.row("crm")
 
 
-def _invoice(v: _Values, en: bool) -> Row:
+def _invoice(v: Values, en: bool) -> Row:
     given, surname = v.person()
     t = _Text().add("INVOICE " if en else "FAKTURA ").add(f"F{v.digits(7)}", "trap").add("\n")
     t.add("Bill to: " if en else "Fakturamottagare: ").add(f"{given} {surname}", "name").add("\n").add(
@@ -667,7 +300,7 @@ def _invoice(v: _Values, en: bool) -> Row:
     t.add("Amount due " if en else "Att betala ").add(v.amount(), "trap").add(
         " by " if en else " senast "
     ).add(v.when(), "trap").add("\n")
-    t.add("Seller: " if en else "Säljare: ").add(v.rng.choice(_COMPANIES), "trap").add("\n")
+    t.add("Seller: " if en else "Säljare: ").add(v.rng.choice(COMPANIES), "trap").add("\n")
     _body(t, v, en, v.rng.randint(1, 2))
     return t.row("invoice")
 
@@ -677,5 +310,5 @@ _SHAPES = (_ticket, _email, _chat, _crm, _invoice)
 
 def generate(count: int = 1500, seed: int = SEED) -> list[Row]:
     rng = random.Random(seed)
-    values = _Values(rng)
+    values = Values(rng)
     return [rng.choice(_SHAPES)(values, rng.random() < 0.5) for _ in range(count)]
