@@ -76,13 +76,15 @@ _CAP_NEXT = re.compile(r"[ \t]+[A-ZÅÄÖ]")
 _CUE_BEFORE = re.compile(
     r"(?i)(?:\b(?:ask|tell|call|ring|contact|kontakta|fråga|email|mejla|son|sonen|dotter|dottern|daughter|wife|husband"
     r"|fru|man|colleague|kollega|kollegan|manager|chef|neighbour|grannen|sambo|partner|mother|father|mamma|pappa"
-    r"|brother|sister|bror|syster|by|av|cc|thanks to|thank|tack till|tack|according to|enligt|per|via)"
+    r"|brother|sister|bror|syster|by|av|cc|thanks to|thank|tack till|tack|according to|enligt)"
     r",?\s+)\Z"
 )
 _CUE_AFTER = re.compile(
     r"(?:['’]s|s)?\s+(?:said|says|called|rang|asked|wrote|mailed|emailed|replied|sa|säger|ringde|frågade|skrev"
-    r"|mejlade|svarade|har|has|is|är|will|ska|mamma|pappa|mother|father)\b"
+    r"|mejlade|svarade|mamma|pappa|mother|father|husband|wife)\b"
 )
+# Weaker: "X has the keys", "X är sjuk" only for a word the lexicon knows ("Nordea is" is no one).
+_WEAK_AFTER = re.compile(r"\s+(?:har|has|is|är|will|ska|was|var)\b")
 _LEAD_CUES = frozenset(
     "son sonen dotter dottern daughter fråga ask kontakta ring call tell mamma pappa kollega colleague"
     " grannen".split()
@@ -295,7 +297,9 @@ def _cued(text: str, run: list[_Token], lex: Lexicon) -> Iterator[tuple[int, int
         if after and tok.key in lex.given and len(run) == 1:
             yield _emit(text, run)
         return
-    if lead or after or _CUE_BEFORE.search(text, max(0, tok.start - 16), tok.start):
+    known = any(t.key in lex.surnames or t.key in lex.given for t in run)
+    weak = known and _WEAK_AFTER.match(text, run[-1].end) is not None
+    if lead or after or weak or _CUE_BEFORE.search(text, max(0, tok.start - 16), tok.start):
         yield _emit(text, run)
 
 

@@ -87,6 +87,7 @@ def test_new_kinds(detector: Detector, text: str, kind: Kind, value: str) -> Non
         "Kunden bor på Vallgatan 14B, 416 64 Göteborg.",  # her own address
         "Kunden är född 1981-09-23.",  # her own birth date (from her personnummer)
         "Lovisa wrote back on Tuesday.",  # her own given name
+        "Nordea is closed today and Tesla has a new model.",  # names of firms, not people
     ],
 )
 def test_what_stays(detector: Detector, text: str) -> None:
