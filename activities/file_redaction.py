@@ -18,7 +18,7 @@ from typing import IO
 from dsar.redaction import Detector
 
 _SNIFF = 64 * 1024
-_SPOOL = 32 * 1024 * 1024
+_SPOOL = 4 * 1024 * 1024  # all files of a package are spooled before zipping: keep memory small
 
 
 @dataclass
