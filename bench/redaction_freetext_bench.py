@@ -23,8 +23,9 @@ MIN_SPEEDUP = 10.0
 PRESIDIO_PYTHON = Path(__file__).resolve().parent / ".venv-presidio" / "bin" / "python"
 
 
-def ours(rows: Sequence[Row]) -> Scores:
-    detector = Detector(OwnIdentifiers.from_identity(OWN))  # no group-known names
+def ours(rows: Sequence[Row], detector: Detector | None = None) -> Scores:
+    """Our detector over the rows; by default the free-text corpus's, with no known names."""
+    detector = detector or Detector(OwnIdentifiers.from_identity(OWN))
     detector.find("warm up: Anna Ek")  # the lexicon loads once per process
     found, seconds = timed(rows, lambda t: [(f.start, f.end) for f in detector.find(t)], time.perf_counter)
     return _with_rate(score_rows(rows, found), rows, seconds)
@@ -76,6 +77,8 @@ def report(mine: Scores, theirs: Scores | None) -> None:
         other = f"{theirs.recall(kind):>10.2%}" if theirs else f"{'-':>10}"
         print(f"{kind:<14}{mine.labels[kind]:>8}{mine.recall(kind):>9.2%}{other}")
     for what, title in (("own", "own kept"), ("trap", "non-personal kept")):
+        if not mine.keep[what]:
+            continue
         other = f"{theirs.kept_share(what):>10.2%}" if theirs else f"{'-':>10}"
         print(f"{title:<18}{mine.keep[what]:>4}{mine.kept_share(what):>9.2%}{other}")
     rate = f"{theirs.rate:>10.3f}" if theirs else f"{'-':>10}"
