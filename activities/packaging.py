@@ -30,6 +30,8 @@ from temporalio import activity
 
 from activities._heartbeat import heartbeating
 from activities.case_store import load_subject
+from activities.file_redaction import ScannedFile, redact_file
+from activities.redactions import own_identifiers
 from casestore.audit import append_audit
 from casestore.queries import earlier_requests
 from casestore.redaction_plan import RedactionPlan, Removal, field_name, load_redaction_plan
@@ -46,6 +48,7 @@ from dsar.package.formats import package_members
 from dsar.package.portable import PortableTable, PortableView, portable_members, render_portable_json
 from dsar.package.views import JSON_SCHEMA_ID, RequestView
 from dsar.privacy_notice import Controller, load_report_strings
+from dsar.redaction import Detector
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -93,7 +96,8 @@ class PackagingActivities:
             )
             found = await conn.fetch(
                 "SELECT id, company, system, category, source_table, source_key, matched_on, data,"
-                " object_key, exclusion_reason FROM collected_records WHERE reference = $1"
+                " object_key, exclusion_reason, needs_confirmation FROM collected_records"
+                " WHERE reference = $1"
                 " AND (NOT needs_confirmation OR confirmed_by IS NOT NULL)"
                 " ORDER BY company, system, category, id",
                 inp.reference,
@@ -109,6 +113,11 @@ class PackagingActivities:
         labels = load_labels()
         files = attached_files(rows, lambda table: labels.table_name(table, language))
         file_of = {object_key: name for name, object_key in files}
+        # Files (bulk table parts, uploaded exports) are scanned now, line by line, with the
+        # same detector as the records; the log counts their removals per file and kind.
+        own = own_identifiers(subject.model_dump(), found, self._registry)
+        detector = Detector(own, key=self._ring.lookup_key)
+        scanned = await asyncio.to_thread(self._scan_files, files, detector)
         view = build_report_view(
             ReportFacts(
                 registry=self._registry,
@@ -139,7 +148,8 @@ class PackagingActivities:
                 notes_for_person={
                     (r["company"], r["system"]): r["note_for_person"] for r in results if r["note_for_person"]
                 },
-                removals=[_removal(r, removal) for r in rows for removal in plan.removals.get(r["id"], [])],
+                removals=[_removal(r, removal) for r in rows for removal in plan.removals.get(r["id"], [])]
+                + _file_removals(scanned, language),
                 exclusions=[
                     (company, system, code, count) for (company, system, code), count in _exclusions(found)
                 ],
@@ -163,7 +173,7 @@ class PackagingActivities:
             portable = (portable_artefact, portable_digest, len(data_json), pview)
         artefact = artefact_id(inp.reference, PACKAGE_KIND)
         key = package_key(artefact)
-        digest, size = await asyncio.to_thread(self._upload, key, members, generated_at, files)
+        digest, size = await asyncio.to_thread(self._upload, key, members, generated_at, scanned)
         details: dict[str, Any] = {"artefact": artefact, "bytes": size, "records": len(rows)}
         async with self._pool.acquire() as conn, conn.transaction():
             if portable is not None:
@@ -260,12 +270,22 @@ class PackagingActivities:
         )
         return digest
 
+    def _scan_files(
+        self, files: Sequence[tuple[str, str]], detector: Detector
+    ) -> list[tuple[str, ScannedFile]]:
+        """Each collected file read from the case bucket once, redacted into a spool."""
+        out = []
+        for name, object_key in files:
+            body = self._s3.get_object(Bucket=self._bucket, Key=object_key)["Body"]
+            out.append((name, redact_file(body.iter_chunks(1 << 20), detector)))
+        return out
+
     def _upload(
         self,
         key: str,
         members: list[tuple[str, bytes]],
         built_at: datetime,
-        files: Sequence[tuple[str, str]] = (),
+        files: Sequence[tuple[str, ScannedFile]] = (),
     ) -> tuple[str, int]:
         # Entries carry the build time rather than the clock at zipping, so a package's
         # bytes depend on its content and on nothing else.
@@ -279,13 +299,12 @@ class PackagingActivities:
                     archive.writestr(info, content)
                 # Collected files (photos, recordings, uploaded exports, large tables as CSV)
                 # are streamed from the case bucket into the zip, never held whole in memory.
-                for name, object_key in files:
+                for name, scanned in files:
                     info = zipfile.ZipInfo(name, date_time=stamp)
                     info.compress_type = zipfile.ZIP_DEFLATED
                     info.external_attr = 0o644 << 16
-                    body = self._s3.get_object(Bucket=self._bucket, Key=object_key)["Body"]
-                    with archive.open(info, "w", force_zip64=True) as entry:
-                        shutil.copyfileobj(body, entry, 1 << 20)
+                    with scanned.body, archive.open(info, "w", force_zip64=True) as entry:
+                        shutil.copyfileobj(scanned.body, entry, 1 << 20)
             spool.seek(0)
             digest = hashlib.sha256()
             size = 0
@@ -365,6 +384,20 @@ def _removal(row: asyncpg.Record, removal: Removal) -> RemovedSpan:
         # A reviewer's manual reason is theirs, verbatim; detected kinds have one text each.
         manual_reason=None if removal.source == "auto" else removal.reason,
     )
+
+
+def _file_removals(scanned: Sequence[tuple[str, ScannedFile]], language: str) -> list[RemovedSpan]:
+    """One entry per file and kind, with the count: a bulk part may lose thousands of values.
+    The log's table is the file's name in the package, its key the count, its field "whole file"."""
+    whole_file = load_report_strings(language).get("redaction_whole_file", "whole file")
+    spans = []
+    for name, file in scanned:
+        _, company, system, *rest = name.split("/")
+        in_package = "/".join(rest)
+        for kind, count in sorted(file.removed.items()):
+            span = RemovedSpan(company, system, in_package, f"{count} ×", whole_file, kind)
+            spans.append(span.in_file(in_package, count))
+    return spans
 
 
 def _exclusions(found: list[asyncpg.Record]) -> list[tuple[tuple[str, str, str], int]]:

@@ -13,7 +13,8 @@ Where detection runs, and why:
   the request: it looks up the capitalised phrases of the records among the
   fingerprints, then runs `dsar.redaction.Detector` (e-mail addresses, phone numbers,
   national and organisation numbers, IBANs, cards, and the names just found, plus any
-  common given name (`infra/given_names.txt`) followed by a capitalised surname). The
+  common given name (the lexicon's, `dsar/redaction/lexicon.py`) followed by a capitalised
+  surname; the lexicon and context rules of `dsar/redaction/people.py` find the rest). The
   person's own identifiers are the request's identity plus the identity-key fields of
   records matched exactly, so her own phone in her own ticket is not removed.
 - Findings are stored as spans (record, JSON path, start, end, kind, reason), never as
@@ -24,8 +25,9 @@ Where detection runs, and why:
 from __future__ import annotations
 
 import json
+import re
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from functools import cache
 from typing import Any
 
@@ -56,6 +58,7 @@ from dsar.redaction import (
     name_fingerprint,
     redact_record,
 )
+from dsar.redaction.lexicon import lexicon
 
 log = structlog.get_logger(__name__)
 
@@ -65,6 +68,7 @@ __all__ = [
     "KnownNameActivities",
     "RedactionActivities",
     "common_given_names",
+    "own_identifiers",
     "review_overview",
 ]
 
@@ -74,9 +78,68 @@ GIVEN_NAMES_FILE = PROJECT_ROOT / "infra" / "given_names.txt"
 
 @cache
 def common_given_names() -> frozenset[str]:
-    """Public statistics, not anyone's data: finds a quoted colleague no company knows."""
+    """Public statistics, not anyone's data: finds a quoted colleague no company knows. The
+    lexicon's given names (those that are no ordinary word) and the short list in infra/."""
     lines = GIVEN_NAMES_FILE.read_text(encoding="utf-8").splitlines()
-    return frozenset(line.strip().lower() for line in lines if line.strip() and not line.startswith("#"))
+    listed = {line.strip().lower() for line in lines if line.strip() and not line.startswith("#")}
+    lex = lexicon()
+    return frozenset(listed | (lex.given - lex.words - lex.not_names))
+
+
+# Columns of an exactly matched record that hold her postcode or birth date: never removed.
+_POSTCODE_COLUMN = re.compile(r"post_?code|postal_?code|postnummer|postnr|zip", re.IGNORECASE)
+_ADDRESS_COLUMN = re.compile(r"address|adress|street|gatuadress", re.IGNORECASE)
+_BIRTH_COLUMN = re.compile(r"birth|dob|f[oö]delse|born|f[oö]dd", re.IGNORECASE)
+_POSTCODE_IN_TEXT = re.compile(r"\b\d{3} ?\d{2}\b|\b[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}\b")
+
+
+def own_identifiers(
+    identity: Mapping[str, Any], records: Sequence[asyncpg.Record], registry: GroupRegistry
+) -> OwnIdentifiers:
+    """The request's identity plus the identity-key fields of exactly matched records:
+    those fields are how the systems know the person, so they are hers; so are the
+    postcode, address and birth date such a record holds. Used by the scan and by the
+    package's file scan alike."""
+    found: dict[IdentityKey, set[str]] = defaultdict(set)
+    postcodes: set[str] = set()
+    births: set[str] = set()
+    for key in IdentityKey:
+        if identity.get(key.value):
+            found[key].add(str(identity[key.value]))
+    columns: dict[tuple[str, str, str], Mapping[IdentityKey, str]] = {}
+    for company in registry.companies:
+        for system in company.systems:
+            for mapping in system.tables:
+                columns[(company.code, system.code, mapping.table)] = mapping.match
+    for record in records:
+        data = record["data"]
+        match = columns.get((record["company"], record["system"], record["source_table"]))
+        if record["needs_confirmation"] or match is None or not isinstance(data, Mapping):
+            continue
+        for key, column in match.items():
+            value = data.get(column)
+            if isinstance(value, str) and value.strip():
+                found[key].add(value)
+        for column, value in data.items():
+            if not isinstance(value, str) or not value.strip():
+                continue
+            if _POSTCODE_COLUMN.search(column):
+                postcodes.add(value)
+            elif _ADDRESS_COLUMN.search(column):
+                postcodes.update(_POSTCODE_IN_TEXT.findall(value))
+            elif _BIRTH_COLUMN.search(column):
+                births.add(value)
+    if identity.get("postcode"):
+        postcodes.add(str(identity["postcode"]))
+    return OwnIdentifiers.of(
+        emails=found[IdentityKey.EMAIL],
+        phones=found[IdentityKey.PHONE],
+        national_ids=found[IdentityKey.NATIONAL_ID],
+        customer_numbers=found[IdentityKey.CUSTOMER_NUMBER],
+        names=[str(identity.get("full_name") or "")],
+        postcodes=postcodes,
+        birth_dates=births,
+    )
 
 
 def invalid(message: str) -> ApplicationError:
@@ -156,7 +219,7 @@ class RedactionActivities:
                 " FROM collected_records WHERE reference = $1 ORDER BY id",
                 reference,
             )
-            own = self._own_identifiers(subject.model_dump(), records)
+            own = own_identifiers(subject.model_dump(), records, self._registry)
             names = await self._known_names(conn, reference, records)
             detector = Detector(own, names, self._ring.lookup_key)
             rows: list[tuple[Any, ...]] = []
@@ -201,35 +264,6 @@ class RedactionActivities:
                 )
         log.info("redaction.scanned", reference=reference, records=len(records), findings=len(rows))
         return ScanResult(records=len(records), findings=len(rows))
-
-    def _own_identifiers(self, identity: Mapping[str, Any], records: list[asyncpg.Record]) -> OwnIdentifiers:
-        """The request's identity plus the identity-key fields of exactly matched records:
-        those fields are how the systems know the person, so they are hers."""
-        found: dict[IdentityKey, set[str]] = defaultdict(set)
-        for key in IdentityKey:
-            if identity.get(key.value):
-                found[key].add(str(identity[key.value]))
-        columns: dict[tuple[str, str, str], Mapping[IdentityKey, str]] = {}
-        for company in self._registry.companies:
-            for system in company.systems:
-                for mapping in system.tables:
-                    columns[(company.code, system.code, mapping.table)] = mapping.match
-        for record in records:
-            data = record["data"]
-            match = columns.get((record["company"], record["system"], record["source_table"]))
-            if record["needs_confirmation"] or match is None or not isinstance(data, Mapping):
-                continue
-            for key, column in match.items():
-                value = data.get(column)
-                if isinstance(value, str) and value.strip():
-                    found[key].add(value)
-        return OwnIdentifiers.of(
-            emails=found[IdentityKey.EMAIL],
-            phones=found[IdentityKey.PHONE],
-            national_ids=found[IdentityKey.NATIONAL_ID],
-            customer_numbers=found[IdentityKey.CUSTOMER_NUMBER],
-            names=[str(identity.get("full_name") or "")],
-        )
 
     async def _known_names(self, conn: Conn, reference: str, records: list[asyncpg.Record]) -> set[str]:
         """The capitalised phrases of the records that name someone a company knows."""

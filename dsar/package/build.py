@@ -6,7 +6,7 @@ measures is exactly what a person receives.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from dsar.clock import get_jurisdiction
@@ -36,6 +36,13 @@ class RemovedSpan:
     field: str
     kind: str
     manual_reason: str | None = None  # a reviewer's own reason; None for a detected kind
+    # Removals from an attached file (a large table's part, an uploaded export) are counted
+    # per file and kind rather than listed one by one: the file's name in the package, and how many.
+    file: str | None = None
+    count: int = 1
+
+    def in_file(self, file: str, count: int) -> RemovedSpan:
+        return replace(self, file=file, count=count)
 
 
 @dataclass(frozen=True)
@@ -132,6 +139,12 @@ def _place(facts: ReportFacts, company: str, system: str, table: str | None = No
 
 
 def _removal_view(span: RemovedSpan, facts: ReportFacts, strings: Mapping[str, str]) -> RemovalView:
+    if span.file is not None:
+        place = f"{_place(facts, span.company, span.system, None)}, {span.file} ({span.count} ×)"
+        field_label = strings.get("redaction_whole_file", "whole file")
+    else:
+        place = f"{_place(facts, span.company, span.system, span.table)} ({span.key})"
+        field_label = facts.labels.field_name(span.table, span.field, facts.language)
     return RemovalView(
         company=span.company,
         system=span.system,
@@ -143,6 +156,6 @@ def _removal_view(span: RemovedSpan, facts: ReportFacts, strings: Mapping[str, s
         reason=span.manual_reason
         if span.manual_reason is not None
         else strings.get(f"redaction_reason_{span.kind}", strings["redaction_kind_manual"]),
-        place=f"{_place(facts, span.company, span.system, span.table)} ({span.key})",
-        field_label=facts.labels.field_name(span.table, span.field, facts.language),
+        place=place,
+        field_label=field_label,
     )

@@ -28,8 +28,10 @@ from dsar.redaction.kinds import (
     Hit,
     Kind,
 )
-from dsar.redaction.numbers import NON_DIGIT, cards, ibans, ninos, se_numbers
+from dsar.redaction.numbers import NON_DIGIT, cards, ibans, ninos, se_numbers, vat_numbers
 from dsar.redaction.own import OwnIdentifiers, compact, name_key
+from dsar.redaction.people import find_names
+from dsar.redaction.shapes import addresses, births, ip_addresses, vehicles
 from dsar.redaction.spans import child_path
 
 # Compiled once: the detector runs over every string of every collected record.
@@ -37,15 +39,21 @@ _EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 # Where a phone number may be; phonenumbers then decides (it is the slow part, so it only
 # sees these windows, with one character of context either side).
 # SE and GB numbers are written with a country code or a leading 0 (trunk prefix).
-_PHONE_WINDOW = re.compile(r"(?<![\w+#/.,-])(?:\+|\(|0)[\d \t\u00a0().\-/]*\d")
+_PHONE_WINDOW = re.compile(r"(?<![\w+#/.,-])(?:\+|\(|0)(?:[\d \t\u00a0()\-/]|\.(?=\d))*\d")
 # Dates and personnummer shapes are valid phone numbers often enough to matter; a phone
 # number is never written like them.
 _NOT_A_PHONE = re.compile(r"\d{1,2}([./-])\d{1,2}\1\d{2,4}|\d{4}-\d{2}-\d{2}|\d{6}(?:\d\d)?[-+]\d{4}")
+# Dates and times, cut out of phone windows: "Note 07.07.2021 17:30" holds no phone number.
+_DATE_OR_TIME = re.compile(
+    r"\d{1,2}([./-])\d{1,2}\1\d{2,4}|\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2})?)?"
+    r"|\d{1,2}[:.]\d{2}(?::\d{2})?(?!\d)"
+)
 _REFERENCE_BEFORE = re.compile(
     r"(?:order|ordernr|ordernummer|invoice|faktura|fakturanr|fakturanummer|ref|referens|reference"
     r"|ärende|ärendenr|ticket|case|kundnummer|customer)\.?\s*(?:nr\.?|no\.?|number|nummer)?\s*[:#]?\s*\Z",
     re.IGNORECASE,
 )
+_UUID = re.compile(r"(?<![0-9A-Fa-f-])[0-9A-Fa-f]{8}(?:-[0-9A-Fa-f]{4}){3}-[0-9A-Fa-f]{12}(?![0-9A-Fa-f-])")
 _MIN_PHONE_DIGITS = 7
 _ANY_DIGIT = re.compile(r"\d")
 
@@ -77,14 +85,16 @@ class RedactionResult:
 class Detector:
     """Finds other people's identifiers in free text for one request.
 
-    `known_names` are names of people the group's systems know about; names cannot be
-    recognised reliably from text alone, so only these are looked for.
+    `known_names` are names of people the group's systems know about: the first signal.
+    Other names are found by `people.find_names` (lexicon and context) unless
+    `lexicon_names` is off (the first benchmark measures the known names alone).
     """
 
     own: OwnIdentifiers
     known_names: Iterable[str] = ()
     key: bytes | None = None
     phone_regions: tuple[str, ...] = PHONE_REGIONS
+    lexicon_names: bool = True
     _names: re.Pattern[str] | None = field(init=False, default=None, repr=False)
 
     def __post_init__(self) -> None:
@@ -134,13 +144,29 @@ class Detector:
             strong.extend(ibans(text, shapes))
             strong.extend(cards(text, shapes))
             strong.extend(ninos(text))
-        if self._names is not None:
-            strong.extend(self._name_hits(text))
+            strong.extend(vat_numbers(text))
+            strong.extend(addresses(text))
+            strong.extend(vehicles(text))
+            strong.extend(ip_addresses(text))
+            strong.extend(births(text))
+        known = list(self._name_hits(text)) if self._names is not None else []
+        strong.extend(known)
+        if self.lexicon_names:
+            # The group's known names are the first signal: where one matched, its span stands.
+            spans = [(h.start, h.end) for h in known]
+            strong.extend(
+                Hit(Kind.NAME, start, end, key, REASONS[Kind.NAME])
+                for start, end, key in find_names(text)
+                if not any(a < end and start < b for a, b in spans)
+            )
         covered = sorted([(h.start, h.end) for h in strong if h.kind in CHECKSUMMED] + shapes)
         hits = strong + (list(self._phones(text, covered)) if has_digits else [])
         if shapes:
             shapes.sort()
             hits = [h for h in hits if h.kind not in DIGITS_ONLY or not _overlaps(shapes, h.start, h.end)]
+        if "-" in text and (uuids := [m.span() for m in _UUID.finditer(text)]):
+            # A device or record id: its digit groups may pass a card's or personnummer's check.
+            hits = [h for h in hits if not _overlaps(uuids, h.start, h.end)]
         return [h for h in resolve(hits) if not self._is_own(h)]
 
     def _emails(self, text: str) -> Iterator[Hit]:
@@ -155,7 +181,7 @@ class Detector:
 
     def _phones(self, text: str, covered: list[tuple[int, int]]) -> Iterator[Hit]:
         seen: set[tuple[int, int]] = set()
-        for window in _PHONE_WINDOW.finditer(text):
+        for window in self._phone_windows(text):
             start, end = window.span()
             raw = window.group()
             digits = len(NON_DIGIT.sub("", raw))
@@ -171,6 +197,12 @@ class Detector:
                     seen.add((hit.start, hit.end))
                     yield hit
 
+    def _phone_windows(self, text: str) -> Iterator[re.Match[str]]:
+        """Phone windows, with dates and times cut out of the text they search."""
+        if _DATE_OR_TIME.search(text) is not None:
+            text = _DATE_OR_TIME.sub(lambda m: "x" * len(m.group()), text)
+        return _PHONE_WINDOW.finditer(text)
+
     def _phone_window(self, text: str, start: int, end: int, raw: str, digits: int) -> Iterator[Hit]:
         if raw.startswith("(") and ")" not in raw:
             start, raw = start + 1, raw[1:]  # "(070-..., ...)": the bracket is prose
@@ -183,7 +215,11 @@ class Detector:
                     number = phonenumbers.parse(raw, region)
                 except phonenumbers.NumberParseException:
                     break
-                if phonenumbers.is_valid_number(number):
+                if phonenumbers.is_valid_number(number) or (
+                    number.country_code == 44 and digits >= 10 and phonenumbers.is_possible_number(number)
+                ):
+                    # Possible but unallocated (Ofcom's drama ranges, 07700 900xxx): still
+                    # written as somebody's phone number, so removed all the same.
                     e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
                     yield Hit(Kind.PHONE, start, end, e164, REASONS[Kind.PHONE])
                     return
@@ -208,7 +244,13 @@ class Detector:
         if hit.kind is Kind.PHONE:
             return hit.value in own.phones or compact(hit.value) in own.customer_numbers
         if hit.kind is Kind.NAME:
-            return hit.value in own.names
+            return hit.value in own.names or hit.value in own.name_parts
+        if hit.kind is Kind.ADDRESS:
+            return hit.value in own.postcodes
+        if hit.kind is Kind.DOB:
+            return hit.value in own.birth_dates
+        if hit.kind in (Kind.VEHICLE, Kind.IP):
+            return False
         if hit.kind in (Kind.PERSONNUMMER, Kind.NINO):
             return hit.value in own.national_ids
         return compact(hit.value) in own.customer_numbers

@@ -20,6 +20,10 @@ class Kind(StrEnum):
     IBAN = "iban"
     CARD = "card"
     NAME = "name"
+    ADDRESS = "address"
+    VEHICLE = "vehicle"
+    IP = "ip"
+    DOB = "dob"
 
 
 # The text a reader of the package sees in place of the value.
@@ -32,6 +36,10 @@ REPLACEMENTS: Mapping[Kind, str] = {
     Kind.IBAN: "[redacted: bank account number]",
     Kind.CARD: "[redacted: payment card number]",
     Kind.NAME: "[redacted: name]",
+    Kind.ADDRESS: "[redacted: postal address]",
+    Kind.VEHICLE: "[redacted: vehicle registration]",
+    Kind.IP: "[redacted: IP address]",
+    Kind.DOB: "[redacted: date of birth]",
 }
 # The reason recorded in the redaction log (Art. 15(4) asks for one the person can follow).
 REASONS: Mapping[Kind, str] = {
@@ -43,6 +51,10 @@ REASONS: Mapping[Kind, str] = {
     Kind.IBAN: "bank account number (IBAN) of another person",
     Kind.CARD: "payment card number of another person",
     Kind.NAME: "name of another person",
+    Kind.ADDRESS: "postal address of another person",
+    Kind.VEHICLE: "vehicle registration number of another person",
+    Kind.IP: "IP address of another person",
+    Kind.DOB: "date of birth of another person",
 }
 DIGITS_ONLY = frozenset({Kind.PHONE, Kind.CARD})
 COORDINATION_REASON = "Swedish coordination number (samordningsnummer) of another person"
@@ -57,6 +69,10 @@ TIER: Mapping[Kind, int] = {
     Kind.CARD: 4,
     Kind.NINO: 4,
     Kind.EMAIL: 3,
+    Kind.IP: 3,
+    Kind.ADDRESS: 3,
+    Kind.DOB: 3,
+    Kind.VEHICLE: 2,
     Kind.NAME: 2,
     Kind.PHONE: 1,
 }

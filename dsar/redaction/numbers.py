@@ -23,7 +23,11 @@ from dsar.redaction.kinds import COORDINATION_REASON, REASONS, Hit, Kind
 
 # 10 or 12 digits with an optional - or + before the last four (personnummer, orgnr).
 SE_NUMBER = re.compile(r"(?<![\w-])(\d{6}|\d{8})([-+]?)(\d{4})(?!\w)")
-_NINO_CANDIDATE = re.compile(r"(?<![A-Za-z0-9])[A-Z]{2} ?\d{2} ?\d{2} ?\d{2} ?[A-D](?![A-Za-z0-9])")
+_NINO_CANDIDATE = re.compile(
+    r"(?<![A-Za-z0-9])[A-Z]{2} ?\d{2} ?\d{2} ?\d{2} ?[A-D](?![A-Za-z0-9])", re.IGNORECASE
+)
+# An organisation number in VAT form: SE, the ten digits, 01 (a space or none between).
+_SE_VAT = re.compile(r"(?<![A-Za-z0-9])SE[ \t]?(\d{6})-?(\d{4})[ \t]?01(?!\d)", re.IGNORECASE)
 # An IBAN either in one piece or in the printed groups of four (the last group shorter).
 _IBAN_CANDIDATE = re.compile(
     r"(?<![A-Za-z0-9])[A-Z]{2}\d{2}"
@@ -146,6 +150,15 @@ def _plausible_issuer(digits: str) -> bool:
 
 def ninos(text: str) -> Iterator[Hit]:
     for m in _NINO_CANDIDATE.finditer(text):
-        compact = m.group().replace(" ", "")
+        compact = m.group().replace(" ", "").upper()
         if _NINO.match(compact):
             yield Hit(Kind.NINO, m.start(), m.end(), compact, REASONS[Kind.NINO])
+
+
+def vat_numbers(text: str) -> Iterator[Hit]:
+    """Swedish VAT numbers (SE5560000001 01): an organisation number, or a sole trader's
+    personnummer, with the country prefix and 01 after it."""
+    for m in _SE_VAT.finditer(text):
+        digits = m.group(1) + m.group(2)
+        if luhn.is_valid(digits):
+            yield Hit(Kind.ORGNR, m.start(), m.end(), digits, REASONS[Kind.ORGNR])

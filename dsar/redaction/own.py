@@ -5,8 +5,9 @@ so that none of them is ever redacted from their own copy.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from functools import cached_property
 
 import phonenumbers
 
@@ -25,6 +26,13 @@ class OwnIdentifiers:
     national_ids: frozenset[str] = frozenset()  # YYYYMMDD-NNNN, or a compact NINO
     customer_numbers: frozenset[str] = frozenset()
     names: frozenset[str] = frozenset()  # lower-cased, single spaces
+    postcodes: frozenset[str] = frozenset()  # compact, upper case: her address is never removed
+    birth_dates: frozenset[str] = frozenset()  # ISO dates
+
+    @cached_property
+    def name_parts(self) -> frozenset[str]:
+        """Her given name or surname alone ("Lovisa:" in a chat) is hers too."""
+        return frozenset(part for name in self.names for part in name.split(" "))
 
     @classmethod
     def of(
@@ -35,6 +43,8 @@ class OwnIdentifiers:
         national_ids: Iterable[str] = (),
         customer_numbers: Iterable[str] = (),
         names: Iterable[str] = (),
+        postcodes: Iterable[str] = (),
+        birth_dates: Iterable[str] = (),
     ) -> OwnIdentifiers:
         """Accepts identifiers as people write them; a person often has several of each."""
         return cls(
@@ -43,6 +53,8 @@ class OwnIdentifiers:
             national_ids=frozenset(n for n in (_national_id_key(x) for x in national_ids) if n),
             customer_numbers=frozenset(compact(c) for c in customer_numbers if c.strip()),
             names=frozenset(name_key(n) for n in names if n.strip()),
+            postcodes=frozenset(compact(p) for p in postcodes if p.strip()),
+            birth_dates=frozenset(_birth_dates(birth_dates, national_ids)),
         )
 
     @classmethod
@@ -53,6 +65,7 @@ class OwnIdentifiers:
             national_ids=[identity.national_id] if identity.national_id else [],
             customer_numbers=[identity.customer_number] if identity.customer_number else [],
             names=[identity.full_name],
+            postcodes=[identity.postcode] if identity.postcode else [],
         )
 
 
@@ -81,3 +94,19 @@ def _national_id_key(value: str) -> str | None:
         return None
     head, sep, tail = m.groups()
     return personnummer_key(head, sep or "-", tail)[0]
+
+
+def _birth_dates(written: Iterable[str], national_ids: Iterable[str]) -> Iterator[str]:
+    """Her birth date as written in records, and as her personnummer gives it."""
+    from dsar.redaction.shapes import parse_date
+
+    for value in written:
+        born = parse_date(value)
+        if born is not None:
+            yield born.isoformat()
+    for value in national_ids:
+        key = _national_id_key(value)
+        if key and key[:8].isdigit():
+            day = int(key[6:8])
+            day -= 60 if day > 60 else 0  # samordningsnummer
+            yield f"{key[:4]}-{key[4:6]}-{day:02d}"

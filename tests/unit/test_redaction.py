@@ -26,7 +26,11 @@ KNOWN = ["Johan Berg", "Emma Clarke", "Lars Ek", "Astrid Lindqvist"]
 
 @pytest.fixture(scope="module")
 def detector() -> Detector:
-    return Detector.for_subject(ASTRID, KNOWN, key=b"test-key")
+    # These tests pin the rules for the group's known names and numbers; the lexicon rules
+    # are tested in test_redaction_freetext.py.
+    detector = Detector.for_subject(ASTRID, KNOWN, key=b"test-key")
+    detector.lexicon_names = False
+    return detector
 
 
 def kinds(detector: Detector, text: str) -> list[tuple[Kind, str]]:
