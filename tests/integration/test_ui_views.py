@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import importlib.util
 import re
-import secrets
 import shutil
 from datetime import date
 from pathlib import Path
@@ -24,13 +23,15 @@ import asyncpg
 import pytest
 from temporalio.client import Client
 
+from devstack.codec_issuer import AUDIENCE, LOCAL_ISSUER, LocalIssuer
 from devstack.local_servers import LOOPBACK, TemporalDevServer, free_port
 from dsar.codec import KeyRing, data_converter
 from dsar.domain import Status
 from tests.polling import eventually
 from tests.workflow import conftest as workflow_fixtures
 from tests.workflow.conftest import running_workers, start_request_for, wait_for_status
-from web.codec_server import CodecServer, CodecServerConfig, parse_tokens
+from web.codec_server import CodecServer, CodecServerConfig
+from web.operator_tokens import OperatorTokens
 
 BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 CHROMIUM = next((found for name in BROWSERS if (found := shutil.which(name))), None)
@@ -60,19 +61,21 @@ async def test_the_ui_list_shows_the_dsar_columns_and_a_request_page_its_summary
 
     assert CHROMIUM is not None
 
-    ui_port, codec_port, token = free_port(), free_port(), secrets.token_hex(16)
+    ui_port, codec_port = free_port(), free_port()
     ui = f"http://localhost:{ui_port}"
-    codec = CodecServer(
-        CodecServerConfig(
-            ring=ring, tokens=parse_tokens(f"tester:{token}"), ui_origin=ui, host=LOOPBACK, port=codec_port
-        )
-    )
+    # The operator's own access token, as the organisation's identity provider would issue it;
+    # the codec server verifies it and names the operator in its decode log.
+    issuer = LocalIssuer.generate()
+    token = issuer.mint("tester")
+    tokens = OperatorTokens(issuer=LOCAL_ISSUER, audience=AUDIENCE, public_key=issuer.public_key_pem())
+    config = CodecServerConfig(ring=ring, tokens=tokens, ui_origin=ui, host=LOOPBACK, port=codec_port)
+    codec = CodecServer(config)
     server = TemporalDevServer(
         None,
         free_port(),
         ui_port,
         tmp_path / "temporal.log",
-        extra_args=["--ui-codec-endpoint", f"http://localhost:{codec_port}/{token}"],
+        extra_args=["--ui-codec-endpoint", f"http://localhost:{codec_port}"],
     )
     codec.start()
     server.start()
@@ -85,6 +88,15 @@ async def test_the_ui_list_shows_the_dsar_columns_and_a_request_page_its_summary
             async with async_playwright() as playwright:
                 browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
                 page = await browser.new_page(viewport={"width": 1600, "height": 1000})
+
+                # A production UI signed in through the identity provider passes the user's
+                # access token to the codec (`passAccessToken`); the dev server's UI has no
+                # sign-in, so the browser adds the operator's token to the codec calls.
+                async def with_token(route: Any) -> None:
+                    headers = {**route.request.headers, "authorization": f"Bearer {token}"}
+                    await route.continue_(headers=headers)
+
+                await page.route(f"http://localhost:{codec_port}/**", with_token)
                 await page.add_init_script(guide_snippet())
 
                 # The list: the guide's "waiting for identity" view, with the Dsar columns.
