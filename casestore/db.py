@@ -130,6 +130,8 @@ async def ensure_login(
             literal = await conn.fetchval("SELECT quote_literal($1)", password)
             await conn.execute(f"ALTER ROLE {quote_ident(user)} PASSWORD {literal}")
         if company is not None:
+            # Its own rows of the COPY-filled tables are views in this schema (migration 0010).
+            await conn.execute(f"ALTER ROLE {quote_ident(user)} SET search_path = dsar_company_rows, public")
             await conn.execute(
                 "INSERT INTO company_db_logins (login, company) VALUES ($1, $2)"
                 " ON CONFLICT (login) DO UPDATE SET company = excluded.company",

@@ -43,8 +43,7 @@ GRANT UPDATE (revoked_at, code_key_id, code_sealed) ON download_links TO dsar_ap
 GRANT SELECT ON company_db_logins TO dsar_app;
 
 -- ---- a company's worker
-GRANT SELECT, INSERT, UPDATE, DELETE
-    ON collected_records, collection_results, collection_checkpoints, known_name_fingerprints TO dsar_company;
+GRANT SELECT, INSERT, UPDATE, DELETE ON collection_results, collection_checkpoints TO dsar_company;
 GRANT SELECT, INSERT, UPDATE ON action_results TO dsar_company;
 GRANT SELECT, INSERT ON executed_changes TO dsar_company;
 GRANT SELECT ON company_db_logins TO dsar_company;
@@ -78,8 +77,7 @@ DO $$
 DECLARE
     t text;
 BEGIN
-    FOREACH t IN ARRAY ARRAY['collected_records', 'collection_results', 'collection_checkpoints',
-                             'known_name_fingerprints', 'action_results', 'executed_changes'] LOOP
+    FOREACH t IN ARRAY ARRAY['collection_results', 'collection_checkpoints', 'action_results', 'executed_changes'] LOOP
         EXECUTE format('ALTER TABLE %I ENABLE ROW LEVEL SECURITY', t);
         EXECUTE format(
             'CREATE POLICY own_company ON %I TO dsar_company'
@@ -87,6 +85,55 @@ BEGIN
             ' WITH CHECK (company IN (SELECT m.company FROM company_db_logins m WHERE m.login = current_user))',
             t);
         EXECUTE format('CREATE POLICY whole_group ON %I TO dsar_app, dsar_team USING (true) WITH CHECK (true)', t);
+    END LOOP;
+END
+$$;
+
+-- The two tables the workers fill with COPY: PostgreSQL refuses COPY FROM into a table
+-- under row-level security, so a company's worker reaches them through views of its own
+-- company's rows in schema dsar_company_rows, first on its logins' search_path (set by
+-- casestore.db.ensure_login). The views filter reads, UPDATE and DELETE (security barrier,
+-- WITH CHECK OPTION); an INSTEAD OF trigger checks each inserted row, COPY's included.
+-- The worker holds no privilege on the tables themselves. A later migration that adds a
+-- column to either table recreates its view.
+CREATE SCHEMA dsar_company_rows;
+GRANT USAGE ON SCHEMA dsar_company_rows TO dsar_company;
+
+CREATE FUNCTION dsar_company_rows.insert_own_row() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+BEGIN
+    IF NEW.company IS NULL OR NEW.company NOT IN (SELECT m.company FROM company_db_logins m WHERE m.login = session_user) THEN
+        RAISE EXCEPTION 'new row violates row-level security: % belongs to another company', TG_TABLE_NAME
+            USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    EXECUTE format('INSERT INTO public.%I SELECT ($1).*', TG_TABLE_NAME) USING NEW;
+    RETURN NEW;
+END
+$$;
+REVOKE ALL ON FUNCTION dsar_company_rows.insert_own_row() FROM PUBLIC;
+
+DO $$
+DECLARE
+    t text;
+    col record;
+BEGIN
+    FOREACH t IN ARRAY ARRAY['collected_records', 'known_name_fingerprints'] LOOP
+        EXECUTE format(
+            'CREATE VIEW dsar_company_rows.%I WITH (security_barrier) AS SELECT * FROM public.%I'
+            ' WHERE company IN (SELECT m.company FROM public.company_db_logins m WHERE m.login = session_user)'
+            ' WITH CASCADED CHECK OPTION', t, t);
+        -- A view has no defaults of its own: the table's, so COPY and INSERT may leave them out.
+        FOR col IN
+            SELECT a.attname, pg_get_expr(d.adbin, d.adrelid) AS expr
+              FROM pg_attribute a JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+             WHERE a.attrelid = format('public.%I', t)::regclass
+        LOOP
+            EXECUTE format('ALTER VIEW dsar_company_rows.%I ALTER COLUMN %I SET DEFAULT %s', t, col.attname, col.expr);
+        END LOOP;
+        EXECUTE format(
+            'CREATE TRIGGER insert_own_row INSTEAD OF INSERT ON dsar_company_rows.%I'
+            ' FOR EACH ROW EXECUTE FUNCTION dsar_company_rows.insert_own_row()', t);
+        EXECUTE format('GRANT SELECT, INSERT, UPDATE, DELETE ON dsar_company_rows.%I TO dsar_company', t);
     END LOOP;
 END
 $$;

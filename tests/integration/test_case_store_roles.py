@@ -199,24 +199,54 @@ async def test_a_company_worker_reads_and_writes_only_its_own_companys_rows(db: 
                 theirs,
             )
         with pytest.raises(asyncpg.InsufficientPrivilegeError, match="row-level security"):
+            await worker.execute(
+                "UPDATE collection_results SET company = $1 WHERE company = $2", theirs, mine
+            )
+        with pytest.raises(asyncpg.WithCheckOptionViolationError):
             await worker.execute("UPDATE collected_records SET company = $1 WHERE company = $2", theirs, mine)
+        # The collectors COPY their records in: their own company's, never another's.
+        columns = [
+            "reference",
+            "company",
+            "system",
+            "source_table",
+            "source_key",
+            "category",
+            "matched_on",
+            "data",
+        ]
+        row = (REFERENCE, mine, "erp", "t", "2", "contact", "email", {"a": 1})
+        await worker.copy_records_to_table("collected_records", records=[row], columns=columns)
+        with pytest.raises(asyncpg.InsufficientPrivilegeError, match="row-level security"):
+            await worker.copy_records_to_table(
+                "collected_records", records=[(REFERENCE, theirs, *row[2:])], columns=columns
+            )
+        assert await db.admin.fetchval("SELECT count(*) FROM collected_records WHERE company = $1", mine) == 2
         # Its own rows it may write; the request itself, the codes and the audit table it may not read.
         await worker.execute(
             INSERT_RESULT.replace("$s", "'erp'"),
             REFERENCE,
             mine,
         )
-        for table in ("requests", "identity_challenges", "download_links", "audit_log"):
+        for table in (
+            "requests",
+            "identity_challenges",
+            "download_links",
+            "audit_log",
+            "public.collected_records",
+        ):
             with pytest.raises(asyncpg.InsufficientPrivilegeError):
                 await worker.fetch(f"SELECT * FROM {table}")  # noqa: S608 - fixed names
-        # SET ROLE to the group role gives it nothing more: the policy maps logins, not groups.
+        # SET ROLE to the group role gives it nothing more: the rules map logins, not groups.
         await worker.execute("SET ROLE dsar_company")
-        assert await worker.fetch("SELECT company FROM collected_records") == []
+        assert await worker.fetch("SELECT company FROM collection_results") == []
+        assert {r["company"] for r in await worker.fetch("SELECT company FROM collected_records")} == {mine}
     finally:
         await worker.close()
     # The control worker (and the team) see the whole group.
     control = await connect(db.dsns["control"])
     try:
         assert await control.fetchval("SELECT count(DISTINCT company) FROM collected_records") == 2
+        assert await control.fetchval("SELECT count(DISTINCT company) FROM collection_results") == 2
     finally:
         await control.close()
