@@ -22,6 +22,7 @@ from dsar.client import connect, key_ring
 from dsar.config import Settings
 from dsar.group import SystemKind, load_group
 from dsar.logs import configure_logging
+from workers.audit_anchor import anchor_loop
 from workers.company import company_worker
 from workers.control import control_worker
 from workers.faults import fault_interceptors
@@ -50,7 +51,7 @@ async def run(role: str, company_code: str | None) -> None:
     async with AsyncExitStack() as stack:
         if role == "control":
             await migrate(settings.migration_database_url or settings.database_url)
-            pool = await create_pool(settings.database_url)
+            pool = await create_pool(settings.control_database_url or settings.database_url)
             stack.push_async_callback(pool.close)
             http = httpx.AsyncClient(timeout=httpx.Timeout(30.0), follow_redirects=False)
             stack.push_async_callback(http.aclose)
@@ -66,13 +67,16 @@ async def run(role: str, company_code: str | None) -> None:
             # Codes entered on the verification page reach their workflows through this relay.
             relay = asyncio.create_task(IdentityRelay(client, pool).run(stop))
             stack.push_async_callback(lambda: relay)
+            # The audit chain's head, anchored outside the database at least hourly.
+            anchors = asyncio.create_task(anchor_loop(pool, settings, stop))
+            stack.push_async_callback(lambda: anchors)
             if runtime is not None:
                 gauges = asyncio.create_task(publish_case_metrics(pool, runtime.metric_meter, stop))
                 stack.push_async_callback(lambda: gauges)
         else:
             assert company_code is not None
             company = registry.company(company_code)
-            case_pool = await create_pool(settings.database_url, max_size=4)
+            case_pool = await create_pool(settings.company_database_url or settings.database_url, max_size=4)
             stack.push_async_callback(case_pool.close)
             sources = {}
             databases = {
