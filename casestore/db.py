@@ -140,6 +140,28 @@ async def ensure_login(
             )
 
 
+COMPANY_LOGIN_PREFIX = "dsar_co_"
+
+
+async def register_company_logins(case_admin_dsn: str, codes: list[str]) -> list[str]:
+    """Map each existing login named dsar_co_<code> to its company (deployments create the
+    logins before the schema exists; the mapping lives in it). Returns the logins mapped."""
+    async with connection(case_admin_dsn) as conn:
+        rows = await conn.fetch(
+            "INSERT INTO company_db_logins (login, company)"
+            " SELECT r.rolname, c.code FROM unnest($1::text[]) AS c(code)"
+            " JOIN pg_roles r ON r.rolname = $2 || c.code"
+            " ON CONFLICT (login) DO UPDATE SET company = excluded.company RETURNING login",
+            codes,
+            COMPANY_LOGIN_PREFIX,
+        )
+        for row in rows:
+            await conn.execute(
+                f"ALTER ROLE {quote_ident(row['login'])} SET search_path = dsar_company_rows, public"
+            )
+    return [str(r["login"]) for r in rows]
+
+
 async def migrate(dsn: str, directory: Path = MIGRATIONS_DIR) -> list[int]:
     """Apply pending migrations; returns the versions applied now."""
     conn = await asyncpg.connect(dsn)

@@ -442,10 +442,11 @@ class TemporalDevServer:
         ]
         if self.db_file is not None:
             self.db_file.parent.mkdir(parents=True, exist_ok=True)
-            # Workflow histories hold sealed personal data and the codes' e-mails' metadata:
-            # the database (and its -wal/-shm files, made with the process's umask) 0600.
-            os.close(os.open(self.db_file, os.O_WRONLY | os.O_CREAT, 0o600))
-            self.db_file.chmod(0o600)
+            # Workflow histories hold sealed personal data and the e-mails' metadata: the
+            # server's umask makes its database (and -wal/-shm files) 0600; one left by an
+            # earlier version is made so too.
+            if self.db_file.exists():
+                self.db_file.chmod(0o600)
             args += ["--db-filename", str(self.db_file)]
         self._log = open(self.log_file, "ab")
         self.process = subprocess.Popen(

@@ -113,13 +113,19 @@ async def run_setup(demo: bool) -> None:
     from temporalio.api.enums.v1 import IndexedValueType
     from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest, ListSearchAttributesRequest
 
+    from casestore.anchor import ensure_anchor_bucket
+    from casestore.db import register_company_logins
     from casestore.storage import ensure_bucket, s3_client
     from dsar import search_attributes as sa
 
     settings = Settings.from_env()
     configure_logging(settings.log_format, settings.log_level)
-    await migrate(settings.migration_database_url or settings.database_url)
+    owner = settings.migration_database_url or settings.database_url
+    await migrate(owner)
+    # Company workers' logins (dsar_co_<code>, made with the database) see only their company.
+    await register_company_logins(owner, [c.code for c in load_group().companies])
     ensure_bucket(s3_client(settings), settings.s3_bucket, settings.s3_region)
+    ensure_anchor_bucket(s3_client(settings), settings.audit_anchor_bucket, settings.s3_region)
     client = await connect(settings)
     existing = await client.operator_service.list_search_attributes(
         ListSearchAttributesRequest(namespace=settings.temporal_namespace)
