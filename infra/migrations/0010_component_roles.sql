@@ -47,6 +47,9 @@ GRANT SELECT, INSERT, UPDATE, DELETE ON collection_results, collection_checkpoin
 GRANT SELECT, INSERT, UPDATE ON action_results TO dsar_company;
 GRANT SELECT, INSERT ON executed_changes TO dsar_company;
 GRANT SELECT ON company_db_logins TO dsar_company;
+-- The sealed identity it searches its systems for (it holds the codec keys to open it), and
+-- nothing else of the request.
+GRANT SELECT (reference, subject_key_id, subject_ciphertext) ON requests TO dsar_company;
 GRANT USAGE, SELECT ON SEQUENCE collected_records_id_seq TO dsar_company;
 GRANT USAGE, SELECT ON SEQUENCE executed_changes_id_seq TO dsar_company;
 
