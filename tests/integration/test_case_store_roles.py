@@ -228,6 +228,8 @@ async def test_a_company_worker_reads_and_writes_only_its_own_companys_rows(db: 
             REFERENCE,
             mine,
         )
+        # Of the request, only the sealed identity it searches its systems for.
+        assert await worker.fetchval("SELECT count(subject_ciphertext) FROM requests") == 1
         for table in (
             "requests",
             "identity_challenges",
