@@ -23,7 +23,8 @@ def migrate() -> None:
     from casestore.db import migrate as apply
 
     settings = load_settings()
-    applied = run(apply(settings.database_url))
+    # The schema owner's DSN: no component's own login may change the schema.
+    applied = run(apply(settings.migration_database_url or settings.database_url))
     out.print(f"applied migrations: {applied or 'none pending'}")
 
 
