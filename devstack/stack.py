@@ -279,10 +279,17 @@ class Stack:
             env["DSAR_DATABASE_URL"] = self.db_dsns["public" if part == "download-server" else "control"]
         else:
             env["DSAR_DATABASE_URL"] = self.db_dsns[f"company:{company}"]
-            for system in self.registry.company(company).systems:
-                name = f"DSAR_CONN_{system.connection}"
-                if system.connection and name in self.env:
-                    env[name] = self.env[name]
+            # A system's connection, and the settings named after it (an API's _TOKEN).
+            names = {
+                f"DSAR_CONN_{s.connection}" for s in self.registry.company(company).systems if s.connection
+            }
+            env.update(
+                {
+                    k: v
+                    for k, v in self.env.items()
+                    if k in names or k.startswith(tuple(n + "_" for n in names))
+                }
+            )
         env.setdefault("DSAR_LOG_FORMAT", "json")
         return env
 

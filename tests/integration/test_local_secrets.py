@@ -74,9 +74,20 @@ def test_each_process_gets_only_its_own_settings(tmp_path: Path) -> None:
     env = stack.worker_env("company", mine.code)
     assert env["DSAR_DATABASE_URL"] == f"pg://{mine.code}"
     assert "DSAR_DOWNLOAD_SIGNING_KEY" not in env and "DSAR_MIGRATION_DATABASE_URL" not in env
-    assert {k for k in env if k.startswith("DSAR_CONN_")} == {
-        f"DSAR_CONN_{s.connection}" for s in mine.systems if s.connection
-    }
+    own = {f"DSAR_CONN_{s.connection}" for s in mine.systems if s.connection}
+    assert {k for k in env if k.startswith("DSAR_CONN_")} == own
+    api = next(
+        c
+        for c in registry.companies
+        if any(s.connection and s.connection.endswith("NEWSLETTER") for s in c.systems)
+    )
+    stack.write_env(
+        {**{name: f"conn-{name}" for name in connections}, "DK01_NEWSLETTER_TOKEN": "t"}, tmp_path / "k"
+    )
+    assert (
+        stack.worker_env("company", api.code)["DSAR_CONN_DK01_NEWSLETTER_TOKEN"] == "t"
+    )  # an API's token too
+    assert "DSAR_CONN_DK01_NEWSLETTER_TOKEN" not in stack.worker_env("company", mine.code) or mine is api
     assert "DSAR_AUDIT_MAC_KEYS" in env
     pages = stack.worker_env("download-server")
     assert pages["DSAR_DATABASE_URL"] == "pg://public" and "DSAR_CODEC_KEY_FILE" not in pages
