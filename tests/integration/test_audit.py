@@ -238,3 +238,32 @@ async def test_without_an_anchor_verify_says_the_tail_is_unchecked(
     await append_steps(audit_db.dsns["control"], 1)
     said = problems_of(cli(servers, audit_db, tmp_path, "--verify"))
     assert "cannot be read" in said or "no anchor in bucket" in said
+
+
+async def test_without_object_lock_each_anchor_is_written_once(servers: Servers, audit_db: AuditDb) -> None:
+    """An endpoint or bucket without Object Lock: the anchor's key is written once (If-None-Match)."""
+    from casestore.anchor import anchor_now, object_lock_enabled, read_anchors
+    from casestore.storage import ensure_bucket, s3_client
+    from dsar.config import Settings
+
+    settings = Settings.from_env(
+        {
+            "DSAR_S3_ENDPOINT_URL": servers.s3.endpoint_url,
+            "AWS_ACCESS_KEY_ID": "t",
+            "AWS_SECRET_ACCESS_KEY": "t",
+        }
+    )
+    s3 = s3_client(settings)
+    ensure_bucket(s3, audit_db.bucket, settings.s3_region)  # a plain bucket
+    assert not object_lock_enabled(s3, audit_db.bucket)
+    await append_steps(audit_db.dsns["control"], 2)
+    keys = MacKeys.parse(TEST_AUDIT_MAC_KEYS)
+    conn = await connect(audit_db.dsns["team"])
+    try:
+        first = await anchor_now(conn, s3, audit_db.bucket, keys, 1)
+        again = await anchor_now(conn, s3, audit_db.bucket, keys, 1)
+    finally:
+        await conn.close()
+    assert (first.written, first.locked, again.written) == (True, False, False)
+    [stored] = read_anchors(s3, audit_db.bucket)
+    assert (stored.seq, stored.count, stored.at) == (2, 2, first.anchor.at)  # the first one stands
