@@ -39,6 +39,11 @@ os.environ.setdefault("DSAR_AUDIT_MAC_KEYS", TEST_AUDIT_MAC_KEYS)
 CONTROL_LOGIN, PUBLIC_LOGIN, TEAM_LOGIN = "dsar", "dsar_pages", "dsar_cli"
 
 
+# The shared case store's logins' DSNs, once the `servers` fixture made them: helpers that are
+# not fixtures (the pages' test client) take their own component's login from here.
+ROLE_DSNS: dict[str, str] = {}
+
+
 def company_login(code: str) -> str:
     return f"dsar_co_{code}"
 
@@ -128,6 +133,7 @@ def servers(tmp_path_factory: pytest.TempPathFactory, registry: GroupRegistry) -
         postgres.create_database("dsar")
         role_dsns = asyncio.run(prepare_case_store(postgres))
         case_dsn = role_dsns["control"]
+        ROLE_DSNS.update(role_dsns)
         databases = asyncio.run(seed_demo_group(postgres.admin_dsn, registry))
         s3_settings = Settings.from_env(
             {

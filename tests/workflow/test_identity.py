@@ -198,7 +198,8 @@ async def test_code_through_the_cli_refuses_wrong_expired_locked_and_unknown_the
         owner = await asyncpg.connect(servers.postgres.dsn("dsar"))
         try:
             await owner.execute(
-                "UPDATE identity_challenges SET expires_at = now() - interval '1 second' WHERE reference = $1",
+                "UPDATE identity_challenges SET expires_at = now() - interval '1 second'"
+                " WHERE reference = $1",
                 reference,
             )
         finally:
