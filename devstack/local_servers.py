@@ -239,24 +239,10 @@ class LocalPostgres:
         wait_for_port(self.port, 60, self.process)
         self._wait_ready()
         if upgrade:
-            self._require_passwords()
+            from devstack.pg_auth import require_passwords
 
-    def _require_passwords(self) -> None:
-        """An older cluster trusted every local connection: give the superuser its password,
-        then let pg_hba ask every connection for one."""
-        subprocess.run(
-            [self._bin("psql"), "-h", LOOPBACK, "-p", str(self.port), "-U", "postgres", "-c",
-             f"ALTER ROLE postgres PASSWORD '{self.password}'"],  # token_urlsafe: no quotes
-            check=True, capture_output=True, env=self._client_env(),
-        )  # fmt: skip
-        hba = self.data_dir / "pg_hba.conf"
-        hba.write_text(
-            "# Written by devstack.local_servers: every connection needs a password.\n"
-            "host all all 127.0.0.1/32 scram-sha-256\nhost all all ::1/128 scram-sha-256\n",
-            encoding="utf-8",
-        )
-        assert self.process is not None
-        self.process.send_signal(signal.SIGHUP)  # reload pg_hba.conf
+            assert self.process is not None
+            require_passwords(self._bin("psql"), self.port, self.data_dir, self.password, self.process)
 
     def _wait_ready(self) -> None:
         # Listening is not ready: retry until the server accepts a real query.

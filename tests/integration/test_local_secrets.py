@@ -97,3 +97,21 @@ def test_each_process_gets_only_its_own_settings(tmp_path: Path) -> None:
     assert mode(tmp_path / "local.env") == 0o600
     assert "DSAR_DATABASE_URL=pg://team" in local_env
     assert "DSAR_DOWNLOAD_SIGNING_KEY" not in local_env and "DSAR_MIGRATION_DATABASE_URL" not in local_env
+
+
+async def test_a_cluster_made_with_trust_gets_a_password_at_its_next_start(tmp_path: Path) -> None:
+    postgres = LocalPostgres(tmp_path / "pg", free_port(), tmp_path / "logs" / "pg.log")
+    postgres.start()
+    postgres.stop()
+    # As an earlier version left it: trust for every local connection, no password kept.
+    (tmp_path / "pg" / "pg_hba.conf").write_text("host all all 127.0.0.1/32 trust\n")
+    postgres.password_file.unlink()
+    again = LocalPostgres(tmp_path / "pg", postgres.port, tmp_path / "logs" / "pg.log")
+    again.start()
+    try:
+        conn = await asyncpg.connect(again.admin_dsn)
+        await conn.close()
+        with pytest.raises(asyncpg.InvalidPasswordError):
+            await asyncpg.connect(f"postgresql://postgres@127.0.0.1:{again.port}/postgres", password="")
+    finally:
+        again.stop()
