@@ -74,6 +74,8 @@ GRANT SELECT (id, reference, occasion, expires_at, max_attempts, attempts, locke
               verified_at, verified_via, forwarded_at, created_at)
     ON identity_challenges TO dsar_team;
 GRANT USAGE, SELECT ON SEQUENCE request_number_seq TO dsar_team;
+-- Tables later migrations add are readable by the team too (its CLI lists and reports them).
+ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT ON TABLES TO dsar_team;
 
 -- ---- row-level security: a company's worker sees and writes only its company's rows
 DO $$
@@ -172,6 +174,7 @@ DECLARE
     tries int;
     max_tries int;
     used timestamptz;
+    spent boolean := false;  -- a download code's code_used_at, where that column exists
     revoked timestamptz;
     locked timestamptz;
     expires timestamptz;
@@ -192,6 +195,14 @@ BEGIN
         RETURN QUERY SELECT 'not_found'::text, 0, NULL::int, false;
         RETURN;
     END IF;
+    -- Single-use download codes (a later migration adds code_used_at): spent once, here.
+    IF p_kind = 'download' AND EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = 'download_links'::regclass
+                                       AND attname = 'code_used_at' AND NOT attisdropped) THEN
+        EXECUTE 'SELECT code_used_at IS NOT NULL FROM download_links WHERE id = $1' INTO spent USING p_id;
+        IF spent THEN
+            used := now();
+        END IF;
+    END IF;
     IF used IS NOT NULL THEN
         RETURN QUERY SELECT 'already_verified'::text, tries, NULL::int, false;
     ELSIF revoked IS NOT NULL THEN
@@ -205,6 +216,9 @@ BEGIN
     ELSIF p_candidate = row_hash THEN
         IF p_kind = 'identity' THEN
             UPDATE identity_challenges SET verified_at = now(), verified_via = p_via WHERE id = p_id;
+        ELSIF spent IS NOT NULL AND EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = 'download_links'::regclass
+                                            AND attname = 'code_used_at' AND NOT attisdropped) THEN
+            EXECUTE 'UPDATE download_links SET code_used_at = now() WHERE id = $1' USING p_id;
         END IF;
         RETURN QUERY SELECT 'verified'::text, tries, NULL::int, false;
     ELSE

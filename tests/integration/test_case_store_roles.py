@@ -252,3 +252,33 @@ async def test_a_company_worker_reads_and_writes_only_its_own_companys_rows(db: 
         assert await control.fetchval("SELECT count(DISTINCT company) FROM collection_results") == 2
     finally:
         await control.close()
+
+
+async def test_a_single_use_download_code_is_spent_by_the_function(db: Db, ring: KeyRing) -> None:
+    """Where download codes are single-use (a `code_used_at` column), code_guess spends one."""
+    await db.admin.execute("ALTER TABLE download_links ADD COLUMN IF NOT EXISTS code_used_at timestamptz")
+    artefact = uuid.uuid4()
+    await db.admin.execute(
+        "INSERT INTO artefacts (id, reference, kind, bucket, s3_key, sha256, bytes)"
+        " VALUES ($1, $2, 'package', 'b', 'k', 's', 1)",
+        artefact,
+        REFERENCE,
+    )
+    control = await connect(db.dsns["control"])
+    public = await connect(db.dsns["public"])
+    try:
+        row = await issue_code(
+            control, ring, DOWNLOAD_CODES, REFERENCE, "delivery", timedelta(days=1), {"artefact_id": artefact}
+        )
+        code = await unseal_code(control, ring, DOWNLOAD_CODES, row["id"])
+        seen = await lock_code(public, DOWNLOAD_CODES, row["id"])
+        assert code is not None and seen is not None
+        now = datetime.now(UTC)
+        assert (await guess_code(public, DOWNLOAD_CODES, seen, code, now)).outcome is CodeOutcome.VERIFIED
+        assert await db.admin.fetchval("SELECT code_used_at IS NOT NULL FROM download_links") is True
+        assert (
+            await guess_code(public, DOWNLOAD_CODES, seen, code, now)
+        ).outcome is CodeOutcome.ALREADY_VERIFIED
+    finally:
+        await control.close()
+        await public.close()
