@@ -333,7 +333,8 @@ class CodeCheck:
 
 
 _IDENTITY_COLUMNS = ", ".join("c." + c for c in IDENTITY_CODES.public_columns)
-_IDENTITY_ROW = f"SELECT {_IDENTITY_COLUMNS}, r.language FROM identity_challenges c JOIN requests r USING (reference)"  # noqa: S608, E501
+_IDENTITY_FROM = " FROM identity_challenges c JOIN requests r USING (reference)"
+_IDENTITY_ROW = f"SELECT {_IDENTITY_COLUMNS}, r.language" + _IDENTITY_FROM
 
 
 def _identity_check(row: asyncpg.Record, outcome: CodeOutcome, attempts_left: int | None = None) -> CodeCheck:
