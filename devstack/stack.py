@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import os
+import secrets
 import shutil
 import signal
 import subprocess
@@ -34,7 +35,9 @@ from devstack.local_servers import (
     free_port,
     free_port_block,
     stop_process,
+    write_private,
 )
+from devstack.part_settings import DEV_AWS, NOT_FOR_THE_TEAM, PART_SETTINGS, SECRET_PREFIXES
 from devstack.reaper import ProcessBook, start_reaper
 from devstack.supervisor import Supervisor
 from devstack.team import LOCAL_USER, ensure_team
@@ -44,8 +47,12 @@ from dsar.group import GroupRegistry, load_group
 from web.codec_server import CodecServer
 
 CASE_DATABASE = "dsar"
-APP_USER = "dsar"  # in role dsar_app: may not UPDATE or DELETE the audit trail
-DEV_AWS = {"AWS_ACCESS_KEY_ID": "dsar-local", "AWS_SECRET_ACCESS_KEY": "dsar-local-secret"}
+# Each component's case-store login (docs/case-store-security.md); a company's is
+# COMPANY_LOGIN + its code. Passwords are made anew at every start.
+APP_USER = "dsar"  # the control worker's (dsar_control)
+PUBLIC_LOGIN = "dsar_pages"
+TEAM_LOGIN = "dsar_cli"
+COMPANY_LOGIN = "dsar_co_"
 
 
 @dataclass(frozen=True)
@@ -81,9 +88,16 @@ class Ports:
 def ensure_key_file(state: Path) -> Path:
     path = state / "codec-keys"
     if not path.exists():
-        path.write_text(new_key_file_text("k1"), encoding="utf-8")
-        path.chmod(0o600)
+        write_private(path, new_key_file_text("k1"))
     return path
+
+
+def ensure_audit_mac_key(state: Path) -> str:
+    """The audit trail's MAC key: kept with the stack's secrets, never in the database."""
+    path = state / "audit-mac-key"
+    if not path.exists():
+        write_private(path, f"local1:{secrets.token_urlsafe(32)}")
+    return path.read_text(encoding="utf-8").strip()
 
 
 def ensure_signing_key(state: Path) -> str:
@@ -92,8 +106,7 @@ def ensure_signing_key(state: Path) -> str:
 
     path = state / "download-signing-key"
     if not path.exists():
-        path.write_text(new_signing_key(), encoding="utf-8")
-        path.chmod(0o600)
+        write_private(path, new_signing_key())
     return path.read_text(encoding="utf-8").strip()
 
 
@@ -126,6 +139,7 @@ class Stack:
 
     def __init__(self, state: Path, ports: Ports, registry: GroupRegistry) -> None:
         self.state = state
+        state.chmod(0o700)  # secrets, mails with codes, Temporal's and PostgreSQL's data
         self.ports = ports
         self.registry = registry
         logs = state / "logs"
@@ -149,6 +163,7 @@ class Stack:
         self.download_server: subprocess.Popen[bytes] | None = None
         self.workers: dict[str, subprocess.Popen[bytes]] = {}
         self.env: dict[str, str] = {}
+        self.db_dsns: dict[str, str] = {}  # each component's login: control, public, team, company:<code>
         # Every process started is written down, for the reaper should this process die.
         self.book = ProcessBook(state)
         self.reaper: subprocess.Popen[bytes] | None = None
@@ -170,11 +185,21 @@ class Stack:
         self.temporal.start()
 
     async def prepare_data(self) -> dict[str, str]:
-        from casestore.db import ensure_app_login, migrate
+        from casestore.db import ensure_login, migrate
         from devstack.demo_group import seed_demo_group
 
-        await migrate(self.postgres.dsn(CASE_DATABASE))
-        await ensure_app_login(self.postgres.admin_dsn, APP_USER)
+        owner = self.postgres.dsn(CASE_DATABASE)
+        await migrate(owner)
+        logins = {"control": APP_USER, "public": PUBLIC_LOGIN, "team": TEAM_LOGIN}
+        for component, user in logins.items():
+            await ensure_login(owner, user, component, password=self.postgres.password_for(user))
+            self.db_dsns[component] = self.postgres.dsn(CASE_DATABASE, user)
+        for company in self.registry.companies:
+            user = COMPANY_LOGIN + company.code
+            await ensure_login(
+                owner, user, "company", password=self.postgres.password_for(user), company=company.code
+            )
+            self.db_dsns[f"company:{company.code}"] = self.postgres.dsn(CASE_DATABASE, user)
         return await seed_demo_group(self.postgres.admin_dsn, self.registry)
 
     def write_env(self, connections: dict[str, str], key_file: Path) -> dict[str, str]:
@@ -182,7 +207,7 @@ class Stack:
         env = {
             "DSAR_TEMPORAL_ADDRESS": self.temporal.address,
             "DSAR_TEMPORAL_NAMESPACE": "default",
-            "DSAR_DATABASE_URL": self.postgres.dsn(CASE_DATABASE, APP_USER),
+            "DSAR_DATABASE_URL": self.db_dsns.get("team") or self.postgres.dsn(CASE_DATABASE, TEAM_LOGIN),
             "DSAR_MIGRATION_DATABASE_URL": self.postgres.dsn(CASE_DATABASE),
             "DSAR_S3_ENDPOINT_URL": self.s3.endpoint_url,
             "DSAR_S3_BUCKET": "dsar-packages",
@@ -197,14 +222,15 @@ class Stack:
             "DSAR_DOWNLOAD_SIGNING_KEY": ensure_signing_key(self.state),
             "DSAR_DOWNLOAD_BASE_URL": f"http://127.0.0.1:{self.ports.download}",
             "DSAR_DOWNLOAD_LISTEN": f"127.0.0.1:{self.ports.download}",
+            "DSAR_AUDIT_MAC_KEYS": ensure_audit_mac_key(self.state),
+            "DSAR_AUDIT_ANCHOR_BUCKET": "dsar-audit-anchors",
             **DEV_AWS,
             **{f"DSAR_CONN_{name}": dsn for name, dsn in connections.items()},
         }
+        # local.env is the team's `dsar`: its own role, not every secret of the stack.
         lines = ["# Written by `dsar dev` for the running local stack; do not edit."]
-        lines += [f"{k}={v}" for k, v in env.items()]
-        path = self.state / LOCAL_ENV_FILE
-        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-        path.chmod(0o600)
+        lines += [f"{k}={v}" for k, v in env.items() if not k.startswith(NOT_FOR_THE_TEAM)]
+        write_private(self.state / LOCAL_ENV_FILE, "\n".join(lines) + "\n")
         self.env = env
         return env
 
@@ -234,12 +260,32 @@ class Stack:
         settings = Settings.from_env(self.env)
         client = s3_client(settings)
         ensure_bucket(client, settings.s3_bucket, settings.s3_region)
+        from casestore.anchor import ensure_anchor_bucket
+
+        ensure_anchor_bucket(client, settings.audit_anchor_bucket, settings.s3_region)  # Object Lock on moto
         outside = seed_demo_objects(client, settings.s3_region) | self.newsletter.connections()
         self.write_env({**settings.connections, **outside}, key_file)
 
-    def worker_env(self) -> dict[str, str]:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("DSAR_CONN_")}
-        env.update(self.env)
+    def worker_env(self, part: str = "control", company: str | None = None) -> dict[str, str]:
+        """Only this part's settings (PART_SETTINGS), its own case-store login and, for a
+        company's worker, only its own systems' connections."""
+        env = {k: v for k, v in os.environ.items() if not k.startswith(SECRET_PREFIXES)}
+        env.update({k: v for k, v in self.env.items() if k in PART_SETTINGS[part]})
+        if company is None:
+            env["DSAR_DATABASE_URL"] = self.db_dsns["public" if part == "download-server" else "control"]
+        else:
+            env["DSAR_DATABASE_URL"] = self.db_dsns[f"company:{company}"]
+            # A system's connection, and the settings named after it (an API's _TOKEN).
+            names = {
+                f"DSAR_CONN_{s.connection}" for s in self.registry.company(company).systems if s.connection
+            }
+            env.update(
+                {
+                    k: v
+                    for k, v in self.env.items()
+                    if k in names or k.startswith(tuple(n + "_" for n in names))
+                }
+            )
         env.setdefault("DSAR_LOG_FORMAT", "json")
         return env
 
@@ -270,7 +316,9 @@ class Stack:
 
     def spawn_download_server(self) -> subprocess.Popen[bytes]:
         self.download_server = self.spawn(
-            "download-server", [sys.executable, "-m", "cli", "download-server"], self.worker_env()
+            "download-server",
+            [sys.executable, "-m", "cli", "download-server"],
+            self.worker_env("download-server"),
         )
         return self.download_server
 
@@ -291,7 +339,7 @@ class Stack:
 
     def start_worker(self, role: str, company: str | None = None) -> subprocess.Popen[bytes]:
         name = role if company is None else f"company-{company}"
-        env = self.worker_env()
+        env = self.worker_env(role, company)
         env["DSAR_METRICS_BIND"] = f"127.0.0.1:{self.metrics_port(company)}"
         args = [sys.executable, "-m", "workers", role] + ([company] if company else [])
         process = self.spawn(name, args, env)
@@ -369,7 +417,11 @@ class Stack:
         return [
             ("Temporal UI", f"http://localhost:{self.ports.ui}"),
             ("Temporal gRPC", f"{self.temporal.address} (dev server: no TLS, no authorisation)"),
-            ("PostgreSQL (case store)", self.postgres.dsn(CASE_DATABASE, APP_USER)),
+            (
+                "PostgreSQL (case store)",
+                f"127.0.0.1:{self.ports.postgres}/{CASE_DATABASE}, one login per part;"
+                f" the superuser's password in {self.postgres.password_file}",
+            ),
             ("S3 endpoint", f"{self.s3.endpoint_url} (bucket dsar-packages)"),
             ("Codec server", f"http://localhost:{self.ports.codec} (token: {self.codec_token_file})"),
             ("Download page", f"http://127.0.0.1:{self.ports.download}/d/<token from the delivery e-mail>"),

@@ -168,6 +168,16 @@ class Settings(BaseSettings):
     retention_record_days: int = 1095
     retention_schedule: str = "17 3 * * *"
     retention_batch: int = 50
+    # The audit trail (casestore/audit.py, casestore/anchor.py): the MAC keys only the
+    # appending components hold, and the bucket its head is anchored in outside the database.
+    audit_mac_keys: str | None = None
+    audit_anchor_bucket: str = "dsar-audit-anchors"
+    audit_anchor_retention_days: int = 3650
+    audit_anchor_minutes: int = 60
+    # Each component's own case-store role (docs/case-store-security.md); unset, a worker
+    # uses DSAR_DATABASE_URL, the one-DSN set-up of a single trusted host.
+    control_database_url: str | None = None
+    company_database_url: str | None = None
     metrics_bind: str | None = None
     otel_endpoint: str | None = None
     log_format: str = "console"
@@ -250,6 +260,16 @@ class Settings(BaseSettings):
             name = _variable(info.field_name or "")
             raise ValueError(f"{name} must be a cron expression of five fields, e.g. '17 3 * * *'")
         return " ".join(fields)
+
+    @field_validator("audit_anchor_retention_days", mode="before")
+    @classmethod
+    def _anchor_retention(cls, value: Any, info: ValidationInfo) -> int:
+        return _whole(_variable(info.field_name or ""), value, 1, 36500)
+
+    @field_validator("audit_anchor_minutes", mode="before")
+    @classmethod
+    def _anchor_minutes(cls, value: Any, info: ValidationInfo) -> int:
+        return _whole(_variable(info.field_name or ""), value, 1, 60, "minutes")
 
     @field_validator("identity_code_minutes", mode="before")
     @classmethod

@@ -11,7 +11,7 @@ import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +20,7 @@ import pytest
 import pytest_asyncio
 from temporalio.testing import WorkflowEnvironment
 
-from casestore.db import create_pool, ensure_app_login, migrate
+from casestore.db import create_pool, ensure_login, migrate
 from casestore.storage import ensure_bucket, s3_client
 from devstack.demo_outside import DemoNewsletterApi, seed_demo_objects
 from devstack.local_servers import LocalPostgres, LocalS3, MailCatcher, free_port, venv_binary
@@ -31,6 +31,38 @@ from dsar.group import GroupRegistry, load_group
 from tests.signing_team import ServerClock, roles_text, signer, write_keys
 
 os.environ.setdefault("DSAR_PG_FAST", "1")
+# Test-only: every process of the tests appends to the audit trail with this key.
+TEST_AUDIT_MAC_KEYS = "t1:test-only-audit-mac-key-0123456789abcdef"
+os.environ.setdefault("DSAR_AUDIT_MAC_KEYS", TEST_AUDIT_MAC_KEYS)
+
+# The case store's logins in the tests, one per component (docs/case-store-security.md);
+# `case_dsn` (and `case_pool`) is the control worker's, which runs most activities.
+CONTROL_LOGIN, PUBLIC_LOGIN, TEAM_LOGIN = "dsar", "dsar_pages", "dsar_cli"
+
+
+# The shared case store's logins' DSNs, once the `servers` fixture made them: helpers that are
+# not fixtures (the pages' test client) take their own component's login from here.
+ROLE_DSNS: dict[str, str] = {}
+
+
+def company_login(code: str) -> str:
+    return f"dsar_co_{code}"
+
+
+async def prepare_case_store(postgres: LocalPostgres, database: str = "dsar") -> dict[str, str]:
+    """Migrate a case-store database and give each component its login (with a password);
+    returns each component's DSN: control, public, team, and company:<code> per company."""
+    admin = postgres.dsn(database)
+    await migrate(admin)
+    logins = {"control": CONTROL_LOGIN, "public": PUBLIC_LOGIN, "team": TEAM_LOGIN}
+    for component, user in logins.items():
+        await ensure_login(admin, user, component, password=postgres.password_for(user))
+    dsns = {component: postgres.dsn(database, user) for component, user in logins.items()}
+    for company in load_group().companies:
+        user = company_login(company.code)
+        await ensure_login(admin, user, "company", password=postgres.password_for(user), company=company.code)
+        dsns[f"company:{company.code}"] = postgres.dsn(database, user)
+    return dsns
 
 
 @dataclass
@@ -41,6 +73,7 @@ class Servers:
     case_dsn: str
     connections: dict[str, str]
     newsletter: DemoNewsletterApi
+    role_dsns: dict[str, str] = field(default_factory=dict)  # prepare_case_store's
 
     def settings(self, ring_text: str, **overrides: str) -> Settings:
         env = {
@@ -53,6 +86,7 @@ class Servers:
             "AWS_SECRET_ACCESS_KEY": "test-secret",
             "DSAR_DOWNLOAD_SIGNING_KEY": DOWNLOAD_SIGNING_KEY,
             "DSAR_DOWNLOAD_BASE_URL": "http://download.test",
+            "DSAR_AUDIT_MAC_KEYS": TEST_AUDIT_MAC_KEYS,
             **{f"DSAR_CONN_{k}": v for k, v in self.connections.items()},
             **overrides,
         }
@@ -98,9 +132,9 @@ def servers(tmp_path_factory: pytest.TempPathFactory, registry: GroupRegistry) -
         mail.start()
         newsletter.start()
         postgres.create_database("dsar")
-        asyncio.run(migrate(postgres.dsn("dsar")))
-        asyncio.run(ensure_app_login(postgres.admin_dsn, "dsar"))
-        case_dsn = postgres.dsn("dsar", "dsar")
+        role_dsns = asyncio.run(prepare_case_store(postgres))
+        case_dsn = role_dsns["control"]
+        ROLE_DSNS.update(role_dsns)
         databases = asyncio.run(seed_demo_group(postgres.admin_dsn, registry))
         s3_settings = Settings.from_env(
             {
@@ -111,7 +145,7 @@ def servers(tmp_path_factory: pytest.TempPathFactory, registry: GroupRegistry) -
         )
         outside = seed_demo_objects(s3_client(s3_settings), s3_settings.s3_region)
         connections = databases | outside | newsletter.connections()
-        servers = Servers(postgres, s3, mail, case_dsn, connections, newsletter)
+        servers = Servers(postgres, s3, mail, case_dsn, connections, newsletter, role_dsns)
         yield servers
     finally:
         newsletter.stop()

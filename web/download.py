@@ -232,10 +232,9 @@ async def _check_code(config: Config, link: Link, typed: str | None) -> None:
         if row["code_used_at"] is not None:
             # Spent by an earlier download: nothing to guess, no try counted.
             raise Refused("used", link)
+        # A right code is spent by code_guess itself, under the row's lock, in the same
+        # transaction that checked it: one download per code (the page may not write it).
         guess = await guess_code(conn, DOWNLOAD_CODES, row, typed, config.clock())
-        if guess.outcome is CodeOutcome.VERIFIED:
-            # Spent in the same locked transaction that checked it: one download per code.
-            await conn.execute("UPDATE download_links SET code_used_at = now() WHERE id = $1", link.id)
         if guess.locked_now:
             await append_audit(
                 conn,

@@ -23,6 +23,7 @@ from dsar.client import connect, key_ring
 from dsar.config import Settings
 from dsar.group import SystemKind, load_group
 from dsar.logs import configure_logging
+from workers.audit_anchor import anchor_loop
 from workers.company import company_worker
 from workers.control import control_worker
 from workers.faults import fault_interceptors
@@ -52,7 +53,7 @@ async def run(role: str, company_code: str | None) -> None:
     async with AsyncExitStack() as stack:
         if role == "control":
             await migrate(settings.migration_database_url or settings.database_url)
-            pool = await create_pool(settings.database_url)
+            pool = await create_pool(settings.control_database_url or settings.database_url)
             stack.push_async_callback(pool.close)
             http = httpx.AsyncClient(timeout=httpx.Timeout(30.0), follow_redirects=False)
             stack.push_async_callback(http.aclose)
@@ -78,13 +79,16 @@ async def run(role: str, company_code: str | None) -> None:
             else:
                 relay = asyncio.create_task(IdentityRelay(signing, pool).run(stop))
                 stack.push_async_callback(lambda: relay)
+            # The audit chain's head, anchored outside the database at least hourly.
+            anchors = asyncio.create_task(anchor_loop(pool, settings, stop))
+            stack.push_async_callback(lambda: anchors)
             if runtime is not None:
                 gauges = asyncio.create_task(publish_case_metrics(pool, runtime.metric_meter, stop))
                 stack.push_async_callback(lambda: gauges)
         else:
             assert company_code is not None
             company = registry.company(company_code)
-            case_pool = await create_pool(settings.database_url, max_size=4)
+            case_pool = await create_pool(settings.company_database_url or settings.database_url, max_size=4)
             stack.push_async_callback(case_pool.close)
             sources = {}
             databases = {
@@ -121,13 +125,19 @@ async def run_setup(demo: bool) -> None:
     from temporalio.api.enums.v1 import IndexedValueType
     from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest, ListSearchAttributesRequest
 
+    from casestore.anchor import ensure_anchor_bucket
+    from casestore.db import register_company_logins
     from casestore.storage import ensure_bucket, s3_client
     from dsar import search_attributes as sa
 
     settings = Settings.from_env()
     configure_logging(settings.log_format, settings.log_level)
-    await migrate(settings.migration_database_url or settings.database_url)
+    owner = settings.migration_database_url or settings.database_url
+    await migrate(owner)
+    # Company workers' logins (dsar_co_<code>, made with the database) see only their company.
+    await register_company_logins(owner, [c.code for c in load_group().companies])
     ensure_bucket(s3_client(settings), settings.s3_bucket, settings.s3_region)
+    ensure_anchor_bucket(s3_client(settings), settings.audit_anchor_bucket, settings.s3_region)
     client = await connect(settings)
     existing = await client.operator_service.list_search_attributes(
         ListSearchAttributesRequest(namespace=settings.temporal_namespace)

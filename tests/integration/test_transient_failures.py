@@ -26,7 +26,7 @@ import pytest
 import pytest_asyncio
 from temporalio.client import Client
 
-from casestore.db import create_pool, ensure_app_login, migrate
+from casestore.db import create_pool
 from casestore.storage import ensure_bucket, s3_client
 from devstack.demo_group import seed_demo_group
 from devstack.local_servers import LocalPostgres, free_port
@@ -36,7 +36,7 @@ from dsar.group import GroupRegistry
 from dsar.messages.collection import SystemStatus
 from dsar.messages.identity import IdentityDecision
 from dsar.pending import PendingStep, pending_with_errors
-from tests.conftest import Servers
+from tests.conftest import Servers, prepare_case_store
 from tests.polling import eventually
 from tests.workflow.conftest import reach_review, running_workers, start_request_for, wait_for_status
 from workflows.rights_request import RightsRequestWorkflow
@@ -59,8 +59,7 @@ def own_case_store(servers: Servers, registry: GroupRegistry, tmp_path: Path) ->
     postgres.start()
     try:
         postgres.create_database("dsar")
-        asyncio.run(migrate(postgres.dsn("dsar")))
-        asyncio.run(ensure_app_login(postgres.admin_dsn, "dsar"))
+        asyncio.run(prepare_case_store(postgres))
         databases = asyncio.run(seed_demo_group(postgres.admin_dsn, registry))
         outside = {k: v for k, v in servers.connections.items() if not v.startswith("postgres")}
         own = dataclasses.replace(

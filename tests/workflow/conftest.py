@@ -17,6 +17,7 @@ from temporalio.client import Client, WorkflowExecutionStatus, WorkflowHandle, W
 from temporalio.service import RPCError
 from typer.testing import CliRunner, Result
 
+from casestore.db import create_pool
 from casestore.storage import s3_client
 from cli import app, start_request
 from devstack.demo_group import DEMO_PEOPLE
@@ -263,10 +264,14 @@ class ShiftedClock:
 async def page_client(
     case_pool: asyncpg.Pool, settings: Settings, **extra: Any
 ) -> AsyncIterator[tuple[TestClient[Any, Any], ShiftedClock]]:
-    """The download (and verification) page in-process, on the real case store and S3."""
+    """The download (and verification) page in-process, on the real case store (as the public
+    pages' own login, as deployed) and S3."""
+    from tests.conftest import ROLE_DSNS
+
     clock = ShiftedClock()
+    pool = await create_pool(ROLE_DSNS["public"], max_size=4) if "public" in ROLE_DSNS else case_pool
     config = Config(
-        pool=case_pool,
+        pool=pool,
         s3=s3_client(settings),
         signer=LinkSigner.from_setting(settings.download_signing_keys),
         privacy_email=settings.privacy_team_email,
@@ -279,3 +284,5 @@ async def page_client(
         yield client, clock
     finally:
         await client.close()
+        if pool is not case_pool:
+            await pool.close()
