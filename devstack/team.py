@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from devstack.local_servers import write_private
 from dsar.roles import Role
 from dsar.signing import load_private_key, public_key_text, write_new_key
 from workflows.rights_request import VERIFICATION_PAGE_ACTOR
@@ -51,6 +52,5 @@ def ensure_team(state: Path) -> TeamFiles:
         entries.append(roles_entry(user, roles, f"{public} {user}@dsar-dev"))
     roles_file = state / "roles.toml"
     text = "# Written by `dsar dev` at every start from <state>/keys; do not edit.\n\n" + "\n".join(entries)
-    roles_file.write_text(text, encoding="utf-8")
-    roles_file.chmod(0o600)
+    write_private(roles_file, text)
     return TeamFiles(roles_file, keys_dir, keys_dir / f"{VERIFICATION_PAGE_ACTOR}.key")

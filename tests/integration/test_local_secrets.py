@@ -12,7 +12,8 @@ import asyncpg
 import pytest
 
 from devstack.local_servers import LocalPostgres, MailCatcher, TemporalDevServer, free_port
-from devstack.stack import Ports, Stack, ensure_audit_mac_key, ensure_roles_file, ensure_signing_key
+from devstack.stack import Ports, Stack, ensure_audit_mac_key, ensure_signing_key
+from devstack.team import ensure_team
 from dsar.group import load_group
 
 
@@ -63,7 +64,10 @@ def test_each_process_gets_only_its_own_settings(tmp_path: Path) -> None:
     assert mode(tmp_path) == 0o700
     ensure_signing_key(tmp_path)
     ensure_audit_mac_key(tmp_path)
-    for path in (ensure_roles_file(tmp_path), tmp_path / "download-signing-key", tmp_path / "audit-mac-key"):
+    team = ensure_team(tmp_path)
+    keys = sorted(team.keys_dir.glob("*.key"))
+    assert keys and mode(team.keys_dir) == 0o700
+    for path in (team.roles_file, *keys, tmp_path / "download-signing-key", tmp_path / "audit-mac-key"):
         assert mode(path) == 0o600, path
     codes = [c.code for c in registry.companies]
     stack.db_dsns = {"control": "pg://control", "public": "pg://public", "team": "pg://team"}
