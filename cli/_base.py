@@ -18,7 +18,6 @@ from collections.abc import Coroutine
 from datetime import timedelta
 from typing import Annotated, Any, NoReturn, TypeVar
 
-import click
 import typer
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from rich.console import Console
@@ -88,20 +87,15 @@ def run(coro: Coroutine[Any, Any, T]) -> T:
         fail(f"cannot reach a service: {type(exc).__name__}; is the stack running (make dev)?", 1)
 
 
-# Commands that decide nothing about a request and may run without a person named.
-NO_ACTOR_COMMANDS = frozenset({"migrate", "audit", "codec-server", "download-server", "dev"})
-
-
-def load_settings() -> Settings:
+def load_settings(*, person: bool = True) -> Settings:
     """The environment's settings; a bad variable, or no `DSAR_USER` for a command that acts
-    for a person, is refused before anything runs."""
+    for a person, is refused before anything runs. Commands that decide nothing about a
+    request (migrate, audit, the servers) pass `person=False`."""
     try:
         settings = Settings.from_env()
     except ValueError as exc:
         fail(str(exc))
-    context = click.get_current_context(silent=True)
-    command = context.info_name if context is not None else None
-    if not settings.actor and command not in NO_ACTOR_COMMANDS:
+    if person and not settings.actor:
         fail(
             "DSAR_USER is not set: set it to your user name in the roles file (DSAR_ROLES_FILE);"
             " every decision is signed and recorded under that name"

@@ -22,7 +22,7 @@ def migrate() -> None:
     """Apply pending case-store migrations (the local stack does this itself)."""
     from casestore.db import migrate as apply
 
-    settings = load_settings()
+    settings = load_settings(person=False)
     # The schema owner's DSN: no component's own login may change the schema.
     applied = run(apply(settings.migration_database_url or settings.database_url))
     out.print(f"applied migrations: {applied or 'none pending'}")
@@ -57,7 +57,7 @@ def audit(
     if reference is None and not verify_chain and not anchor:
         fail("give a reference, --verify to check the whole trail, or --anchor to anchor its head")
     ref = reference_arg(reference) if reference else None
-    settings = load_settings()
+    settings = load_settings(person=False)
     if verify_signatures:
         from cli.audit_signatures import verify_signatures as check_decisions
 
@@ -120,7 +120,7 @@ def codec_server() -> None:
     from dsar.logs import configure_logging
     from web.codec_server import CodecServer, CodecServerConfig, operator_tokens
 
-    settings = load_settings()
+    settings = load_settings(person=False)
     configure_logging(settings.log_format, settings.log_level)
     host, _, port = settings.codec_listen.rpartition(":")
     if not host or not port.isdigit():
@@ -148,7 +148,7 @@ def download_server() -> None:
     from dsar.logs import configure_logging
     from web.download import serve
 
-    settings = load_settings()
+    settings = load_settings(person=False)
     configure_logging(settings.log_format, settings.log_level)
     try:
         serve(settings)

@@ -249,6 +249,9 @@ async def _check_code(config: Config, link: Link, typed: str | None) -> None:
         raise Refused("locked", link, attempts=guess.attempts)
     if guess.outcome is CodeOutcome.CODE_WRONG:
         raise Refused("code_wrong", link, attempts=guess.attempts, attempts_left=guess.attempts_left)
+    if guess.outcome is CodeOutcome.ALREADY_VERIFIED:
+        # Spent by a parallel download that committed first: the same page as a spent code.
+        raise Refused("used", link)
     raise Refused(guess.outcome.value, link)
 
 

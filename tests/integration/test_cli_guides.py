@@ -36,6 +36,7 @@ from dsar.domain import (
 )
 from dsar.messages.actions import ActionStatus
 from dsar.messages.identity import IdentityDecision
+from tests.conftest import Servers
 from tests.integration import test_status_truth as status_truth
 from tests.integration.test_status_truth import dsar, dsar_json
 from tests.polling import eventually
@@ -395,7 +396,11 @@ async def test_an_erasure_names_its_own_next_steps_and_the_manual_erasure_it_wai
 
 
 async def test_a_locked_code_names_the_request_and_the_command_that_sends_a_new_one(
-    dev_env: Any, workers_kwargs: dict[str, Any], case_pool: asyncpg.Pool, env: dict[str, str]
+    dev_env: Any,
+    workers_kwargs: dict[str, Any],
+    case_pool: asyncpg.Pool,
+    env: dict[str, str],
+    servers: Servers,
 ) -> None:
     client: Client = dev_env.client
     async with running_workers(client, **workers_kwargs) as queue:
@@ -415,9 +420,14 @@ async def test_a_locked_code_names_the_request_and_the_command_that_sends_a_new_
             message = await refused(env, "verify", reference, "--code", "000000")
             assert f"{reference}: the code is wrong" in message
             # The last allowed wrong guess locks the code.
-            await case_pool.execute(
-                "UPDATE identity_challenges SET attempts = 1000 WHERE reference = $1", reference
-            )
+            # (No component may move a code's tries; the schema's owner stands in for them.)
+            owner = await asyncpg.connect(servers.postgres.dsn("dsar"))
+            try:
+                await owner.execute(
+                    "UPDATE identity_challenges SET attempts = 1000 WHERE reference = $1", reference
+                )
+            finally:
+                await owner.close()
             message = await refused(env, "verify", reference, "--code", "000000")
             assert f"{reference}: too many wrong codes" in message
             assert f"dsar send-code {reference}" in message

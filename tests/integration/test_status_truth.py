@@ -28,7 +28,7 @@ from cli import start_request
 from devstack.local_servers import LOOPBACK, free_port
 from dsar.domain import Channel, Language, RequestSubmission, Right, Status, SubjectIdentity
 from dsar.task_queues import CONTROL_TASK_QUEUE
-from tests.conftest import Servers
+from tests.conftest import TEST_AUDIT_MAC_KEYS, Servers
 from tests.polling import eventually
 from tests.workflow import conftest as workflow_fixtures
 from tests.workflow.conftest import (
@@ -47,8 +47,11 @@ workers_kwargs = workflow_fixtures.workers_kwargs
 
 
 @pytest.fixture
-def cli_env(servers: Servers, key_text: str, dev_env: Any, tmp_path: Path) -> dict[str, str]:
-    """What `dsar` reads from the environment to reach these servers."""
+def cli_env(
+    servers: Servers, key_text: str, dev_env: Any, tmp_path: Path, team_keys_dir: Path
+) -> dict[str, str]:
+    """What `dsar` reads from the environment to reach these servers, acting as the privacy
+    officer with the test team's keys and the audit trail's key."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("DSAR_")}
     env.update(
         {
@@ -61,6 +64,8 @@ def cli_env(servers: Servers, key_text: str, dev_env: Any, tmp_path: Path) -> di
             "AWS_ACCESS_KEY_ID": "test",
             "AWS_SECRET_ACCESS_KEY": "test-secret",
             "DSAR_USER": "privacy-officer",
+            "DSAR_KEYS_DIR": str(team_keys_dir),
+            "DSAR_AUDIT_MAC_KEYS": TEST_AUDIT_MAC_KEYS,
             "COLUMNS": "200",
         }
     )

@@ -23,6 +23,9 @@ def test_every_listed_command_loads_and_its_listing_is_its_own_first_paragraph()
     for name, target in COMMANDS.items():
         command = group.get_command(None, name)  # type: ignore[attr-defined]
         assert command is not None and command.name == name
+        if command.callback is None:  # a group of its own (`dsar keys`): its Typer help
+            assert summary(target) == command.help, name
+            continue
         doc = inspect.getdoc(command.callback) or ""
         assert summary(target) == " ".join(doc.split("\n\n")[0].split()), name
 

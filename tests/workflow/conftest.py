@@ -262,14 +262,16 @@ class ShiftedClock:
 
 @asynccontextmanager
 async def page_client(
-    case_pool: asyncpg.Pool, settings: Settings, **extra: Any
+    case_pool: asyncpg.Pool, settings: Settings, *, public_login: bool = True, **extra: Any
 ) -> AsyncIterator[tuple[TestClient[Any, Any], ShiftedClock]]:
     """The download (and verification) page in-process, on the real case store (as the public
-    pages' own login, as deployed) and S3."""
+    pages' own login, as deployed) and S3; `public_login=False` serves from `case_pool` as
+    given (a pool to a case store that is down, say)."""
     from tests.conftest import ROLE_DSNS
 
     clock = ShiftedClock()
-    pool = await create_pool(ROLE_DSNS["public"], max_size=4) if "public" in ROLE_DSNS else case_pool
+    own = public_login and "public" in ROLE_DSNS
+    pool = await create_pool(ROLE_DSNS["public"], max_size=4) if own else case_pool
     config = Config(
         pool=pool,
         s3=s3_client(settings),

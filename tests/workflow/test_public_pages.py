@@ -146,7 +146,7 @@ async def test_healthz_says_503_while_the_case_store_is_down(
         dead_port = probe.getsockname()[1]
     down = await asyncpg.create_pool(f"postgresql://dsar@127.0.0.1:{dead_port}/dsar", min_size=0)
     try:
-        async with page_client(down, settings) as (http, _):
+        async with page_client(down, settings, public_login=False) as (http, _):
             answer = await http.get("/healthz")
             assert answer.status == 503 and await answer.text() == "unavailable"
     finally:

@@ -151,10 +151,12 @@ async def test_purge_removes_a_delivered_cases_copies_and_keeps_held_and_open_ca
             "SELECT count(*) FROM collection_results WHERE reference = $1", done
         )
 
-        # Nothing is due on the day of delivery.
+        # Nothing of these cases is due on the day of delivery. (The shared test database may
+        # hold other tests' cases closed long enough ago; they may go, these may not.)
         early = await purge(client, queue)
-        assert early.copies_purged == 0 and early.batches == 2  # one empty batch per stage
-        assert await copies(case_pool, settings, done) == before[done]
+        assert early.batches >= 2  # at least one batch per stage
+        for reference in (done, held, still_open):
+            assert await copies(case_pool, settings, reference) == before[reference]
 
         await env.sleep(timedelta(days=settings.retention_copies_days + 1))
         run = await purge(client, queue, record_as="purge_run")
