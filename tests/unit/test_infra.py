@@ -255,42 +255,41 @@ def pod_spec(obj: dict[str, Any]) -> dict[str, Any]:
     return spec
 
 
+def own_secret_mounts(prefix: str) -> dict[str, str]:
+    """Each pod that talks to Temporal (it reads dsar-config) mounts exactly one Secret named
+    `<prefix><component>`, its own, read-only and group-readable only; the others none.
+    Returns where each pod mounts it."""
+    mounted: dict[str, str] = {}
+    for obj in k8s_objects():
+        if obj["kind"] not in ("Deployment", "Job"):
+            continue
+        name, spec = obj["metadata"]["name"], pod_spec(obj)
+        container = spec["containers"][0]
+        reads_config = any(
+            e.get("configMapRef", {}).get("name") == "dsar-config" for e in container.get("envFrom", [])
+        )
+        volumes = [
+            v for v in spec.get("volumes", []) if v.get("secret", {}).get("secretName", "").startswith(prefix)
+        ]
+        if not reads_config:  # the public pages and the codec server: no Temporal, no credential
+            assert not volumes, name
+            continue
+        [volume] = volumes
+        assert volume["secret"]["secretName"] == prefix + name.removeprefix("dsar-"), name
+        [mount] = [m for m in container["volumeMounts"] if m["name"] == volume["name"]]
+        assert mount["readOnly"] is True and volume["secret"]["defaultMode"] == 0o440, name
+        assert spec["securityContext"]["fsGroup"] == 10001, name
+        mounted[name] = mount["mountPath"]
+    assert set(mounted) == {"dsar-setup", "dsar-worker-control", *(f"dsar-worker-{c}" for c in COMPANIES)}
+    return mounted
+
+
 def test_kubernetes_pods_that_talk_to_temporal_each_mount_their_own_certificate() -> None:
     config = next(
         o for o in k8s_objects() if o["kind"] == "ConfigMap" and o["metadata"]["name"] == "dsar-config"
     )
     assert {k: config["data"].get(k) for k in TLS_ENV} == TLS_ENV
-    seen: dict[str, str] = {}
-    for obj in k8s_objects():
-        if obj["kind"] not in ("Deployment", "Job"):
-            continue
-        name = obj["metadata"]["name"]
-        spec = pod_spec(obj)
-        container = spec["containers"][0]
-        reads_config = any(
-            e.get("configMapRef", {}).get("name") == "dsar-config" for e in container.get("envFrom", [])
-        )
-        tls = [
-            v
-            for v in spec.get("volumes", [])
-            if v.get("secret", {}).get("secretName", "").startswith("dsar-temporal-tls-")
-        ]
-        if not reads_config:  # the public pages and the codec server: no Temporal, no certificate
-            assert not tls, name
-            continue
-        [volume] = tls
-        secret = volume["secret"]["secretName"]
-        assert secret == "dsar-temporal-tls-" + name.removeprefix("dsar-"), name
-        assert secret not in seen, f"{name} and {seen.get(secret)} share a certificate"
-        seen[secret] = name
-        [mount] = [m for m in container["volumeMounts"] if m["name"] == volume["name"]]
-        assert mount["mountPath"] == "/run/tls" and mount["readOnly"] is True
-        assert volume["secret"]["defaultMode"] == 0o440 and spec["securityContext"]["fsGroup"] == 10001
-    assert set(seen.values()) == {
-        "dsar-setup",
-        "dsar-worker-control",
-        *(f"dsar-worker-{c}" for c in COMPANIES),
-    }
+    assert set(own_secret_mounts("dsar-temporal-tls-").values()) == {"/run/tls"}
 
 
 def test_the_temporal_server_asks_every_client_for_a_certificate() -> None:
@@ -362,36 +361,7 @@ def test_kubernetes_pods_that_talk_to_temporal_each_mount_their_own_token() -> N
         o for o in k8s_objects() if o["kind"] == "ConfigMap" and o["metadata"]["name"] == "dsar-config"
     )
     assert config["data"]["DSAR_TEMPORAL_TOKEN_FILE"] == TOKEN_FILE
-    seen: dict[str, str] = {}
-    for obj in k8s_objects():
-        if obj["kind"] not in ("Deployment", "Job"):
-            continue
-        name, spec = obj["metadata"]["name"], pod_spec(obj)
-        container = spec["containers"][0]
-        reads_config = any(
-            e.get("configMapRef", {}).get("name") == "dsar-config" for e in container.get("envFrom", [])
-        )
-        tokens = [
-            v
-            for v in spec.get("volumes", [])
-            if v.get("secret", {}).get("secretName", "").startswith("dsar-temporal-token-")
-        ]
-        if not reads_config:
-            assert not tokens, name
-            continue
-        [volume] = tokens
-        secret = volume["secret"]["secretName"]
-        assert secret == "dsar-temporal-token-" + name.removeprefix("dsar-"), name
-        assert secret not in seen, f"{name} and {seen.get(secret)} share a token"
-        seen[secret] = name
-        [mount] = [m for m in container["volumeMounts"] if m["name"] == volume["name"]]
-        assert mount["mountPath"] + "/token" == TOKEN_FILE and mount["readOnly"] is True
-        assert volume["secret"]["defaultMode"] == 0o440
-    assert set(seen.values()) == {
-        "dsar-setup",
-        "dsar-worker-control",
-        *(f"dsar-worker-{c}" for c in COMPANIES),
-    }
+    assert {path + "/token" for path in own_secret_mounts("dsar-temporal-token-").values()} == {TOKEN_FILE}
 
 
 # --- what the image and the wheel ship ----------------------------------------------------
