@@ -120,6 +120,9 @@ class Settings(BaseSettings):
     temporal_tls_key: str | None = None
     temporal_tls_ca: str | None = None
     temporal_tls_server_name: str | None = None
+    # This component's own access token for Temporal's authoriser (a JWT file, re-read while
+    # the client runs); unset: no token, as the local dev server expects.
+    temporal_token_file: str | None = None
     # Sealed payloads without a workflow binding (from before it existed): accept or refuse.
     codec_unbound_payloads: str = "accept"
     database_url: str = "postgresql://dsar@localhost:5432/dsar"
@@ -301,6 +304,13 @@ class Settings(BaseSettings):
     def _tls_pair(self) -> Settings:
         if (self.temporal_tls_cert is None) != (self.temporal_tls_key is None):
             raise ValueError("DSAR_TEMPORAL_TLS_CERT and DSAR_TEMPORAL_TLS_KEY must be set together")
+        if (
+            self.temporal_token_file is not None
+            and self.temporal_tls_ca is None
+            and self.temporal_tls_cert is None
+        ):
+            # A bearer token over plain gRPC could be read off the wire and replayed.
+            raise ValueError("DSAR_TEMPORAL_TOKEN_FILE needs TLS to Temporal (DSAR_TEMPORAL_TLS_CA or _CERT)")
         return self
 
     @model_validator(mode="after")

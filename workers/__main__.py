@@ -19,7 +19,7 @@ import typer
 from temporalio.service import RPCError
 
 from casestore.db import create_pool, migrate
-from dsar.client import connect, key_ring
+from dsar.client import connect, ensure_namespace, key_ring
 from dsar.config import Settings
 from dsar.group import SystemKind, load_group
 from dsar.logs import configure_logging
@@ -139,6 +139,7 @@ async def run_setup(demo: bool) -> None:
     ensure_bucket(s3_client(settings), settings.s3_bucket, settings.s3_region)
     ensure_anchor_bucket(s3_client(settings), settings.audit_anchor_bucket, settings.s3_region)
     client = await connect(settings)
+    await ensure_namespace(client)  # the server's image no longer creates it (docs/containers.md)
     existing = await client.operator_service.list_search_attributes(
         ListSearchAttributesRequest(namespace=settings.temporal_namespace)
     )

@@ -255,42 +255,41 @@ def pod_spec(obj: dict[str, Any]) -> dict[str, Any]:
     return spec
 
 
+def own_secret_mounts(prefix: str) -> dict[str, str]:
+    """Each pod that talks to Temporal (it reads dsar-config) mounts exactly one Secret named
+    `<prefix><component>`, its own, read-only and group-readable only; the others none.
+    Returns where each pod mounts it."""
+    mounted: dict[str, str] = {}
+    for obj in k8s_objects():
+        if obj["kind"] not in ("Deployment", "Job"):
+            continue
+        name, spec = obj["metadata"]["name"], pod_spec(obj)
+        container = spec["containers"][0]
+        reads_config = any(
+            e.get("configMapRef", {}).get("name") == "dsar-config" for e in container.get("envFrom", [])
+        )
+        volumes = [
+            v for v in spec.get("volumes", []) if v.get("secret", {}).get("secretName", "").startswith(prefix)
+        ]
+        if not reads_config:  # the public pages and the codec server: no Temporal, no credential
+            assert not volumes, name
+            continue
+        [volume] = volumes
+        assert volume["secret"]["secretName"] == prefix + name.removeprefix("dsar-"), name
+        [mount] = [m for m in container["volumeMounts"] if m["name"] == volume["name"]]
+        assert mount["readOnly"] is True and volume["secret"]["defaultMode"] == 0o440, name
+        assert spec["securityContext"]["fsGroup"] == 10001, name
+        mounted[name] = mount["mountPath"]
+    assert set(mounted) == {"dsar-setup", "dsar-worker-control", *(f"dsar-worker-{c}" for c in COMPANIES)}
+    return mounted
+
+
 def test_kubernetes_pods_that_talk_to_temporal_each_mount_their_own_certificate() -> None:
     config = next(
         o for o in k8s_objects() if o["kind"] == "ConfigMap" and o["metadata"]["name"] == "dsar-config"
     )
     assert {k: config["data"].get(k) for k in TLS_ENV} == TLS_ENV
-    seen: dict[str, str] = {}
-    for obj in k8s_objects():
-        if obj["kind"] not in ("Deployment", "Job"):
-            continue
-        name = obj["metadata"]["name"]
-        spec = pod_spec(obj)
-        container = spec["containers"][0]
-        reads_config = any(
-            e.get("configMapRef", {}).get("name") == "dsar-config" for e in container.get("envFrom", [])
-        )
-        tls = [
-            v
-            for v in spec.get("volumes", [])
-            if v.get("secret", {}).get("secretName", "").startswith("dsar-temporal-tls-")
-        ]
-        if not reads_config:  # the public pages and the codec server: no Temporal, no certificate
-            assert not tls, name
-            continue
-        [volume] = tls
-        secret = volume["secret"]["secretName"]
-        assert secret == "dsar-temporal-tls-" + name.removeprefix("dsar-"), name
-        assert secret not in seen, f"{name} and {seen.get(secret)} share a certificate"
-        seen[secret] = name
-        [mount] = [m for m in container["volumeMounts"] if m["name"] == volume["name"]]
-        assert mount["mountPath"] == "/run/tls" and mount["readOnly"] is True
-        assert volume["secret"]["defaultMode"] == 0o440 and spec["securityContext"]["fsGroup"] == 10001
-    assert set(seen.values()) == {
-        "dsar-setup",
-        "dsar-worker-control",
-        *(f"dsar-worker-{c}" for c in COMPANIES),
-    }
+    assert set(own_secret_mounts("dsar-temporal-tls-").values()) == {"/run/tls"}
 
 
 def test_the_temporal_server_asks_every_client_for_a_certificate() -> None:
@@ -298,6 +297,71 @@ def test_the_temporal_server_asks_every_client_for_a_certificate() -> None:
     for side in ("frontend", "internode"):
         assert tls[side]["server"]["requireClientAuth"] is True
         assert tls[side]["server"]["clientCaFiles"] and tls[side]["client"]["rootCaFiles"]
+
+
+# --- Temporal's authoriser: a token per component, operators read-only ----------------------
+
+TOKEN_FILE = "/run/temporal-token/token"
+
+
+def token_mounts(service: dict[str, Any]) -> list[str]:
+    return [v.split(":")[0] for v in service.get("volumes", []) if ":/run/temporal-token" in v]
+
+
+def test_the_temporal_server_turns_the_default_authoriser_on() -> None:
+    services = yaml.safe_load((INFRA / "compose.yaml").read_text())["services"]
+    server = services["temporal"]["environment"]
+    assert (
+        server["TEMPORAL_AUTH_AUTHORIZER"] == "default" and server["TEMPORAL_AUTH_CLAIM_MAPPER"] == "default"
+    )
+    assert server["TEMPORAL_JWT_KEY_SOURCE1"].startswith("${DSAR_OIDC_JWKS_URL:?")  # the provider's keys
+    assert server["TEMPORAL_JWT_PERMISSIONS_CLAIM"] == "permissions"
+    # The server's own worker service (Schedules) holds no token: it needs the internal frontend.
+    assert server["USE_INTERNAL_FRONTEND"] == "true" and "internal-frontend" in server["SERVICES"].split(":")
+    # The image's CLI holds no token: it must not try to create the namespace (the setup job does).
+    assert server["SKIP_DEFAULT_NAMESPACE_CREATION"] == "true"
+    config = yaml.safe_load((INFRA / "temporal" / "authorization.yaml").read_text())
+    auth = config["global"]["authorization"]
+    assert (auth["authorizer"], auth["claimMapper"], auth["permissionsClaimName"]) == (
+        "default", "default", "permissions"
+    )  # fmt: skip
+    assert auth["jwtKeyProvider"]["keySourceURIs"] and all(
+        uri.startswith("https://") for uri in auth["jwtKeyProvider"]["keySourceURIs"]
+    )
+    assert "internal-frontend" in config["services"]
+    # The Kubernetes server trusts the same identity provider as the codec server.
+    codec = {
+        e["name"]: e.get("value") for e in pod_spec(deployment("dsar-codec-server"))["containers"][0]["env"]
+    }
+    assert codec["DSAR_CODEC_JWKS_URL"] in auth["jwtKeyProvider"]["keySourceURIs"]
+
+
+def test_compose_gives_every_temporal_client_its_own_token_and_the_ui_only_the_operators() -> None:
+    services = yaml.safe_load((INFRA / "compose.yaml").read_text())["services"]
+    for name, service in services.items():
+        env = service.get("environment", {})
+        if name in TEMPORAL_CLIENTS:
+            assert env["DSAR_TEMPORAL_TOKEN_FILE"] == TOKEN_FILE, name
+            assert token_mounts(service) == [f"./tokens/{name}"], name  # its own folder, nothing else
+        else:  # the pages, the codec server, the UI (it forwards the signed-in operator's token)
+            assert not token_mounts(service) and "DSAR_TEMPORAL_TOKEN_FILE" not in env, name
+    mounted = [m for s in services.values() for m in token_mounts(s)]
+    assert len(mounted) == len(set(mounted)), "two services share a token"
+    ui = services["temporal-ui"]["environment"]
+    assert ui["TEMPORAL_AUTH_ENABLED"] == "true" and ui["TEMPORAL_AUTH_PROVIDER_URL"].startswith(
+        "${DSAR_OIDC_"
+    )
+    assert ui["TEMPORAL_CODEC_PASS_ACCESS_TOKEN"] == "true"  # the operator's token, in the header
+    assert ui["TEMPORAL_CODEC_INCLUDE_CREDENTIALS"] == "false"  # and no cookie of the UI's
+    assert ui["TEMPORAL_DISABLE_WRITE_ACTIONS"] == "true"  # read-only operators see no write buttons
+
+
+def test_kubernetes_pods_that_talk_to_temporal_each_mount_their_own_token() -> None:
+    config = next(
+        o for o in k8s_objects() if o["kind"] == "ConfigMap" and o["metadata"]["name"] == "dsar-config"
+    )
+    assert config["data"]["DSAR_TEMPORAL_TOKEN_FILE"] == TOKEN_FILE
+    assert {path + "/token" for path in own_secret_mounts("dsar-temporal-token-").values()} == {TOKEN_FILE}
 
 
 # --- what the image and the wheel ship ----------------------------------------------------
