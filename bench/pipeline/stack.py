@@ -1,0 +1,60 @@
+"""The throw-away stack: `devstack.stack.Stack` on free ports in a temporary folder, with a
+bigger demo crowd, plus what the benchmark reads off it (a worker's memory, Temporal's file)."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from devstack.demo_group import seed_demo_group
+from devstack.stack import Ports, Stack
+from devstack.team import LOCAL_USER
+from dsar.config import Settings
+from dsar.group import GroupRegistry
+
+
+class BenchStack(Stack):
+    """The stack `make dev` runs, seeded with `people` generated people instead of the default."""
+
+    def __init__(self, state: Path, registry: GroupRegistry, people: int) -> None:
+        super().__init__(state, Ports.free(len(registry.companies)), registry)
+        self.people = people
+
+    async def prepare_data(self) -> dict[str, str]:
+        from casestore.db import ensure_app_login, migrate
+        from devstack.stack import APP_USER, CASE_DATABASE
+
+        await migrate(self.postgres.dsn(CASE_DATABASE))
+        await ensure_app_login(self.postgres.admin_dsn, APP_USER)
+        return await seed_demo_group(self.postgres.admin_dsn, self.registry, people=self.people)
+
+    def settings(self) -> Settings:
+        """What `dsar` in another terminal reads from `<state>/local.env`."""
+        return Settings.from_env(self.env)
+
+    def cli_env(self) -> dict[str, str]:
+        """The environment of a `dsar` subprocess: the stack's settings file and the local user."""
+        env = {k: v for k, v in os.environ.items() if not k.startswith("DSAR_")}
+        env.update({"DSAR_STATE_DIR": str(self.state), "DSAR_USER": LOCAL_USER, "COLUMNS": "200"})
+        return env
+
+    def control_rss_mb(self) -> float:
+        """The control worker's resident memory now (VmRSS), in MB."""
+        return rss_mb(self.workers["control"].pid)
+
+    def temporal_db_mb(self) -> float:
+        """Temporal's SQLite file with its write-ahead log."""
+        base = self.state / "temporal.db"
+        files = [base, Path(f"{base}-wal"), Path(f"{base}-shm")]
+        return sum(f.stat().st_size for f in files if f.exists()) / 1e6
+
+
+def rss_mb(pid: int) -> float:
+    """A process's resident set from /proc (Linux), in MB; 0 where /proc is missing."""
+    if not sys.platform.startswith("linux"):
+        return 0.0
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
