@@ -37,12 +37,13 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from bench.collection_benchmark import stop_on_sigterm
-from bench.pipeline.ceiling import recorded_shape, run_ceiling
+from bench.pipeline.ceiling import run_ceiling
 from bench.pipeline.cli_timing import listing_commands, time_cli
 from bench.pipeline.drive import Driven, drive, link_mail_times, open_requests
 from bench.pipeline.figures import Figures, goals, table
 from bench.pipeline.histories import measured_size, recorded_sizes
 from bench.pipeline.people import crowd
+from bench.pipeline.shape import recorded_shape
 from bench.pipeline.stack import BenchStack
 from cli._base import connect_client
 from dsar.domain import workflow_id_for
@@ -79,8 +80,10 @@ async def measure(stack: BenchStack, requests: int, open_count: int) -> Figures:
         if not first:
             first.append(stack.control_rss_mb())
 
+    cpu_before = stack.cpu_seconds()
     started = time.time()
     driven = await asyncio.gather(*(drive(client, settings, p, delivered) for p in people[:requests]))
+    cpu_after = stack.cpu_seconds()
     mails = link_mail_times(stack.mail.folder)
     missing = [d.reference for d in driven if d.reference not in mails]
     if missing:
@@ -94,6 +97,12 @@ async def measure(stack: BenchStack, requests: int, open_count: int) -> Figures:
     print(f"ceiling: {requests} no-I/O workflows of {shape.activities} activities ...", flush=True)
     ceiling_s = await run_ceiling(stack.temporal.address, settings.temporal_namespace, requests, shape)
     figures = Figures(requests, pipeline_s, ceiling_s, shape, latencies, rss_start, first[0], rss_end)
+    figures.cpu_s = {part: cpu_after[part] - cpu_before.get(part, 0.0) for part in cpu_after}
+    figures.stages_s = {
+        "submit -> identity search done": [d.identity - d.submitted for d in driven],
+        "verify -> collection done (review)": [d.review - d.verified for d in driven],
+        "approve -> link e-mail": latencies,
+    }
 
     print(f"opening {open_count} requests left waiting for identity ...", flush=True)
     figures.open_requests = open_count

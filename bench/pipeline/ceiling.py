@@ -1,55 +1,23 @@
 """The same server's ceiling: a workflow of the request's shape (activities before its
 children, the children with their activities in parallel, activities after) that does no
-I/O at all. Its shape is counted from the recorded histories in tests/histories."""
+I/O at all. Its shape (`bench.pipeline.shape`, which reads files) is passed through the
+workflow sandbox."""
 
 from __future__ import annotations
 
 import asyncio
-import json
 import time
 import uuid
-from dataclasses import dataclass
 from datetime import timedelta
-from pathlib import Path
 
 from temporalio import activity, workflow
 from temporalio.client import Client
 from temporalio.worker import Worker
 
-HISTORIES = Path(__file__).resolve().parents[2] / "tests" / "histories"
+with workflow.unsafe.imports_passed_through():
+    from bench.pipeline.shape import Shape
+
 _STEP = timedelta(seconds=30)
-
-
-@dataclass(frozen=True)
-class Shape:
-    """Activities of the request workflow before and after its children, and the children's."""
-
-    before: int
-    children: int
-    child_activities: int
-    after: int
-
-    @property
-    def activities(self) -> int:
-        return self.before + self.after + self.children * self.child_activities
-
-
-def _event_types(name: str) -> list[str]:
-    events = json.loads((HISTORIES / f"{name}.json").read_text(encoding="utf-8"))["events"]
-    return [str(e["eventType"]) for e in events]
-
-
-def recorded_shape(parent: str = "rights_request_access", child: str = "company_collection") -> Shape:
-    """Counted from a recorded access request and a recorded company collection."""
-    types = _event_types(parent)
-    first_child = types.index("EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_INITIATED")
-    scheduled = "EVENT_TYPE_ACTIVITY_TASK_SCHEDULED"
-    return Shape(
-        before=types[:first_child].count(scheduled),
-        children=types.count("EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_INITIATED"),
-        child_activities=_event_types(child).count(scheduled),
-        after=types[first_child:].count(scheduled),
-    )
 
 
 @activity.defn

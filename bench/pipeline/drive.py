@@ -40,6 +40,9 @@ class Driven:
 
     reference: str
     submitted: float
+    identity: float = 0.0  # the identity search done: waiting for the team
+    verified: float = 0.0
+    review: float = 0.0  # collection done
     approved: float = 0.0
     delivered: float = 0.0
 
@@ -107,10 +110,12 @@ async def drive(
     reference = await submit(client, settings, person, date.today())
     driven = Driven(reference, time.time())
     await wait_status(client, reference, "identity")
+    driven.identity = time.time()
     decision = IdentityDecision(
         actor=settings.actor, method=IdentityMethod.CUSTOMER_RECORD.value, note="benchmark"
     )
     await send_update(client, reference, RightsRequestWorkflow.verify_identity, decision)
+    driven.verified = time.time()
     deadline = time.monotonic() + 900
     while (status := await status_of(client, reference)) != "review":
         if status in ENDED or time.monotonic() > deadline:
@@ -118,6 +123,7 @@ async def drive(
         if status == "collecting":
             await mark_manual_systems(client, settings, reference)
         await asyncio.sleep(2 * POLL)
+    driven.review = time.time()
     approval = ReviewDecision(actor=settings.actor, note="benchmark")
     await send_update(client, reference, RightsRequestWorkflow.approve, approval)
     driven.approved = time.time()

@@ -7,8 +7,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from bench.pipeline.ceiling import Shape
 from bench.pipeline.histories import HistorySize
+from bench.pipeline.shape import Shape
 
 # The goals (#16, "What to build").
 RATIO_GOAL = 0.7
@@ -46,6 +46,9 @@ class Figures:
     cli_s: dict[str, float] = field(default_factory=dict)
     startup_s: float = 0.0
     histories: list[HistorySize] = field(default_factory=list)
+    # Where the time went: seconds per request in each stage, CPU seconds per process.
+    stages_s: dict[str, list[float]] = field(default_factory=dict)
+    cpu_s: dict[str, float] = field(default_factory=dict)
 
     @property
     def per_minute(self) -> float:
@@ -121,6 +124,14 @@ def table(f: Figures) -> list[str]:
             "approval -> link e-mail",
             f"p50 {percentile(f.latencies_s, 0.5):.1f} s, p95 {percentile(f.latencies_s, 0.95):.1f} s,"
             f" max {max(f.latencies_s, default=math.nan):.1f} s",
+        ),
+        *(
+            (f"stage: {stage}", f"p50 {percentile(v, 0.5):.1f} s, max {max(v, default=math.nan):.1f} s")
+            for stage, v in f.stages_s.items()
+        ),
+        *(
+            (f"CPU while driving: {part}", f"{cpu:.1f} s ({cpu / f.pipeline_s:.0%} of one core)")
+            for part, cpu in sorted(f.cpu_s.items(), key=lambda item: -item[1])
         ),
         (
             "control worker RSS",

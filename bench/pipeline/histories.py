@@ -10,7 +10,7 @@ from pathlib import Path
 from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client, WorkflowHistory
 
-from bench.pipeline.ceiling import HISTORIES
+from bench.pipeline.shape import HISTORIES
 
 RECORDED_SHAPES = {
     "access (recorded)": "rights_request_access",

@@ -4,6 +4,7 @@ bigger demo crowd, plus what the benchmark reads off it (a worker's memory, Temp
 from __future__ import annotations
 
 import os
+import resource
 import sys
 from pathlib import Path
 
@@ -48,6 +49,48 @@ class BenchStack(Stack):
         base = self.state / "temporal.db"
         files = [base, Path(f"{base}-wal"), Path(f"{base}-shm")]
         return sum(f.stat().st_size for f in files if f.exists()) / 1e6
+
+    def cpu_seconds(self) -> dict[str, float]:
+        """CPU seconds used so far by each part: workers, Temporal, PostgreSQL (the postmaster,
+        its ended backends and the live ones), and this process (S3, SMTP, codec, the driver)."""
+        used = {name: process_cpu(p.pid) for name, p in self.workers.items()}
+        if self.temporal.process is not None:
+            used["temporal"] = process_cpu(self.temporal.process.pid)
+        if self.postgres.process is not None:
+            postmaster = self.postgres.process.pid
+            used["postgres"] = process_cpu(postmaster, children=True) + sum(
+                process_cpu(pid) for pid in child_pids(postmaster)
+            )
+        own = resource.getrusage(resource.RUSAGE_SELF)
+        used["benchmark (S3, SMTP, driver)"] = own.ru_utime + own.ru_stime
+        return used
+
+
+def process_cpu(pid: int, children: bool = False) -> float:
+    """User + system CPU seconds of a live process (/proc/<pid>/stat), with its reaped
+    children's when asked; 0 once it is gone."""
+    try:
+        text = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return 0.0
+    fields = text.rpartition(")")[2].split()  # after the command name, field 3 is fields[0]
+    ticks = int(fields[11]) + int(fields[12])
+    if children:
+        ticks += int(fields[13]) + int(fields[14])
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def child_pids(parent: int) -> list[int]:
+    """The live processes whose parent is `parent`."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rpartition(")")[2].split()
+        except OSError:
+            continue
+        if int(fields[1]) == parent:
+            found.append(int(stat.parent.name))
+    return found
 
 
 def rss_mb(pid: int) -> float:
