@@ -40,7 +40,7 @@ from bench.collection_benchmark import stop_on_sigterm
 from bench.pipeline.ceiling import run_ceiling
 from bench.pipeline.cli_timing import listing_commands, time_cli
 from bench.pipeline.drive import Driven, drive, link_mail_times, open_requests
-from bench.pipeline.figures import Figures, goals, table
+from bench.pipeline.figures import Figures, busiest, goals, table
 from bench.pipeline.histories import measured_size, recorded_sizes
 from bench.pipeline.people import crowd
 from bench.pipeline.shape import recorded_shape
@@ -81,9 +81,18 @@ async def measure(stack: BenchStack, requests: int, open_count: int) -> Figures:
             first.append(stack.control_rss_mb())
 
     cpu_before = stack.cpu_seconds()
+    samples: list[tuple[float, float]] = []
+
+    async def sample() -> None:
+        while True:
+            samples.append((time.monotonic(), stack.control_cpu()))
+            await asyncio.sleep(1)
+
+    sampler = asyncio.create_task(sample())
     started = time.time()
     driven = await asyncio.gather(*(drive(client, settings, p, delivered) for p in people[:requests]))
     cpu_after = stack.cpu_seconds()
+    sampler.cancel()
     mails = link_mail_times(stack.mail.folder)
     missing = [d.reference for d in driven if d.reference not in mails]
     if missing:
@@ -98,6 +107,7 @@ async def measure(stack: BenchStack, requests: int, open_count: int) -> Figures:
     ceiling_s = await run_ceiling(stack.temporal.address, settings.temporal_namespace, requests, shape)
     figures = Figures(requests, pipeline_s, ceiling_s, shape, latencies, rss_start, first[0], rss_end)
     figures.cpu_s = {part: cpu_after[part] - cpu_before.get(part, 0.0) for part in cpu_after}
+    figures.control_peak_cpu = busiest(samples)
     figures.stages_s = {
         "submit -> identity search done": [d.identity - d.submitted for d in driven],
         "verify -> collection done (review)": [d.review - d.verified for d in driven],

@@ -28,6 +28,17 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[max(0, math.ceil(share * len(ordered)) - 1)]
 
 
+def busiest(samples: list[tuple[float, float]], window: float = 5.0) -> float:
+    """The highest CPU rate (cores) over any `window` seconds of (time, CPU seconds) samples."""
+    best = 0.0
+    for i, (start, used) in enumerate(samples):
+        for end, used_then in samples[i + 1 :]:
+            if end - start >= window:
+                best = max(best, (used_then - used) / (end - start))
+                break
+    return best
+
+
 @dataclass
 class Figures:
     requests: int
@@ -49,6 +60,7 @@ class Figures:
     # Where the time went: seconds per request in each stage, CPU seconds per process.
     stages_s: dict[str, list[float]] = field(default_factory=dict)
     cpu_s: dict[str, float] = field(default_factory=dict)
+    control_peak_cpu: float = 0.0  # the control worker's busiest window, in cores
 
     @property
     def per_minute(self) -> float:
@@ -133,6 +145,7 @@ def table(f: Figures) -> list[str]:
             (f"CPU while driving: {part}", f"{cpu:.1f} s ({cpu / f.pipeline_s:.0%} of one core)")
             for part, cpu in sorted(f.cpu_s.items(), key=lambda item: -item[1])
         ),
+        ("control worker CPU, busiest 5 s", f"{f.control_peak_cpu:.0%} of one core"),
         (
             "control worker RSS",
             f"{f.rss_start_mb:.0f} MB at start, {f.rss_first_mb:.0f} MB at first delivery,"

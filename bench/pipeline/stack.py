@@ -50,6 +50,9 @@ class BenchStack(Stack):
         files = [base, Path(f"{base}-wal"), Path(f"{base}-shm")]
         return sum(f.stat().st_size for f in files if f.exists()) / 1e6
 
+    def control_cpu(self) -> float:
+        return process_cpu(self.workers["control"].pid)
+
     def cpu_seconds(self) -> dict[str, float]:
         """CPU seconds used so far by each part: workers, Temporal, PostgreSQL (the postmaster,
         its ended backends and the live ones), and this process (S3, SMTP, codec, the driver)."""

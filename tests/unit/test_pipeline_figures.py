@@ -3,7 +3,7 @@ the goals it checks (a miss must fail the run) and the table it prints."""
 
 from __future__ import annotations
 
-from bench.pipeline.figures import Figures, goals, percentile, table
+from bench.pipeline.figures import Figures, busiest, goals, percentile, table
 from bench.pipeline.histories import recorded_sizes
 from bench.pipeline.shape import Shape, recorded_shape
 
@@ -81,3 +81,11 @@ def test_recorded_history_sizes_per_shape() -> None:
     }
     assert all(h.bytes > 10_000 and h.events > 100 for h in sizes.values())
     assert sizes["restriction lifted (recorded)"].events > sizes["access (recorded)"].events
+
+
+def test_the_busiest_window_of_cpu_samples() -> None:
+    # 1 s samples: idle, then a full core for 5 s, then half a core.
+    used = [0.0, 0.0, 0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 5.5, 6.0]
+    samples = [(float(t), cpu) for t, cpu in enumerate(used)]
+    assert busiest(samples) == 1.0
+    assert busiest(samples[:4]) == 0.0  # no 5-second window yet
