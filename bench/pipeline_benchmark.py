@@ -41,7 +41,7 @@ from bench.pipeline.ceiling import run_ceiling
 from bench.pipeline.cli_timing import listing_commands, time_cli
 from bench.pipeline.drive import Driven, drive, link_mail_times, open_requests
 from bench.pipeline.figures import Figures, busiest, goals, table
-from bench.pipeline.histories import measured_size, recorded_sizes
+from bench.pipeline.histories import measured_size, recorded_sizes, request_histories, task_waits
 from bench.pipeline.people import crowd
 from bench.pipeline.shape import recorded_shape
 from bench.pipeline.stack import BenchStack
@@ -128,8 +128,11 @@ async def measure(stack: BenchStack, requests: int, open_count: int) -> Figures:
     for name, args in listing_commands(opened[0], today).items():
         figures.cli_s[name] = time_cli(env, args)
     figures.startup_s = startup
-    driven_size = await measured_size(client, workflow_id_for(driven[0].reference), "access (driven)")
-    figures.histories = [driven_size, *recorded_sizes()]
+    histories = [await request_histories(client, workflow_id_for(d.reference)) for d in driven]
+    for request in histories:
+        for wait, seconds in task_waits(request).items():
+            figures.waits_s.setdefault(wait, []).extend(seconds)
+    figures.histories = [measured_size(histories[0], "access (driven)"), *recorded_sizes()]
     return figures
 
 

@@ -61,6 +61,7 @@ class Figures:
     stages_s: dict[str, list[float]] = field(default_factory=dict)
     cpu_s: dict[str, float] = field(default_factory=dict)
     control_peak_cpu: float = 0.0  # the control worker's busiest window, in cores
+    waits_s: dict[str, list[float]] = field(default_factory=dict)  # scheduled -> started
 
     @property
     def per_minute(self) -> float:
@@ -144,6 +145,14 @@ def table(f: Figures) -> list[str]:
         *(
             (f"CPU while driving: {part}", f"{cpu:.1f} s ({cpu / f.pipeline_s:.0%} of one core)")
             for part, cpu in sorted(f.cpu_s.items(), key=lambda item: -item[1])
+        ),
+        *(
+            (
+                wait,
+                f"p50 {percentile(v, 0.5):.2f} s, p95 {percentile(v, 0.95):.2f} s,"
+                f" max {max(v, default=math.nan):.1f} s ({len(v)} tasks)",
+            )
+            for wait, v in sorted(f.waits_s.items())
         ),
         ("control worker CPU, busiest 5 s", f"{f.control_peak_cpu:.0%} of one core"),
         (

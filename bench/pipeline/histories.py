@@ -41,13 +41,39 @@ def recorded_sizes(folder: Path = HISTORIES) -> list[HistorySize]:
     return sizes
 
 
-async def measured_size(client: Client, workflow_id: str, shape: str) -> HistorySize:
-    """A driven request's history with every child it started, fetched from the server."""
+async def request_histories(client: Client, workflow_id: str) -> list[WorkflowHistory]:
+    """A driven request's history, then those of every child it started, from the server."""
     parent = await client.get_workflow_handle(workflow_id).fetch_history()
-    total, events = _size(parent)
+    found = [parent]
     for event in parent.events:
         if event.event_type == EventType.EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_STARTED:
             child_id = event.child_workflow_execution_started_event_attributes.workflow_execution.workflow_id
-            size, count = _size(await client.get_workflow_handle(child_id).fetch_history())
-            total, events = total + size, events + count
-    return HistorySize(shape, total, events, children_included=True)
+            found.append(await client.get_workflow_handle(child_id).fetch_history())
+    return found
+
+
+def measured_size(histories: list[WorkflowHistory], shape: str) -> HistorySize:
+    sizes = [_size(h) for h in histories]
+    return HistorySize(shape, sum(b for b, _ in sizes), sum(n for _, n in sizes), children_included=True)
+
+
+def task_waits(histories: list[WorkflowHistory]) -> dict[str, list[float]]:
+    """Seconds each task waited for a worker slot (scheduled -> started): activities by task
+    queue (control or company), workflow tasks by workflow (the request or a company's)."""
+    waits: dict[str, list[float]] = {}
+    for n, history in enumerate(histories):
+        scheduled = {}
+        for event in history.events:
+            at = event.event_time.ToMicroseconds() / 1e6
+            if event.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
+                queue = event.activity_task_scheduled_event_attributes.task_queue.name
+                scheduled[event.event_id] = (at, "company" if "company" in queue else "control")
+            elif event.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED:
+                scheduled[event.event_id] = (at, "request" if n == 0 else "company")
+            elif event.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_STARTED:
+                since, queue = scheduled[event.activity_task_started_event_attributes.scheduled_event_id]
+                waits.setdefault(f"activity wait, {queue} queue", []).append(at - since)
+            elif event.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED:
+                since, kind = scheduled[event.workflow_task_started_event_attributes.scheduled_event_id]
+                waits.setdefault(f"workflow task wait, {kind} workflow", []).append(at - since)
+    return waits

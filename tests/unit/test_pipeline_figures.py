@@ -3,9 +3,13 @@ the goals it checks (a miss must fail the run) and the table it prints."""
 
 from __future__ import annotations
 
+import json
+
+from temporalio.client import WorkflowHistory
+
 from bench.pipeline.figures import Figures, busiest, goals, percentile, table
-from bench.pipeline.histories import recorded_sizes
-from bench.pipeline.shape import Shape, recorded_shape
+from bench.pipeline.histories import recorded_sizes, task_waits
+from bench.pipeline.shape import HISTORIES, Shape, recorded_shape
 
 SHAPE = Shape(before=18, children=4, child_activities=11, after=15)
 
@@ -89,3 +93,18 @@ def test_the_busiest_window_of_cpu_samples() -> None:
     samples = [(float(t), cpu) for t, cpu in enumerate(used)]
     assert busiest(samples) == 1.0
     assert busiest(samples[:4]) == 0.0  # no 5-second window yet
+
+
+def test_task_waits_from_a_recorded_history() -> None:
+    text = (HISTORIES / "rights_request_access.json").read_text(encoding="utf-8")
+    waits = task_waits([WorkflowHistory.from_json("access", json.loads(text))])
+    # The request workflow's own activities run on the control queue and (the identity
+    # search) on the companies' queues.
+    assert set(waits) == {
+        "activity wait, control queue",
+        "activity wait, company queue",
+        "workflow task wait, request workflow",
+    }
+    activities = len(waits["activity wait, control queue"]) + len(waits["activity wait, company queue"])
+    assert activities == recorded_shape().before + recorded_shape().after
+    assert all(0 <= w < 60 for values in waits.values() for w in values)
