@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: dev test lint install clean bench bench-redaction bench-collection chaos
+.PHONY: dev test lint install clean bench bench-redaction bench-collection bench-pipeline chaos
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +38,11 @@ bench: bench-collection bench-redaction
 
 bench-collection: $(STAMP)
 	$(BIN)/python -m bench.collection_benchmark
+
+# The whole pipeline at volume against the server's own ceiling (issue #16); on a shared
+# machine run it small: `make bench-pipeline PIPELINE='--requests 20 --open 200'`.
+bench-pipeline: $(STAMP)
+	$(BIN)/python -m bench.pipeline_benchmark $(PIPELINE)
 
 # The fault-injection matrix on the real local stack (hours); `make chaos CHAOS=--quick` for the subset.
 chaos: $(STAMP)

@@ -1,0 +1,166 @@
+"""Requests driven as the privacy team drives them, through the CLI's own client calls:
+`submit` (validate, duplicate check, reference, start), `verify`, manual systems marked not
+applicable (`mark-na`), `approve`. Every decision goes out signed by the signing client
+`cli._base.connect_client` builds from the local team's keys (`<state>/keys`).
+
+Where a request stands is read from its `DsarStatus` search attribute (`describe`), which
+costs the workers nothing, so polling does not load what is measured."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from email.parser import BytesHeaderParser
+from pathlib import Path
+
+from temporalio.client import Client
+
+from bench.pipeline.people import Person
+from cli._base import company_progress, request_state, require_role, send_update
+from cli.submit import allocate_reference, find_open_duplicate, start_request, validate_submission
+from dsar import search_attributes as sa
+from dsar.config import Settings
+from dsar.domain import workflow_id_for
+from dsar.messages.collection import SystemDecision, SystemStatus
+from dsar.messages.identity import IdentityDecision, IdentityMethod
+from dsar.messages.review import ReviewDecision
+from dsar.roles import Role
+from workflows.rights_request import RightsRequestWorkflow
+
+POLL = 1.0
+ENDED = {"closed", "rejected"}
+
+
+@dataclass
+class Driven:
+    """One access request's times (epoch seconds) on its way through the pipeline."""
+
+    reference: str
+    submitted: float
+    identity: float = 0.0  # the identity search done: waiting for the team
+    verified: float = 0.0
+    review: float = 0.0  # collection done
+    approved: float = 0.0
+    delivered: float = 0.0
+
+
+async def submit(client: Client, settings: Settings, person: Person, received: date) -> str:
+    """`dsar submit access --name ... --email ... --received ...`, as `cli.submit.submit` does it."""
+    submission = validate_submission(
+        rights=["access"],
+        name=person.full_name,
+        email=person.email,
+        phone=None,
+        customer_number=None,
+        language="en",
+        jurisdiction="SE",
+        channel="email",
+        received=received.isoformat(),
+    )
+    require_role(settings, Role.REQUESTER)
+    duplicate = await find_open_duplicate(settings, submission)
+    if duplicate is not None:
+        raise RuntimeError(f"{duplicate}: the generator gave the same person twice")
+    reference = await allocate_reference(settings)
+    await start_request(client, reference, submission, settings.actor)
+    return reference
+
+
+async def status_of(client: Client, reference: str) -> str:
+    described = await client.get_workflow_handle(workflow_id_for(reference)).describe()
+    return str(described.typed_search_attributes.get(sa.DSAR_STATUS) or "")
+
+
+async def wait_status(client: Client, reference: str, wanted: str, timeout: float = 900) -> None:
+    deadline = time.monotonic() + timeout
+    while (status := await status_of(client, reference)) != wanted:
+        if status in ENDED or time.monotonic() > deadline:
+            raise RuntimeError(f"{reference} is {status!r}, wanted {wanted!r}")
+        await asyncio.sleep(POLL)
+
+
+async def mark_manual_systems(
+    client: Client, settings: Settings, reference: str, marked: set[tuple[str, str]]
+) -> None:
+    """`dsar mark-na` for every manual system waiting for an upload (no export exists), once:
+    the company's progress can still show a marked system waiting for a moment, and a second
+    `mark-na` then fails inside the workflow (see docs/benchmarks.md)."""
+    state = await request_state(client, reference)
+    for company in state.companies:
+        if company.done:
+            continue
+        progress = await company_progress(client, reference, company.company, company.rounds)
+        for system in progress.systems if progress else []:
+            key = (company.company, system.system)
+            if system.status is SystemStatus.AWAITING_UPLOAD and key not in marked:
+                marked.add(key)
+                decision = SystemDecision(
+                    actor=settings.actor,
+                    company=company.company,
+                    system=system.system,
+                    reason="benchmark: no paper records for this person",
+                )
+                await send_update(client, reference, RightsRequestWorkflow.mark_not_applicable, decision)
+
+
+async def drive(
+    client: Client,
+    settings: Settings,
+    person: Person,
+    on_delivered: Callable[[Driven], None] = lambda _: None,
+) -> Driven:
+    """One access request from submission to delivery, each step as the CLI sends it."""
+    reference = await submit(client, settings, person, date.today())
+    driven = Driven(reference, time.time())
+    await wait_status(client, reference, "identity")
+    driven.identity = time.time()
+    decision = IdentityDecision(
+        actor=settings.actor, method=IdentityMethod.CUSTOMER_RECORD.value, note="benchmark"
+    )
+    await send_update(client, reference, RightsRequestWorkflow.verify_identity, decision)
+    driven.verified = time.time()
+    deadline = time.monotonic() + 900
+    marked: set[tuple[str, str]] = set()
+    while (status := await status_of(client, reference)) != "review":
+        if status in ENDED or time.monotonic() > deadline:
+            raise RuntimeError(f"{reference} is {status!r}, never reached review")
+        if status == "collecting":
+            await mark_manual_systems(client, settings, reference, marked)
+        await asyncio.sleep(2 * POLL)
+    driven.review = time.time()
+    approval = ReviewDecision(actor=settings.actor, note="benchmark")
+    await send_update(client, reference, RightsRequestWorkflow.approve, approval)
+    driven.approved = time.time()
+    await wait_status(client, reference, "delivered")
+    driven.delivered = time.time()
+    on_delivered(driven)
+    return driven
+
+
+async def open_requests(
+    client: Client, settings: Settings, people: list[Person], received: list[date], parallel: int = 16
+) -> list[str]:
+    """Requests submitted and left waiting for identity (received on the given dates)."""
+    gate = asyncio.Semaphore(parallel)
+
+    async def one(person: Person, day: date) -> str:
+        async with gate:
+            return await submit(client, settings, person, day)
+
+    return await asyncio.gather(*(one(p, d) for p, d in zip(people, received, strict=True)))
+
+
+def link_mail_times(folder: Path) -> dict[str, float]:
+    """When the mail catcher saved each request's link e-mail (`X-DSAR-Kind: delivery`)."""
+    parser = BytesHeaderParser()
+    found: dict[str, float] = {}
+    for path in folder.glob("*.eml"):
+        with path.open("rb") as file:
+            headers = parser.parse(file)
+        if headers["X-DSAR-Kind"] == "delivery" and headers["X-DSAR-Reference"]:
+            reference = str(headers["X-DSAR-Reference"])
+            found[reference] = min(found.get(reference, float("inf")), path.stat().st_mtime)
+    return found

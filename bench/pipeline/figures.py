@@ -1,0 +1,183 @@
+"""The figures of one run, the issue's goals checked against them (PASS/MISS) and the table.
+
+Pure: no I/O, so the table and the goals are unit-tested (tests/unit/test_pipeline_figures.py)."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from bench.pipeline.histories import HistorySize
+from bench.pipeline.shape import Shape
+
+# The issue's goals (#16, "What to build").
+RATIO_GOAL = 0.7
+P95_GOAL_S = 10.0
+LISTING_GOAL_S = 2.0
+STARTUP_GOAL_S = 0.3
+# "Does not grow with delivered requests": from the first delivery to the last, at most this
+# share of the control worker's memory at the first delivery (imports and caches are warm by then).
+MEMORY_GROWTH_GOAL = 0.10
+
+
+def percentile(values: list[float], share: float) -> float:
+    """Nearest rank: the smallest value with at least `share` of the values at or below it."""
+    if not values:
+        return math.nan
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(share * len(ordered)) - 1)]
+
+
+def busiest(samples: list[tuple[float, float]], window: float = 5.0) -> float:
+    """The highest CPU rate (cores) over any `window` seconds of (time, CPU seconds) samples."""
+    best = 0.0
+    for i, (start, used) in enumerate(samples):
+        for end, used_then in samples[i + 1 :]:
+            if end - start >= window:
+                best = max(best, (used_then - used) / (end - start))
+                break
+    return best
+
+
+@dataclass
+class Figures:
+    requests: int
+    pipeline_s: float  # first submission to last delivery
+    ceiling_s: float  # the same number of ceiling workflows, started at once, all done
+    shape: Shape
+    latencies_s: list[float]  # approval -> link e-mail saved by the mail catcher
+    rss_start_mb: float  # control worker before any request
+    rss_first_mb: float  # ... at the first delivery
+    rss_end_mb: float  # ... after the last delivery
+    open_requests: int = 0
+    rss_before_open_mb: float = 0.0
+    rss_open_mb: float = 0.0
+    temporal_db_before_open_mb: float = 0.0
+    temporal_db_open_mb: float = 0.0
+    cli_s: dict[str, float] = field(default_factory=dict)
+    startup_s: float = 0.0
+    histories: list[HistorySize] = field(default_factory=list)
+    # Where the time went: seconds per request in each stage, CPU seconds per process.
+    stages_s: dict[str, list[float]] = field(default_factory=dict)
+    cpu_s: dict[str, float] = field(default_factory=dict)
+    control_peak_cpu: float = 0.0  # the control worker's busiest window, in cores
+    waits_s: dict[str, list[float]] = field(default_factory=dict)  # scheduled -> started
+
+    @property
+    def per_minute(self) -> float:
+        return self.requests / self.pipeline_s * 60
+
+    @property
+    def ceiling_per_minute(self) -> float:
+        return self.requests / self.ceiling_s * 60
+
+    @property
+    def ratio(self) -> float:
+        return self.per_minute / self.ceiling_per_minute
+
+    @property
+    def memory_growth(self) -> float:
+        return (self.rss_end_mb - self.rss_first_mb) / self.rss_first_mb
+
+    @property
+    def kb_per_open_request(self) -> float:
+        if not self.open_requests:
+            return math.nan
+        return (self.rss_open_mb - self.rss_before_open_mb) * 1024 / self.open_requests
+
+
+@dataclass(frozen=True)
+class Goal:
+    name: str
+    target: str
+    value: str
+    met: bool
+
+
+def goals(f: Figures) -> list[Goal]:
+    """Every goal of the issue this run measured, met or missed."""
+    p95 = percentile(f.latencies_s, 0.95)
+    found = [
+        Goal("throughput vs ceiling", f">= {RATIO_GOAL}", f"{f.ratio:.2f}", f.ratio >= RATIO_GOAL),
+        Goal("approval -> link e-mail p95", f"<= {P95_GOAL_S:g} s", f"{p95:.1f} s", p95 <= P95_GOAL_S),
+    ]
+    for command, seconds in f.cli_s.items():
+        found.append(Goal(command, f"<= {LISTING_GOAL_S:g} s", f"{seconds:.2f} s", seconds <= LISTING_GOAL_S))
+    found.append(
+        Goal(
+            "dsar --help start-up",
+            f"< {STARTUP_GOAL_S} s",
+            f"{f.startup_s:.2f} s",
+            f.startup_s < STARTUP_GOAL_S,
+        )
+    )
+    found.append(
+        Goal(
+            "control worker memory growth",
+            f"<= {MEMORY_GROWTH_GOAL:.0%} first -> last delivery",
+            f"{f.memory_growth:+.1%}",
+            f.memory_growth <= MEMORY_GROWTH_GOAL,
+        )
+    )
+    return found
+
+
+def table(f: Figures) -> list[str]:
+    """The run's figures as aligned lines, then one PASS/MISS line per goal."""
+    s = f.shape
+    rows = [
+        ("access requests delivered", f"{f.requests} in {f.pipeline_s:.1f} s = {f.per_minute:.1f}/min"),
+        (
+            "ceiling (no-I/O workflow, same shape)",
+            f"{f.requests} in {f.ceiling_s:.1f} s = {f.ceiling_per_minute:.1f}/min"
+            f" ({s.before}+{s.after} activities, {s.children} children x {s.child_activities})",
+        ),
+        ("ratio", f"{f.ratio:.2f}"),
+        (
+            "approval -> link e-mail",
+            f"p50 {percentile(f.latencies_s, 0.5):.1f} s, p95 {percentile(f.latencies_s, 0.95):.1f} s,"
+            f" max {max(f.latencies_s, default=math.nan):.1f} s",
+        ),
+        *(
+            (f"stage: {stage}", f"p50 {percentile(v, 0.5):.1f} s, max {max(v, default=math.nan):.1f} s")
+            for stage, v in f.stages_s.items()
+        ),
+        *(
+            (f"CPU while driving: {part}", f"{cpu:.1f} s ({cpu / f.pipeline_s:.0%} of one core)")
+            for part, cpu in sorted(f.cpu_s.items(), key=lambda item: -item[1])
+        ),
+        *(
+            (
+                wait,
+                f"p50 {percentile(v, 0.5):.2f} s, p95 {percentile(v, 0.95):.2f} s,"
+                f" max {max(v, default=math.nan):.1f} s ({len(v)} tasks)",
+            )
+            for wait, v in sorted(f.waits_s.items())
+        ),
+        ("control worker CPU, busiest 5 s", f"{f.control_peak_cpu:.0%} of one core"),
+        (
+            "control worker RSS",
+            f"{f.rss_start_mb:.0f} MB at start, {f.rss_first_mb:.0f} MB at first delivery,"
+            f" {f.rss_end_mb:.0f} MB after {f.requests}",
+        ),
+        (
+            f"{f.open_requests} open requests (identity)",
+            f"control RSS {f.rss_before_open_mb:.0f} -> {f.rss_open_mb:.0f} MB"
+            f" ({f.kb_per_open_request:.0f} kB each); Temporal DB"
+            f" {f.temporal_db_before_open_mb:.1f} -> {f.temporal_db_open_mb:.1f} MB",
+        ),
+    ]
+    rows += [
+        (f"{command} ({f.open_requests} open)", f"{seconds:.2f} s") for command, seconds in f.cli_s.items()
+    ]
+    rows.append(("dsar --help", f"{f.startup_s:.2f} s"))
+    for h in f.histories:
+        scope = "with children" if h.children_included else "request workflow only"
+        rows.append((f"history: {h.shape}", f"{h.bytes / 1024:.0f} kB, {h.events} events ({scope})"))
+    width = max(len(name) for name, _ in rows)
+    lines = [f"{name.ljust(width)}  {value}" for name, value in rows]
+    lines.append("")
+    for goal in goals(f):
+        mark = "PASS" if goal.met else "MISS"
+        lines.append(f"{mark}  {goal.name}: {goal.value} (goal {goal.target})")
+    return lines

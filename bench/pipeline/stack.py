@@ -1,0 +1,106 @@
+"""The throw-away stack: `devstack.stack.Stack` on free ports in a temporary folder, with a
+bigger demo crowd, plus what the benchmark reads off it (a worker's memory, Temporal's file)."""
+
+from __future__ import annotations
+
+import os
+import resource
+import sys
+from pathlib import Path
+
+from devstack.demo_group import seed_demo_group
+from devstack.stack import Ports, Stack
+from devstack.team import LOCAL_USER
+from dsar.config import Settings
+from dsar.group import GroupRegistry
+
+
+class BenchStack(Stack):
+    """The stack `make dev` runs, seeded with `people` generated people instead of the default."""
+
+    def __init__(self, state: Path, registry: GroupRegistry, people: int) -> None:
+        super().__init__(state, Ports.free(len(registry.companies)), registry)
+        self.people = people
+
+    async def prepare_data(self) -> dict[str, str]:
+        from casestore.db import ensure_app_login, migrate
+        from devstack.stack import APP_USER, CASE_DATABASE
+
+        await migrate(self.postgres.dsn(CASE_DATABASE))
+        await ensure_app_login(self.postgres.admin_dsn, APP_USER)
+        return await seed_demo_group(self.postgres.admin_dsn, self.registry, people=self.people)
+
+    def settings(self) -> Settings:
+        """What `dsar` in another terminal reads from `<state>/local.env`."""
+        return Settings.from_env(self.env)
+
+    def cli_env(self) -> dict[str, str]:
+        """The environment of a `dsar` subprocess: the stack's settings file and the local user."""
+        env = {k: v for k, v in os.environ.items() if not k.startswith("DSAR_")}
+        env.update({"DSAR_STATE_DIR": str(self.state), "DSAR_USER": LOCAL_USER, "COLUMNS": "200"})
+        return env
+
+    def control_rss_mb(self) -> float:
+        """The control worker's resident memory now (VmRSS), in MB."""
+        return rss_mb(self.workers["control"].pid)
+
+    def temporal_db_mb(self) -> float:
+        """Temporal's SQLite file with its write-ahead log."""
+        base = self.state / "temporal.db"
+        files = [base, Path(f"{base}-wal"), Path(f"{base}-shm")]
+        return sum(f.stat().st_size for f in files if f.exists()) / 1e6
+
+    def control_cpu(self) -> float:
+        return process_cpu(self.workers["control"].pid)
+
+    def cpu_seconds(self) -> dict[str, float]:
+        """CPU seconds used so far by each part: workers, Temporal, PostgreSQL (the postmaster,
+        its ended backends and the live ones), and this process (S3, SMTP, codec, the driver)."""
+        used = {name: process_cpu(p.pid) for name, p in self.workers.items()}
+        if self.temporal.process is not None:
+            used["temporal"] = process_cpu(self.temporal.process.pid)
+        if self.postgres.process is not None:
+            postmaster = self.postgres.process.pid
+            used["postgres"] = process_cpu(postmaster, children=True) + sum(
+                process_cpu(pid) for pid in child_pids(postmaster)
+            )
+        own = resource.getrusage(resource.RUSAGE_SELF)
+        used["benchmark (S3, SMTP, driver)"] = own.ru_utime + own.ru_stime
+        return used
+
+
+def process_cpu(pid: int, children: bool = False) -> float:
+    """User + system CPU seconds of a live process (/proc/<pid>/stat), with its reaped
+    children's when asked; 0 once it is gone."""
+    try:
+        text = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return 0.0
+    fields = text.rpartition(")")[2].split()  # after the command name, field 3 is fields[0]
+    ticks = int(fields[11]) + int(fields[12])
+    if children:
+        ticks += int(fields[13]) + int(fields[14])
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def child_pids(parent: int) -> list[int]:
+    """The live processes whose parent is `parent`."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rpartition(")")[2].split()
+        except OSError:
+            continue
+        if int(fields[1]) == parent:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def rss_mb(pid: int) -> float:
+    """A process's resident set from /proc (Linux), in MB; 0 where /proc is missing."""
+    if not sys.platform.startswith("linux"):
+        return 0.0
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0

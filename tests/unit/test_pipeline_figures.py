@@ -1,0 +1,110 @@
+"""The pipeline benchmark's own arithmetic: the shape counted from the recorded histories,
+the goals it checks (a miss must fail the run) and the table it prints."""
+
+from __future__ import annotations
+
+import json
+
+from temporalio.client import WorkflowHistory
+
+from bench.pipeline.figures import Figures, busiest, goals, percentile, table
+from bench.pipeline.histories import recorded_sizes, task_waits
+from bench.pipeline.shape import HISTORIES, Shape, recorded_shape
+
+SHAPE = Shape(before=18, children=4, child_activities=11, after=15)
+
+
+def figures(**changes: object) -> Figures:
+    f = Figures(
+        requests=20,
+        pipeline_s=60.0,  # 20/min
+        ceiling_s=40.0,  # 30/min: ratio 0.67
+        shape=SHAPE,
+        latencies_s=[float(n) for n in range(1, 21)],
+        rss_start_mb=100.0,
+        rss_first_mb=200.0,
+        rss_end_mb=210.0,
+        cli_s={"dsar list --overdue": 0.5, "dsar report": 2.5},
+        startup_s=0.25,
+    )
+    for name, value in changes.items():
+        setattr(f, name, value)
+    return f
+
+
+def test_the_shape_is_counted_from_the_recorded_access_request() -> None:
+    shape = recorded_shape()
+    assert shape.children == 4
+    assert shape.before > 0 and shape.after > 0 and shape.child_activities > 0
+    assert shape.activities == shape.before + shape.after + 4 * shape.child_activities
+
+
+def test_nearest_rank_percentiles() -> None:
+    values = [float(n) for n in range(1, 21)]
+    assert percentile(values, 0.5) == 10.0
+    assert percentile(values, 0.95) == 19.0
+    assert percentile([3.0], 0.95) == 3.0
+
+
+def test_each_missed_goal_is_named_and_the_met_ones_pass() -> None:
+    by_name = {g.name: g.met for g in goals(figures())}
+    assert by_name == {
+        "throughput vs ceiling": False,  # 0.67 < 0.7
+        "approval -> link e-mail p95": False,  # 19 s
+        "dsar list --overdue": True,
+        "dsar report": False,  # 2.5 s
+        "dsar --help start-up": True,
+        "control worker memory growth": True,  # +5%
+    }
+    fast = figures(ceiling_s=42.0, latencies_s=[1.0, 2.0], cli_s={}, rss_end_mb=230.0, startup_s=0.3)
+    assert {g.name: g.met for g in goals(fast)} == {
+        "throughput vs ceiling": True,
+        "approval -> link e-mail p95": True,
+        "dsar --help start-up": False,  # not under 0.3 s
+        "control worker memory growth": False,  # +15%
+    }
+
+
+def test_the_table_shows_the_rates_the_ratio_and_a_line_per_goal() -> None:
+    lines = table(figures(stages_s={"approve -> link e-mail": [1.0, 3.0]}, cpu_s={"control": 30.0}))
+    text = "\n".join(lines)
+    assert "20 in 60.0 s = 20.0/min" in text and "30.0/min" in text
+    assert "ratio" in text and "0.67" in text
+    assert "p50 10.0 s, p95 19.0 s, max 20.0 s" in text
+    assert "CPU while driving: control" in text and "50% of one core" in text
+    assert sum(line.startswith(("PASS", "MISS")) for line in lines) == len(goals(figures()))
+    assert "MISS  dsar report: 2.50 s (goal <= 2 s)" in lines
+
+
+def test_recorded_history_sizes_per_shape() -> None:
+    sizes = {h.shape: h for h in recorded_sizes()}
+    assert set(sizes) == {
+        "access (recorded)",
+        "access + erasure (recorded)",
+        "restriction lifted (recorded)",
+    }
+    assert all(h.bytes > 10_000 and h.events > 100 for h in sizes.values())
+    assert sizes["restriction lifted (recorded)"].events > sizes["access (recorded)"].events
+
+
+def test_the_busiest_window_of_cpu_samples() -> None:
+    # 1 s samples: idle, then a full core for 5 s, then half a core.
+    used = [0.0, 0.0, 0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 5.5, 6.0]
+    samples = [(float(t), cpu) for t, cpu in enumerate(used)]
+    assert busiest(samples) == 1.0
+    assert busiest(samples[:4]) == 0.0  # no 5-second window yet
+
+
+def test_task_waits_from_a_recorded_history() -> None:
+    text = (HISTORIES / "rights_request_access.json").read_text(encoding="utf-8")
+    waits = task_waits([WorkflowHistory.from_json("access", json.loads(text))])
+    # The request workflow's own activities run on the control queue and (the identity
+    # search) on the companies' queues.
+    assert set(waits) == {
+        "activity wait, control queue",
+        "activity wait, company queue",
+        "workflow task wait, request workflow",
+    }
+    activities = len(waits["activity wait, control queue"]) + len(waits["activity wait, company queue"])
+    assert activities == recorded_shape().before + recorded_shape().after
+    assert all(0 <= w < 60 for values in waits.values() for w in values)
