@@ -103,6 +103,20 @@ def _whole(name: str, value: Any, low: int, high: int, unit: str = "days") -> in
     return int(text)
 
 
+# The whole-number settings and their bounds: (lowest, highest, unit of the message).
+WHOLE_NUMBERS: dict[str, tuple[int, int, str]] = {
+    "download_link_days": (1, 90, "days"),
+    "package_retention_days": (1, 3650, "days"),
+    "retention_copies_days": (1, 3650, "days"),
+    "retention_record_days": (365, 3650, "days"),
+    "retention_batch": (1, 1000, "cases"),
+    "audit_anchor_retention_days": (1, 36500, "days"),
+    "audit_anchor_minutes": (1, 60, "minutes"),
+    "identity_code_minutes": (30, 1440, "minutes"),
+    "identity_code_attempts": (1, 10, "attempts"),
+}
+
+
 Days = Annotated[tuple[int, ...], NoDecode]
 
 
@@ -230,30 +244,12 @@ class Settings(BaseSettings):
     def _timeout_days(cls, value: Any, info: ValidationInfo) -> int:
         return value if isinstance(value, int) else _days(_variable(info.field_name or ""), value)[0]
 
-    @field_validator("download_link_days", mode="before")
+    @field_validator(*WHOLE_NUMBERS, mode="before")
     @classmethod
-    def _link_days(cls, value: Any, info: ValidationInfo) -> int:
-        return _whole(_variable(info.field_name or ""), value, 1, 90)
-
-    @field_validator("package_retention_days", mode="before")
-    @classmethod
-    def _retention_days(cls, value: Any, info: ValidationInfo) -> int:
-        return _whole(_variable(info.field_name or ""), value, 1, 3650)
-
-    @field_validator("retention_copies_days", mode="before")
-    @classmethod
-    def _copies_days(cls, value: Any, info: ValidationInfo) -> int:
-        return _whole(_variable(info.field_name or ""), value, 1, 3650)
-
-    @field_validator("retention_record_days", mode="before")
-    @classmethod
-    def _record_days(cls, value: Any, info: ValidationInfo) -> int:
-        return _whole(_variable(info.field_name or ""), value, 365, 3650)
-
-    @field_validator("retention_batch", mode="before")
-    @classmethod
-    def _batch(cls, value: Any, info: ValidationInfo) -> int:
-        return _whole(_variable(info.field_name or ""), value, 1, 1000, "cases")
+    def _whole_number(cls, value: Any, info: ValidationInfo) -> int:
+        name = info.field_name or ""
+        low, high, unit = WHOLE_NUMBERS[name]
+        return _whole(_variable(name), value, low, high, unit)
 
     @field_validator("retention_schedule", mode="before")
     @classmethod
@@ -263,26 +259,6 @@ class Settings(BaseSettings):
             name = _variable(info.field_name or "")
             raise ValueError(f"{name} must be a cron expression of five fields, e.g. '17 3 * * *'")
         return " ".join(fields)
-
-    @field_validator("audit_anchor_retention_days", mode="before")
-    @classmethod
-    def _anchor_retention(cls, value: Any, info: ValidationInfo) -> int:
-        return _whole(_variable(info.field_name or ""), value, 1, 36500)
-
-    @field_validator("audit_anchor_minutes", mode="before")
-    @classmethod
-    def _anchor_minutes(cls, value: Any, info: ValidationInfo) -> int:
-        return _whole(_variable(info.field_name or ""), value, 1, 60, "minutes")
-
-    @field_validator("identity_code_minutes", mode="before")
-    @classmethod
-    def _code_minutes(cls, value: Any, info: ValidationInfo) -> int:
-        return _whole(_variable(info.field_name or ""), value, 30, 1440, "minutes")
-
-    @field_validator("identity_code_attempts", mode="before")
-    @classmethod
-    def _code_attempts(cls, value: Any, info: ValidationInfo) -> int:
-        return _whole(_variable(info.field_name or ""), value, 1, 10, "attempts")
 
     @field_validator("download_base_url", mode="before")
     @classmethod
