@@ -75,6 +75,15 @@ class Servers:
     newsletter: DemoNewsletterApi
     role_dsns: dict[str, str] = field(default_factory=dict)  # prepare_case_store's
 
+    async def as_owner(self, sql: str, *args: Any) -> None:
+        """One statement as the schema's owner: what no component's own login may do (move a
+        code's clock or its tries), which a test stands in for."""
+        conn = await asyncpg.connect(self.postgres.dsn("dsar"))
+        try:
+            await conn.execute(sql, *args)
+        finally:
+            await conn.close()
+
     def settings(self, ring_text: str, **overrides: str) -> Settings:
         env = {
             "DSAR_DATABASE_URL": self.case_dsn,

@@ -421,13 +421,9 @@ async def test_a_locked_code_names_the_request_and_the_command_that_sends_a_new_
             assert f"{reference}: the code is wrong" in message
             # The last allowed wrong guess locks the code.
             # (No component may move a code's tries; the schema's owner stands in for them.)
-            owner = await asyncpg.connect(servers.postgres.dsn("dsar"))
-            try:
-                await owner.execute(
-                    "UPDATE identity_challenges SET attempts = 1000 WHERE reference = $1", reference
-                )
-            finally:
-                await owner.close()
+            await servers.as_owner(
+                "UPDATE identity_challenges SET attempts = 1000 WHERE reference = $1", reference
+            )
             message = await refused(env, "verify", reference, "--code", "000000")
             assert f"{reference}: too many wrong codes" in message
             assert f"dsar send-code {reference}" in message

@@ -182,15 +182,10 @@ async def test_code_through_the_cli_refuses_wrong_expired_locked_and_unknown_the
         await refused(code, "no request with that reference", "DSAR-2026-999999")
 
         # Expired: the code's time is up (as if an hour had passed); only the owner may move it.
-        owner = await asyncpg.connect(servers.postgres.dsn("dsar"))
-        try:
-            await owner.execute(
-                "UPDATE identity_challenges SET expires_at = now() - interval '1 second'"
-                " WHERE reference = $1",
-                reference,
-            )
-        finally:
-            await owner.close()
+        await servers.as_owner(
+            "UPDATE identity_challenges SET expires_at = now() - interval '1 second' WHERE reference = $1",
+            reference,
+        )
         await refused(code, f"refused: {reference}: the code has expired")
 
         # A new code; the old one no longer works, and five wrong tries lock the new one.
