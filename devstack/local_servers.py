@@ -45,12 +45,26 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def _ephemeral_range() -> tuple[int, int]:
+    """The kernel's range for outgoing connections' ports (Linux; the IANA range elsewhere)."""
+    try:
+        low, high = Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()
+        return int(low), int(high)
+    except (OSError, ValueError):
+        return 49152, 65535
+
+
 def free_port_block(count: int) -> int:
-    """The first of `count` consecutive free ports (each worker of the stack takes one)."""
+    """The first of `count` consecutive free ports (each worker of the stack takes one).
+
+    The block lies below the kernel's ephemeral range: between this check and the workers'
+    own binding, an outgoing connection (a database client, an HTTP call) may be given any
+    free ephemeral port, and one in the block would keep a worker from starting."""
     import random
 
+    first_ephemeral = _ephemeral_range()[0]
     for _ in range(200):
-        base = random.randint(20000, 60000 - count)
+        base = random.randint(10000, max(10001, first_ephemeral - count - 1))
         sockets = []
         try:
             for port in range(base, base + count):
