@@ -39,7 +39,8 @@ def replayer(*workflows: type) -> Replayer:
     return Replayer(
         workflows=list(workflows),
         data_converter=data_converter(KeyRing.parse(KEYS)),
-        workflow_runner=workflow_runner(),
+        # Fully sandboxed, unlike the workers (workers/sandbox.py): restricted calls fail here.
+        workflow_runner=workflow_runner(share_workflow_code=False),
     )
 
 
