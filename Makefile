@@ -39,8 +39,9 @@ bench: bench-collection bench-redaction
 bench-collection: $(STAMP)
 	$(BIN)/python -m bench.collection_benchmark
 
-# The whole pipeline at volume against the server's own ceiling (issue #16); on a shared
-# machine run it small: `make bench-pipeline PIPELINE='--requests 20 --open 200'`.
+# The whole pipeline at volume against the server's own ceiling (issue #16): batches of 100
+# and 1,000 requests, 10,000 open, a reminder storm of 10,000 (hours on 2 cores). Smaller:
+# `make bench-pipeline PIPELINE='--requests 20,100 --open 1000 --storm 1000 --control-workers 2'`.
 bench-pipeline: $(STAMP)
 	$(BIN)/python -m bench.pipeline_benchmark $(PIPELINE)
 

@@ -20,10 +20,14 @@ every request to have its own person. Then, in one run:
 
 It prints the table and PASS/MISS per goal of the issue, and exits 1 when a goal is missed.
 
-    python -m bench.pipeline_benchmark [--requests 100] [--open 1000]
+    python -m bench.pipeline_benchmark [--requests 100,1000] [--open 10000] [--storm 10000]
+                                       [--control-workers 2]
 
-The issue asks for 100 and 1,000 requests with 10,000 open; on a shared machine run it small
-(`--requests 20 --open 200`). The stack goes with it however it ends (see
+The defaults are the issue's: batches of 100 and 1,000 requests, 10,000 open, a storm of
+10,000. On a shared 2-core machine run it small (`--requests 20 --open 200 --storm 200`).
+5. `--storm` requests whose team reminders fall due in the same minute
+   (bench/pipeline/storm.py): the lag from the due minute to each reminder in the mail
+   catcher, p50/p99/max, and the requests with no reminder or two. The stack goes with it however it ends (see
 `bench.collection_benchmark.stop_on_sigterm`; SIGKILL leaves it to the stack's reaper).
 """
 
@@ -33,29 +37,30 @@ import argparse
 import asyncio
 import tempfile
 import time
+from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
+
+from temporalio.client import Client
 
 from bench.collection_benchmark import stop_on_sigterm
 from bench.pipeline.ceiling import run_ceiling
 from bench.pipeline.cli_timing import listing_commands, time_cli
 from bench.pipeline.drive import Driven, drive, link_mail_times, open_requests
-from bench.pipeline.figures import Figures, busiest, goals, table
+from bench.pipeline.figures import Batch, Figures, busiest, goals, table
 from bench.pipeline.histories import measured_size, recorded_sizes, request_histories, task_waits
-from bench.pipeline.people import crowd
+from bench.pipeline.people import Person, crowd
 from bench.pipeline.shape import recorded_shape
 from bench.pipeline.stack import BenchStack
+from bench.pipeline.storm import Storm, due_minute, received_for_reminder_on, watch_storm
 from cli._base import connect_client
 from dsar.domain import workflow_id_for
 from dsar.group import load_group
 from dsar.logs import configure_logging
 
 
-async def wait_open(client: object, count: int, timeout: float = 1800) -> None:
+async def wait_open(client: Client, count: int, timeout: float = 1800) -> None:
     """Until `count` requests wait for identity (the identity search done for every one)."""
-    from temporalio.client import Client
-
-    assert isinstance(client, Client)
     deadline = time.monotonic() + timeout
     while (await client.count_workflows('DsarStatus="identity"')).count < count:
         if time.monotonic() > deadline:
@@ -63,49 +68,72 @@ async def wait_open(client: object, count: int, timeout: float = 1800) -> None:
         await asyncio.sleep(2)
 
 
-async def measure(stack: BenchStack, requests: int, open_count: int) -> Figures:
+async def drive_batch(
+    stack: BenchStack, client: Client, people: list[Person], on_first: Callable[[], None]
+) -> tuple[list[Driven], float, list[float]]:
+    """`len(people)` access requests at once, to delivery: (each request's times, first
+    submission to last link e-mail, approval -> link e-mail per request)."""
     settings = stack.settings()
-    client = await connect_client(settings)
-    people = await crowd(stack.postgres.admin_dsn, stack.registry)
-    if len(people) < requests + open_count:
-        raise RuntimeError(f"the demo crowd has {len(people)} customers; {requests + open_count} needed")
-    env = stack.cli_env()
-    startup = time_cli(env, ["--help"], runs=5)
-
-    print(f"driving {requests} access requests ...", flush=True)
-    rss_start = stack.control_rss_mb()
-    first: list[float] = []
+    first: list[bool] = []
 
     def delivered(_: Driven) -> None:
         if not first:
-            first.append(stack.control_rss_mb())
+            first.append(True)
+            on_first()
 
-    cpu_before = stack.cpu_seconds()
-    samples: list[tuple[float, float]] = []
-
-    async def sample() -> None:
-        while True:
-            samples.append((time.monotonic(), stack.control_cpu()))
-            await asyncio.sleep(1)
-
-    sampler = asyncio.create_task(sample())
     started = time.time()
-    driven = await asyncio.gather(*(drive(client, settings, p, delivered) for p in people[:requests]))
-    cpu_after = stack.cpu_seconds()
-    sampler.cancel()
+    driven = await asyncio.gather(*(drive(client, settings, p, delivered) for p in people))
     mails = link_mail_times(stack.mail.folder)
     missing = [d.reference for d in driven if d.reference not in mails]
     if missing:
         raise RuntimeError(f"no link e-mail for {len(missing)} delivered requests, e.g. {missing[0]}")
     pipeline_s = max(mails[d.reference] for d in driven) - started
-    latencies = [mails[d.reference] - d.approved for d in driven]
-    await asyncio.sleep(5)  # idle: what stays resident after the deliveries
-    rss_end = stack.control_rss_mb()
+    return list(driven), pipeline_s, [mails[d.reference] - d.approved for d in driven]
 
+
+async def sample_control_cpu(stack: BenchStack, samples: list[tuple[float, float]]) -> None:
+    """(time, control workers' CPU seconds) each second, for the busiest window."""
+    while True:
+        samples.append((time.monotonic(), stack.control_cpu()))
+        await asyncio.sleep(1)
+
+
+async def measure(stack: BenchStack, batches: list[int], open_count: int, storm_count: int) -> Figures:
+    settings = stack.settings()
+    client = await connect_client(settings)
+    people = await crowd(stack.postgres.admin_dsn, stack.registry)
+    needed = sum(batches) + open_count + storm_count
+    if len(people) < needed:
+        raise RuntimeError(f"the demo crowd has {len(people)} customers; {needed} needed")
+    env = stack.cli_env()
+    startup = time_cli(env, ["--help"], runs=5)
     shape = recorded_shape()
-    print(f"ceiling: {requests} no-I/O workflows of {shape.activities} activities ...", flush=True)
-    ceiling_s = await run_ceiling(stack.temporal.address, settings.temporal_namespace, requests, shape)
-    figures = Figures(requests, pipeline_s, ceiling_s, shape, latencies, rss_start, first[0], rss_end)
+    rss_start = stack.control_rss_mb()
+    rss_first: list[float] = []
+    done: list[Batch] = []
+    taken = 0
+    for number, size in enumerate(batches):
+        last = number == len(batches) - 1
+        print(f"driving {size} access requests ...", flush=True)
+        cpu_before = stack.cpu_seconds()
+        samples: list[tuple[float, float]] = []
+        sampler = asyncio.create_task(sample_control_cpu(stack, samples))
+        driven, pipeline_s, latencies = await drive_batch(
+            stack, client, people[taken : taken + size], lambda: rss_first.append(stack.control_rss_mb())
+        )
+        taken += size
+        cpu_after = stack.cpu_seconds()
+        sampler.cancel()
+        print(f"ceiling: {size} no-I/O workflows of {shape.activities} activities ...", flush=True)
+        ceiling_s = await run_ceiling(stack.temporal.address, settings.temporal_namespace, size, shape)
+        if not last:
+            done.append(Batch(size, pipeline_s, ceiling_s, latencies))
+    await asyncio.sleep(5)  # idle: what stays resident after the deliveries
+    figures = Figures(
+        size, pipeline_s, ceiling_s, shape, latencies, rss_start, rss_first[0], stack.control_rss_mb()
+    )
+    figures.batches = done
+    figures.control_workers = stack.control_workers
     figures.cpu_s = {part: cpu_after[part] - cpu_before.get(part, 0.0) for part in cpu_after}
     figures.control_peak_cpu = busiest(samples)
     figures.stages_s = {
@@ -120,8 +148,11 @@ async def measure(stack: BenchStack, requests: int, open_count: int) -> Figures:
     figures.temporal_db_before_open_mb = stack.temporal_db_mb()
     today = date.today()
     received = [today - timedelta(days=n % 45) for n in range(open_count)]
-    opened = await open_requests(client, settings, people[requests : requests + open_count], received)
+    opening = time.monotonic()
+    opened = await open_requests(client, settings, people[taken : taken + open_count], received)
+    taken += open_count
     await wait_open(client, open_count)
+    open_rate = open_count / (time.monotonic() - opening)
     await asyncio.sleep(5)
     figures.rss_open_mb = stack.control_rss_mb()
     figures.temporal_db_open_mb = stack.temporal_db_mb()
@@ -133,30 +164,75 @@ async def measure(stack: BenchStack, requests: int, open_count: int) -> Figures:
         for wait, seconds in task_waits(request).items():
             figures.waits_s.setdefault(wait, []).extend(seconds)
     figures.histories = [measured_size(histories[0], "access (driven)"), *recorded_sizes()]
+    if storm_count:
+        figures.storm = await reminder_storm(
+            stack, client, people[taken : taken + storm_count], open_count, open_rate
+        )
     return figures
+
+
+async def reminder_storm(
+    stack: BenchStack, client: Client, people: list[Person], already_open: int, open_rate: float
+) -> Storm:
+    """`len(people)` requests whose team reminders fall due in the same minute (bench.pipeline.storm)."""
+    settings = stack.settings()
+    # Time to restart the control workers and submit them all, with room to spare.
+    due = due_minute(90 + 1.5 * len(people) / open_rate)
+    reminder_time = due.strftime("%H:%M")
+    print(
+        f"reminder storm: {len(people)} requests with team reminders due at {reminder_time} ...", flush=True
+    )
+    stack.restart_controls({"DSAR_REMINDER_TIME": reminder_time})
+    received = received_for_reminder_on(due.date(), settings.team_reminder_days)
+    opening = time.monotonic()
+    references = await open_requests(client, settings, people, [received] * len(people))
+    storm = Storm(len(people), reminder_time, due.timestamp(), time.monotonic() - opening)
+    await wait_open(client, already_open + len(people), timeout=max(1.0, storm.due - time.time()))
+    print(f"all open {storm.due - time.time():.0f} s before the reminders fall due", flush=True)
+    return await watch_storm(storm, stack.mail.folder, references, due.date().isoformat())
+
+
+def batch_sizes(text: str) -> list[int]:
+    """`--requests 100,1000`: batches run one after the other, smallest first."""
+    try:
+        sizes = sorted(int(part) for part in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"--requests: whole numbers separated by commas, not {text!r}"
+        ) from None
+    if not sizes or sizes[0] < 1:
+        raise argparse.ArgumentTypeError("--requests: each batch has at least 1 request")
+    return sizes
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--requests", type=int, default=100, help="access requests driven to delivery")
-    parser.add_argument("--open", type=int, default=1000, help="requests left open waiting for identity")
+    parser.add_argument(
+        "--requests",
+        type=batch_sizes,
+        default=[100, 1000],
+        help="access requests driven to delivery, per batch",
+    )
+    parser.add_argument("--open", type=int, default=10000, help="requests left open waiting for identity")
+    parser.add_argument("--storm", type=int, default=10000, help="requests in the reminder storm (0: none)")
+    parser.add_argument("--control-workers", type=int, default=1, help="control worker processes")
     args = parser.parse_args()
-    if args.requests < 1 or args.open < 1:
-        parser.error("--requests and --open must be at least 1")
+    if args.open < 1 or args.storm < 0 or args.control_workers < 1:
+        parser.error("--open and --control-workers must be at least 1, --storm at least 0")
     configure_logging("console", "WARNING")
     stop_on_sigterm()
     registry = load_group()
     # About half of the generated people are someone's customer (a CRM row, hence a request).
-    people = 2 * (args.requests + args.open) + 200
+    people = 2 * (sum(args.requests) + args.open + args.storm) + 200
     with tempfile.TemporaryDirectory(prefix="dsar-bench-pipeline-") as tmp:
-        stack = BenchStack(Path(tmp), registry, people)
+        stack = BenchStack(Path(tmp), registry, people, control_workers=args.control_workers)
         try:
             print(f"bringing up the local stack ({people} generated people) ...", flush=True)
             stack.bring_up()
             stack.start_workers()
-            figures = asyncio.run(measure(stack, args.requests, args.open))
+            figures = asyncio.run(measure(stack, args.requests, args.open, args.storm))
         finally:
             stack.stop()
     print()

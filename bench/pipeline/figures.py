@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from bench.pipeline.histories import HistorySize
 from bench.pipeline.shape import Shape
+from bench.pipeline.storm import Storm
 
 # The issue's goals (#16, "What to build").
 RATIO_GOAL = 0.7
@@ -18,6 +19,7 @@ STARTUP_GOAL_S = 0.3
 # "Does not grow with delivered requests": from the first delivery to the last, at most this
 # share of the control worker's memory at the first delivery (imports and caches are warm by then).
 MEMORY_GROWTH_GOAL = 0.10
+STORM_LAG_GOAL_S = 60.0
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -37,6 +39,21 @@ def busiest(samples: list[tuple[float, float]], window: float = 5.0) -> float:
                 best = max(best, (used_then - used) / (end - start))
                 break
     return best
+
+
+@dataclass(frozen=True)
+class Batch:
+    """An earlier, smaller batch of the same run (e.g. 100 before 1,000): its rate, its own
+    ceiling and its latencies."""
+
+    requests: int
+    pipeline_s: float
+    ceiling_s: float
+    latencies_s: list[float]
+
+    @property
+    def ratio(self) -> float:
+        return self.ceiling_s / self.pipeline_s
 
 
 @dataclass
@@ -62,6 +79,10 @@ class Figures:
     cpu_s: dict[str, float] = field(default_factory=dict)
     control_peak_cpu: float = 0.0  # the control worker's busiest window, in cores
     waits_s: dict[str, list[float]] = field(default_factory=dict)  # scheduled -> started
+    batches: list[Batch] = field(default_factory=list)  # the smaller batches before this one
+    control_workers: int = 1
+    packaging_workers: int = 1
+    storm: Storm | None = None
 
     @property
     def per_minute(self) -> float:
@@ -97,7 +118,24 @@ class Goal:
 def goals(f: Figures) -> list[Goal]:
     """Every goal of the issue this run measured, met or missed."""
     p95 = percentile(f.latencies_s, 0.95)
-    found = [
+    found = []
+    for b in f.batches:
+        b95 = percentile(b.latencies_s, 0.95)
+        found += [
+            Goal(
+                f"throughput vs ceiling ({b.requests})",
+                f">= {RATIO_GOAL}",
+                f"{b.ratio:.2f}",
+                b.ratio >= RATIO_GOAL,
+            ),
+            Goal(
+                f"approval -> link e-mail p95 ({b.requests})",
+                f"<= {P95_GOAL_S:g} s",
+                f"{b95:.1f} s",
+                b95 <= P95_GOAL_S,
+            ),
+        ]
+    found += [
         Goal("throughput vs ceiling", f">= {RATIO_GOAL}", f"{f.ratio:.2f}", f.ratio >= RATIO_GOAL),
         Goal("approval -> link e-mail p95", f"<= {P95_GOAL_S:g} s", f"{p95:.1f} s", p95 <= P95_GOAL_S),
     ]
@@ -119,13 +157,46 @@ def goals(f: Figures) -> list[Goal]:
             f.memory_growth <= MEMORY_GROWTH_GOAL,
         )
     )
+    if f.storm is not None:
+        worst = max(f.storm.lags_s, default=math.inf)
+        met = worst <= STORM_LAG_GOAL_S and f.storm.missing == 0 and f.storm.doubled == 0
+        value = f"max lag {worst:.1f} s, {f.storm.missing} missing, {f.storm.doubled} sent twice"
+        found.append(
+            Goal("reminder storm", f"max lag <= {STORM_LAG_GOAL_S:g} s, none missing or doubled", value, met)
+        )
     return found
+
+
+def storm_rows(storm: Storm) -> list[tuple[str, str]]:
+    lags = storm.lags_s
+    return [
+        (
+            f"reminder storm: {storm.requests} due at {storm.reminder_time}",
+            f"lag p50 {percentile(lags, 0.5):.1f} s, p99 {percentile(lags, 0.99):.1f} s,"
+            f" max {max(lags, default=math.nan):.1f} s; missing {storm.missing},"
+            f" sent twice {storm.doubled} (submitted in {storm.opened_s:.0f} s)",
+        )
+    ]
 
 
 def table(f: Figures) -> list[str]:
     """The run's figures as aligned lines, then one PASS/MISS line per goal."""
     s = f.shape
-    rows = [
+    rows = [("workers", f"{f.control_workers} control, {f.packaging_workers} packaging, one per company")]
+    for b in f.batches:
+        rows += [
+            (
+                f"batch of {b.requests}: delivered / ceiling",
+                f"{b.requests / b.pipeline_s * 60:.1f}/min / {b.requests / b.ceiling_s * 60:.1f}/min,"
+                f" ratio {b.ratio:.2f}",
+            ),
+            (
+                f"batch of {b.requests}: approval -> link e-mail",
+                f"p50 {percentile(b.latencies_s, 0.5):.1f} s, p95 {percentile(b.latencies_s, 0.95):.1f} s,"
+                f" max {max(b.latencies_s, default=math.nan):.1f} s",
+            ),
+        ]
+    rows += [
         ("access requests delivered", f"{f.requests} in {f.pipeline_s:.1f} s = {f.per_minute:.1f}/min"),
         (
             "ceiling (no-I/O workflow, same shape)",
@@ -171,6 +242,8 @@ def table(f: Figures) -> list[str]:
         (f"{command} ({f.open_requests} open)", f"{seconds:.2f} s") for command, seconds in f.cli_s.items()
     ]
     rows.append(("dsar --help", f"{f.startup_s:.2f} s"))
+    if f.storm is not None:
+        rows += storm_rows(f.storm)
     for h in f.histories:
         scope = "with children" if h.children_included else "request workflow only"
         rows.append((f"history: {h.shape}", f"{h.bytes / 1024:.0f} kB, {h.events} events ({scope})"))

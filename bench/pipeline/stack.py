@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import os
 import resource
+import signal
 import sys
+import time
 from pathlib import Path
 
 from devstack.demo_group import seed_demo_group
+from devstack.local_servers import free_port, stop_process
 from devstack.stack import Ports, Stack
 from devstack.team import LOCAL_USER
 from dsar.config import Settings
@@ -18,9 +21,44 @@ from dsar.group import GroupRegistry
 class BenchStack(Stack):
     """The stack `make dev` runs, seeded with `people` generated people instead of the default."""
 
-    def __init__(self, state: Path, registry: GroupRegistry, people: int) -> None:
+    def __init__(self, state: Path, registry: GroupRegistry, people: int, control_workers: int = 1) -> None:
         super().__init__(state, Ports.free(len(registry.companies)), registry)
         self.people = people
+        self.control_workers = control_workers
+        self.control_env: dict[str, str] = {}  # e.g. the storm's DSAR_REMINDER_TIME
+
+    def control_names(self) -> list[str]:
+        return ["control"] + [f"control{n}" for n in range(2, self.control_workers + 1)]
+
+    def start_workers(self) -> None:
+        super().start_workers()
+        for name in self.control_names()[1:]:
+            self.start_control(name)
+
+    def start_control(self, name: str) -> None:
+        """A control worker (the first with the stack's own metrics port, the others with
+        free ones), with the benchmark's extra settings."""
+        env = self.worker_env("control")
+        env.update(self.control_env)
+        port = self.metrics_port() if name == "control" else free_port()
+        env["DSAR_METRICS_BIND"] = f"127.0.0.1:{port}"
+        self.workers[name] = self.spawn(name, [sys.executable, "-m", "workers", "control"], env)
+
+    def restart_controls(self, extra: dict[str, str], timeout: float = 120) -> None:
+        """Every control worker stopped gracefully and started again with `extra` settings;
+        returns once each has logged its start."""
+        self.control_env.update(extra)
+        for name in self.control_names():
+            process = self.workers[name]
+            process.send_signal(signal.SIGTERM)
+            stop_process(process, signal.SIGTERM, timeout=60)
+            before = self.log_file(name).read_text(errors="replace").count("worker.started")
+            self.start_control(name)
+            deadline = time.monotonic() + timeout
+            while self.log_file(name).read_text(errors="replace").count("worker.started") <= before:
+                if self.workers[name].poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"{name} did not start again; see {self.log_file(name)}")
+                time.sleep(0.5)
 
     async def prepare_data(self) -> dict[str, str]:
         from casestore.db import ensure_app_login, migrate
@@ -41,8 +79,8 @@ class BenchStack(Stack):
         return env
 
     def control_rss_mb(self) -> float:
-        """The control worker's resident memory now (VmRSS), in MB."""
-        return rss_mb(self.workers["control"].pid)
+        """The control workers' resident memory now (VmRSS, summed over them), in MB."""
+        return sum(rss_mb(self.workers[name].pid) for name in self.control_names())
 
     def temporal_db_mb(self) -> float:
         """Temporal's SQLite file with its write-ahead log."""
@@ -51,7 +89,7 @@ class BenchStack(Stack):
         return sum(f.stat().st_size for f in files if f.exists()) / 1e6
 
     def control_cpu(self) -> float:
-        return process_cpu(self.workers["control"].pid)
+        return sum(process_cpu(self.workers[name].pid) for name in self.control_names())
 
     def cpu_seconds(self) -> dict[str, float]:
         """CPU seconds used so far by each part: workers, Temporal, PostgreSQL (the postmaster,

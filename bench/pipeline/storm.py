@@ -1,0 +1,104 @@
+"""The reminder storm: thousands of requests whose team reminders fall due in the same minute.
+
+Team reminders fall due at the reminder time (`DSAR_REMINDER_TIME`, local time in the
+jurisdiction's zone) on days counted back from the due date; a request reads the time when
+it starts. So the storm is made the way a real morning makes it: the control workers are
+restarted with a reminder time a few minutes ahead, and requests are submitted with a
+received date whose deadline has a team reminder on that day (Sweden: the clock runs while
+identity is awaited, so they wait for identity and still get reminders). Then the mail
+catcher is watched: the lag from the due minute to each reminder's arrival, and any request
+with no reminder or two.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from email.parser import BytesHeaderParser
+from pathlib import Path
+
+from dsar import clock
+from dsar.messages.notifications import NotificationKind
+
+JURISDICTION = "SE"  # the benchmark's requests are Swedish (bench.pipeline.drive.submit)
+# How long after the due minute the watch gives up on reminders still missing.
+PATIENCE_S = 900.0
+
+
+@dataclass
+class Storm:
+    requests: int
+    reminder_time: str  # HH:MM in the jurisdiction's zone
+    due: float  # epoch seconds of the due minute
+    opened_s: float  # submitting them all
+    lags_s: list[float] = field(default_factory=list)  # due -> first reminder in the catcher
+    missing: int = 0
+    doubled: int = 0
+
+
+def received_for_reminder_on(day: date, offsets: Sequence[int], jurisdiction: str = JURISDICTION) -> date:
+    """The latest received date whose deadline has a team reminder on `day`."""
+    rules = clock.get_jurisdiction(jurisdiction)
+    for back in range(1, 200):
+        received = day - timedelta(days=back)
+        if day in clock.reminder_dates(clock.compute_deadline(received, rules), offsets):
+            return received
+    raise RuntimeError(f"no received date gives a team reminder on {day} with offsets {list(offsets)}")
+
+
+def due_minute(seconds_ahead: float, jurisdiction: str = JURISDICTION) -> datetime:
+    """The first whole minute at least `seconds_ahead` from now, in the jurisdiction's zone."""
+    zone = clock.get_jurisdiction(jurisdiction).zone
+    at = datetime.now(zone) + timedelta(seconds=seconds_ahead)
+    return at.replace(second=0, microsecond=0) + timedelta(minutes=1)
+
+
+class ReminderWatch:
+    """Team reminders in the mail catcher's folder, read once per new file."""
+
+    def __init__(self, folder: Path, references: set[str], occasion: str) -> None:
+        self._folder = folder
+        self._references = references
+        self._occasion = occasion
+        self._seen: set[str] = set()
+        self._parser = BytesHeaderParser()
+        self.arrivals: dict[str, list[float]] = {}
+
+    def scan(self) -> None:
+        for path in self._folder.glob("*.eml"):
+            if path.name in self._seen:
+                continue
+            self._seen.add(path.name)
+            with path.open("rb") as file:
+                headers = self._parser.parse(file)
+            reference = str(headers["X-DSAR-Reference"] or "")
+            if (
+                headers["X-DSAR-Kind"] == NotificationKind.TEAM_REMINDER.value
+                and str(headers["X-DSAR-Occasion"] or "") == self._occasion
+                and reference in self._references
+            ):
+                self.arrivals.setdefault(reference, []).append(path.stat().st_mtime)
+
+    def complete(self) -> bool:
+        return len(self.arrivals) == len(self._references)
+
+
+async def watch_storm(storm: Storm, folder: Path, references: list[str], occasion: str) -> Storm:
+    """Until every request has its reminder (and a further 30 s for doubles), or PATIENCE_S."""
+    watch = ReminderWatch(folder, set(references), occasion)
+    await asyncio.sleep(max(0.0, storm.due - time.time()))
+    give_up = storm.due + PATIENCE_S
+    while time.time() < give_up:
+        watch.scan()
+        if watch.complete():
+            break
+        await asyncio.sleep(2)
+    await asyncio.sleep(30)  # a reminder sent twice arrives soon after the first
+    watch.scan()
+    storm.lags_s = [min(times) - storm.due for times in watch.arrivals.values()]
+    storm.missing = len(references) - len(watch.arrivals)
+    storm.doubled = sum(1 for times in watch.arrivals.values() if len(times) > 1)
+    return storm
