@@ -11,6 +11,7 @@ requests after their workflows are gone.
 from __future__ import annotations
 
 import asyncio
+import heapq
 import json
 from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime, timedelta
@@ -19,7 +20,7 @@ from typing import Annotated, Any
 import typer
 from rich.live import Live
 from rich.table import Table
-from temporalio.client import Client, WorkflowExecutionStatus
+from temporalio.client import Client, WorkflowExecution, WorkflowExecutionStatus
 from temporalio.service import RPCError
 
 from casestore import queries
@@ -180,6 +181,10 @@ def parse_window(value: str) -> timedelta:
     return timedelta(days=int(number) * unit)
 
 
+# Visibility results per page: 10,000 open requests are read in ten calls.
+LIST_PAGE = 1000
+
+
 def build_list_query(
     status: str | None, due_before: datetime | None = None, overdue_at: datetime | None = None
 ) -> str:
@@ -220,33 +225,42 @@ def list_requests(
     settings = load_settings()
     query = build_list_query(status_filter, now + window if window else None, now if overdue else None)
 
-    async def go() -> list[dict[str, Any]]:
-        client = await connect_client(settings)
-        rows = []
-        async for wf in client.list_workflows(query, limit=limit):
-            attrs = wf.typed_search_attributes
-            due_at = attrs.get(sa.DSAR_DUE_AT)
-            stage = attrs.get(sa.DSAR_STATUS)
-            rows.append(
-                {
-                    "reference": wf.id.removeprefix("dsar-"),
-                    # A workflow that ended badly is not at the stage it last recorded.
-                    "status": execution_word(wf.status) if wf.status in ENDED_BADLY else stage,
-                    "stage": stage,
-                    "rights": list(attrs.get(sa.DSAR_RIGHTS) or []),
-                    "jurisdiction": attrs.get(sa.DSAR_JURISDICTION),
-                    "due_at": due_at.isoformat() if due_at else None,
-                    # An answered (or ended) request has no deadline left to count down.
-                    "days_left": (due_at.date() - date.today()).days
-                    if due_at and _open(wf.status, stage)
-                    else None,
-                    "execution": wf.status.name if wf.status else None,
-                }
-            )
-        rows.sort(key=lambda r: r["due_at"] or "9999")
-        return rows
+    by_deadline = window is not None or overdue
 
-    rows = run(go())
+    def row(wf: WorkflowExecution) -> dict[str, Any]:
+        attrs = wf.typed_search_attributes
+        due_at = attrs.get(sa.DSAR_DUE_AT)
+        stage = attrs.get(sa.DSAR_STATUS)
+        return {
+            "reference": wf.id.removeprefix("dsar-"),
+            # A workflow that ended badly is not at the stage it last recorded.
+            "status": execution_word(wf.status) if wf.status in ENDED_BADLY else stage,
+            "stage": stage,
+            "rights": list(attrs.get(sa.DSAR_RIGHTS) or []),
+            "jurisdiction": attrs.get(sa.DSAR_JURISDICTION),
+            "due_at": due_at.isoformat() if due_at else None,
+            # An answered (or ended) request has no deadline left to count down.
+            "days_left": (due_at.date() - date.today()).days if due_at and _open(wf.status, stage) else None,
+            "execution": wf.status.name if wf.status else None,
+        }
+
+    def soonest_due(r: dict[str, Any]) -> str:
+        return str(r["due_at"] or "9999")
+
+    async def go() -> tuple[list[dict[str, Any]], int]:
+        client = await connect_client(settings)
+        total = (await client.count_workflows(query)).count
+        if by_deadline:
+            # Visibility cannot sort by a search attribute on SQL stores, so every open request
+            # matching is read (pages of LIST_PAGE) and the soonest due kept: the `limit` shown
+            # are the most urgent, not whichever the store returned first.
+            found = [row(wf) async for wf in client.list_workflows(query, page_size=LIST_PAGE)]
+            return heapq.nsmallest(limit, found, key=soonest_due), total
+        # Every request ever (or all at one stage): the first `limit` in the store's order.
+        listed = client.list_workflows(query, limit=limit, page_size=min(limit, LIST_PAGE))
+        return sorted([row(wf) async for wf in listed], key=soonest_due), total
+
+    rows, total = run(go())
     if as_json:
         out.print_json(json.dumps(rows))
         return
@@ -263,6 +277,9 @@ def list_requests(
             "" if r["days_left"] is None else str(r["days_left"]),
         )
     out.print(table)
+    if total > len(rows):
+        which = ", the soonest due" if by_deadline else ""
+        out.print(f"{len(rows)} of {total} shown{which}; --limit shows more (at most 10000)")
 
 
 def report(

@@ -489,6 +489,13 @@ def test_clock_commands_list_extend_clarify_and_report(stack: Stack) -> None:
     assert late in overdue and fresh not in overdue
     soon = listed("--due-within", "40d")
     assert fresh in soon and late in soon
+    # More match than --limit: the soonest due are kept (not the store's first), and the
+    # table says how many matched.
+    every = json.loads(dsar(stack, "list", "--due-within", "40d", "--json").stdout)
+    [first] = json.loads(dsar(stack, "list", "--due-within", "40d", "--limit", "1", "--json").stdout)
+    assert len(every) >= 2 and first["due_at"] == min(r["due_at"] for r in every)
+    shown = dsar(stack, "list", "--due-within", "40d", "--limit", "1")
+    assert f"1 of {len(every)} shown, the soonest due" in " ".join(shown.stdout.split())
     bad = dsar(stack, "list", "--due-within", "soon")
     assert bad.returncode == 2 and "--due-within" in bad.stderr
 
