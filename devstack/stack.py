@@ -137,6 +137,8 @@ def kill_stale(pid_file: Path) -> None:
 class Stack:
     """The servers and workers of one local installation."""
 
+    demo_people = 300  # the demo crowd's size (the pipeline benchmark wants thousands)
+
     def __init__(self, state: Path, ports: Ports, registry: GroupRegistry) -> None:
         self.state = state
         state.chmod(0o700)  # secrets, mails with codes, Temporal's and PostgreSQL's data
@@ -200,7 +202,7 @@ class Stack:
                 owner, user, "company", password=self.postgres.password_for(user), company=company.code
             )
             self.db_dsns[f"company:{company.code}"] = self.postgres.dsn(CASE_DATABASE, user)
-        return await seed_demo_group(self.postgres.admin_dsn, self.registry)
+        return await seed_demo_group(self.postgres.admin_dsn, self.registry, people=self.demo_people)
 
     def write_env(self, connections: dict[str, str], key_file: Path) -> dict[str, str]:
         team = ensure_team(self.state)

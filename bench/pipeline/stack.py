@@ -10,7 +10,6 @@ import sys
 import time
 from pathlib import Path
 
-from devstack.demo_group import seed_demo_group
 from devstack.local_servers import free_port, stop_process
 from devstack.stack import Ports, Stack
 from devstack.team import LOCAL_USER
@@ -23,7 +22,7 @@ class BenchStack(Stack):
 
     def __init__(self, state: Path, registry: GroupRegistry, people: int, control_workers: int = 1) -> None:
         super().__init__(state, Ports.free(len(registry.companies)), registry)
-        self.people = people
+        self.demo_people = people
         self.control_workers = control_workers
         self.control_env: dict[str, str] = {}  # e.g. the storm's DSAR_REMINDER_TIME
 
@@ -59,14 +58,6 @@ class BenchStack(Stack):
                 if self.workers[name].poll() is not None or time.monotonic() > deadline:
                     raise RuntimeError(f"{name} did not start again; see {self.log_file(name)}")
                 time.sleep(0.5)
-
-    async def prepare_data(self) -> dict[str, str]:
-        from casestore.db import ensure_app_login, migrate
-        from devstack.stack import APP_USER, CASE_DATABASE
-
-        await migrate(self.postgres.dsn(CASE_DATABASE))
-        await ensure_app_login(self.postgres.admin_dsn, APP_USER)
-        return await seed_demo_group(self.postgres.admin_dsn, self.registry, people=self.people)
 
     def settings(self) -> Settings:
         """What `dsar` in another terminal reads from `<state>/local.env`."""

@@ -35,6 +35,7 @@ from fpdf import FPDF, FontFace
 from fpdf.enums import TableBordersLayout, TextMode, XPos, YPos
 
 from dsar.package.locale_format import format_date
+from dsar.package.pdf_columns import column_parts, floored_widths
 
 if TYPE_CHECKING:
     from dsar.package.views import ReportView
@@ -203,7 +204,24 @@ class _ReportPDF(FPDF):
         header: Sequence[str] | str | None,
     ) -> None:
         """A table in the report's font; `header` is a row of column names, or one caption
-        line spanning the table, or nothing."""
+        line spanning the table, or nothing. Every column is at least MIN_COLUMN_MM wide; a
+        table with more columns than that allows is shown in parts (pdf_columns)."""
+        for part in column_parts(len(widths), self.epw):
+            self._grid_part(
+                [[row[i] for i in part] for row in rows],
+                widths=floored_widths([widths[i] for i in part], self.epw),
+                size=size,
+                header=header if header is None or isinstance(header, str) else [header[i] for i in part],
+            )
+
+    def _grid_part(
+        self,
+        rows: Sequence[Sequence[str]],
+        *,
+        widths: Sequence[float],
+        size: float,
+        header: Sequence[str] | str | None,
+    ) -> None:
         self.set_font(FONT_FAMILY, size=size)
         heading_style = FontFace(emphasis="", fill_color=(232, 232, 232), color=INK)
         columns = len(widths)
