@@ -1,5 +1,6 @@
-"""Worker tuning and pool sizes as settings: each bad value named with its rule, and the
-workers built with what the settings say (checked on Workers of a real client)."""
+"""Worker tuning and pool sizes as settings: defaults, pool sizes following the slots, and the
+workers built with what the settings say (on Workers of a real client). Bad values and
+their messages: tests/unit/test_settings.py."""
 
 from __future__ import annotations
 
@@ -7,7 +8,6 @@ from pathlib import Path
 
 import asyncpg
 import httpx
-import pytest
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import PollerBehaviorSimpleMaximum
 
@@ -29,59 +29,6 @@ def test_defaults_follow_the_measurements() -> None:
     assert settings.db_pool(settings.control_activity_slots) == DB_POOL_CAP
     assert settings.db_pool(4) == 4
     assert Settings.from_env({"DSAR_DB_POOL_SIZE": "40"}).db_pool(100) == 40
-
-
-@pytest.mark.parametrize(
-    ("env", "message"),
-    [
-        (
-            {"DSAR_WORKFLOW_CACHE": "-1"},
-            "DSAR_WORKFLOW_CACHE must be a whole number of workflows from 0 to 100000",
-        ),
-        ({"DSAR_WORKFLOW_TASKS": "1"}, "DSAR_WORKFLOW_TASKS must be a whole number of tasks from 2 to 1000"),
-        (
-            {"DSAR_WORKFLOW_POLLERS": "x"},
-            "DSAR_WORKFLOW_POLLERS must be a whole number of pollers from 2 to 100",
-        ),
-        (
-            {"DSAR_ACTIVITY_POLLERS": "0"},
-            "DSAR_ACTIVITY_POLLERS must be a whole number of pollers from 1 to 100",
-        ),
-        (
-            {"DSAR_COMPANY_ACTIVITY_SLOTS": "8.5"},
-            "DSAR_COMPANY_ACTIVITY_SLOTS must be a whole number of activities from 1 to 1000",
-        ),
-        (
-            {"DSAR_CONTROL_ACTIVITY_SLOTS": "0"},
-            "DSAR_CONTROL_ACTIVITY_SLOTS must be a whole number of activities from 1 to 1000",
-        ),
-        ({"DSAR_DB_POOL_SIZE": "0"}, "DSAR_DB_POOL_SIZE must be a whole number of connections from 1 to 500"),
-        (
-            {"DSAR_SMTP_CONNECTIONS": "65"},
-            "DSAR_SMTP_CONNECTIONS must be a whole number of connections from 1 to 64",
-        ),
-        (
-            {"DSAR_SMTP_IDLE_SECONDS": "0"},
-            "DSAR_SMTP_IDLE_SECONDS must be a whole number of seconds from 1 to 3600",
-        ),
-        (
-            {"DSAR_REMINDER_TIME": "24:00"},
-            "DSAR_REMINDER_TIME must be a time of day as HH:MM, from 00:00 to 23:59",
-        ),
-        (
-            {"DSAR_REMINDER_TIME": "9"},
-            "DSAR_REMINDER_TIME must be a time of day as HH:MM, from 00:00 to 23:59",
-        ),
-        (
-            {"DSAR_REMINDER_TIME": "09:60"},
-            "DSAR_REMINDER_TIME must be a time of day as HH:MM, from 00:00 to 23:59",
-        ),
-    ],
-)
-def test_a_bad_tuning_value_is_named_with_its_rule(env: dict[str, str], message: str) -> None:
-    with pytest.raises(ValueError) as caught:
-        Settings.from_env(env)
-    assert str(caught.value) == message
 
 
 def test_the_reminder_time_is_read_as_hours_and_minutes() -> None:
