@@ -49,8 +49,10 @@ def counted_stops(stops: list[ClockStopInfo], jurisdiction: clock.Jurisdiction) 
     return kept
 
 
-def _at(day: date, hour: int, jurisdiction: clock.Jurisdiction) -> datetime:
-    return datetime.combine(day, time(hour), tzinfo=jurisdiction.zone).astimezone(UTC)
+def _at(day: date, settings: ClockSettings, jurisdiction: clock.Jurisdiction) -> datetime:
+    """The reminder time of `day` in the jurisdiction's zone, as UTC."""
+    local = time(settings.notify_hour, settings.notify_minute)
+    return datetime.combine(day, local, tzinfo=jurisdiction.zone).astimezone(UTC)
 
 
 def _end_of(day: date, jurisdiction: clock.Jurisdiction) -> datetime:
@@ -65,7 +67,7 @@ def plan_events(
         return []
     events = [
         DeadlineEvent(
-            at=_at(day, settings.notify_hour, jurisdiction),
+            at=_at(day, settings, jurisdiction),
             kind=NotificationKind.TEAM_REMINDER,
             occasion=day.isoformat(),
         )
@@ -74,7 +76,7 @@ def plan_events(
     horizon = deadline.due_on + timedelta(days=settings.escalation_horizon_days)
     events += [
         DeadlineEvent(
-            at=_at(day, settings.notify_hour, jurisdiction),
+            at=_at(day, settings, jurisdiction),
             kind=NotificationKind.ESCALATION,
             occasion=day.isoformat(),
         )

@@ -3,12 +3,13 @@
 A row in `notifications` is claimed before the message goes out and marked sent after;
 a retry finds it sent and does nothing. If a worker dies in the instant between the SMTP
 server accepting the message and the row being marked, the retry sends again with the
-same Message-ID, which mail systems use to drop duplicates.
+same Message-ID, which mail systems use to drop duplicates. The sender reuses pooled
+relay connections and re-sends on a fresh one only when the old one was found closed
+before DATA began, i.e. before the relay could hold the message (activities/_smtp.py).
 """
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from email.utils import make_msgid
 from typing import TYPE_CHECKING, Any
@@ -26,7 +27,7 @@ from activities._letter_contexts import (
     restriction_lift_context,
 )
 from activities._smtp import SmtpSender as SmtpSender  # the control worker builds one
-from activities._smtp import compose, recipient, send_or_raise
+from activities._smtp import compose, deliver, recipient
 from activities.case_store import load_subject
 from activities.delivery import ensure_link, forget_code, sealed_code
 from activities.identity import ensure_challenge, forget_identity_code, sealed_identity_code
@@ -64,7 +65,9 @@ class NotificationActivities:
         self._ring = ring
         self._settings = settings
         self._s3 = s3
-        self._sender = sender or SmtpSender(settings.smtp_url)
+        self._sender = sender or SmtpSender(
+            settings.smtp_url, connections=settings.smtp_connections, idle_seconds=settings.smtp_idle_seconds
+        )
         # Checked at start, so a worker without the key fails before any delivery does.
         self._signer = signer or LinkSigner.from_setting(settings.download_signing_keys)
         self._challenge_signer = ChallengeSigner.from_setting(settings.download_signing_keys)
@@ -132,7 +135,7 @@ class NotificationActivities:
         message = compose(
             mail, sender=self._settings.mail_from, to=to_header, message_id=message_id, headers=headers
         )
-        await asyncio.to_thread(send_or_raise, self._sender, message, to)
+        await deliver(self._sender, message, to)
         async with self._pool.acquire() as conn, conn.transaction():
             await conn.execute(
                 "UPDATE notifications SET status = 'sent', sent_at = now()"

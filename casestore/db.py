@@ -67,6 +67,8 @@ async def connection(dsn: str) -> AsyncIterator[asyncpg.Connection[Any]]:
 
 
 async def create_pool(dsn: str, *, min_size: int = 1, max_size: int = 10) -> asyncpg.Pool:
+    """A pool with the case store's codecs. The workers size theirs by `Settings.db_pool`
+    (DSAR_DB_POOL_SIZE, else their activity slots up to a cap): a pool follows the slots."""
     pool = await asyncpg.create_pool(dsn, min_size=min_size, max_size=max_size, init=init_connection)
     assert pool is not None
     return pool

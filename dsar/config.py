@@ -13,8 +13,10 @@ workers can print it as it stands.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from contextvars import ContextVar
+from datetime import time
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -114,7 +116,25 @@ WHOLE_NUMBERS: dict[str, tuple[int, int, str]] = {
     "audit_anchor_minutes": (1, 60, "minutes"),
     "identity_code_minutes": (30, 1440, "minutes"),
     "identity_code_attempts": (1, 10, "attempts"),
+    # Worker tuning (docs/settings.md#worker-tuning); the defaults below say why.
+    "workflow_cache": (0, 100_000, "workflows"),
+    "workflow_tasks": (2, 1000, "tasks"),
+    "workflow_pollers": (2, 100, "pollers"),
+    "activity_pollers": (1, 100, "pollers"),
+    "control_activity_slots": (1, 1000, "activities"),
+    "company_activity_slots": (1, 1000, "activities"),
+    "db_pool_size": (1, 500, "connections"),
+    "smtp_connections": (1, 64, "connections"),
+    "smtp_idle_seconds": (1, 3600, "seconds"),
 }
+
+# Unset DSAR_DB_POOL_SIZE: a pool as large as the worker's activity slots, at most this many.
+# The control worker (16) and four companies' case pools (4 x 16) then use 80 of PostgreSQL's
+# default 100 connections on the case store, leaving room for the CLI, the public pages and
+# the setup job; the dev stack's one server (200) also holds the four source pools: 144.
+DB_POOL_CAP = 16
+
+_CLOCK_TIME = re.compile(r"([0-9]{1,2}):([0-9]{2})")
 
 
 Days = Annotated[tuple[int, ...], NoDecode]
@@ -157,6 +177,8 @@ class Settings(BaseSettings):
     # One-time identity codes: how long a code works, and how many wrong tries lock it.
     identity_code_minutes: int = 60
     identity_code_attempts: int = 5
+    # When team reminders and escalations fall due, on their day, in the jurisdiction's zone.
+    reminder_time: time = time(9, 0)
     codec_keys: str | None = None
     codec_key_file: str | None = None
     roles_file: str | None = None
@@ -207,6 +229,29 @@ class Settings(BaseSettings):
     keys_dir: str | None = None
     # The verification page's relay (control worker) signs as the `verification-page` service.
     relay_signing_key_file: str | None = None
+    # Worker tuning, from the pipeline benchmark's figures (docs/benchmarks.md):
+    # 564-793 kB of control-worker memory per cached open request: 500 cached workflows
+    # bound the cache to about 400 MB however many requests are open (the SDK's 1,000:
+    # twice that); a request evicted from it is replayed when it next has work.
+    workflow_cache: int = 500
+    # The SDK's defaults: workflow tasks waited on the control worker's one busy event loop
+    # (CPU), not on these slots or pollers.
+    workflow_tasks: int = 100
+    workflow_pollers: int = 5
+    activity_pollers: int = 5
+    # Control-queue activities never waited for a slot at the SDK's 100 (p95 0.00 s).
+    control_activity_slots: int = 100
+    # Company-queue activities waited p50 2.1 s, p95 9.3 s for one of 8 slots while the
+    # company workers used 4-8 % of a core and PostgreSQL 4 %: the slots were the bound.
+    # 16 doubles them while each slot still gets a connection (DB_POOL_CAP).
+    company_activity_slots: int = 16
+    # Connections per case-store and source pool; unset: the worker's activity slots, at most
+    # DB_POOL_CAP. A collector holds a connection of each for its whole run, so a pool smaller
+    # than the slots leaves activities holding a slot while they wait for a connection.
+    db_pool_size: int | None = None
+    # Mail: connections to the relay kept open and reused, closed after this long unused.
+    smtp_connections: int = 4
+    smtp_idle_seconds: int = 10
     connections: dict[str, str] = Field(default_factory=dict)
 
     @classmethod
@@ -246,10 +291,23 @@ class Settings(BaseSettings):
 
     @field_validator(*WHOLE_NUMBERS, mode="before")
     @classmethod
-    def _whole_number(cls, value: Any, info: ValidationInfo) -> int:
+    def _whole_number(cls, value: Any, info: ValidationInfo) -> int | None:
         name = info.field_name or ""
+        if value is None and cls.model_fields[name].default is None:
+            return None  # an optional one left unset (its default is computed where used)
         low, high, unit = WHOLE_NUMBERS[name]
         return _whole(_variable(name), value, low, high, unit)
+
+    @field_validator("reminder_time", mode="before")
+    @classmethod
+    def _clock_time(cls, value: Any, info: ValidationInfo) -> time:
+        if isinstance(value, time):
+            return value
+        match = _CLOCK_TIME.fullmatch(str(value).strip())
+        if match is None or int(match[1]) > 23 or int(match[2]) > 59:
+            name = _variable(info.field_name or "")
+            raise ValueError(f"{name} must be a time of day as HH:MM, from 00:00 to 23:59")
+        return time(int(match[1]), int(match[2]))
 
     @field_validator("retention_schedule", mode="before")
     @classmethod
@@ -299,6 +357,11 @@ class Settings(BaseSettings):
             # no one can tie to a request.
             raise ValueError("DSAR_RETENTION_RECORD_DAYS must not be shorter than DSAR_RETENTION_COPIES_DAYS")
         return self
+
+    def db_pool(self, activity_slots: int) -> int:
+        """Connections for each of a worker's pools: DSAR_DB_POOL_SIZE, else as many as the
+        worker has activity slots, capped at DB_POOL_CAP (the case store's connection budget)."""
+        return self.db_pool_size or min(activity_slots, DB_POOL_CAP)
 
     def connection(self, name: str) -> str:
         try:

@@ -53,7 +53,10 @@ async def run(role: str, company_code: str | None) -> None:
     async with AsyncExitStack() as stack:
         if role == "control":
             await migrate(settings.migration_database_url or settings.database_url)
-            pool = await create_pool(settings.control_database_url or settings.database_url)
+            pool = await create_pool(
+                settings.control_database_url or settings.database_url,
+                max_size=settings.db_pool(settings.control_activity_slots),
+            )
             stack.push_async_callback(pool.close)
             http = httpx.AsyncClient(timeout=httpx.Timeout(30.0), follow_redirects=False)
             stack.push_async_callback(http.aclose)
@@ -88,14 +91,19 @@ async def run(role: str, company_code: str | None) -> None:
         else:
             assert company_code is not None
             company = registry.company(company_code)
-            case_pool = await create_pool(settings.company_database_url or settings.database_url, max_size=4)
+            # As many connections as activity slots (up to a cap): a collector holds one of
+            # each pool for its whole run, and a slot waiting for a connection does nothing.
+            pool_size = settings.db_pool(settings.company_activity_slots)
+            case_pool = await create_pool(
+                settings.company_database_url or settings.database_url, max_size=pool_size
+            )
             stack.push_async_callback(case_pool.close)
             sources = {}
             databases = {
                 s.connection for s in company.systems if s.connection and s.kind is SystemKind.POSTGRES
             }
             for name in sorted(databases):
-                source = await create_pool(settings.connection(name), max_size=4)
+                source = await create_pool(settings.connection(name), max_size=pool_size)
                 stack.push_async_callback(source.close)
                 sources[name] = source
             http = httpx.AsyncClient(timeout=httpx.Timeout(30.0), follow_redirects=False)

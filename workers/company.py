@@ -26,6 +26,7 @@ from dsar.codec import KeyRing
 from dsar.config import Settings
 from dsar.group import Company, GroupRegistry
 from workers.sandbox import workflow_runner
+from workers.tuning import worker_tuning
 from workflows.company_action import CompanyActionWorkflow
 from workflows.company_collection import CompanyCollectionWorkflow
 
@@ -75,8 +76,9 @@ def company_worker(
             act_objects.execute_s3_objects,
             act_api.execute_http_api,
         ],
-        max_concurrent_activities=8,
         graceful_shutdown_timeout=timedelta(seconds=30),
         workflow_runner=workflow_runner(),
+        # Slots and the pools given here move together: Settings.db_pool.
+        **worker_tuning(settings, settings.company_activity_slots),
         interceptors=interceptors,  # the chaos harness's fault injection (workers.faults), if armed
     )

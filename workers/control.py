@@ -32,6 +32,7 @@ from dsar.messages.clock import ClockSettings
 from dsar.messages.retention import RetentionRules
 from dsar.task_queues import CONTROL_TASK_QUEUE
 from workers.sandbox import workflow_runner
+from workers.tuning import worker_tuning
 from workflows.purge import PurgeWorkflow
 from workflows.rights_request import RightsRequestWorkflow
 
@@ -75,6 +76,8 @@ def control_worker(
             identity_reminder_days=list(settings.identity_reminder_days),
             identity_timeout_days=settings.identity_timeout_days,
             package_retention_days=settings.package_retention_days,
+            notify_hour=settings.reminder_time.hour,
+            notify_minute=settings.reminder_time.minute,
         )
     )
     return Worker(
@@ -104,5 +107,6 @@ def control_worker(
         ],
         graceful_shutdown_timeout=timedelta(seconds=30),
         workflow_runner=workflow_runner(),
+        **worker_tuning(settings, settings.control_activity_slots),
         interceptors=interceptors,  # the chaos harness's fault injection (workers.faults), if armed
     )

@@ -31,7 +31,10 @@ class ClockSettings(BaseModel):
     identity_reminder_days: list[int] = Field(default_factory=lambda: [7, 14])
     identity_timeout_days: int = 30
     escalation_horizon_days: int = 90
+    # Team reminders and escalations fall due at this local time (DSAR_REMINDER_TIME) on
+    # their day. The minute came later: histories without it read as on the hour.
     notify_hour: int = 9
+    notify_minute: int = 0
     # Days the response package is kept after delivery; then it is deleted.
     package_retention_days: int = 30
 

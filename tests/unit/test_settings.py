@@ -53,6 +53,49 @@ def test_defaults_and_every_kind_of_variable() -> None:
             {"DSAR_PACKAGE_RETENTION_DAYS": "3"},
             "DSAR_PACKAGE_RETENTION_DAYS must not be shorter than DSAR_DOWNLOAD_LINK_DAYS",
         ),
+        # Worker tuning and the reminder time (tests/unit/test_worker_tuning.py).
+        (
+            {"DSAR_WORKFLOW_CACHE": "-1"},
+            "DSAR_WORKFLOW_CACHE must be a whole number of workflows from 0 to 100000",
+        ),
+        ({"DSAR_WORKFLOW_TASKS": "1"}, "DSAR_WORKFLOW_TASKS must be a whole number of tasks from 2 to 1000"),
+        (
+            {"DSAR_WORKFLOW_POLLERS": "x"},
+            "DSAR_WORKFLOW_POLLERS must be a whole number of pollers from 2 to 100",
+        ),
+        (
+            {"DSAR_ACTIVITY_POLLERS": "0"},
+            "DSAR_ACTIVITY_POLLERS must be a whole number of pollers from 1 to 100",
+        ),
+        (
+            {"DSAR_COMPANY_ACTIVITY_SLOTS": "8.5"},
+            "DSAR_COMPANY_ACTIVITY_SLOTS must be a whole number of activities from 1 to 1000",
+        ),
+        (
+            {"DSAR_CONTROL_ACTIVITY_SLOTS": "0"},
+            "DSAR_CONTROL_ACTIVITY_SLOTS must be a whole number of activities from 1 to 1000",
+        ),
+        ({"DSAR_DB_POOL_SIZE": "0"}, "DSAR_DB_POOL_SIZE must be a whole number of connections from 1 to 500"),
+        (
+            {"DSAR_SMTP_CONNECTIONS": "65"},
+            "DSAR_SMTP_CONNECTIONS must be a whole number of connections from 1 to 64",
+        ),
+        (
+            {"DSAR_SMTP_IDLE_SECONDS": "0"},
+            "DSAR_SMTP_IDLE_SECONDS must be a whole number of seconds from 1 to 3600",
+        ),
+        (
+            {"DSAR_REMINDER_TIME": "24:00"},
+            "DSAR_REMINDER_TIME must be a time of day as HH:MM, from 00:00 to 23:59",
+        ),
+        (
+            {"DSAR_REMINDER_TIME": "9"},
+            "DSAR_REMINDER_TIME must be a time of day as HH:MM, from 00:00 to 23:59",
+        ),
+        (
+            {"DSAR_REMINDER_TIME": "09:60"},
+            "DSAR_REMINDER_TIME must be a time of day as HH:MM, from 00:00 to 23:59",
+        ),
     ],
 )
 def test_a_bad_value_is_named_with_its_rule(env: dict[str, str], message: str) -> None:
