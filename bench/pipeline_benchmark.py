@@ -69,18 +69,11 @@ async def wait_open(client: Client, count: int, timeout: float = 1800) -> None:
 
 
 async def drive_batch(
-    stack: BenchStack, client: Client, people: list[Person], on_first: Callable[[], None]
+    stack: BenchStack, client: Client, people: list[Person], delivered: Callable[[Driven], None]
 ) -> tuple[list[Driven], float, list[float]]:
     """`len(people)` access requests at once, to delivery: (each request's times, first
     submission to last link e-mail, approval -> link e-mail per request)."""
     settings = stack.settings()
-    first: list[bool] = []
-
-    def delivered(_: Driven) -> None:
-        if not first:
-            first.append(True)
-            on_first()
-
     started = time.time()
     driven = await asyncio.gather(*(drive(client, settings, p, delivered) for p in people))
     mails = link_mail_times(stack.mail.folder)
@@ -109,7 +102,7 @@ async def measure(stack: BenchStack, batches: list[int], open_count: int, storm_
     startup = time_cli(env, ["--help"], runs=5)
     shape = recorded_shape()
     rss_start = stack.control_rss_mb()
-    rss_first: list[float] = []
+    rss_by_delivery: list[float] = []
     done: list[Batch] = []
     taken = 0
     for number, size in enumerate(batches):
@@ -119,7 +112,10 @@ async def measure(stack: BenchStack, batches: list[int], open_count: int, storm_
         samples: list[tuple[float, float]] = []
         sampler = asyncio.create_task(sample_control_cpu(stack, samples))
         driven, pipeline_s, latencies = await drive_batch(
-            stack, client, people[taken : taken + size], lambda: rss_first.append(stack.control_rss_mb())
+            stack,
+            client,
+            people[taken : taken + size],
+            lambda _: rss_by_delivery.append(stack.control_rss_mb()),
         )
         taken += size
         cpu_after = stack.cpu_seconds()
@@ -129,9 +125,10 @@ async def measure(stack: BenchStack, batches: list[int], open_count: int, storm_
         if not last:
             done.append(Batch(size, pipeline_s, ceiling_s, latencies))
     await asyncio.sleep(5)  # idle: what stays resident after the deliveries
-    figures = Figures(
-        size, pipeline_s, ceiling_s, shape, latencies, rss_start, rss_first[0], stack.control_rss_mb()
-    )
+    rss_end = stack.control_rss_mb()
+    figures = Figures(size, pipeline_s, ceiling_s, shape, latencies, rss_start, rss_by_delivery[0], rss_end)
+    figures.rss_by_delivery_mb = rss_by_delivery
+    figures.workflow_cache = settings.workflow_cache * stack.control_workers
     figures.batches = done
     figures.control_workers = stack.control_workers
     figures.cpu_s = {part: cpu_after[part] - cpu_before.get(part, 0.0) for part in cpu_after}

@@ -16,8 +16,10 @@ RATIO_GOAL = 0.7
 P95_GOAL_S = 10.0
 LISTING_GOAL_S = 2.0
 STARTUP_GOAL_S = 0.3
-# "Does not grow with delivered requests": from the first delivery to the last, at most this
-# share of the control worker's memory at the first delivery (imports and caches are warm by then).
+# "Does not grow with delivered requests": from the delivery that filled the workflow cache
+# (a delivered request keeps running while its package is kept, so the cache holds it) to the
+# last delivery, at most this share. Before the cache is full, memory grows by design: up to
+# the cache size times the memory per cached request (the open-requests figure).
 MEMORY_GROWTH_GOAL = 0.10
 STORM_LAG_GOAL_S = 60.0
 
@@ -80,6 +82,10 @@ class Figures:
     control_peak_cpu: float = 0.0  # the control worker's busiest window, in cores
     waits_s: dict[str, list[float]] = field(default_factory=dict)  # scheduled -> started
     batches: list[Batch] = field(default_factory=list)  # the smaller batches before this one
+    # The control workers' RSS at each delivery, all batches, in order; the cache's size
+    # (per worker times workers: requests are sticky to one worker's cache).
+    rss_by_delivery_mb: list[float] = field(default_factory=list)
+    workflow_cache: int = 0
     control_workers: int = 1
     packaging_workers: int = 1
     storm: Storm | None = None
@@ -97,8 +103,19 @@ class Figures:
         return self.per_minute / self.ceiling_per_minute
 
     @property
+    def rss_cache_full_mb(self) -> float | None:
+        """RSS at the delivery that filled the workflow cache (the first delivery when there
+        is no cache); None when fewer requests were delivered than the cache holds."""
+        if not self.workflow_cache:
+            return self.rss_first_mb
+        if len(self.rss_by_delivery_mb) <= self.workflow_cache:
+            return None
+        return self.rss_by_delivery_mb[self.workflow_cache - 1]
+
+    @property
     def memory_growth(self) -> float:
-        return (self.rss_end_mb - self.rss_first_mb) / self.rss_first_mb
+        base = self.rss_cache_full_mb
+        return math.nan if base is None else (self.rss_end_mb - base) / base
 
     @property
     def kb_per_open_request(self) -> float:
@@ -149,12 +166,15 @@ def goals(f: Figures) -> list[Goal]:
             f.startup_s < STARTUP_GOAL_S,
         )
     )
+    judged = f.rss_cache_full_mb is not None
     found.append(
         Goal(
             "control worker memory growth",
-            f"<= {MEMORY_GROWTH_GOAL:.0%} first -> last delivery",
-            f"{f.memory_growth:+.1%}",
-            f.memory_growth <= MEMORY_GROWTH_GOAL,
+            f"<= {MEMORY_GROWTH_GOAL:.0%} from a full workflow cache to the last delivery",
+            f"{f.memory_growth:+.1%}"
+            if judged
+            else f"not judged: {len(f.rss_by_delivery_mb)} delivered, the cache holds {f.workflow_cache}",
+            judged and f.memory_growth <= MEMORY_GROWTH_GOAL,
         )
     )
     if f.storm is not None:
@@ -229,7 +249,12 @@ def table(f: Figures) -> list[str]:
         (
             "control worker RSS",
             f"{f.rss_start_mb:.0f} MB at start, {f.rss_first_mb:.0f} MB at first delivery,"
-            f" {f.rss_end_mb:.0f} MB after {f.requests}",
+            + (
+                f" {f.rss_cache_full_mb:.0f} MB with the cache full ({f.workflow_cache}),"
+                if f.workflow_cache and f.rss_cache_full_mb is not None
+                else ""
+            )
+            + f" {f.rss_end_mb:.0f} MB after {len(f.rss_by_delivery_mb) or f.requests}",
         ),
         (
             f"{f.open_requests} open requests (identity)",

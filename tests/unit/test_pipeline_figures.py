@@ -7,9 +7,10 @@ import json
 
 from temporalio.client import WorkflowHistory
 
-from bench.pipeline.figures import Figures, busiest, goals, percentile, table
+from bench.pipeline.figures import Batch, Figures, busiest, goals, percentile, table
 from bench.pipeline.histories import recorded_sizes, task_waits
 from bench.pipeline.shape import HISTORIES, Shape, recorded_shape
+from bench.pipeline.storm import Storm
 
 SHAPE = Shape(before=18, children=4, child_activities=11, after=15)
 
@@ -108,3 +109,57 @@ def test_task_waits_from_a_recorded_history() -> None:
     activities = len(waits["activity wait, control queue"]) + len(waits["activity wait, company queue"])
     assert activities == recorded_shape().before + recorded_shape().after
     assert all(0 <= w < 60 for values in waits.values() for w in values)
+
+
+def test_memory_is_judged_from_the_delivery_that_filled_the_workflow_cache() -> None:
+    # 300 deliveries with a cache of 100: growth counts from delivery 100 (250 MB) to the end.
+    rss = [200.0 + n * 0.5 for n in range(100)] + [250.0] * 200
+    steady = figures(rss_by_delivery_mb=rss, workflow_cache=100, rss_end_mb=260.0)
+    assert steady.rss_cache_full_mb == rss[99]
+    assert {g.name: g.met for g in goals(steady)}["control worker memory growth"] is True  # +4.4%
+    leaking = figures(rss_by_delivery_mb=rss, workflow_cache=100, rss_end_mb=300.0)
+    assert {g.name: g.met for g in goals(leaking)}["control worker memory growth"] is False  # +20%
+    # Fewer deliveries than the cache holds: not judged, and not passed.
+    few = figures(rss_by_delivery_mb=rss[:50], workflow_cache=100)
+    [goal] = [g for g in goals(few) if g.name == "control worker memory growth"]
+    assert not goal.met and goal.value.startswith("not judged: 50 delivered")
+
+
+def test_each_batch_has_its_own_ratio_and_p95_goal() -> None:
+    small = Batch(requests=10, pipeline_s=30.0, ceiling_s=24.0, latencies_s=[2.0] * 10)  # 0.8
+    found = {g.name: g.met for g in goals(figures(batches=[small]))}
+    assert found["throughput vs ceiling (10)"] is True
+    assert found["approval -> link e-mail p95 (10)"] is True
+    assert "batch of 10: delivered / ceiling" in "\n".join(table(figures(batches=[small])))
+
+
+def test_the_storm_fails_on_lag_on_a_missing_and_on_a_doubled_reminder() -> None:
+    def storm_goal(**changes: object) -> bool:
+        storm = Storm(requests=3, reminder_time="10:15", due=0.0, opened_s=5.0, lags_s=[1.0, 2.0, 30.0])
+        for name, value in changes.items():
+            setattr(storm, name, value)
+        [goal] = [g for g in goals(figures(storm=storm)) if g.name == "reminder storm"]
+        return goal.met
+
+    assert storm_goal() is True
+    assert storm_goal(lags_s=[1.0, 61.0]) is False
+    assert storm_goal(missing=1) is False
+    assert storm_goal(doubled=1) is False
+    lines = table(figures(storm=Storm(2, "10:15", 0.0, 5.0, [1.0, 3.0])))
+    assert any(
+        "reminder storm: 2 due at 10:15" in line and "missing 0, sent twice 0" in line for line in lines
+    )
+
+
+def test_the_storms_received_date_puts_a_team_reminder_on_the_day() -> None:
+    from datetime import date, timedelta
+
+    from bench.pipeline.storm import received_for_reminder_on
+    from dsar import clock
+
+    sweden = clock.get_jurisdiction("SE")
+    for offset in range(0, 40, 3):  # across weekends, Christmas and the new year
+        day = date(2026, 12, 2) + timedelta(days=offset)
+        received = received_for_reminder_on(day, (14, 7, 3, 1))
+        assert day in clock.reminder_dates(clock.compute_deadline(received, sweden), (14, 7, 3, 1))
+        assert received < day
