@@ -1,0 +1,120 @@
+"""A restriction in force for two simulated years, with the team's key reloads meanwhile.
+
+The wait adds nothing to the history by itself; each `dsar keys reload` does (a signal
+and a `load_roles` step). The request continues as new before its history grows long
+(`workflows/rights_request/long_wait.py`), keeps answering Queries and Updates, keeps its
+search attributes, and lifting still tells the person first (Art. 18(3)), once.
+
+The figures printed (`-s`) are the ones in docs/benchmarks.md, "Long waits".
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import asyncpg
+from temporalio.client import Client, WorkflowHandle
+
+from dsar.domain import Right, Status
+from dsar.group import GroupRegistry
+from dsar.messages.actions import Action, LiftRestriction
+from dsar.messages.review import ReviewDecision
+from dsar.messages.state import RequestState
+from tests.conftest import record_history
+from tests.polling import eventually
+from tests.rights_people import PlantedPerson, plant_person
+from tests.workflow.conftest import reach_review, request_on_workers, wait_for_status
+from tests.workflow.test_rights import confirm_manual, mails, sent_at, start_rights, verify
+from workflows.rights_request import RightsRequestWorkflow
+from workflows.rights_request.long_wait import MAX_WAIT_HISTORY_EVENTS
+
+YEARS = 2
+RELOAD_EVERY = timedelta(days=3)
+
+
+async def settled(handle: WorkflowHandle[Any, Any]) -> bool | None:
+    """The latest run has nothing scheduled: the reload's step is done and it only waits."""
+    raw = (await handle.describe()).raw_description
+    return True if not raw.pending_activities and not raw.HasField("pending_workflow_task") else None
+
+
+async def size(handle: WorkflowHandle[Any, Any]) -> tuple[int, int]:
+    """The latest run's history: events and bytes (as stored, payloads encrypted)."""
+    history = await handle.fetch_history()
+    return len(history.events), sum(e.ByteSize() for e in history.events)
+
+
+async def test_a_restriction_kept_for_two_years_continues_as_new_and_is_still_lifted(
+    own_time_skipping_env: Any,
+    workers_kwargs: dict[str, Any],
+    case_pool: asyncpg.Pool,
+    source_pools: dict[str, asyncpg.Pool],
+    registry: GroupRegistry,
+    servers: Any,
+) -> None:
+    env = own_time_skipping_env
+    client: Client = env.client
+    person: PlantedPerson = await plant_person(source_pools, registry)
+
+    async def start(queue: str) -> WorkflowHandle[Any, Any]:
+        return await start_rights(client, queue, case_pool, person, [Right.RESTRICTION])
+
+    async with request_on_workers(client, workers_kwargs, start) as handle:
+        reference = handle.id.removeprefix("dsar-")
+        await verify(handle)
+        await reach_review(client, handle)
+        await handle.execute_update(RightsRequestWorkflow.approve, ReviewDecision(actor="reviewer"))
+        await confirm_manual(client, handle, Action.RESTRICT)
+        assert (await wait_for_status(handle, Status.DELIVERED)).restriction_active
+        first_run = (await handle.describe()).run_id
+        print(f"\ndelivered: {await size(handle)} (events, bytes)")
+
+        async def reload_taken() -> bool | None:
+            return await settled(handle)
+
+        runs = {first_run}
+        reloads = 0
+        waited = timedelta(0)
+        while waited < timedelta(days=365 * YEARS):
+            await env.sleep(RELOAD_EVERY)
+            waited += RELOAD_EVERY
+            await handle.signal(RightsRequestWorkflow.reload_roles)  # what `dsar keys reload` sends
+            reloads += 1
+            taken: bool = await eventually(reload_taken, timeout=30, what="the reload to be taken")
+            assert taken
+            runs.add(str((await handle.describe()).run_id))
+            if reloads % 40 == 0:
+                events, stored = await size(handle)
+                print(
+                    f"day {waited.days}: {reloads} reloads, run {len(runs)}: {events} events, {stored} bytes"
+                )
+
+        events, stored = await size(handle)
+        print(f"after {YEARS} years: {reloads} reloads, {len(runs)} runs, last: {events} events, {stored} B")
+        assert len(runs) >= 2, "the request never continued as new"
+        assert events < MAX_WAIT_HISTORY_EVENTS
+        # The new run answers as the old one did: state, search attributes, Updates.
+        state: RequestState = await handle.query(RightsRequestWorkflow.state)
+        assert state.status is Status.DELIVERED and state.restriction_active and state.reference == reference
+        attributes = (await handle.describe()).raw_description.workflow_execution_info.search_attributes
+        assert "delivered" in str(attributes)
+
+        await handle.execute_update(
+            RightsRequestWorkflow.lift_restriction,
+            LiftRestriction(actor="reviewer", reason="The accuracy of your address has been verified."),
+        )
+        await confirm_manual(client, handle, Action.LIFT_RESTRICTION)
+        final: RequestState = await handle.result()
+        await record_history(handle, "rights_request_restriction_continued")
+
+    assert not final.restriction_active and final.restriction_lifted_at is not None
+    (told,) = mails(servers, reference, "restriction_lift")
+    assert "The accuracy of your address has been verified." in str(told.get_content())
+    lifted_from = await case_pool.fetchval(
+        "SELECT min(updated_at) FROM action_results WHERE reference = $1 AND action = 'lift_restriction'",
+        reference,
+    )
+    assert await sent_at(case_pool, reference, "restriction_lift") < lifted_from
+    (outcome,) = mails(servers, reference, "outcome")  # the answer was not sent again by a new run
+    assert outcome is not None
