@@ -98,7 +98,7 @@ async def test_a_restriction_kept_for_two_years_continues_as_new_and_is_still_li
         state: RequestState = await handle.query(RightsRequestWorkflow.state)
         assert state.status is Status.DELIVERED and state.restriction_active and state.reference == reference
         attributes = (await handle.describe()).raw_description.workflow_execution_info.search_attributes
-        assert "delivered" in str(attributes)
+        assert all(name in str(attributes) for name in ("delivered", "DsarRights", "DsarReceivedAt"))
 
         await handle.execute_update(
             RightsRequestWorkflow.lift_restriction,
@@ -118,3 +118,49 @@ async def test_a_restriction_kept_for_two_years_continues_as_new_and_is_still_li
     assert await sent_at(case_pool, reference, "restriction_lift") < lifted_from
     (outcome,) = mails(servers, reference, "outcome")  # the answer was not sent again by a new run
     assert outcome is not None
+
+
+async def test_the_package_retention_wait_grows_only_with_reloads_and_ends(
+    own_time_skipping_env: Any,
+    workers_kwargs: dict[str, Any],
+    case_pool: asyncpg.Pool,
+    source_pools: dict[str, asyncpg.Pool],
+    registry: GroupRegistry,
+    settings: Any,
+) -> None:
+    """The retention wait is one timer; reloads add to it, bounded by the retention period
+    (not continued as new: it ends by itself, after `package_retention_days`)."""
+    env = own_time_skipping_env
+    client: Client = env.client
+    person: PlantedPerson = await plant_person(source_pools, registry)
+
+    async def start(queue: str) -> WorkflowHandle[Any, Any]:
+        return await start_rights(client, queue, case_pool, person, [Right.ACCESS])
+
+    async with request_on_workers(client, workers_kwargs, start) as handle:
+        await verify(handle)
+        await reach_review(client, handle)
+        await handle.execute_update(RightsRequestWorkflow.approve, ReviewDecision(actor="reviewer"))
+        await wait_for_status(handle, Status.DELIVERED)
+
+        async def reload_taken() -> bool | None:
+            return await settled(handle)
+
+        delivered = await size(handle)
+        retention = timedelta(days=settings.package_retention_days)
+        reloads = int(retention / RELOAD_EVERY) - 1
+        for _ in range(reloads):
+            await env.sleep(RELOAD_EVERY)
+            await handle.signal(RightsRequestWorkflow.reload_roles)
+            taken: bool = await eventually(reload_taken, timeout=30, what="the reload to be taken")
+            assert taken
+        waiting = await size(handle)
+        await env.sleep(RELOAD_EVERY * 2)  # past the end of the retention period
+        final: RequestState = await handle.result()
+        ended = await size(handle)
+        print(
+            f"\nretention {retention.days} d: delivered {delivered}, {reloads} reloads {waiting}, end {ended}"
+        )
+    assert final.package_deleted_at is not None
+    per_reload = (waiting[0] - delivered[0]) / reloads
+    assert 0 < per_reload <= 15, per_reload
