@@ -25,6 +25,7 @@ from tests.conftest import record_history
 from tests.polling import eventually
 from tests.rights_people import PlantedPerson, plant_person
 from tests.workflow.conftest import reach_review, request_on_workers, wait_for_status
+from tests.workflow.test_replay import replayer
 from tests.workflow.test_rights import confirm_manual, mails, sent_at, start_rights, verify
 from workflows.rights_request import RightsRequestWorkflow
 from workflows.rights_request.long_wait import MAX_WAIT_HISTORY_EVENTS
@@ -99,6 +100,13 @@ async def test_a_restriction_kept_for_two_years_continues_as_new_and_is_still_li
         assert state.status is Status.DELIVERED and state.restriction_active and state.reference == reference
         attributes = (await handle.describe()).raw_description.workflow_execution_info.search_attributes
         assert all(name in str(attributes) for name in ("delivered", "DsarRights", "DsarReceivedAt"))
+
+        # The run that continued as new (its patch marker, its continue-as-new command) replays.
+        first = await client.get_workflow_handle(handle.id, run_id=first_run).fetch_history()
+        assert first.events[-1].HasField("workflow_execution_continued_as_new_event_attributes")
+        print(f"first run: {len(first.events)} events, {sum(e.ByteSize() for e in first.events)} B")
+        replayed = await replayer(RightsRequestWorkflow).replay_workflow(first, raise_on_replay_failure=False)
+        assert replayed.replay_failure is None, replayed.replay_failure
 
         await handle.execute_update(
             RightsRequestWorkflow.lift_restriction,
