@@ -141,18 +141,26 @@ class CollectionStage:
                 if exc.type != CHILD_GONE or not workflow.patched(MARK_AFTER_CHILD_FINISHED):
                     raise
                 await workflow.wait_condition(lambda: progress.done)
-                system = self.system(decision.company, decision.system)
-                if system.status is not SystemStatus.FAILED:
-                    raise ApplicationError(
-                        f"system: {decision.company}/{decision.system} is already settled"
-                        f" ({system.status.value}); nothing was changed",
-                        type="SystemAlreadySettled",
-                        non_retryable=True,
-                    ) from None
+                self._refuse_if_settled(decision, patched=True)
                 await self._settle_not_applicable(progress, decision)
         else:
+            # The child's result arrived between the validator and here: the same answer.
+            self._refuse_if_settled(decision, patched=False)
             await self._settle_not_applicable(progress, decision)
         return self._ctx.state
+
+    def _refuse_if_settled(self, decision: SystemDecision, *, patched: bool) -> None:
+        """Only a failed system is settled here; one the child settled is not changed again."""
+        system = self.system(decision.company, decision.system)
+        if system.status is SystemStatus.FAILED:
+            return
+        if patched or workflow.patched(MARK_AFTER_CHILD_FINISHED):
+            raise ApplicationError(
+                f"system: {decision.company}/{decision.system} is already settled"
+                f" ({system.status.value}); nothing was changed",
+                type="SystemAlreadySettled",
+                non_retryable=True,
+            )
 
     async def _settle_not_applicable(self, progress: CompanyProgress, decision: SystemDecision) -> None:
         """A failed system of a finished company settled by the team, here rather than in the child."""
