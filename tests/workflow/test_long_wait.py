@@ -10,10 +10,13 @@ The figures printed (`-s`) are the ones in docs/benchmarks.md, "Long waits".
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import timedelta
 from typing import Any
 
 import asyncpg
+import pytest
 from temporalio.client import Client, WorkflowHandle
 
 from dsar.domain import Right, Status
@@ -46,44 +49,66 @@ async def size(handle: WorkflowHandle[Any, Any]) -> tuple[int, int]:
     return len(history.events), sum(e.ByteSize() for e in history.events)
 
 
-async def test_a_restriction_kept_for_two_years_continues_as_new_and_is_still_lifted(
+async def reload(env: Any, handle: WorkflowHandle[Any, Any]) -> None:
+    """A few days on, then what `dsar keys reload` sends; returns once the request took it."""
+
+    async def taken() -> bool | None:
+        return await settled(handle)
+
+    await env.sleep(RELOAD_EVERY)
+    await handle.signal(RightsRequestWorkflow.reload_roles)
+    done: bool = await eventually(taken, timeout=30, what="the reload to be taken")
+    assert done
+
+
+@pytest.fixture
+def answered(
     own_time_skipping_env: Any,
     workers_kwargs: dict[str, Any],
     case_pool: asyncpg.Pool,
     source_pools: dict[str, asyncpg.Pool],
     registry: GroupRegistry,
-    servers: Any,
+) -> Any:
+    """`async with answered(rights) as handle`: a request of a person of the test's own,
+    verified, approved and delivered, on the test's own time-skipping server."""
+    client: Client = own_time_skipping_env.client
+
+    @asynccontextmanager
+    async def request(rights: list[Right]) -> AsyncIterator[WorkflowHandle[Any, Any]]:
+        person: PlantedPerson = await plant_person(source_pools, registry)
+
+        async def start(queue: str) -> WorkflowHandle[Any, Any]:
+            return await start_rights(client, queue, case_pool, person, rights)
+
+        async with request_on_workers(client, workers_kwargs, start) as handle:
+            await verify(handle)
+            await reach_review(client, handle)
+            await handle.execute_update(RightsRequestWorkflow.approve, ReviewDecision(actor="reviewer"))
+            if Right.RESTRICTION in rights:
+                await confirm_manual(client, handle, Action.RESTRICT)
+            await wait_for_status(handle, Status.DELIVERED)
+            yield handle
+
+    return request
+
+
+async def test_a_restriction_kept_for_two_years_continues_as_new_and_is_still_lifted(
+    own_time_skipping_env: Any, answered: Any, case_pool: asyncpg.Pool, servers: Any
 ) -> None:
     env = own_time_skipping_env
     client: Client = env.client
-    person: PlantedPerson = await plant_person(source_pools, registry)
-
-    async def start(queue: str) -> WorkflowHandle[Any, Any]:
-        return await start_rights(client, queue, case_pool, person, [Right.RESTRICTION])
-
-    async with request_on_workers(client, workers_kwargs, start) as handle:
+    async with answered([Right.RESTRICTION]) as handle:
         reference = handle.id.removeprefix("dsar-")
-        await verify(handle)
-        await reach_review(client, handle)
-        await handle.execute_update(RightsRequestWorkflow.approve, ReviewDecision(actor="reviewer"))
-        await confirm_manual(client, handle, Action.RESTRICT)
-        assert (await wait_for_status(handle, Status.DELIVERED)).restriction_active
         first_run = (await handle.describe()).run_id
         print(f"\ndelivered: {await size(handle)} (events, bytes)")
-
-        async def reload_taken() -> bool | None:
-            return await settled(handle)
 
         runs = {first_run}
         reloads = 0
         waited = timedelta(0)
         while waited < timedelta(days=365 * YEARS):
-            await env.sleep(RELOAD_EVERY)
+            await reload(env, handle)
             waited += RELOAD_EVERY
-            await handle.signal(RightsRequestWorkflow.reload_roles)  # what `dsar keys reload` sends
             reloads += 1
-            taken: bool = await eventually(reload_taken, timeout=30, what="the reload to be taken")
-            assert taken
             runs.add(str((await handle.describe()).run_id))
             if reloads % 40 == 0:
                 events, stored = await size(handle)
@@ -129,39 +154,17 @@ async def test_a_restriction_kept_for_two_years_continues_as_new_and_is_still_li
 
 
 async def test_the_package_retention_wait_grows_only_with_reloads_and_ends(
-    own_time_skipping_env: Any,
-    workers_kwargs: dict[str, Any],
-    case_pool: asyncpg.Pool,
-    source_pools: dict[str, asyncpg.Pool],
-    registry: GroupRegistry,
-    settings: Any,
+    own_time_skipping_env: Any, answered: Any, settings: Any
 ) -> None:
     """The retention wait is one timer; reloads add to it, bounded by the retention period
     (not continued as new: it ends by itself, after `package_retention_days`)."""
     env = own_time_skipping_env
-    client: Client = env.client
-    person: PlantedPerson = await plant_person(source_pools, registry)
-
-    async def start(queue: str) -> WorkflowHandle[Any, Any]:
-        return await start_rights(client, queue, case_pool, person, [Right.ACCESS])
-
-    async with request_on_workers(client, workers_kwargs, start) as handle:
-        await verify(handle)
-        await reach_review(client, handle)
-        await handle.execute_update(RightsRequestWorkflow.approve, ReviewDecision(actor="reviewer"))
-        await wait_for_status(handle, Status.DELIVERED)
-
-        async def reload_taken() -> bool | None:
-            return await settled(handle)
-
+    async with answered([Right.ACCESS]) as handle:
         delivered = await size(handle)
         retention = timedelta(days=settings.package_retention_days)
         reloads = int(retention / RELOAD_EVERY) - 1
         for _ in range(reloads):
-            await env.sleep(RELOAD_EVERY)
-            await handle.signal(RightsRequestWorkflow.reload_roles)
-            taken: bool = await eventually(reload_taken, timeout=30, what="the reload to be taken")
-            assert taken
+            await reload(env, handle)
         waiting = await size(handle)
         await env.sleep(RELOAD_EVERY * 2)  # past the end of the retention period
         final: RequestState = await handle.result()
