@@ -7,12 +7,15 @@ from datetime import date
 from pydantic import BaseModel, Field
 
 from dsar.domain import RequestSubmission, Status
+from dsar.messages.carried import CarriedState
 
 
 class RightsRequestInput(BaseModel):
     reference: str
     submission: RequestSubmission
     submitted_by: str
+    # Set only when the request continued as new during a long wait (long_wait.py).
+    carried: CarriedState | None = None
 
 
 class StatusChange(BaseModel):

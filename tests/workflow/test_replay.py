@@ -18,7 +18,7 @@ from temporalio.client import WorkflowHistory
 from temporalio.worker import Replayer
 
 from dsar import activity_refs as refs
-from dsar.codec import KeyRing, data_converter
+from dsar.codec import METADATA_WORKFLOW_ID, KeyRing, data_converter
 from dsar.messages.intake import RightsRequestInput
 from dsar.messages.state import RequestState
 from workers.sandbox import workflow_runner
@@ -32,7 +32,16 @@ HISTORIES = sorted((Path(__file__).parents[1] / "histories").glob("*.json"))
 
 
 def load(path: Path) -> WorkflowHistory:
-    return WorkflowHistory.from_json(f"replay-{path.stem}", path.read_text(encoding="utf-8"))
+    history = WorkflowHistory.from_json(f"replay-{path.stem}", path.read_text(encoding="utf-8"))
+    # Payloads sealed for their workflow (issue #15) open only under that workflow's id,
+    # which their metadata names; older recordings' payloads are unbound.
+    started = history.events[0].workflow_execution_started_event_attributes
+    bound = {
+        p.metadata[METADATA_WORKFLOW_ID].decode()
+        for p in started.input.payloads
+        if METADATA_WORKFLOW_ID in p.metadata
+    }
+    return WorkflowHistory(bound.pop(), history.events) if bound else history
 
 
 def replayer(*workflows: type) -> Replayer:

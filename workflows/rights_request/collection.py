@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 
 from temporalio import workflow
+from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from dsar import activity_refs as refs
@@ -29,6 +30,13 @@ with workflow.unsafe.imports_passed_through():
     from workflows.company_collection import CompanyCollectionWorkflow
 
 from workflows.rights_request.context import SYSTEM_ACTOR, RequestContext
+
+# Since 0.1.0 (docs/changing-workflow-code.md): a mark that reaches a company's child only
+# after the child finished (a second `dsar mark-na` in quick succession) waits for the
+# child's result and answers "already settled" instead of failing the Update.
+MARK_AFTER_CHILD_FINISHED = "mark-na-after-child-finished"
+# The failure type of a signal to a workflow that has already closed.
+CHILD_GONE = "ExternalWorkflowExecutionNotFound"
 
 
 class CollectionStage:
@@ -121,34 +129,62 @@ class CollectionStage:
 
     async def mark_not_applicable(self, decision: SystemDecision) -> RequestState:
         """The system holds nothing relevant (or cannot be searched), with the reason on record."""
-        ctx = self._ctx
         progress = self.progress(decision.company)
         if not progress.done:
-            await workflow.get_external_workflow_handle(self._child_id(progress)).signal(
-                CompanyCollectionWorkflow.mark_not_applicable, decision
-            )
+            try:
+                await workflow.get_external_workflow_handle(self._child_id(progress)).signal(
+                    CompanyCollectionWorkflow.mark_not_applicable, decision
+                )
+            except ApplicationError as exc:
+                # The company's child finished (an earlier mark settled its last manual
+                # system) but its result has not reached this workflow yet.
+                if exc.type != CHILD_GONE or not workflow.patched(MARK_AFTER_CHILD_FINISHED):
+                    raise
+                await workflow.wait_condition(lambda: progress.done)
+                self._refuse_if_settled(decision, patched=True)
+                await self._settle_not_applicable(progress, decision)
         else:
-            system = self.system(decision.company, decision.system)
-            settled = system.model_copy(
-                update={
-                    "status": SystemStatus.NOT_APPLICABLE,
-                    "note": decision.reason.strip(),
-                    "note_for_person": decision.note_for_person.strip() or None,
-                    "error": None,
-                }
+            # The child's result arrived between the validator and here: the same answer.
+            self._refuse_if_settled(decision, patched=False)
+            await self._settle_not_applicable(progress, decision)
+        return self._ctx.state
+
+    def _refuse_if_settled(self, decision: SystemDecision, *, patched: bool) -> None:
+        """Only a failed system is settled here; one the child settled is not changed again."""
+        system = self.system(decision.company, decision.system)
+        if system.status is SystemStatus.FAILED:
+            return
+        if patched or workflow.patched(MARK_AFTER_CHILD_FINISHED):
+            raise ApplicationError(
+                f"system: {decision.company}/{decision.system} is already settled"
+                f" ({system.status.value}); nothing was changed",
+                type="SystemAlreadySettled",
+                non_retryable=True,
             )
-            progress.systems = [settled if s.system == system.system else s for s in progress.systems]
-            await ctx.call(
-                refs.RECORD_SYSTEM_RESULT,
-                RecordSystemResultInput(
-                    reference=ctx.state.reference,
-                    result=settled,
-                    actor=decision.actor,
-                    occasion=f"r{progress.rounds}",
-                ),
-            )
-            self._settle(progress)
-        return ctx.state
+
+    async def _settle_not_applicable(self, progress: CompanyProgress, decision: SystemDecision) -> None:
+        """A failed system of a finished company settled by the team, here rather than in the child."""
+        ctx = self._ctx
+        system = self.system(decision.company, decision.system)
+        settled = system.model_copy(
+            update={
+                "status": SystemStatus.NOT_APPLICABLE,
+                "note": decision.reason.strip(),
+                "note_for_person": decision.note_for_person.strip() or None,
+                "error": None,
+            }
+        )
+        progress.systems = [settled if s.system == system.system else s for s in progress.systems]
+        await ctx.call(
+            refs.RECORD_SYSTEM_RESULT,
+            RecordSystemResultInput(
+                reference=ctx.state.reference,
+                result=settled,
+                actor=decision.actor,
+                occasion=f"r{progress.rounds}",
+            ),
+        )
+        self._settle(progress)
 
     def check_not_applicable(self, decision: SystemDecision) -> None:
         self._ctx.require(decision, Role.REVIEWER)

@@ -98,6 +98,29 @@ class RequestContext:
         )
         return self._state
 
+    def resume(self, req: RightsRequestInput) -> RequestState:
+        """A run continued as new during a long wait (long_wait.py): the carried state, answered."""
+        carried = req.carried
+        assert carried is not None
+        self._req = req
+        self._state = carried.state
+        self.clock = carried.clock
+        self._plan = carried.plan
+        self.nonces.carry_over(carried.nonces)
+        self.closed = True  # answered: the statutory clock has nothing left to watch
+        self._failed_published = True  # the attribute came over with the run; keep it current
+        self.update_details()
+        return self._state
+
+    @property
+    def request(self) -> RightsRequestInput:
+        assert self._req is not None
+        return self._req
+
+    @property
+    def known_plan(self) -> CollectionPlan | None:
+        return self._plan
+
     @property
     def started(self) -> bool:
         return self._state is not None

@@ -33,6 +33,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.company_action import CompanyActionWorkflow
 
 from workflows.rights_request.context import SYSTEM_ACTOR, RequestContext
+from workflows.rights_request.long_wait import wait_or_continue_as_new
 from workflows.rights_request.review import ReviewStage
 from workflows.rights_request.rights import RequestSteps
 
@@ -260,7 +261,12 @@ class OtherRightsStage:
         ctx, state = self._ctx, self._ctx.state
         await ctx.refresh_grants()
         ctx.update_details()
-        await workflow.wait_condition(lambda: self._lift is not None)
+        await wait_or_continue_as_new(
+            ctx,
+            lambda: self._lift is not None,
+            # The package's retention runs beside this wait; only this wait is carried over.
+            lambda: state.package is None or state.package_deleted_at is not None,
+        )
         assert self._lift is not None
         await ctx.notify(NotificationKind.RESTRICTION_LIFT, text=self._lift.reason.strip())
         await ctx.record("restriction.lifting", self._lift.actor, {})

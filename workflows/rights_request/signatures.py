@@ -54,6 +54,13 @@ class NonceBook:
     def seen(self) -> frozenset[str]:
         return frozenset(self._seen)
 
+    def carried(self) -> dict[str, datetime]:
+        """For a run continued as new: the nonces still within reach of a replay."""
+        return dict(self._seen)
+
+    def carry_over(self, seen: dict[str, datetime]) -> None:
+        self._seen = dict(seen)
+
     def use(self, nonce: str, signed_at: datetime) -> None:
         """Marks a nonce used; a second use (two Updates validated together) fails the Update."""
         if nonce in self._seen:

@@ -67,6 +67,11 @@ class RightsRequestWorkflow:
     @workflow.run
     async def run(self, req: RightsRequestInput) -> RequestState:
         ctx = self._ctx
+        if req.carried is not None:  # continued as new while a restriction stays (long_wait.py)
+            ctx.resume(req)
+            await self._other_rights.await_lift()
+            await workflow.wait_condition(workflow.all_handlers_finished)
+            return ctx.state
         state = ctx.start(req)
         ctx.clock = await ctx.call(refs.LOAD_CLOCK_SETTINGS, req.reference)
         await self._clock.recompute()
