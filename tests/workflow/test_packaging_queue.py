@@ -8,7 +8,7 @@ and checked; the recording of this run is the patched shape's replay fixture.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 import asyncpg
@@ -17,13 +17,11 @@ from temporalio.client import WorkflowHistory
 
 from dsar.domain import Status
 from dsar.messages.activity_names import Activity
-from dsar.messages.identity import IdentityDecision
-from dsar.messages.review import ReviewDecision
 from dsar.messages.state import RequestState
 from dsar.task_queues import packaging_task_queue
 from tests.conftest import record_history
-from tests.workflow.conftest import reach_review, running_workers, start_request_for, wait_for_status
-from workflows.rights_request import RightsRequestWorkflow
+from tests.workflow.conftest import running_workers
+from tests.workflow.test_download import deliver
 
 PACKAGE_ACTIVITIES = {str(Activity.BUILD_PACKAGE), str(Activity.ENSURE_PACKAGE)}
 
@@ -43,12 +41,7 @@ async def test_the_package_is_built_and_checked_on_the_packaging_queue(
 ) -> None:
     client = own_time_skipping_env.client
     async with running_workers(client, **workers_kwargs) as control_queue:
-        handle = await start_request_for(client, control_queue, case_pool, date(2026, 11, 20))
-        await wait_for_status(handle, Status.IDENTITY)
-        await handle.execute_update(RightsRequestWorkflow.verify_identity, IdentityDecision(actor="reviewer"))
-        await reach_review(client, handle)
-        await handle.execute_update(RightsRequestWorkflow.approve, ReviewDecision(actor="reviewer"))
-        await wait_for_status(handle, Status.DELIVERED)
+        handle = await deliver(own_time_skipping_env, control_queue, case_pool)
         # On to the package's deletion, so the recording is of a whole request.
         await own_time_skipping_env.sleep(timedelta(days=31))
         final: RequestState = await handle.result()
