@@ -4,10 +4,10 @@ The identity-code cells break the short `identity` request instead (chaos.reques
 only one that sends and confirms a one-time code.
 
 A kill cell names the activity and the point; the worker that runs it (the control worker,
-or a company's) is taken from the undisturbed run's histories, preferring gb01, the company
-with the manual system and the most systems. `filter` narrows the kill to one use of an
-activity that serves several (`action=erase`: the erasure, not the correction before it).
-An outage cell names the server, the stage it is cut at, and for how long.
+the packaging worker, or a company's) is taken from the undisturbed run's histories,
+preferring gb01, the company with the manual system and the most systems. `filter` narrows
+the kill to one use of an activity that serves several (`action=erase`: the erasure, not
+the correction before it). An outage cell names the server, the stage it is cut at, and for how long.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from dsar.messages.activity_names import Activity
 
 POINTS = ("before", "after")
 
-# Control queue: the request itself.
+# Control queue: the request itself (and the packaging queue: building the package).
 CONTROL_ACTIVITIES = [
     Activity.LOAD_CLOCK_SETTINGS,
     Activity.COMPUTE_DEADLINE,

@@ -158,7 +158,8 @@ class Rig:
     # --- workers: arm, watch, restart --------------------------------------------------------
 
     def arm(self, worker: str, spec: str) -> Armed:
-        """Restart `worker` ("control" or "company-<code>") with a fault armed; fires once."""
+        """Restart `worker` ("control", "company-<code>" or "packaging-<n>") with a fault armed;
+        fires once."""
         marker = self.state / "faults" / f"{time.monotonic_ns()}.fired"
         marker.parent.mkdir(parents=True, exist_ok=True)
         with self._lock:
@@ -197,11 +198,10 @@ class Rig:
         self._start(worker, extra)
 
     def _start(self, worker: str, extra: dict[str, str]) -> None:
-        role, _, company = worker.partition("-")
         saved = {k: os.environ.get(k) for k in extra}
         os.environ.update(extra)  # `Stack.worker_env` starts from the harness's environment
         try:
-            self.stack.start_worker(role, company or None)
+            self.stack.start_named(worker)
         finally:
             for k, v in saved.items():
                 if v is None:

@@ -19,7 +19,7 @@ from chaos.mailbox import MailBox
 from chaos.observe import Call, Observation, Step, activity_events, compare, next_progress, observe
 from chaos.request import Drive, RequestDriver, RequestStuck
 from chaos.rig import Rig
-from dsar.task_queues import CONTROL_TASK_QUEUE
+from dsar.task_queues import CONTROL_TASK_QUEUE, PACKAGING_TASK_QUEUE
 
 RECOVERY_LIMIT = 60.0
 PREFERRED_COMPANY = "gb01"
@@ -61,12 +61,15 @@ async def _events(rig: Rig, reference: str) -> tuple[set[Step], list[tuple[datet
 
 
 def worker_for(rig: Rig, activity: str, scheduled: set[tuple[str, str]]) -> str | None:
-    """The worker that ran `activity` in the reference: control, or a company (gb01 first)."""
+    """The worker that ran `activity` in the reference: control, the packaging worker (the rig
+    runs one, so the armed process is the one that builds), or a company (gb01 first)."""
     queues = {queue for kind, queue in scheduled if kind == activity}
     if not queues:
         return None
     if CONTROL_TASK_QUEUE in queues:
         return "control"
+    if PACKAGING_TASK_QUEUE in queues:
+        return "packaging-1"
     companies = [c for c in rig.stack.registry.companies if c.task_queue in queues]
     companies.sort(key=lambda c: (c.code != PREFERRED_COMPANY, c.code))
     return f"company-{companies[0].code}" if companies else None

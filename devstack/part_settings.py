@@ -20,6 +20,9 @@ PART_SETTINGS: dict[str, tuple[str, ...]] = {
                 # The identity relay signs the codes it forwards as the verification page.
                 "DSAR_RELAY_SIGNING_KEY_FILE"),
     "company": (*_TEMPORAL, *_S3, *_AUDIT),
+    # Builds packages: reads the case store (with the control worker's login, as a package
+    # draws on every company's results), writes S3 and the audit trail; no mail, no links.
+    "packaging": (*_TEMPORAL, *_S3, *_AUDIT),
     "download-server": (*_S3, *_AUDIT, "DSAR_DOWNLOAD_SIGNING_KEY", "DSAR_DOWNLOAD_BASE_URL",
                         "DSAR_DOWNLOAD_LISTEN"),
 }  # fmt: skip

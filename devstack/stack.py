@@ -1,9 +1,9 @@
 """`dsar dev`: the whole product on one machine, with nothing installed but Python.
 
 Starts PostgreSQL (case store + one database per demo company), a local S3 endpoint, a
-mail catcher, the Temporal dev server with its UI, and the worker pools (control plane
-plus one per company, each its own process as in production). Writes the endpoints to
-`<state>/local.env` so `dsar` in another terminal finds them. Ctrl-C (or SIGTERM) stops
+mail catcher, the Temporal dev server with its UI, and the worker pools (control plane,
+one per company and the package builders, each its own process as in production). Writes
+the endpoints to `<state>/local.env` so `dsar` in another terminal finds them. Ctrl-C (or SIGTERM) stops
 everything in reverse order. A worker or the download page that dies is restarted with
 back-off (`devstack.supervisor`); a stack killed outright has its processes stopped by its
 reaper (`devstack.reaper`), or at the latest at the next start.
@@ -64,14 +64,15 @@ class Ports:
     smtp: int = int(os.environ.get("DSAR_DEV_SMTP_PORT", "1025"))
     codec: int = int(os.environ.get("DSAR_DEV_CODEC_PORT", "8081"))
     download: int = int(os.environ.get("DSAR_DEV_DOWNLOAD_PORT", "8090"))
-    # Worker metrics: control on this port, each company on the next ones.
+    # Worker metrics: control on this port, each company on the next ones, then packaging workers.
     metrics: int = int(os.environ.get("DSAR_DEV_METRICS_PORT", "9464"))
     # The demo newsletter vendor's API (a stand-in for a SaaS system outside the product).
     newsletter: int = int(os.environ.get("DSAR_DEV_NEWSLETTER_PORT", "8095"))
 
     @classmethod
-    def free(cls, companies: int) -> Ports:
-        """Free ports for a throw-away stack (tests, benchmarks) beside a running `make dev`."""
+    def free(cls, companies: int, packaging: int = 1) -> Ports:
+        """Free ports for a throw-away stack (tests, benchmarks) beside a running `make dev`;
+        `packaging`: as many packaging workers as the stack will run."""
         return cls(
             temporal=free_port(),
             ui=free_port(),
@@ -79,7 +80,7 @@ class Ports:
             s3=free_port(),
             smtp=free_port(),
             codec=free_port(),
-            metrics=free_port_block(1 + companies),
+            metrics=free_port_block(1 + companies + packaging),
             newsletter=free_port(),
             download=free_port(),
         )
@@ -139,8 +140,11 @@ class Stack:
 
     demo_people = 300  # the demo crowd's size (the pipeline benchmark wants thousands)
 
-    def __init__(self, state: Path, ports: Ports, registry: GroupRegistry) -> None:
+    def __init__(
+        self, state: Path, ports: Ports, registry: GroupRegistry, packaging_workers: int = 1
+    ) -> None:
         self.state = state
+        self.packaging_workers = packaging_workers  # processes serving the packaging queue
         state.chmod(0o700)  # secrets, mails with codes, Temporal's and PostgreSQL's data
         self.ports = ports
         self.registry = registry
@@ -291,8 +295,11 @@ class Stack:
         env.setdefault("DSAR_LOG_FORMAT", "json")
         return env
 
-    def metrics_port(self, company: str | None = None) -> int:
+    def metrics_port(self, company: str | None = None, packaging: int | None = None) -> int:
+        """Control's port, a company's (`company`), or packaging worker number `packaging`'s."""
         codes = [c.code for c in self.registry.companies]
+        if packaging is not None:
+            return self.ports.metrics + len(codes) + packaging
         return self.ports.metrics + (0 if company is None else 1 + codes.index(company))
 
     def log_file(self, part: str) -> Path:
@@ -339,14 +346,23 @@ class Stack:
                     raise RuntimeError(f"the download server did not start; see {log_file}") from None
                 time.sleep(0.2)
 
-    def start_worker(self, role: str, company: str | None = None) -> subprocess.Popen[bytes]:
-        name = role if company is None else f"company-{company}"
+    def start_worker(self, role: str, company: str | None = None, number: int = 1) -> subprocess.Popen[bytes]:
+        """`control`, `company` with its code, or `packaging` number `number` (1, 2 ...)."""
+        packaging = number if role == "packaging" else None
+        name = f"packaging-{number}" if packaging else role if company is None else f"company-{company}"
         env = self.worker_env(role, company)
-        env["DSAR_METRICS_BIND"] = f"127.0.0.1:{self.metrics_port(company)}"
+        env["DSAR_METRICS_BIND"] = f"127.0.0.1:{self.metrics_port(company, packaging)}"
         args = [sys.executable, "-m", "workers", role] + ([company] if company else [])
         process = self.spawn(name, args, env)
         self.workers[name] = process
         return process
+
+    def start_named(self, name: str) -> subprocess.Popen[bytes]:
+        """A worker by the name it runs under: control, company-<code> or packaging-<n>."""
+        role, _, which = name.partition("-")
+        if role == "packaging":
+            return self.start_worker(role, number=int(which))
+        return self.start_worker(role, which or None)
 
     def supervisor(self, say: Callable[[str], None]) -> Supervisor:
         """Watches the workers and the download page running now; restarts them as they die.
@@ -355,8 +371,7 @@ class Stack:
         die without the stack."""
         supervisor = Supervisor(self.state / "hold", say)
         for name, process in self.workers.items():
-            role, _, company = name.partition("-")
-            start = functools.partial(self.start_worker, role, company or None)
+            start = functools.partial(self.start_named, name)
             supervisor.watch(name, self.log_file(name), start, process)
         if self.download_server is not None:
             supervisor.watch(
@@ -381,6 +396,8 @@ class Stack:
         self.start_worker("control")
         for company in self.registry.companies:
             self.start_worker("company", company.code)
+        for number in range(1, self.packaging_workers + 1):
+            self.start_worker("packaging", number=number)
 
     def stop_workers(self) -> None:
         for process in self.workers.values():
@@ -434,7 +451,7 @@ class Stack:
             ("Workers", ", ".join(f"{n} (pid {p.pid})" for n, p in self.workers.items())),
             (
                 "Worker metrics",
-                f"http://127.0.0.1:{self.ports.metrics}/metrics (control; companies on the next ports)",
+                f"http://127.0.0.1:{self.ports.metrics}/metrics (control; companies, then packaging, next)",
             ),
         ]
 

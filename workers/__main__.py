@@ -1,4 +1,5 @@
-"""Worker entry points: `python -m workers control` or `python -m workers company <code>`.
+"""Worker entry points: `python -m workers control`, `python -m workers company <code>` or
+`python -m workers packaging`.
 
 Containers run one of these each; configuration comes only from the environment.
 SIGTERM (container stop) and Ctrl-C shut the worker down gracefully, letting running
@@ -29,6 +30,7 @@ from workers.control import control_worker
 from workers.faults import fault_interceptors
 from workers.identity_relay import IdentityRelay, relay_client
 from workers.metrics import publish_case_metrics, runtime_with_metrics
+from workers.packaging import packaging_worker
 from workers.schedules import ensure_purge_schedule
 
 log = structlog.get_logger("workers")
@@ -88,6 +90,13 @@ async def run(role: str, company_code: str | None) -> None:
             if runtime is not None:
                 gauges = asyncio.create_task(publish_case_metrics(pool, runtime.metric_meter, stop))
                 stack.push_async_callback(lambda: gauges)
+        elif role == "packaging":
+            # The control worker's login: a package is read from every company's results.
+            pool = await create_pool(settings.control_database_url or settings.database_url, max_size=4)
+            stack.push_async_callback(pool.close)
+            worker = packaging_worker(
+                client, settings=settings, ring=ring, registry=registry, pool=pool, interceptors=faults
+            )
         else:
             assert company_code is not None
             company = registry.company(company_code)
@@ -183,6 +192,12 @@ def company(
     if code not in codes:
         raise typer.BadParameter(f"unknown code {code!r}; known: {', '.join(codes)}", param_hint="company")
     asyncio.run(run("company", code))
+
+
+@app.command()
+def packaging() -> None:
+    """A worker building response packages (run as many as the load needs)."""
+    asyncio.run(run("packaging", None))
 
 
 @app.command()

@@ -90,6 +90,9 @@ def control_worker(
             deadlines.compute_deadline,
             deadlines.load_clock_settings,
             case_store.plan_collection,
+            # Requests patched since "package-on-packaging-queue" build on the packaging queue
+            # (workers/packaging.py); a request that started building here before that change
+            # replays with its packages (and re-sent links' checks) on this queue, so these two stay.
             packaging.build_package,
             PackageRebuildActivities(pool, s3, packaging).ensure_package,
             notifications.send_notification,

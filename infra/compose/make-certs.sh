@@ -7,7 +7,7 @@
 set -eu
 out="${1:-tls}"
 days=397
-clients="worker-control worker-gb01 worker-se01 worker-dk01 worker-nl01 setup temporal-ui"
+clients="worker-control worker-packaging worker-gb01 worker-se01 worker-dk01 worker-nl01 setup temporal-ui"
 umask 077
 mkdir -p "$out/ca"
 if [ ! -f "$out/ca/ca.key" ]; then

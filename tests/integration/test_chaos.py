@@ -4,7 +4,7 @@ One stack (Temporal dev server, PostgreSQL, S3 and SMTP behind gates, the demo r
 controller, the workers as separate processes); a full request (access + portability with
 transmission + rectification + erasure, a manual system, a legal hold) run undisturbed as
 the reference, then once per cell: the control worker SIGKILLed right after an e-mail
-went out and right after the package was built, gb01's worker SIGKILLed right after it
+went out, the packaging worker right after the package was built, gb01's worker SIGKILLed right after it
 erased rows, and the case store stopped for 30 s during collection. Each run must end
 exactly like the reference, with nothing sent or stored twice, and move again within a
 minute of its worker's restart or its server's return. The whole matrix is `make chaos`.

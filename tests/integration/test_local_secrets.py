@@ -97,6 +97,11 @@ def test_each_process_gets_only_its_own_settings(tmp_path: Path) -> None:
     assert pages["DSAR_DATABASE_URL"] == "pg://public" and "DSAR_CODEC_KEY_FILE" not in pages
     control = stack.worker_env("control")
     assert control["DSAR_DATABASE_URL"] == "pg://control" and "DSAR_DOWNLOAD_SIGNING_KEY" in control
+    # Packaging reads the case store as the control worker does; no mail, no link keys, no systems.
+    packaging = stack.worker_env("packaging")
+    assert packaging["DSAR_DATABASE_URL"] == "pg://control" and "DSAR_CODEC_KEY_FILE" in packaging
+    assert not {"DSAR_SMTP_URL", "DSAR_DOWNLOAD_SIGNING_KEY", "DSAR_MIGRATION_DATABASE_URL"} & set(packaging)
+    assert not [k for k in packaging if k.startswith("DSAR_CONN_")]
     local_env = (tmp_path / "local.env").read_text()
     assert mode(tmp_path / "local.env") == 0o600
     assert "DSAR_DATABASE_URL=pg://team" in local_env

@@ -189,6 +189,10 @@ def test_access_request_end_to_end_survives_killing_the_workers(stack: Stack) ->
     approved = dsar(stack, "approve", reference)
     assert approved.returncode == 0, approved.stderr
     wait_status(stack, reference, "delivered")
+    # The package was built by the packaging worker's process, not the control worker's.
+    logs = stack.state / "logs"
+    assert "package.built" in (logs / "worker-packaging-1.log").read_text()
+    assert "package.built" not in (logs / "worker-control.log").read_text()
     # Every decision was signed with the local team's keys, and still verifies.
     signatures = dsar(stack, "audit", reference, "--verify-signatures")
     assert signatures.returncode == 0, signatures.stdout + signatures.stderr

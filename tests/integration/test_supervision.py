@@ -297,10 +297,10 @@ def _wait_for(stack: DevStack, reference: str, wanted: str, timeout: float) -> N
     )
 
 
-def test_control_worker_killed_in_build_package_is_restarted_and_delivers_once(tmp_path: Path) -> None:
-    """Issue #14: SIGKILL the control worker right after it built the package (before Temporal
-    hears of it); the stack restarts it, the build is retried, and the person gets one link
-    and one code, within two minutes of the kill."""
+def test_packaging_worker_killed_in_build_package_is_restarted_and_delivers_once(tmp_path: Path) -> None:
+    """Issue #14: SIGKILL the worker that builds the package (the packaging worker, since #16)
+    right after it built it (before Temporal hears of it); the stack restarts it, the build is
+    retried, and the person gets one link and one code, within two minutes of the kill."""
     marker = tmp_path / "fault-fired"
     armed = {"DSAR_FAULT_INJECT": "build_package:after", "DSAR_FAULT_MARKER": str(marker)}
     with dev_stack(tmp_path, armed) as stack:
@@ -324,16 +324,16 @@ def test_control_worker_killed_in_build_package_is_restarted_and_delivers_once(t
         approved = _dsar(stack, "approve", reference)
         assert approved.returncode == 0, approved.stderr
 
-        eventually_sync(marker.exists, timeout=120, what="the control worker never ran build_package")
+        eventually_sync(marker.exists, timeout=120, what="the packaging worker never ran build_package")
         killed_at = time.monotonic()
         _wait_for(stack, reference, "delivered", timeout=150)
         recovered = time.monotonic() - killed_at
-        print(f"delivered {recovered:.0f} s after the control worker was killed in build_package")
+        print(f"delivered {recovered:.0f} s after the packaging worker was killed in build_package")
         assert recovered < 120
 
         console = stack.output()
-        assert "control (pid " in console and "was killed by SIGKILL" in console
-        assert "control restarted (pid " in console
+        assert "packaging-1 (pid " in console and "was killed by SIGKILL" in console
+        assert "packaging-1 restarted (pid " in console and "control restarted" not in console
         mails = [
             message_from_bytes(path.read_bytes(), policy=email.policy.default)
             for path in sorted((stack.state / "mail").glob("*.eml"))

@@ -54,7 +54,7 @@ def test_compose_file_has_the_full_stack() -> None:
     services = yaml.safe_load((INFRA / "compose.yaml").read_text())["services"]
     workers = [f"worker-{code}" for code in COMPANIES]
     for needed in ("temporal", "temporal-ui", "codec-server", "download-page", "casestore", "minio",
-                   "mailpit", "setup", "worker-control", *workers):  # fmt: skip
+                   "mailpit", "setup", "worker-control", "worker-packaging", *workers):  # fmt: skip
         assert needed in services
     assert services["temporal-ui"]["environment"]["TEMPORAL_CODEC_ENDPOINT"].endswith(":8081")
     pages = services["download-page"]
@@ -125,7 +125,7 @@ def deployment(name: str) -> dict[str, Any]:
 
 def test_kubernetes_manifests_run_every_service() -> None:
     names = {o["metadata"]["name"] for o in k8s_objects() if o["kind"] == "Deployment"}
-    needed = {"dsar-worker-control", "dsar-codec-server", "dsar-download-page"}
+    needed = {"dsar-worker-control", "dsar-worker-packaging", "dsar-codec-server", "dsar-download-page"}
     assert needed | {f"dsar-worker-{code}" for code in COMPANIES} <= names
     assert deployment("dsar-download-page")["spec"]["template"]["spec"]["containers"][0]["command"][-1] == (
         "download-server"
@@ -180,9 +180,26 @@ def test_web_services_read_only_their_own_secrets(name: str, allowed: set[str], 
     assert container["securityContext"]["readOnlyRootFilesystem"] is True
 
 
+def test_the_packaging_worker_builds_packages_with_only_what_that_needs() -> None:
+    """Its own service and Deployment: the control login, codec and MAC keys; no mail, no link
+    signing key, no schema owner's DSN, no company's systems."""
+    service = yaml.safe_load((INFRA / "compose.yaml").read_text())["services"]["worker-packaging"]
+    env = service["environment"]
+    assert service["command"] == ["packaging"]
+    assert env["DSAR_DATABASE_URL"].startswith("postgresql://dsar:")  # the control worker's login
+    assert {"DSAR_CODEC_KEYS", "DSAR_AUDIT_MAC_KEYS", "DSAR_S3_BUCKET"} <= set(env)
+    assert not {"DSAR_SMTP_URL", "DSAR_DOWNLOAD_SIGNING_KEY", "DSAR_MIGRATION_DATABASE_URL"} & set(env)
+    assert not [k for k in env if k.startswith("DSAR_CONN_")]
+    spec = pod_spec(deployment("dsar-worker-packaging"))
+    container = spec["containers"][0]
+    assert container["args"] == ["packaging"]
+    secrets = [r["secretRef"]["name"] for r in container["envFrom"] if "secretRef" in r]
+    assert secrets == ["dsar-secrets-packaging"]
+
+
 # --- mTLS to Temporal: one client certificate per component, the server asks for it -----
 
-TEMPORAL_CLIENTS = {"setup", "worker-control", *(f"worker-{code}" for code in COMPANIES)}
+TEMPORAL_CLIENTS = {"setup", "worker-control", "worker-packaging", *(f"worker-{code}" for code in COMPANIES)}
 TLS_ENV = {
     "DSAR_TEMPORAL_TLS_CERT": "/run/tls/tls.crt",
     "DSAR_TEMPORAL_TLS_KEY": "/run/tls/tls.key",
@@ -280,7 +297,8 @@ def own_secret_mounts(prefix: str) -> dict[str, str]:
         assert mount["readOnly"] is True and volume["secret"]["defaultMode"] == 0o440, name
         assert spec["securityContext"]["fsGroup"] == 10001, name
         mounted[name] = mount["mountPath"]
-    assert set(mounted) == {"dsar-setup", "dsar-worker-control", *(f"dsar-worker-{c}" for c in COMPANIES)}
+    workers = {"dsar-worker-control", "dsar-worker-packaging", *(f"dsar-worker-{c}" for c in COMPANIES)}
+    assert set(mounted) == {"dsar-setup", *workers}
     return mounted
 
 

@@ -37,12 +37,13 @@ from dsar.download_links import LinkSigner
 from dsar.group import GroupRegistry, SystemKind
 from dsar.messages.collection import CompanyCollectionState, SystemDecision, SystemStatus
 from dsar.messages.state import RequestState
-from dsar.task_queues import CONTROL_TASK_QUEUE
+from dsar.task_queues import CONTROL_TASK_QUEUE, packaging_task_queue
 from tests.conftest import DOWNLOAD_SIGNING_KEY
 from tests.polling import eventually
 from web.download import Config, create_app
 from workers.company import company_worker
 from workers.control import control_worker
+from workers.packaging import packaging_worker
 from workflows.company_collection import CompanyCollectionWorkflow
 from workflows.rights_request import RightsRequestWorkflow
 
@@ -76,6 +77,16 @@ async def running_workers(
                 task_queue=control_queue,
                 company_queue_suffix=suffix,
                 http=http,
+            )
+        )
+        await stack.enter_async_context(
+            packaging_worker(
+                client,
+                settings=settings,
+                ring=ring,
+                registry=registry,
+                pool=case_pool,
+                task_queue=packaging_task_queue(control_queue),
             )
         )
         for company in registry.companies:

@@ -19,6 +19,7 @@ from temporalio.worker import Replayer
 
 from dsar import activity_refs as refs
 from dsar.codec import METADATA_WORKFLOW_ID, KeyRing, data_converter
+from dsar.messages.activity_names import Activity
 from dsar.messages.intake import RightsRequestInput
 from dsar.messages.state import RequestState
 from workers.sandbox import workflow_runner
@@ -32,16 +33,14 @@ HISTORIES = sorted((Path(__file__).parents[1] / "histories").glob("*.json"))
 
 
 def load(path: Path) -> WorkflowHistory:
-    history = WorkflowHistory.from_json(f"replay-{path.stem}", path.read_text(encoding="utf-8"))
-    # Payloads sealed for their workflow (issue #15) open only under that workflow's id,
-    # which their metadata names; older recordings' payloads are unbound.
-    started = history.events[0].workflow_execution_started_event_attributes
-    bound = {
-        p.metadata[METADATA_WORKFLOW_ID].decode()
-        for p in started.input.payloads
-        if METADATA_WORKFLOW_ID in p.metadata
-    }
-    return WorkflowHistory(bound.pop(), history.events) if bound else history
+    """Replayed under the workflow id it ran with: payloads sealed since the codec binds them
+    to their workflow (dsar.codec, METADATA_BINDING) open only there. That id is the one the
+    start input names; a recording without it gets one of its own."""
+    text = path.read_text(encoding="utf-8")
+    started = WorkflowHistory.from_json("", text).events[0].workflow_execution_started_event_attributes
+    named = [p.metadata.get(METADATA_WORKFLOW_ID) for p in started.input.payloads]
+    workflow_id = named[0].decode() if named and named[0] else f"replay-{path.stem}"
+    return WorkflowHistory.from_json(workflow_id, text)
 
 
 def replayer(*workflows: type) -> Replayer:
@@ -92,3 +91,27 @@ async def test_reordering_commands_without_a_patch_fails_replay() -> None:
     )
     assert result.replay_failure is not None
     assert "nondetermin" in str(result.replay_failure).lower()
+
+
+PACKAGE_ACTIVITIES = {str(Activity.BUILD_PACKAGE), str(Activity.ENSURE_PACKAGE)}
+
+
+def package_queues(path: Path) -> set[str]:
+    """The task queues a recorded request built and checked its package on."""
+    from temporalio.api.enums.v1 import EventType
+
+    return {
+        e.activity_task_scheduled_event_attributes.task_queue.name
+        for e in load(path).events
+        if e.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED
+        and e.activity_task_scheduled_event_attributes.activity_type.name in PACKAGE_ACTIVITIES
+    }
+
+
+def test_requests_from_before_and_after_the_packaging_queue_are_both_recorded() -> None:
+    """Both shapes replay (above): packages built on the control queue, and on the packaging queue."""
+    by_name = {p.stem: p for p in HISTORIES}
+    before = package_queues(by_name["rights_request_access"])
+    after = package_queues(by_name["rights_request_access_packaging_queue"])
+    assert before and all(q.startswith("dsar-control") for q in before)
+    assert after and all(q.startswith("dsar-packaging") for q in after)

@@ -27,6 +27,7 @@ with workflow.unsafe.imports_passed_through():
     from dsar.messages.notifications import NotificationKind
     from dsar.messages.state import RequestState
     from dsar.roles import Role
+    from dsar.task_queues import packaging_task_queue
 
 from workflows.rights_request.context import SYSTEM_ACTOR, RequestContext
 
@@ -35,6 +36,11 @@ from workflows.rights_request.context import SYSTEM_ACTOR, RequestContext
 # Two ids, so a request delivered before the change still gets the check when re-sent.
 CHECK_BEFORE_LINK = "package-check-before-link"
 CHECK_BEFORE_RESEND = "package-check-before-resend"
+# Packages are built and rebuilt on the packaging queue, by their own worker processes
+# (CPU-bound work off the control worker; docs/containers.md). A request that built
+# its package on the control queue before the change replays with this false (the SDK
+# memoises it per run), so its re-sent links keep checking the package there too.
+PACKAGING_QUEUE = "package-on-packaging-queue"
 
 
 class DeliveryStage:
@@ -55,6 +61,7 @@ class DeliveryStage:
         state.package = await ctx.call(
             refs.BUILD_PACKAGE,
             BuildPackageInput(reference=state.reference, portable=portable),
+            task_queue=self._packaging_queue(),
         )
         if workflow.patched(CHECK_BEFORE_LINK):
             await self._ensure_package()  # gone between the build and the link
@@ -79,11 +86,21 @@ class DeliveryStage:
         restored bucket); never after its retention deletion, which is final."""
         state = self._ctx.state
         check = await self._ctx.call(
-            refs.ENSURE_PACKAGE, BuildPackageInput(reference=state.reference, portable=self._portable)
+            refs.ENSURE_PACKAGE,
+            BuildPackageInput(reference=state.reference, portable=self._portable),
+            task_queue=self._packaging_queue(),
         )
         if check.package is not None:
             state.package = check.package
         return check
+
+    @staticmethod
+    def _packaging_queue() -> str | None:
+        """Where a package is built: the packaging queue beside this request's control queue
+        (tests suffix both), or, for a request from before the patch, the control queue."""
+        if workflow.patched(PACKAGING_QUEUE):
+            return packaging_task_queue(workflow.info().task_queue)
+        return None
 
     async def keep_then_delete_package(self) -> None:
         """Art. 5(1)(e): the copy made for the person is kept only while they may still fetch it."""

@@ -1,0 +1,61 @@
+"""Packages are built on the packaging queue, by the packaging worker, not the control worker.
+
+On the time-skipping server with the real activities: an access request delivered on
+workers started as the tests start them (`running_workers`: control, packaging and company
+workers on queues with one suffix). Its history says on which queue the package was built
+and checked; the recording of this run is the patched shape's replay fixture.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import asyncpg
+from temporalio.api.enums.v1 import EventType
+from temporalio.client import WorkflowHistory
+
+from dsar.domain import Status
+from dsar.messages.activity_names import Activity
+from dsar.messages.state import RequestState
+from dsar.task_queues import packaging_task_queue
+from tests.conftest import record_history
+from tests.workflow.conftest import running_workers
+from tests.workflow.test_download import deliver
+
+PACKAGE_ACTIVITIES = {str(Activity.BUILD_PACKAGE), str(Activity.ENSURE_PACKAGE)}
+
+
+def scheduled_queues(history: WorkflowHistory) -> dict[str, set[str]]:
+    """Each activity type the workflow scheduled, with the task queues it was scheduled on."""
+    found: dict[str, set[str]] = {}
+    for event in history.events:
+        if event.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
+            attributes = event.activity_task_scheduled_event_attributes
+            found.setdefault(attributes.activity_type.name, set()).add(attributes.task_queue.name)
+    return found
+
+
+async def test_the_package_is_built_and_checked_on_the_packaging_queue(
+    own_time_skipping_env: Any, workers_kwargs: dict[str, Any], case_pool: asyncpg.Pool
+) -> None:
+    client = own_time_skipping_env.client
+    async with running_workers(client, **workers_kwargs) as control_queue:
+        handle = await deliver(own_time_skipping_env, control_queue, case_pool)
+        # On to the package's deletion, so the recording is of a whole request.
+        await own_time_skipping_env.sleep(timedelta(days=31))
+        final: RequestState = await handle.result()
+        await record_history(handle, "rights_request_access_packaging_queue")
+        history = await handle.fetch_history()
+
+    assert final.status is Status.DELIVERED and final.package is not None
+    queues = scheduled_queues(history)
+    packaging = packaging_task_queue(control_queue)
+    assert packaging != control_queue
+    assert {name: queues.get(name) for name in PACKAGE_ACTIVITIES} == {
+        name: {packaging} for name in PACKAGE_ACTIVITIES
+    }
+    # Nothing else goes to the packaging queue: the rest stays on the control queue (and the
+    # companies' queues, for the identity search).
+    others = {q for name, found in queues.items() if name not in PACKAGE_ACTIVITIES for q in found}
+    assert control_queue in others and packaging not in others
