@@ -131,6 +131,7 @@ async def measure(stack: BenchStack, batches: list[int], open_count: int, storm_
     figures.workflow_cache = settings.workflow_cache * stack.control_workers
     figures.batches = done
     figures.control_workers = stack.control_workers
+    figures.packaging_workers = stack.packaging_workers
     figures.cpu_s = {part: cpu_after[part] - cpu_before.get(part, 0.0) for part in cpu_after}
     figures.control_peak_cpu = busiest(samples)
     figures.stages_s = {
@@ -215,16 +216,25 @@ def main() -> int:
     parser.add_argument("--open", type=int, default=10000, help="requests left open waiting for identity")
     parser.add_argument("--storm", type=int, default=10000, help="requests in the reminder storm (0: none)")
     parser.add_argument("--control-workers", type=int, default=1, help="control worker processes")
+    parser.add_argument("--packaging-workers", type=int, default=1, help="packaging worker processes")
     args = parser.parse_args()
-    if args.open < 1 or args.storm < 0 or args.control_workers < 1:
-        parser.error("--open and --control-workers must be at least 1, --storm at least 0")
+    if args.open < 1 or args.storm < 0 or args.control_workers < 1 or args.packaging_workers < 1:
+        parser.error(
+            "--open, --control-workers and --packaging-workers must be at least 1, --storm at least 0"
+        )
     configure_logging("console", "WARNING")
     stop_on_sigterm()
     registry = load_group()
     # About half of the generated people are someone's customer (a CRM row, hence a request).
     people = 2 * (sum(args.requests) + args.open + args.storm) + 200
     with tempfile.TemporaryDirectory(prefix="dsar-bench-pipeline-") as tmp:
-        stack = BenchStack(Path(tmp), registry, people, control_workers=args.control_workers)
+        stack = BenchStack(
+            Path(tmp),
+            registry,
+            people,
+            control_workers=args.control_workers,
+            packaging_workers=args.packaging_workers,
+        )
         try:
             print(f"bringing up the local stack ({people} generated people) ...", flush=True)
             stack.bring_up()

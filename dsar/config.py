@@ -123,6 +123,7 @@ WHOLE_NUMBERS: dict[str, tuple[int, int, str]] = {
     "activity_pollers": (1, 100, "pollers"),
     "control_activity_slots": (1, 1000, "activities"),
     "company_activity_slots": (1, 1000, "activities"),
+    "packaging_slots": (1, 64, "packages"),
     "db_pool_size": (1, 500, "connections"),
     "smtp_connections": (1, 64, "connections"),
     "smtp_idle_seconds": (1, 3600, "seconds"),
@@ -245,6 +246,9 @@ class Settings(BaseSettings):
     # company workers used 4-8 % of a core and PostgreSQL 4 %: the slots were the bound.
     # 16 doubles them while each slot still gets a connection (DB_POOL_CAP).
     company_activity_slots: int = 16
+    # Packages built at a time per packaging worker process: CPU-bound under one GIL, so
+    # more only makes each slower; more throughput is more processes (workers/packaging.py).
+    packaging_slots: int = 2
     # Connections per case-store and source pool; unset: the worker's activity slots, at most
     # DB_POOL_CAP. A collector holds a connection of each for its whole run, so a pool smaller
     # than the slots leaves activities holding a slot while they wait for a connection.

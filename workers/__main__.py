@@ -92,7 +92,8 @@ async def run(role: str, company_code: str | None) -> None:
                 stack.push_async_callback(lambda: gauges)
         elif role == "packaging":
             # The control worker's login: a package is read from every company's results.
-            pool = await create_pool(settings.control_database_url or settings.database_url, max_size=4)
+            dsn = settings.control_database_url or settings.database_url
+            pool = await create_pool(dsn, max_size=settings.db_pool(settings.packaging_slots))
             stack.push_async_callback(pool.close)
             worker = packaging_worker(
                 client, settings=settings, ring=ring, registry=registry, pool=pool, interceptors=faults

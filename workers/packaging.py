@@ -23,10 +23,6 @@ from dsar.config import Settings
 from dsar.group import GroupRegistry
 from dsar.task_queues import PACKAGING_TASK_QUEUE
 
-# Packages at a time per process: the work is CPU-bound and runs under one GIL, so more
-# only makes each slower (and their heartbeats later); more throughput is more processes.
-MAX_CONCURRENT_PACKAGES = 2
-
 
 def packaging_worker(
     client: Client,
@@ -36,7 +32,6 @@ def packaging_worker(
     registry: GroupRegistry,
     pool: asyncpg.Pool,
     task_queue: str = PACKAGING_TASK_QUEUE,
-    max_concurrent_packages: int = MAX_CONCURRENT_PACKAGES,
     interceptors: Sequence[Interceptor] = (),
 ) -> Worker:
     """Only the two packaging activities; no workflows (the request runs on the control queue)."""
@@ -49,7 +44,8 @@ def packaging_worker(
             packaging.build_package,
             PackageRebuildActivities(pool, s3, packaging).ensure_package,
         ],
-        max_concurrent_activities=max_concurrent_packages,
+        # CPU-bound under one GIL: more at a time only makes each slower (DSAR_PACKAGING_SLOTS).
+        max_concurrent_activities=settings.packaging_slots,
         graceful_shutdown_timeout=timedelta(seconds=30),
         interceptors=interceptors,  # the chaos harness's fault injection (workers.faults), if armed
     )

@@ -20,8 +20,16 @@ from dsar.group import GroupRegistry
 class BenchStack(Stack):
     """The stack `make dev` runs, seeded with `people` generated people instead of the default."""
 
-    def __init__(self, state: Path, registry: GroupRegistry, people: int, control_workers: int = 1) -> None:
-        super().__init__(state, Ports.free(len(registry.companies)), registry)
+    def __init__(
+        self,
+        state: Path,
+        registry: GroupRegistry,
+        people: int,
+        control_workers: int = 1,
+        packaging_workers: int = 1,
+    ) -> None:
+        companies = len(registry.companies)
+        super().__init__(state, Ports.free(companies, packaging_workers), registry, packaging_workers)
         self.demo_people = people
         self.control_workers = control_workers
         self.control_env: dict[str, str] = {}  # e.g. the storm's DSAR_REMINDER_TIME

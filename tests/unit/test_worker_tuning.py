@@ -17,6 +17,7 @@ from dsar.group import GroupRegistry
 from tests.conftest import Servers
 from workers.company import company_worker
 from workers.control import control_worker
+from workers.packaging import packaging_worker
 
 
 def test_defaults_follow_the_measurements() -> None:
@@ -56,6 +57,7 @@ async def test_the_workers_are_built_with_the_settings(
         DSAR_CONTROL_ACTIVITY_SLOTS="11",
         DSAR_COMPANY_ACTIVITY_SLOTS="13",
         DSAR_REMINDER_TIME="14:37",
+        DSAR_PACKAGING_SLOTS="3",
     )
     client = time_skipping_env.client
     async with httpx.AsyncClient() as http:
@@ -77,6 +79,8 @@ async def test_the_workers_are_built_with_the_settings(
         assert config.get("max_concurrent_activities") == slots
         assert config.get("workflow_task_poller_behavior") == PollerBehaviorSimpleMaximum(4)
         assert config.get("activity_task_poller_behavior") == PollerBehaviorSimpleMaximum(2)
+    packaging = packaging_worker(client, settings=settings, ring=ring, registry=registry, pool=case_pool)
+    assert packaging.config().get("max_concurrent_activities") == 3
     # A request starting on the control worker loads the reminder time with its clock settings.
     load = next(a for a in control.config().get("activities", []) if a.__name__ == "load_clock_settings")
     loaded = await load("DSR-2026-000001")
