@@ -86,6 +86,9 @@ class Figures:
     # (per worker times workers: requests are sticky to one worker's cache).
     rss_by_delivery_mb: list[float] = field(default_factory=list)
     workflow_cache: int = 0
+    # The case store's size before the first batch and after the last (delivered requests).
+    case_store_start_mb: float = 0.0
+    case_store_end_mb: float = 0.0
     control_workers: int = 1
     packaging_workers: int = 1
     storm: Storm | None = None
@@ -101,6 +104,11 @@ class Figures:
     @property
     def ratio(self) -> float:
         return self.per_minute / self.ceiling_per_minute
+
+    @property
+    def case_store_kb_per_request(self) -> float:
+        delivered = len(self.rss_by_delivery_mb) or self.requests
+        return (self.case_store_end_mb - self.case_store_start_mb) * 1000 / delivered
 
     @property
     def rss_cache_full_mb(self) -> float | None:
@@ -255,6 +263,11 @@ def table(f: Figures) -> list[str]:
                 else ""
             )
             + f" {f.rss_end_mb:.0f} MB after {len(f.rss_by_delivery_mb) or f.requests}",
+        ),
+        (
+            "case store (PostgreSQL) per delivered request",
+            f"{f.case_store_kb_per_request:.0f} kB"
+            f" ({f.case_store_start_mb:.1f} -> {f.case_store_end_mb:.1f} MB)",
         ),
         (
             f"{f.open_requests} open requests (identity)",

@@ -87,6 +87,19 @@ class BenchStack(Stack):
         files = [base, Path(f"{base}-wal"), Path(f"{base}-shm")]
         return sum(f.stat().st_size for f in files if f.exists()) / 1e6
 
+    async def case_store_mb(self) -> float:
+        """The case store's database on disk (tables, indexes, TOAST), in MB."""
+        import asyncpg
+
+        from devstack.stack import CASE_DATABASE
+
+        conn = await asyncpg.connect(self.postgres.admin_dsn)
+        try:
+            size = await conn.fetchval("SELECT pg_database_size($1)", CASE_DATABASE)
+        finally:
+            await conn.close()
+        return float(size) / 1e6
+
     def control_cpu(self) -> float:
         return sum(process_cpu(self.workers[name].pid) for name in self.control_names())
 
