@@ -231,10 +231,11 @@ class Settings(BaseSettings):
     # The verification page's relay (control worker) signs as the `verification-page` service.
     relay_signing_key_file: str | None = None
     # Worker tuning, from the pipeline benchmark's figures (docs/benchmarks.md):
-    # 564-793 kB of control-worker memory per cached open request: 500 cached workflows
-    # bound the cache to about 400 MB however many requests are open (the SDK's 1,000:
-    # twice that); a request evicted from it is replayed when it next has work.
-    workflow_cache: int = 500
+    # an open request held in the cache costs the control worker about 150 kB since the
+    # workflow code is shared between runs (564-793 kB before, workers/sandbox.py), so the
+    # SDK's 1,000 cost about 150 MB; a request evicted from the cache is replayed when it
+    # next has work (a reminder, a decision, a query), which costs CPU instead.
+    workflow_cache: int = 1000
     # The SDK's defaults: workflow tasks waited on the control worker's one busy event loop
     # (CPU), not on these slots or pollers.
     workflow_tasks: int = 100
