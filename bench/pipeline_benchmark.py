@@ -103,6 +103,7 @@ async def measure(stack: BenchStack, batches: list[int], open_count: int, storm_
     shape = recorded_shape()
     rss_start = stack.control_rss_mb()
     case_store_start = await stack.case_store_mb()
+    temporal_db_start = stack.temporal_db_mb()
     rss_by_delivery: list[float] = []
     done: list[Batch] = []
     taken = 0
@@ -130,6 +131,7 @@ async def measure(stack: BenchStack, batches: list[int], open_count: int, storm_
     figures = Figures(size, pipeline_s, ceiling_s, shape, latencies, rss_start, rss_by_delivery[0], rss_end)
     figures.rss_by_delivery_mb = rss_by_delivery
     figures.case_store_start_mb, figures.case_store_end_mb = case_store_start, await stack.case_store_mb()
+    figures.temporal_db_start_mb = temporal_db_start
     figures.workflow_cache = settings.workflow_cache * stack.control_workers
     figures.batches = done
     figures.control_workers = stack.control_workers

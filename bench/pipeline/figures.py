@@ -7,6 +7,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
+from bench.pipeline.capacity import Costs, size, sizing_rows
 from bench.pipeline.histories import HistorySize
 from bench.pipeline.shape import Shape
 from bench.pipeline.storm import Storm
@@ -89,6 +90,8 @@ class Figures:
     # The case store's size before the first batch and after the last (delivered requests).
     case_store_start_mb: float = 0.0
     case_store_end_mb: float = 0.0
+    temporal_db_start_mb: float = 0.0  # Temporal's file before the first batch
+    per_year: int = 100_000  # the year the sizing is computed for
     control_workers: int = 1
     packaging_workers: int = 1
     storm: Storm | None = None
@@ -104,6 +107,28 @@ class Figures:
     @property
     def ratio(self) -> float:
         return self.per_minute / self.ceiling_per_minute
+
+    def costs(self) -> Costs:
+        """Per delivered request, from the last batch's CPU and the run's sizes."""
+
+        def cpu(prefix: str) -> float:
+            return sum(v for part, v in self.cpu_s.items() if part.startswith(prefix)) / self.requests
+
+        delivered = len(self.rss_by_delivery_mb) or self.requests
+        storm = self.storm
+        return Costs(
+            control_cpu_s=cpu("control"),
+            packaging_cpu_s=cpu("packaging"),
+            company_cpu_s=cpu("company"),
+            temporal_cpu_s=cpu("temporal"),
+            postgres_cpu_s=cpu("postgres"),
+            temporal_kb=(self.temporal_db_before_open_mb - self.temporal_db_start_mb) * 1000 / delivered,
+            case_store_kb=self.case_store_kb_per_request,
+            cached_kb=self.kb_per_open_request if self.open_requests else math.nan,
+            reminders_per_s=storm.requests / max(storm.lags_s)
+            if storm and storm.lags_s and max(storm.lags_s) > 0
+            else 0.0,
+        )
 
     @property
     def case_store_kb_per_request(self) -> float:
@@ -282,6 +307,8 @@ def table(f: Figures) -> list[str]:
     rows.append(("dsar --help", f"{f.startup_s:.2f} s"))
     if f.storm is not None:
         rows += storm_rows(f.storm)
+    if f.cpu_s:
+        rows += sizing_rows(size(f.costs(), f.per_year))
     for h in f.histories:
         scope = "with children" if h.children_included else "request workflow only"
         rows.append((f"history: {h.shape}", f"{h.bytes / 1024:.0f} kB, {h.events} events ({scope})"))

@@ -163,3 +163,29 @@ def test_the_storms_received_date_puts_a_team_reminder_on_the_day() -> None:
         received = received_for_reminder_on(day, (14, 7, 3, 1))
         assert day in clock.reminder_dates(clock.compute_deadline(received, sweden), (14, 7, 3, 1))
         assert received < day
+
+
+def test_the_years_sizing_follows_from_the_measured_costs() -> None:
+    from bench.pipeline.capacity import Costs, size
+
+    costs = Costs(
+        control_cpu_s=0.9,
+        packaging_cpu_s=0.7,
+        company_cpu_s=0.4,
+        temporal_cpu_s=0.8,
+        postgres_cpu_s=0.2,
+        temporal_kb=150.0,
+        case_store_kb=400.0,
+        cached_kb=150.0,
+        reminders_per_s=20.0,
+    )
+    s = size(costs, 100_000)
+    # 100,000 over 250 days, 3x on the busiest, in 8 hours: 150 an hour.
+    assert s.busy_hour_requests == 150.0
+    assert s.busy_hour_cores["control workers"] == 150 * 0.9 / 3600
+    assert round(s.open_requests) == 16712  # 61 days open of 365
+    assert s.control_workers == 2 and s.packaging_workers == 2  # availability, not load
+    assert s.case_store_gb_per_year == 40.0
+    assert s.reminders_per_morning == 1600.0 and s.reminder_minutes == 1600 / 20 / 60
+    heavy = size(costs, 10_000_000)
+    assert heavy.control_workers > 2  # load: 15,000 an hour at 0.9 CPU-s
