@@ -59,7 +59,7 @@ from dsar.group import load_group
 from dsar.logs import configure_logging
 
 
-async def wait_open(client: Client, count: int, timeout: float = 1800) -> None:
+async def wait_open(client: Client, count: int, timeout: float = 3600) -> None:
     """Until `count` requests wait for identity (the identity search done for every one)."""
     deadline = time.monotonic() + timeout
     while (await client.count_workflows('DsarStatus="identity"')).count < count:
@@ -154,8 +154,10 @@ async def measure(
     opening = time.monotonic()
     opened = await open_requests(client, settings, people[taken : taken + open_count], received)
     taken += open_count
+    print(f"submitted {open_count} in {time.monotonic() - opening:.0f} s", flush=True)
     await wait_open(client, open_count)
     open_rate = open_count / (time.monotonic() - opening)
+    print(f"{open_count} waiting for identity after {time.monotonic() - opening:.0f} s", flush=True)
     await asyncio.sleep(5)
     figures.rss_open_mb = stack.control_rss_mb()
     figures.temporal_db_open_mb = stack.temporal_db_mb()

@@ -74,7 +74,7 @@ async def status_of(client: Client, reference: str) -> str:
     return str(described.typed_search_attributes.get(sa.DSAR_STATUS) or "")
 
 
-async def wait_status(client: Client, reference: str, wanted: str, timeout: float = 900) -> None:
+async def wait_status(client: Client, reference: str, wanted: str, timeout: float = 1800) -> None:
     deadline = time.monotonic() + timeout
     while (status := await status_of(client, reference)) != wanted:
         if status in ENDED or time.monotonic() > deadline:
@@ -122,7 +122,7 @@ async def drive(
     )
     await send_update(client, reference, RightsRequestWorkflow.verify_identity, decision)
     driven.verified = time.time()
-    deadline = time.monotonic() + 900
+    deadline = time.monotonic() + 1800
     marked: set[tuple[str, str]] = set()
     while (status := await status_of(client, reference)) != "review":
         if status in ENDED or time.monotonic() > deadline:
