@@ -47,7 +47,7 @@ from bench.collection_benchmark import stop_on_sigterm
 from bench.pipeline.ceiling import run_ceiling
 from bench.pipeline.cli_timing import listing_commands, time_cli
 from bench.pipeline.drive import Driven, drive, link_mail_times, open_requests
-from bench.pipeline.figures import Batch, Figures, busiest, goals, table
+from bench.pipeline.figures import Batch, Figures, busiest, goals, percentile, table
 from bench.pipeline.histories import measured_size, recorded_sizes, request_histories, task_waits
 from bench.pipeline.people import Person, crowd
 from bench.pipeline.shape import recorded_shape
@@ -125,8 +125,15 @@ async def measure(
         sampler.cancel()
         print(f"ceiling: {size} no-I/O workflows of {shape.activities} activities ...", flush=True)
         ceiling_s = await run_ceiling(stack.temporal.address, settings.temporal_namespace, size, shape)
+        batch = Batch(size, pipeline_s, ceiling_s, latencies)
+        print(
+            f"batch of {size}: {size / pipeline_s * 60:.1f}/min, ceiling {size / ceiling_s * 60:.1f}/min,"
+            f" ratio {batch.ratio:.2f}; approval -> e-mail p50 {percentile(latencies, 0.5):.1f} s,"
+            f" p95 {percentile(latencies, 0.95):.1f} s",
+            flush=True,
+        )
         if not last:
-            done.append(Batch(size, pipeline_s, ceiling_s, latencies))
+            done.append(batch)
     await asyncio.sleep(5)  # idle: what stays resident after the deliveries
     rss_end = stack.control_rss_mb()
     figures = Figures(size, pipeline_s, ceiling_s, shape, latencies, rss_start, rss_by_delivery[0], rss_end)

@@ -239,7 +239,10 @@ class LocalPostgres:
                 "-c",
                 "unix_socket_directories=",
                 "-c",
-                "max_connections=200",
+                # The workers' pools follow their activity slots (docs/settings.md#worker-tuning):
+                # about 150 connections for the demo group, more with a second control or
+                # packaging worker, and the team's commands on top.
+                "max_connections=300",
                 "-c",
                 "fsync=off" if os.environ.get("DSAR_PG_FAST") else "fsync=on",
             ],

@@ -31,6 +31,9 @@ from dsar.roles import Role
 from workflows.rights_request import RightsRequestWorkflow
 
 POLL = 1.0
+# Submissions in flight at once: each `dsar submit` opens its own case-store connection (as
+# a team member's command does), and hundreds at once exhaust PostgreSQL's connections.
+SUBMITTING = asyncio.Semaphore(16)
 ENDED = {"closed", "rejected"}
 
 
@@ -61,11 +64,12 @@ async def submit(client: Client, settings: Settings, person: Person, received: d
         received=received.isoformat(),
     )
     require_role(settings, Role.REQUESTER)
-    duplicate = await find_open_duplicate(settings, submission)
-    if duplicate is not None:
-        raise RuntimeError(f"{duplicate}: the generator gave the same person twice")
-    reference = await allocate_reference(settings)
-    await start_request(client, reference, submission, settings.actor)
+    async with SUBMITTING:
+        duplicate = await find_open_duplicate(settings, submission)
+        if duplicate is not None:
+            raise RuntimeError(f"{duplicate}: the generator gave the same person twice")
+        reference = await allocate_reference(settings)
+        await start_request(client, reference, submission, settings.actor)
     return reference
 
 
