@@ -21,7 +21,12 @@ from typing import Annotated, Any, NoReturn, TypeVar
 import typer
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from rich.console import Console
-from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError
+from temporalio.client import (
+    Client,
+    WorkflowHandle,
+    WorkflowUpdateFailedError,
+    WorkflowUpdateRPCTimeoutOrCancelledError,
+)
 from temporalio.service import RPCError, RPCStatusCode
 from temporalio.workflow import UpdateMethodMultiParam
 
@@ -77,6 +82,14 @@ def run(coro: Coroutine[Any, Any, T]) -> T:
     except WorkflowUpdateFailedError as exc:
         cause = exc.cause
         fail(f"refused: {getattr(cause, 'message', None) or cause}", 1)
+    except WorkflowUpdateRPCTimeoutOrCancelledError:
+        # Seen with hundreds of requests starting at once: the request's worker had not
+        # taken the step up before Temporal's deadline. It may still do so.
+        fail(
+            "the request did not answer in time (its worker is busy); the step may still be"
+            " applied: check with `dsar status` before sending it again",
+            1,
+        )
     except RPCError as exc:
         if exc.status == RPCStatusCode.NOT_FOUND:
             fail("no request with that reference", 1)

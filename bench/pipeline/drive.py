@@ -15,8 +15,9 @@ from dataclasses import dataclass
 from datetime import date
 from email.parser import BytesHeaderParser
 from pathlib import Path
+from typing import Any
 
-from temporalio.client import Client
+from temporalio.client import Client, WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError
 
 from bench.pipeline.people import Person
 from cli._base import company_progress, request_state, require_role, send_update
@@ -107,7 +108,27 @@ async def mark_manual_systems(
                     system=system.system,
                     reason="benchmark: no paper records for this person",
                 )
-                await send_update(client, reference, RightsRequestWorkflow.mark_not_applicable, decision)
+                try:
+                    await send_update(client, reference, RightsRequestWorkflow.mark_not_applicable, decision)
+                except WorkflowUpdateRPCTimeoutOrCancelledError:
+                    marked.discard(key)  # not answered in time: looked at again next round
+                except WorkflowUpdateFailedError as refused:
+                    if "already settled" not in str(refused.cause):
+                        raise
+
+
+async def patiently(client: Client, reference: str, waiting: str, update: Any, decision: Any) -> None:
+    """A decision sent as `dsar` sends it; when Temporal's deadline passes before the busy
+    worker took it up (the CLI then says "check with dsar status"), the request's stage
+    tells whether it was applied, and it is sent again only if not."""
+    while True:
+        try:
+            await send_update(client, reference, update, decision)
+            return
+        except WorkflowUpdateRPCTimeoutOrCancelledError:
+            await asyncio.sleep(5 * POLL)
+            if await status_of(client, reference) != waiting:
+                return
 
 
 async def drive(
@@ -124,7 +145,7 @@ async def drive(
     decision = IdentityDecision(
         actor=settings.actor, method=IdentityMethod.CUSTOMER_RECORD.value, note="benchmark"
     )
-    await send_update(client, reference, RightsRequestWorkflow.verify_identity, decision)
+    await patiently(client, reference, "identity", RightsRequestWorkflow.verify_identity, decision)
     driven.verified = time.time()
     deadline = time.monotonic() + 1800
     marked: set[tuple[str, str]] = set()
@@ -136,7 +157,7 @@ async def drive(
         await asyncio.sleep(2 * POLL)
     driven.review = time.time()
     approval = ReviewDecision(actor=settings.actor, note="benchmark")
-    await send_update(client, reference, RightsRequestWorkflow.approve, approval)
+    await patiently(client, reference, "review", RightsRequestWorkflow.approve, approval)
     driven.approved = time.time()
     await wait_status(client, reference, "delivered")
     driven.delivered = time.time()
