@@ -11,6 +11,7 @@ from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client, WorkflowHistory
 
 from bench.pipeline.shape import HISTORIES
+from dsar.task_queues import CONTROL_TASK_QUEUE, PACKAGING_TASK_QUEUE
 
 RECORDED_SHAPES = {
     "access (recorded)": "rights_request_access",
@@ -57,9 +58,16 @@ def measured_size(histories: list[WorkflowHistory], shape: str) -> HistorySize:
     return HistorySize(shape, sum(b for b, _ in sizes), sum(n for _, n in sizes), children_included=True)
 
 
+def queue_kind(queue: str) -> str:
+    """control, packaging or company, from a task queue's name (tests' suffixes included)."""
+    if queue.startswith(PACKAGING_TASK_QUEUE):
+        return "packaging"
+    return "control" if queue.startswith(CONTROL_TASK_QUEUE) else "company"
+
+
 def task_waits(histories: list[WorkflowHistory]) -> dict[str, list[float]]:
     """Seconds each task waited for a worker slot (scheduled -> started): activities by task
-    queue (control or company), workflow tasks by workflow (the request or a company's)."""
+    queue (control, packaging or company), workflow tasks by workflow (the request or a company's)."""
     waits: dict[str, list[float]] = {}
     for n, history in enumerate(histories):
         scheduled = {}
@@ -67,7 +75,7 @@ def task_waits(histories: list[WorkflowHistory]) -> dict[str, list[float]]:
             at = event.event_time.ToMicroseconds() / 1e6
             if event.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
                 queue = event.activity_task_scheduled_event_attributes.task_queue.name
-                scheduled[event.event_id] = (at, "company" if "company" in queue else "control")
+                scheduled[event.event_id] = (at, queue_kind(queue))
             elif event.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED:
                 scheduled[event.event_id] = (at, "request" if n == 0 else "company")
             elif event.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_STARTED:

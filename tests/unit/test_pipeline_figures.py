@@ -189,3 +189,12 @@ def test_the_years_sizing_follows_from_the_measured_costs() -> None:
     assert s.reminders_per_morning == 1600.0 and s.reminder_minutes == 1600 / 20 / 60
     heavy = size(costs, 10_000_000)
     assert heavy.control_workers > 2  # load: 15,000 an hour at 0.9 CPU-s
+
+
+def test_activity_waits_are_told_apart_by_queue() -> None:
+    from bench.pipeline.histories import queue_kind
+
+    assert queue_kind("dsar-control") == "control"
+    assert queue_kind("dsar-packaging") == "packaging"
+    assert queue_kind("dsar-packaging-test-1a2b") == "packaging"
+    assert queue_kind("dsar-company-se01") == "company"
