@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import tempfile
 import time
 from collections.abc import Callable
@@ -140,7 +141,9 @@ async def measure(
     figures.rss_by_delivery_mb = rss_by_delivery
     figures.case_store_start_mb, figures.case_store_end_mb = case_store_start, await stack.case_store_mb()
     figures.temporal_db_start_mb = temporal_db_start
-    figures.workflow_cache = settings.workflow_cache * stack.control_workers
+    # The workers read it from this environment (the stack passes non-secret DSAR_* through).
+    cache = int(os.environ.get("DSAR_WORKFLOW_CACHE") or settings.workflow_cache)
+    figures.workflow_cache = cache * stack.control_workers
     figures.batches = done
     figures.control_workers = stack.control_workers
     figures.packaging_workers = stack.packaging_workers

@@ -30,6 +30,7 @@ WORKING_HOURS = 8.0
 ANSWER_DAYS = 31
 PACKAGE_DAYS = 30
 RETENTION_DAYS = 30
+COPIES_DAYS = 30  # the case store's copies are purged this long after closure (docs/retention.md)
 TEAM_REMINDERS = 4
 # Keep each process below this share of a core at the busiest hour, for headroom.
 TARGET_LOAD = 0.5
@@ -60,6 +61,7 @@ class Sizing:
     busy_hour_cores: dict[str, float]
     temporal_gb: float
     case_store_gb_per_year: float
+    case_store_steady_gb: float  # the copies of the cases open or closed within COPIES_DAYS
     cache_all_open_mb: float
     reminders_per_morning: float
     reminder_minutes: float  # to send a morning's reminders at the measured rate
@@ -89,6 +91,11 @@ def size(costs: Costs, per_year: int) -> Sizing:
         busy_hour_cores=cores,
         temporal_gb=kept * costs.temporal_kb / 1e6,
         case_store_gb_per_year=per_year * costs.case_store_kb / 1e6,
+        case_store_steady_gb=per_year
+        * (ANSWER_DAYS + PACKAGE_DAYS + COPIES_DAYS)
+        / 365
+        * costs.case_store_kb
+        / 1e6,
         cache_all_open_mb=open_requests * costs.cached_kb / 1000,
         reminders_per_morning=reminders,
         reminder_minutes=reminders / costs.reminders_per_s / 60 if costs.reminders_per_s else math.nan,
