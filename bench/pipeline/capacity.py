@@ -137,7 +137,12 @@ def sizing_rows(s: Sizing) -> list[tuple[str, str]]:
         ),
         (
             f"at {s.per_year:,} a year: team reminders a morning",
-            f"{s.reminders_per_morning:,.0f}, sent in {s.reminder_minutes:.1f} min at the storm's rate",
+            f"{s.reminders_per_morning:,.0f}"
+            + (
+                f", sent in {s.reminder_minutes:.1f} min at the storm's rate"
+                if not math.isnan(s.reminder_minutes)
+                else " (no storm in this run to time them by)"
+            ),
         ),
     ]
     return rows
