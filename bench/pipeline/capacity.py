@@ -128,8 +128,9 @@ def sizing_rows(s: Sizing) -> list[tuple[str, str]]:
             f"{s.temporal_gb:.1f} GB (open requests and {RETENTION_DAYS} days of closed ones)",
         ),
         (
-            f"at {s.per_year:,} a year: case store growth",
-            f"{s.case_store_gb_per_year:.1f} GB a year before the purge",
+            f"at {s.per_year:,} a year: case store",
+            f"{s.case_store_steady_gb:.1f} GB held with the purge"
+            f" ({s.case_store_gb_per_year:.1f} GB a year without it)",
         ),
         (
             f"at {s.per_year:,} a year: every open request cached",

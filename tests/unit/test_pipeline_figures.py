@@ -166,7 +166,7 @@ def test_the_storms_received_date_puts_a_team_reminder_on_the_day() -> None:
 
 
 def test_the_years_sizing_follows_from_the_measured_costs() -> None:
-    from bench.pipeline.capacity import Costs, size
+    from bench.pipeline.capacity import Costs, size, sizing_rows
 
     costs = Costs(
         control_cpu_s=0.9,
@@ -186,6 +186,8 @@ def test_the_years_sizing_follows_from_the_measured_costs() -> None:
     assert round(s.open_requests) == 16712  # 61 days open of 365
     assert s.control_workers == 2 and s.packaging_workers == 2  # availability, not load
     assert s.case_store_gb_per_year == 40.0
+    assert round(s.case_store_steady_gb, 1) == 10.0  # 91 days of a year's copies
+    assert any("held with the purge" in value for _, value in sizing_rows(s))
     assert s.reminders_per_morning == 1600.0 and s.reminder_minutes == 1600 / 20 / 60
     heavy = size(costs, 10_000_000)
     assert heavy.control_workers > 2  # load: 15,000 an hour at 0.9 CPU-s
