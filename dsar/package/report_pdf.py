@@ -207,21 +207,16 @@ class _ReportPDF(FPDF):
         line spanning the table, or nothing. Every column is at least MIN_COLUMN_MM wide; a
         table with more columns than that allows is shown in parts (pdf_columns)."""
         for part in column_parts(len(widths), self.epw):
+            heading = header if header is None or isinstance(header, str) else [header[i] for i in part]
             self._grid_part(
-                [[row[i] for i in part] for row in rows],
-                widths=floored_widths([widths[i] for i in part], self.epw),
-                size=size,
-                header=header if header is None or isinstance(header, str) else [header[i] for i in part],
+                [[row[i] for i in part] for row in rows], [widths[i] for i in part], size, heading
             )
 
     def _grid_part(
-        self,
-        rows: Sequence[Sequence[str]],
-        *,
-        widths: Sequence[float],
-        size: float,
-        header: Sequence[str] | str | None,
+        self, rows: list[list[str]], shares: list[float], size: float, header: Sequence[str] | str | None
     ) -> None:
+        """One part of a table: columns floored to MIN_COLUMN_MM, filling the page's width."""
+        widths = floored_widths(shares, self.epw)
         self.set_font(FONT_FAMILY, size=size)
         heading_style = FontFace(emphasis="", fill_color=(232, 232, 232), color=INK)
         columns = len(widths)
