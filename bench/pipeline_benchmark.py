@@ -39,7 +39,7 @@ import os
 import tempfile
 import time
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from temporalio.client import Client
@@ -47,7 +47,7 @@ from temporalio.client import Client
 from bench.collection_benchmark import stop_on_sigterm
 from bench.pipeline.ceiling import run_ceiling
 from bench.pipeline.cli_timing import listing_commands, time_cli
-from bench.pipeline.drive import Driven, drive, link_mail_times, open_requests
+from bench.pipeline.drive import Driven, Stages, drive, link_mail_times, manual_systems, open_requests
 from bench.pipeline.figures import Batch, Figures, busiest, goals, percentile, table
 from bench.pipeline.histories import measured_size, recorded_sizes, request_histories, task_waits
 from bench.pipeline.people import Person, crowd
@@ -76,7 +76,15 @@ async def drive_batch(
     submission to last link e-mail, approval -> link e-mail per request)."""
     settings = stack.settings()
     started = time.time()
-    driven = await asyncio.gather(*(drive(client, settings, p, delivered) for p in people))
+    stages = Stages(client, datetime.now(UTC) - timedelta(seconds=5))
+    watching = asyncio.create_task(stages.watch())
+    manual = manual_systems(stack.registry)
+    try:
+        driven = await asyncio.gather(
+            *(drive(client, settings, stages, manual, p, delivered) for p in people)
+        )
+    finally:
+        watching.cancel()
     mails = link_mail_times(stack.mail.folder)
     missing = [d.reference for d in driven if d.reference not in mails]
     if missing:
@@ -125,7 +133,14 @@ async def measure(
         cpu_after = stack.cpu_seconds()
         sampler.cancel()
         print(f"ceiling: {size} no-I/O workflows of {shape.activities} activities ...", flush=True)
+        before_ceiling = stack.cpu_seconds()
         ceiling_s = await run_ceiling(stack.temporal.address, settings.temporal_namespace, size, shape)
+        after_ceiling = stack.cpu_seconds()
+        ceiling_cpu: dict[str, float] = {
+            part: after_ceiling[part] - before_ceiling[part]
+            for part in ("temporal", "benchmark (S3, SMTP, driver)")
+            if part in after_ceiling
+        }
         batch = Batch(size, pipeline_s, ceiling_s, latencies)
         print(
             f"batch of {size}: {size / pipeline_s * 60:.1f}/min, ceiling {size / ceiling_s * 60:.1f}/min,"
@@ -148,6 +163,7 @@ async def measure(
     figures.control_workers = stack.control_workers
     figures.packaging_workers = stack.packaging_workers
     figures.cpu_s = {part: cpu_after[part] - cpu_before.get(part, 0.0) for part in cpu_after}
+    figures.ceiling_cpu_s = ceiling_cpu
     figures.control_peak_cpu = busiest(samples)
     figures.stages_s = {
         "submit -> identity search done": [d.identity - d.submitted for d in driven],

@@ -3,8 +3,11 @@
 applicable (`mark-na`), `approve`. Every decision goes out signed by the signing client
 `cli._base.connect_client` builds from the local team's keys (`<state>/keys`).
 
-Where a request stands is read from its `DsarStatus` search attribute (`describe`), which
-costs the workers nothing, so polling does not load what is measured."""
+Where a request stands is read from its `DsarStatus` search attribute, for the whole batch at
+once: one visibility listing a second (`Stages`), not a `describe` per request, which with a
+thousand requests in flight was a thousand calls a second to the Temporal server being
+measured. Likewise the manual systems are looked at (Queries to the workflows) only until
+the team has marked each one, as a team member does once per request."""
 
 from __future__ import annotations
 
@@ -12,7 +15,7 @@ import asyncio
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from email.parser import BytesHeaderParser
 from pathlib import Path
 from typing import Any
@@ -25,6 +28,7 @@ from cli.submit import allocate_reference, find_open_duplicate, start_request, v
 from dsar import search_attributes as sa
 from dsar.config import Settings
 from dsar.domain import workflow_id_for
+from dsar.group import GroupRegistry, SystemKind
 from dsar.messages.collection import SystemDecision, SystemStatus
 from dsar.messages.identity import IdentityDecision, IdentityMethod
 from dsar.messages.review import ReviewDecision
@@ -74,34 +78,72 @@ async def submit(client: Client, settings: Settings, person: Person, received: d
     return reference
 
 
-async def status_of(client: Client, reference: str) -> str:
-    described = await client.get_workflow_handle(workflow_id_for(reference)).describe()
-    return str(described.typed_search_attributes.get(sa.DSAR_STATUS) or "")
+class Stages:
+    """Where each request of a batch stands, from one visibility listing per `POLL` for all
+    of them (requests started since `since`), however many there are."""
+
+    def __init__(self, client: Client, since: datetime) -> None:
+        self._client = client
+        self._query = (
+            'WorkflowType = "RightsRequestWorkflow"'
+            f' AND StartTime >= "{since.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")}"'
+        )
+        self._status: dict[str, str] = {}
+        self._changed = asyncio.Condition()
+        self.listings = 0
+
+    async def watch(self) -> None:
+        """Runs until cancelled."""
+        while True:
+            found = {
+                wf.id: str(wf.typed_search_attributes.get(sa.DSAR_STATUS) or "")
+                async for wf in self._client.list_workflows(self._query, page_size=1000)
+            }
+            self.listings += 1
+            async with self._changed:
+                self._status = found
+                self._changed.notify_all()
+            await asyncio.sleep(POLL)
+
+    def status(self, reference: str) -> str:
+        return self._status.get(workflow_id_for(reference), "")
+
+    async def wait(self, reference: str, wanted: str, timeout: float = 1800) -> None:
+        """Until the request's status is `wanted`; an error if it ends or the time runs out."""
+        deadline = time.monotonic() + timeout
+        async with self._changed:
+            while (status := self.status(reference)) != wanted:
+                if status in ENDED or time.monotonic() > deadline:
+                    raise RuntimeError(f"{reference} is {status!r}, wanted {wanted!r}")
+                await asyncio.wait_for(self._changed.wait(), timeout=max(1.0, deadline - time.monotonic()))
+
+    async def changed(self) -> None:
+        """Until the next listing."""
+        async with self._changed:
+            await self._changed.wait()
 
 
-async def wait_status(client: Client, reference: str, wanted: str, timeout: float = 1800) -> None:
-    deadline = time.monotonic() + timeout
-    while (status := await status_of(client, reference)) != wanted:
-        if status in ENDED or time.monotonic() > deadline:
-            raise RuntimeError(f"{reference} is {status!r}, wanted {wanted!r}")
-        await asyncio.sleep(POLL)
+def manual_systems(registry: GroupRegistry) -> set[tuple[str, str]]:
+    """(company, system) of every system only a person can search: each waits for the team."""
+    return {(c.code, s.code) for c in registry.companies for s in c.systems if s.kind is SystemKind.MANUAL}
 
 
 async def mark_manual_systems(
-    client: Client, settings: Settings, reference: str, marked: set[tuple[str, str]]
+    client: Client, settings: Settings, reference: str, unmarked: set[tuple[str, str]]
 ) -> None:
-    """`dsar mark-na` for every manual system waiting for an upload (no export exists), once:
-    the company's progress can still show a marked system waiting for a moment, and a second
+    """`dsar mark-na` for each manual system in `unmarked` that waits for an upload (no export
+    exists), once: marked ones leave `unmarked`, and only companies with one left are asked.
+    The company's progress can still show a marked system waiting for a moment, and a second
     `mark-na` then fails inside the workflow (see docs/benchmarks.md)."""
     state = await request_state(client, reference)
     for company in state.companies:
-        if company.done:
+        if company.done or not any(c == company.company for c, _ in unmarked):
             continue
         progress = await company_progress(client, reference, company.company, company.rounds)
         for system in progress.systems if progress else []:
             key = (company.company, system.system)
-            if system.status is SystemStatus.AWAITING_UPLOAD and key not in marked:
-                marked.add(key)
+            if system.status is SystemStatus.AWAITING_UPLOAD and key in unmarked:
+                unmarked.discard(key)
                 decision = SystemDecision(
                     actor=settings.actor,
                     company=company.company,
@@ -111,13 +153,15 @@ async def mark_manual_systems(
                 try:
                     await send_update(client, reference, RightsRequestWorkflow.mark_not_applicable, decision)
                 except WorkflowUpdateRPCTimeoutOrCancelledError:
-                    marked.discard(key)  # not answered in time: looked at again next round
+                    unmarked.add(key)  # not answered in time: looked at again next round
                 except WorkflowUpdateFailedError as refused:
                     if "already settled" not in str(refused.cause):
                         raise
 
 
-async def patiently(client: Client, reference: str, waiting: str, update: Any, decision: Any) -> None:
+async def patiently(
+    stages: Stages, client: Client, reference: str, waiting: str, update: Any, decision: Any
+) -> None:
     """A decision sent as `dsar` sends it; when Temporal's deadline passes before the busy
     worker took it up (the CLI then says "check with dsar status"), the request's stage
     tells whether it was applied, and it is sent again only if not."""
@@ -127,39 +171,44 @@ async def patiently(client: Client, reference: str, waiting: str, update: Any, d
             return
         except WorkflowUpdateRPCTimeoutOrCancelledError:
             await asyncio.sleep(5 * POLL)
-            if await status_of(client, reference) != waiting:
+            await stages.changed()
+            if stages.status(reference) != waiting:
                 return
 
 
 async def drive(
     client: Client,
     settings: Settings,
+    stages: Stages,
+    manual: set[tuple[str, str]],
     person: Person,
     on_delivered: Callable[[Driven], None] = lambda _: None,
 ) -> Driven:
-    """One access request from submission to delivery, each step as the CLI sends it."""
+    """One access request from submission to delivery, each step as the CLI sends it;
+    `manual` are the group's manual systems (`manual_systems`), marked not applicable."""
     reference = await submit(client, settings, person, date.today())
     driven = Driven(reference, time.time())
-    await wait_status(client, reference, "identity")
+    await stages.wait(reference, "identity")
     driven.identity = time.time()
     decision = IdentityDecision(
         actor=settings.actor, method=IdentityMethod.CUSTOMER_RECORD.value, note="benchmark"
     )
-    await patiently(client, reference, "identity", RightsRequestWorkflow.verify_identity, decision)
+    await patiently(stages, client, reference, "identity", RightsRequestWorkflow.verify_identity, decision)
     driven.verified = time.time()
     deadline = time.monotonic() + 1800
-    marked: set[tuple[str, str]] = set()
-    while (status := await status_of(client, reference)) != "review":
+    unmarked = set(manual)
+    while (status := stages.status(reference)) != "review":
         if status in ENDED or time.monotonic() > deadline:
             raise RuntimeError(f"{reference} is {status!r}, never reached review")
-        if status == "collecting":
-            await mark_manual_systems(client, settings, reference, marked)
-        await asyncio.sleep(2 * POLL)
+        if status == "collecting" and unmarked:
+            await mark_manual_systems(client, settings, reference, unmarked)
+            await asyncio.sleep(POLL)
+        await stages.changed()
     driven.review = time.time()
     approval = ReviewDecision(actor=settings.actor, note="benchmark")
-    await patiently(client, reference, "review", RightsRequestWorkflow.approve, approval)
+    await patiently(stages, client, reference, "review", RightsRequestWorkflow.approve, approval)
     driven.approved = time.time()
-    await wait_status(client, reference, "delivered")
+    await stages.wait(reference, "delivered")
     driven.delivered = time.time()
     on_delivered(driven)
     return driven

@@ -95,6 +95,8 @@ class Figures:
     control_workers: int = 1
     packaging_workers: int = 1
     storm: Storm | None = None
+    # CPU seconds while the ceiling ran: Temporal's and its worker's (this process).
+    ceiling_cpu_s: dict[str, float] = field(default_factory=dict)
 
     @property
     def per_minute(self) -> float:
@@ -232,6 +234,22 @@ def storm_rows(storm: Storm) -> list[tuple[str, str]]:
     ]
 
 
+def cpu_comparison(f: Figures) -> list[tuple[str, str]]:
+    """CPU seconds per delivered request beside those per ceiling workflow: what the ratio
+    costs, and how much of it is Temporal's own work."""
+    if not f.cpu_s or not f.ceiling_cpu_s:
+        return []
+    ours = sum(f.cpu_s.values()) / f.requests
+    ceiling = sum(f.ceiling_cpu_s.values()) / f.requests
+    return [
+        (
+            "CPU per request vs per ceiling workflow",
+            f"{ours:.2f} s vs {ceiling:.2f} s (Temporal {f.cpu_s.get('temporal', 0.0) / f.requests:.2f}"
+            f" vs {f.ceiling_cpu_s.get('temporal', 0.0) / f.requests:.2f} s)",
+        )
+    ]
+
+
 def table(f: Figures) -> list[str]:
     """The run's figures as aligned lines, then one PASS/MISS line per goal."""
     s = f.shape
@@ -257,6 +275,7 @@ def table(f: Figures) -> list[str]:
             f" ({s.before}+{s.after} activities, {s.children} children x {s.child_activities})",
         ),
         ("ratio", f"{f.ratio:.2f}"),
+        *cpu_comparison(f),
         (
             "approval -> link e-mail",
             f"p50 {percentile(f.latencies_s, 0.5):.1f} s, p95 {percentile(f.latencies_s, 0.95):.1f} s,"
