@@ -38,6 +38,7 @@ from cli._base import (
 )
 from cli.execution import ENDED_BADLY, Execution, describe_request, execution_word, last_task_handled
 from cli.recorded import OPEN_STAGES, recorded_json, recorded_request, recorded_table
+from cli.soonest import narrowest_bound
 from cli.status_view import View, pending_actions
 from dsar import search_attributes as sa
 from dsar.domain import Status
@@ -251,10 +252,21 @@ def list_requests(
         client = await connect_client(settings)
         total = (await client.count_workflows(query)).count
         if by_deadline:
-            # Visibility cannot sort by a search attribute on SQL stores, so every open request
-            # matching is read (pages of LIST_PAGE) and the soonest due kept: the `limit` shown
-            # are the most urgent, not whichever the store returned first.
-            found = [row(wf) async for wf in client.list_workflows(query, page_size=LIST_PAGE)]
+            # Visibility cannot sort by a search attribute on SQL stores, so the requests due by
+            # a bound that holds at least `limit` of them are read (cli.soonest) and the soonest
+            # due kept: the `limit` shown are the most urgent, not the store's first.
+            narrowed = query
+            if total > limit:
+                due_before = now + window if window else None
+                overdue_at = now if overdue else None
+
+                async def count_due_by(bound: datetime) -> int:
+                    bounded = build_list_query(status_filter, bound, overdue_at)
+                    return (await client.count_workflows(bounded)).count
+
+                bound = await narrowest_bound(count_due_by, due_before or now, limit)
+                narrowed = build_list_query(status_filter, bound, overdue_at)
+            found = [row(wf) async for wf in client.list_workflows(narrowed, page_size=LIST_PAGE)]
             return heapq.nsmallest(limit, found, key=soonest_due), total
         # Every request ever (or all at one stage): the first `limit` in the store's order.
         listed = client.list_workflows(query, limit=limit, page_size=min(limit, LIST_PAGE))
