@@ -102,6 +102,10 @@ class Timeouts:
     budget: timedelta | None = None
 
 
+# Temporal's priority keys run from 1 (first) to 5; an activity without one gets 3.
+FIRST = 1
+
+
 def quick(seconds: int) -> Timeouts:
     """A step that answers in seconds (a record, a load, an e-mail): no heartbeat needed."""
     return Timeouts(start_to_close=timedelta(seconds=seconds))
@@ -127,6 +131,9 @@ class ActivityRef(Generic[I, O]):
     input: type[I]
     result: type[O]
     timeouts: Timeouts
+    # Temporal's priority key on its task queue: 1 is taken before the default (3). For a
+    # quick step a request waits on behind a queue of long ones (`FIRST`).
+    priority: int | None = None
 
     @property
     def start_to_close(self) -> timedelta:
@@ -212,7 +219,12 @@ TRANSMIT_PORTABLE_DATA = ActivityRef(
     Activity.TRANSMIT_PORTABLE_DATA, PortableInput, TransmissionResult, heartbeating(1)
 )
 DELETE_PACKAGE = ActivityRef(Activity.DELETE_PACKAGE, DeletePackageInput, PackageDeletion, heartbeating(1))
-ENSURE_PACKAGE = ActivityRef(Activity.ENSURE_PACKAGE, BuildPackageInput, PackageCheck, heartbeating(1))
+# The check before a link is a HEAD request on S3; it shares the packaging queue with the
+# builds (it rebuilds a lost package), and with many approved at once it waited behind all
+# of them, each request's link after the last package: taken first.
+ENSURE_PACKAGE = ActivityRef(
+    Activity.ENSURE_PACKAGE, BuildPackageInput, PackageCheck, heartbeating(1), priority=FIRST
+)
 
 # Retention: a batch of cases, and an erasure's earlier cases (files and rows; both heartbeat).
 PURGE_BATCH = ActivityRef(Activity.PURGE_BATCH, PurgeBatchInput, PurgeBatchResult, heartbeating(1))

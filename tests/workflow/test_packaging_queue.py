@@ -3,7 +3,9 @@
 On the time-skipping server with the real activities: an access request delivered on
 workers started as the tests start them (`running_workers`: control, packaging and company
 workers on queues with one suffix). Its history says on which queue the package was built
-and checked; the recording of this run is the patched shape's replay fixture.
+and checked, and that the check is taken before the builds waiting on that queue (a
+priority key); the recording of this run is the patched shape's replay fixture
+(`rights_request_access_packaging_queue.json` is the shape before the priority).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import asyncpg
 from temporalio.api.enums.v1 import EventType
 from temporalio.client import WorkflowHistory
 
+from dsar.activity_refs import FIRST
 from dsar.domain import Status
 from dsar.messages.activity_names import Activity
 from dsar.messages.state import RequestState
@@ -24,6 +27,16 @@ from tests.workflow.conftest import running_workers
 from tests.workflow.test_download import deliver
 
 PACKAGE_ACTIVITIES = {str(Activity.BUILD_PACKAGE), str(Activity.ENSURE_PACKAGE)}
+
+
+def scheduled_priorities(history: WorkflowHistory) -> dict[str, set[int]]:
+    """Each activity type the workflow scheduled, with the priority keys it was given (0: none)."""
+    found: dict[str, set[int]] = {}
+    for event in history.events:
+        if event.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
+            attributes = event.activity_task_scheduled_event_attributes
+            found.setdefault(attributes.activity_type.name, set()).add(attributes.priority.priority_key)
+    return found
 
 
 def scheduled_queues(history: WorkflowHistory) -> dict[str, set[str]]:
@@ -45,7 +58,7 @@ async def test_the_package_is_built_and_checked_on_the_packaging_queue(
         # On to the package's deletion, so the recording is of a whole request.
         await own_time_skipping_env.sleep(timedelta(days=31))
         final: RequestState = await handle.result()
-        await record_history(handle, "rights_request_access_packaging_queue")
+        await record_history(handle, "rights_request_access_ensure_first")
         history = await handle.fetch_history()
 
     assert final.status is Status.DELIVERED and final.package is not None
@@ -59,3 +72,8 @@ async def test_the_package_is_built_and_checked_on_the_packaging_queue(
     # companies' queues, for the identity search).
     others = {q for name, found in queues.items() if name not in PACKAGE_ACTIVITIES for q in found}
     assert control_queue in others and packaging not in others
+    # The check before the link goes first on the packaging queue; everything else has
+    # Temporal's default.
+    priorities = scheduled_priorities(history)
+    assert priorities.pop(str(Activity.ENSURE_PACKAGE)) == {FIRST}
+    assert set().union(*priorities.values()) == {0}

@@ -115,3 +115,24 @@ def test_requests_from_before_and_after_the_packaging_queue_are_both_recorded() 
     after = package_queues(by_name["rights_request_access_packaging_queue"])
     assert before and all(q.startswith("dsar-control") for q in before)
     assert after and all(q.startswith("dsar-packaging") for q in after)
+
+
+def ensure_priorities(path: Path) -> set[int]:
+    """The priority keys a recorded request's package checks were scheduled with (0: none)."""
+    from temporalio.api.enums.v1 import EventType
+
+    return {
+        e.activity_task_scheduled_event_attributes.priority.priority_key
+        for e in load(path).events
+        if e.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED
+        and e.activity_task_scheduled_event_attributes.activity_type.name == "ensure_package"
+    }
+
+
+def test_requests_from_before_and_after_the_check_went_first_are_both_recorded() -> None:
+    """Both replay (above): the package check with Temporal's default priority, and first."""
+    from dsar.activity_refs import FIRST
+
+    by_name = {p.stem: p for p in HISTORIES}
+    assert ensure_priorities(by_name["rights_request_access_packaging_queue"]) == {0}
+    assert ensure_priorities(by_name["rights_request_access_ensure_first"]) == {FIRST}
