@@ -70,6 +70,9 @@ class Figures:
     rss_first_mb: float  # ... at the first delivery
     rss_end_mb: float  # ... after the last delivery
     open_requests: int = 0
+    # Of them, those opened since the control workers last started (all of them when they
+    # were not restarted): what the memory per open request is counted over.
+    open_cached: int = 0
     rss_before_open_mb: float = 0.0
     rss_open_mb: float = 0.0
     temporal_db_before_open_mb: float = 0.0
@@ -156,7 +159,7 @@ class Figures:
     def kb_per_open_request(self) -> float:
         if not self.open_requests:
             return math.nan
-        return (self.rss_open_mb - self.rss_before_open_mb) * 1024 / self.open_requests
+        return (self.rss_open_mb - self.rss_before_open_mb) * 1024 / (self.open_cached or self.open_requests)
 
 
 @dataclass(frozen=True)
@@ -316,7 +319,13 @@ def table(f: Figures) -> list[str]:
         (
             f"{f.open_requests} open requests (identity)",
             f"control RSS {f.rss_before_open_mb:.0f} -> {f.rss_open_mb:.0f} MB"
-            f" ({f.kb_per_open_request:.0f} kB each); Temporal DB"
+            f" ({f.kb_per_open_request:.0f} kB each"
+            + (
+                f", over the {f.open_cached} opened after the restart"
+                if f.open_cached and f.open_cached != f.open_requests
+                else ""
+            )
+            + "); Temporal DB"
             f" {f.temporal_db_before_open_mb:.1f} -> {f.temporal_db_open_mb:.1f} MB",
         ),
     ]

@@ -5,7 +5,8 @@ jurisdiction's zone) on days counted back from the due date; a request reads the
 it starts. So the storm is made the way a real morning makes it: the control workers are
 restarted with a reminder time a few minutes ahead, and requests are submitted with a
 received date whose deadline has a team reminder on that day (Sweden: the clock runs while
-identity is awaited, so they wait for identity and still get reminders). Then the mail
+identity is awaited, so they wait for identity and still get reminders), spread over the
+deadlines that have a reminder that day (due in 1, 3, 7 and 14 days). Then the mail
 catcher is watched: the lag from the due minute to each reminder's arrival, and any request
 with no reminder or two.
 """
@@ -39,14 +40,23 @@ class Storm:
     doubled: int = 0
 
 
-def received_for_reminder_on(day: date, offsets: Sequence[int], jurisdiction: str = JURISDICTION) -> date:
-    """The latest received date whose deadline has a team reminder on `day`."""
+def received_for_reminders_on(
+    day: date, offsets: Sequence[int], jurisdiction: str = JURISDICTION
+) -> list[date]:
+    """Received dates whose deadlines have a team reminder on `day`: one per deadline (the
+    latest received for it), the soonest due first. A morning's reminders are for requests
+    due in a day, three, a week and two weeks, so the storm's requests are spread over them."""
     rules = clock.get_jurisdiction(jurisdiction)
+    by_due: dict[date, date] = {}
     for back in range(1, 200):
         received = day - timedelta(days=back)
-        if day in clock.reminder_dates(clock.compute_deadline(received, rules), offsets):
-            return received
-    raise RuntimeError(f"no received date gives a team reminder on {day} with offsets {list(offsets)}")
+        deadline = clock.compute_deadline(received, rules)
+        if deadline.due_on is not None and deadline.due_on not in by_due:
+            if day in clock.reminder_dates(deadline, offsets):
+                by_due[deadline.due_on] = received
+    if not by_due:
+        raise RuntimeError(f"no received date gives a team reminder on {day} with offsets {list(offsets)}")
+    return [by_due[due] for due in sorted(by_due)]
 
 
 def due_minute(seconds_ahead: float, jurisdiction: str = JURISDICTION) -> datetime:

@@ -151,18 +151,27 @@ def test_the_storm_fails_on_lag_on_a_missing_and_on_a_doubled_reminder() -> None
     )
 
 
-def test_the_storms_received_date_puts_a_team_reminder_on_the_day() -> None:
+def test_the_storms_received_dates_put_a_team_reminder_on_the_day_for_several_deadlines() -> None:
     from datetime import date, timedelta
 
-    from bench.pipeline.storm import received_for_reminder_on
+    from bench.pipeline.storm import received_for_reminders_on
     from dsar import clock
 
     sweden = clock.get_jurisdiction("SE")
     for offset in range(0, 40, 3):  # across weekends, Christmas and the new year
         day = date(2026, 12, 2) + timedelta(days=offset)
-        received = received_for_reminder_on(day, (14, 7, 3, 1))
-        assert day in clock.reminder_dates(clock.compute_deadline(received, sweden), (14, 7, 3, 1))
-        assert received < day
+        received = received_for_reminders_on(day, (14, 7, 3, 1))
+        deadlines = [clock.compute_deadline(r, sweden) for r in received]
+        for r, deadline in zip(received, deadlines, strict=True):
+            assert day in clock.reminder_dates(deadline, (14, 7, 3, 1))
+            assert r < day
+        due = [d.due_on for d in deadlines if d.due_on is not None]
+        assert len(due) == len(deadlines) and due == sorted(set(due)), "one per deadline, soonest first"
+    # On a Wednesday: due the next day, in a week and in two (three days ahead is a Saturday,
+    # when no deadline falls), so some are within `dsar list --due-within 7d` and some not.
+    received = received_for_reminders_on(date(2026, 12, 2), (14, 7, 3, 1))
+    on_wednesday = [clock.compute_deadline(r, sweden).due_on for r in received]
+    assert on_wednesday == [date(2026, 12, 3), date(2026, 12, 9), date(2026, 12, 16)]
 
 
 def test_the_years_sizing_follows_from_the_measured_costs() -> None:
