@@ -15,7 +15,9 @@ characters themselves, and a log line must never carry personal data.
 Records are printed as tables (`dsar.package.tables`: labels, values in the person's
 locale, what every record shares printed once above the table), at a small size, so a
 person with many records gets pages of tables rather than pages of "field: value" lines.
-A cell too long to fit a page is split over rows of its own (`_fit`), never cut.
+A cell too long to fit a page is split over rows of its own (`pdf_grid.fit`), never cut.
+Tables and paragraphs are broken into lines once, by `pdf_lines` (fpdf2's own breaks,
+without its quadratic line measuring), and tables drawn by `pdf_grid`, not `FPDF.table()`.
 """
 
 from __future__ import annotations
@@ -32,10 +34,12 @@ from typing import TYPE_CHECKING, Any
 import fontpkg
 import structlog
 from fpdf import FPDF, FontFace
-from fpdf.enums import TableBordersLayout, TextMode, XPos, YPos
+from fpdf.enums import TextMode
 
 from dsar.package.locale_format import format_date
 from dsar.package.pdf_columns import column_parts, floored_widths
+from dsar.package.pdf_grid import FirstRow, draw_grid, fit
+from dsar.package.pdf_lines import text_block
 
 if TYPE_CHECKING:
     from dsar.package.views import ReportView
@@ -49,6 +53,9 @@ INK = (26, 26, 26)
 MUTED = (85, 85, 85)
 RULE = (136, 136, 136)
 NOTICE = (178, 107, 0)
+# A table's first row: column names on a grey ground, or a caption in the labels' grey.
+HEADING_STYLE = FontFace(emphasis="", fill_color=(232, 232, 232), color=INK)
+CAPTION_STYLE = FontFace(color=MUTED)
 
 
 @cache
@@ -73,23 +80,42 @@ def font_codepoints() -> frozenset[int]:
 
 
 class _Printable:
-    """Maps any text to what the embedded font can draw, counting what it replaced."""
+    """Maps any text to what the embedded font can draw, counting what it replaced.
+
+    Every text of the report passes through here, some twice, so each character's
+    replacement is worked out once, and printable ASCII (all in the font) passes as is."""
 
     def __init__(self, codepoints: frozenset[int]) -> None:
         self._codepoints = codepoints
+        self._ascii_drawable = all(code in codepoints for code in range(0x20, 0x7F))
+        self._shown: dict[str, str] = {}
         self.replaced = 0
 
     def needs_replacement(self, text: str) -> bool:
-        return any(self._replacement(ch) == REPLACEMENT != ch for ch in text)
+        if self._plain(text):
+            return False
+        return any(self._shown_as(ch) == REPLACEMENT != ch for ch in text)
 
     def __call__(self, text: str) -> str:
+        if self._plain(text):
+            return text
         out: list[str] = []
         for ch in text:
-            shown = self._replacement(ch)
+            shown = self._shown_as(ch)
             if shown == REPLACEMENT and ch != REPLACEMENT:
                 self.replaced += 1
             out.append(shown)
         return "".join(out)
+
+    def _plain(self, text: str) -> bool:
+        """Only printable ASCII (no control characters), which the font draws."""
+        return self._ascii_drawable and text.isascii() and text.isprintable()
+
+    def _shown_as(self, ch: str) -> str:
+        shown = self._shown.get(ch)
+        if shown is None:
+            shown = self._shown[ch] = self._replacement(ch)
+        return shown
 
     def _replacement(self, ch: str) -> str:
         if ch == "\n":
@@ -138,9 +164,7 @@ class _ReportPDF(FPDF):
             self.start_section(self._printable(text)[:120], level=level - 2)
         self.set_font(FONT_FAMILY, size=size)
         with self.strong():
-            self.multi_cell(
-                0, size * 0.5, self._printable(text), align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT
-            )
+            text_block(self, size * 0.5, self._printable(text))
         if level == 2:
             self.set_draw_color(*INK)
             self.set_line_width(0.5)
@@ -158,9 +182,7 @@ class _ReportPDF(FPDF):
         self.set_font(FONT_FAMILY, size=size)
         self.set_text_color(*color)
         with self.strong(strong):
-            self.multi_cell(
-                0, size * 0.5, self._printable(text), align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT
-            )
+            text_block(self, size * 0.5, self._printable(text))
         self.set_text_color(*INK)
         self.ln(1.5)
 
@@ -218,55 +240,20 @@ class _ReportPDF(FPDF):
         """One part of a table: columns floored to MIN_COLUMN_MM, filling the page's width."""
         widths = floored_widths(shares, self.epw)
         self.set_font(FONT_FAMILY, size=size)
-        heading_style = FontFace(emphasis="", fill_color=(232, 232, 232), color=INK)
-        columns = len(widths)
-        body = [[self._printable(cell) for cell in part] for row in rows for part in _fit(row)]
-        with self.table(
-            col_widths=tuple(widths),
-            first_row_as_headings=isinstance(header, list | tuple),
-            headings_style=heading_style,
-            line_height=size * 0.45,
-            text_align="LEFT",
-            borders_layout=TableBordersLayout.HORIZONTAL_LINES,
-            padding=(0.6, 1.0),
-            width=self.epw,
-        ) as table:
-            if isinstance(header, str):
-                self.set_text_color(*MUTED)
-                table.row([self._printable(header)] + [""] * (columns - 1))
-                self.set_text_color(*INK)
-            elif header is not None:
-                table.row([self._printable(h) for h in header])
-            for row in body:
-                table.row(row)
+        first = None
+        if isinstance(header, str):
+            caption = [self._printable(header)] + [""] * (len(widths) - 1)
+            first = FirstRow(caption, CAPTION_STYLE, heading=False)
+        elif header is not None:
+            heading = [self._printable(h) for h in header]
+            first = FirstRow(heading, HEADING_STYLE, heading=True)
+        body = [[self._printable(cell) for cell in part] for row in rows for part in fit(row)]
+        draw_grid(self, body, widths, line_height=size * 0.45, first=first)
         self.ln(2)
         self.set_font(FONT_FAMILY, size=10)
 
     def indented(self, by: float) -> _Indent:
         return _Indent(self, by)
-
-
-# fpdf2 cannot split one table row over two pages, so a row with a cell longer than this
-# continues in rows of its own below it (the other columns left empty); nothing is cut.
-_LONG_CELL = 1200
-
-
-def _fit(row: Sequence[str]) -> list[list[str]]:
-    if all(len(cell) <= _LONG_CELL for cell in row):
-        return [list(row)]
-    pieces = [_pieces(cell) for cell in row]
-    return [[p[i] if i < len(p) else "" for p in pieces] for i in range(max(len(p) for p in pieces))]
-
-
-def _pieces(text: str) -> list[str]:
-    """`text` in pieces of at most _LONG_CELL characters, broken at a space where one is."""
-    out: list[str] = []
-    while len(text) > _LONG_CELL:
-        cut = text.rfind(" ", 0, _LONG_CELL)
-        cut = cut if cut > 0 else _LONG_CELL
-        out.append(text[:cut])
-        text = text[cut:].lstrip(" ")
-    return [*out, text]
 
 
 class _Indent:
