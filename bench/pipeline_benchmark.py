@@ -83,11 +83,16 @@ async def drive_batch(
     watching = asyncio.create_task(stages.watch())
     manual = manual_systems(stack.registry)
     try:
-        driven = await asyncio.gather(
-            *(drive(client, settings, stages, manual, p, delivered) for p in people)
-        )
+        # The first request that fails stops the others (a TaskGroup), and says why at once.
+        async with asyncio.TaskGroup() as group:
+            tasks = [group.create_task(drive(client, settings, stages, manual, p, delivered)) for p in people]
+    except* Exception as failed:
+        for error in failed.exceptions:
+            print(f"driving a request failed: {error!r}", flush=True)
+        raise
     finally:
         watching.cancel()
+    driven = [task.result() for task in tasks]
     mails = link_mail_times(stack.mail.folder)
     missing = [d.reference for d in driven if d.reference not in mails]
     if missing:

@@ -15,12 +15,18 @@ import asyncio
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from email.parser import BytesHeaderParser
 from pathlib import Path
 from typing import Any
 
-from temporalio.client import Client, WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError
+from temporalio.client import (
+    Client,
+    WorkflowQueryFailedError,
+    WorkflowUpdateFailedError,
+    WorkflowUpdateRPCTimeoutOrCancelledError,
+)
+from temporalio.service import RPCError
 
 from bench.pipeline.people import Person
 from cli._base import company_progress, request_state, require_role, send_update
@@ -36,6 +42,11 @@ from dsar.roles import Role
 from workflows.rights_request import RightsRequestWorkflow
 
 POLL = 1.0
+# A request's stage not listed for this long: the listing has stopped, not the request.
+LISTING_PATIENCE_S = 300.0
+# Queries in flight at once for the manual systems, as a team looks at requests: all the
+# requests waiting, woken by the same listing, asked at once and some timed out.
+LOOKING = asyncio.Semaphore(8)
 # Submissions in flight at once: each `dsar submit` opens its own case-store connection (as
 # a team member's command does), and hundreds at once exhaust PostgreSQL's connections.
 SUBMITTING = asyncio.Semaphore(16)
@@ -93,12 +104,17 @@ class Stages:
         self.listings = 0
 
     async def watch(self) -> None:
-        """Runs until cancelled."""
+        """Runs until cancelled; a listing refused by a busy server is tried again."""
         while True:
-            found = {
-                wf.id: str(wf.typed_search_attributes.get(sa.DSAR_STATUS) or "")
-                async for wf in self._client.list_workflows(self._query, page_size=1000)
-            }
+            try:
+                found = {
+                    wf.id: str(wf.typed_search_attributes.get(sa.DSAR_STATUS) or "")
+                    async for wf in self._client.list_workflows(self._query, page_size=1000)
+                }
+            except RPCError as failed:
+                print(f"stage listing failed ({failed.status.name}); trying again", flush=True)
+                await asyncio.sleep(POLL)
+                continue
             self.listings += 1
             async with self._changed:
                 self._status = found
@@ -111,16 +127,18 @@ class Stages:
     async def wait(self, reference: str, wanted: str, timeout: float = 1800) -> None:
         """Until the request's status is `wanted`; an error if it ends or the time runs out."""
         deadline = time.monotonic() + timeout
-        async with self._changed:
-            while (status := self.status(reference)) != wanted:
-                if status in ENDED or time.monotonic() > deadline:
-                    raise RuntimeError(f"{reference} is {status!r}, wanted {wanted!r}")
-                await asyncio.wait_for(self._changed.wait(), timeout=max(1.0, deadline - time.monotonic()))
+        while (status := self.status(reference)) != wanted:
+            if status in ENDED or time.monotonic() > deadline:
+                raise RuntimeError(f"{reference} is {status!r}, wanted {wanted!r}")
+            await self.changed()
 
-    async def changed(self) -> None:
-        """Until the next listing."""
+    async def changed(self, timeout: float = LISTING_PATIENCE_S) -> None:
+        """Until the next listing; an error when none comes (the watch has stopped)."""
         async with self._changed:
-            await self._changed.wait()
+            try:
+                await asyncio.wait_for(self._changed.wait(), timeout)
+            except TimeoutError:
+                raise RuntimeError(f"no stage listing for {timeout:.0f} s") from None
 
 
 def manual_systems(registry: GroupRegistry) -> set[tuple[str, str]]:
@@ -135,11 +153,16 @@ async def mark_manual_systems(
     exists), once: marked ones leave `unmarked`, and only companies with one left are asked.
     The company's progress can still show a marked system waiting for a moment, and a second
     `mark-na` then fails inside the workflow (see docs/benchmarks.md)."""
-    state = await request_state(client, reference)
+    try:
+        async with LOOKING:
+            state = await request_state(client, reference, timeout=timedelta(seconds=10))
+    except (RPCError, WorkflowQueryFailedError):
+        return  # a busy worker: looked at again next round
     for company in state.companies:
         if company.done or not any(c == company.company for c, _ in unmarked):
             continue
-        progress = await company_progress(client, reference, company.company, company.rounds)
+        async with LOOKING:
+            progress = await company_progress(client, reference, company.company, company.rounds)
         for system in progress.systems if progress else []:
             key = (company.company, system.system)
             if system.status is SystemStatus.AWAITING_UPLOAD and key in unmarked:
@@ -153,6 +176,8 @@ async def mark_manual_systems(
                 try:
                     await send_update(client, reference, RightsRequestWorkflow.mark_not_applicable, decision)
                 except WorkflowUpdateRPCTimeoutOrCancelledError:
+                    if (task := asyncio.current_task()) is not None and task.cancelling():
+                        raise asyncio.CancelledError from None
                     unmarked.add(key)  # not answered in time: looked at again next round
                 except WorkflowUpdateFailedError as refused:
                     if "already settled" not in str(refused.cause):
@@ -170,6 +195,8 @@ async def patiently(
             await send_update(client, reference, update, decision)
             return
         except WorkflowUpdateRPCTimeoutOrCancelledError:
+            if (task := asyncio.current_task()) is not None and task.cancelling():
+                raise asyncio.CancelledError from None  # the SDK's name for a cancelled call
             await asyncio.sleep(5 * POLL)
             await stages.changed()
             if stages.status(reference) != waiting:
