@@ -79,7 +79,7 @@ async def drive_batch(
     submission to last link e-mail, approval -> link e-mail per request)."""
     settings = stack.settings()
     started = time.time()
-    stages = Stages(client, datetime.now(UTC) - timedelta(seconds=5))
+    stages = Stages(client, datetime.now(UTC) - timedelta(seconds=5), stack.mail.folder)
     watching = asyncio.create_task(stages.watch())
     manual = manual_systems(stack.registry)
     try:

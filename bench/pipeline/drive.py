@@ -3,10 +3,11 @@
 applicable (`mark-na`), `approve`. Every decision goes out signed by the signing client
 `cli._base.connect_client` builds from the local team's keys (`<state>/keys`).
 
-Where a request stands is read from its `DsarStatus` search attribute, for the whole batch at
-once: one visibility listing a second (`Stages`), not a `describe` per request, which with a
-thousand requests in flight was a thousand calls a second to the Temporal server being
-measured. Likewise the manual systems are looked at (Queries to the workflows) only until
+Where a request stands is read for the whole batch at once (`Stages`): one visibility
+listing of the requests the team has to act on, and the link e-mails in the mail catcher
+for the delivered ones; not a `describe` per request a second, which with a thousand
+requests in flight was a thousand calls a second to the Temporal server being measured.
+Likewise the manual systems are looked at (Queries to the workflows) only until
 the team has marked each one, as a team member does once per request."""
 
 from __future__ import annotations
@@ -51,6 +52,10 @@ LOOKING = asyncio.Semaphore(8)
 # a team member's command does), and hundreds at once exhaust PostgreSQL's connections.
 SUBMITTING = asyncio.Semaphore(16)
 ENDED = {"closed", "rejected"}
+# The stages the driver acts on (and the ends it must notice); delivery it reads from the
+# mail catcher.
+LISTED = ("identity", "collecting", "review", *sorted(ENDED))
+LISTED_VALUES = ", ".join(f'"{stage}"' for stage in LISTED)
 
 
 @dataclass
@@ -90,15 +95,21 @@ async def submit(client: Client, settings: Settings, person: Person, received: d
 
 
 class Stages:
-    """Where each request of a batch stands, from one visibility listing per `POLL` for all
-    of them (requests started since `since`), however many there are."""
+    """Where each request of a batch stands, for all of them at once: one visibility listing
+    of those the team has to act on (started since `since`, at the stages in `LISTED`), and
+    the link e-mails in the mail catcher for the delivered ones. A request in neither is on
+    its way between two of them (`status` ""). The listing's cost grows with the requests it
+    returns (1,000 took the dev server seconds), so it is repeated only after twice the time
+    the last one took: the server being measured spends at most a third of its time on it."""
 
-    def __init__(self, client: Client, since: datetime) -> None:
+    def __init__(self, client: Client, since: datetime, mail_folder: Path) -> None:
         self._client = client
         self._query = (
             'WorkflowType = "RightsRequestWorkflow"'
             f' AND StartTime >= "{since.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")}"'
+            f" AND {sa.DSAR_STATUS.name} IN ({LISTED_VALUES})"
         )
+        self._mails = LinkMails(mail_folder)
         self._status: dict[str, str] = {}
         self._changed = asyncio.Condition()
         self.listings = 0
@@ -106,6 +117,7 @@ class Stages:
     async def watch(self) -> None:
         """Runs until cancelled; a listing refused by a busy server is tried again."""
         while True:
+            started = time.monotonic()
             try:
                 found = {
                     wf.id: str(wf.typed_search_attributes.get(sa.DSAR_STATUS) or "")
@@ -115,11 +127,13 @@ class Stages:
                 print(f"stage listing failed ({failed.status.name}); trying again", flush=True)
                 await asyncio.sleep(POLL)
                 continue
+            for reference in self._mails.scan():
+                found[workflow_id_for(reference)] = "delivered"
             self.listings += 1
             async with self._changed:
                 self._status = found
                 self._changed.notify_all()
-            await asyncio.sleep(POLL)
+            await asyncio.sleep(max(POLL, 2 * (time.monotonic() - started)))
 
     def status(self, reference: str) -> str:
         return self._status.get(workflow_id_for(reference), "")
@@ -254,14 +268,29 @@ async def open_requests(
     return await asyncio.gather(*(one(p, d) for p, d in zip(people, received, strict=True)))
 
 
+class LinkMails:
+    """The link e-mails (`X-DSAR-Kind: delivery`) in the mail catcher's folder, each file
+    read once however often it is scanned: reference -> when the first was saved."""
+
+    def __init__(self, folder: Path) -> None:
+        self._folder = folder
+        self._seen: set[str] = set()
+        self._parser = BytesHeaderParser()
+        self.times: dict[str, float] = {}
+
+    def scan(self) -> dict[str, float]:
+        for path in self._folder.glob("*.eml"):
+            if path.name in self._seen:
+                continue
+            self._seen.add(path.name)
+            with path.open("rb") as file:
+                headers = self._parser.parse(file)
+            if headers["X-DSAR-Kind"] == "delivery" and headers["X-DSAR-Reference"]:
+                reference = str(headers["X-DSAR-Reference"])
+                self.times[reference] = min(self.times.get(reference, float("inf")), path.stat().st_mtime)
+        return self.times
+
+
 def link_mail_times(folder: Path) -> dict[str, float]:
-    """When the mail catcher saved each request's link e-mail (`X-DSAR-Kind: delivery`)."""
-    parser = BytesHeaderParser()
-    found: dict[str, float] = {}
-    for path in folder.glob("*.eml"):
-        with path.open("rb") as file:
-            headers = parser.parse(file)
-        if headers["X-DSAR-Kind"] == "delivery" and headers["X-DSAR-Reference"]:
-            reference = str(headers["X-DSAR-Reference"])
-            found[reference] = min(found.get(reference, float("inf")), path.stat().st_mtime)
-    return found
+    """When the mail catcher saved each request's link e-mail."""
+    return LinkMails(folder).scan()
