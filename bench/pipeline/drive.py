@@ -203,12 +203,20 @@ async def patiently(
 ) -> None:
     """A decision sent as `dsar` sends it; when Temporal's deadline passes before the busy
     worker took it up (the CLI then says "check with dsar status"), the request's stage
-    tells whether it was applied, and it is sent again only if not."""
+    tells whether it was applied, and it is sent again only if not. The stage is read from
+    visibility, which can still show it for a moment after the first was applied: the
+    workflow then refuses the second as decided already, which is the answer."""
+    sent_before = False
     while True:
         try:
             await send_update(client, reference, update, decision)
             return
+        except WorkflowUpdateFailedError:
+            if sent_before:
+                return  # refused as decided already: the one that timed out was applied
+            raise
         except WorkflowUpdateRPCTimeoutOrCancelledError:
+            sent_before = True
             if (task := asyncio.current_task()) is not None and task.cancelling():
                 raise asyncio.CancelledError from None  # the SDK's name for a cancelled call
             await asyncio.sleep(5 * POLL)
