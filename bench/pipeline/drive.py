@@ -17,7 +17,6 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from email.parser import BytesHeaderParser
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +28,7 @@ from temporalio.client import (
 )
 from temporalio.service import RPCError
 
+from bench.pipeline.mail_folder import NewMails
 from bench.pipeline.people import Person
 from cli._base import company_progress, request_state, require_role, send_update
 from cli.submit import allocate_reference, find_open_duplicate, start_request, validate_submission
@@ -281,21 +281,14 @@ class LinkMails:
     read once however often it is scanned: reference -> when the first was saved."""
 
     def __init__(self, folder: Path) -> None:
-        self._folder = folder
-        self._seen: set[str] = set()
-        self._parser = BytesHeaderParser()
+        self._mails = NewMails(folder)
         self.times: dict[str, float] = {}
 
     def scan(self) -> dict[str, float]:
-        for path in self._folder.glob("*.eml"):
-            if path.name in self._seen:
-                continue
-            self._seen.add(path.name)
-            with path.open("rb") as file:
-                headers = self._parser.parse(file)
+        for headers, saved in self._mails.scan():
             if headers["X-DSAR-Kind"] == "delivery" and headers["X-DSAR-Reference"]:
                 reference = str(headers["X-DSAR-Reference"])
-                self.times[reference] = min(self.times.get(reference, float("inf")), path.stat().st_mtime)
+                self.times[reference] = min(self.times.get(reference, float("inf")), saved)
         return self.times
 
 

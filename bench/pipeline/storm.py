@@ -18,9 +18,9 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from email.parser import BytesHeaderParser
 from pathlib import Path
 
+from bench.pipeline.mail_folder import NewMails
 from dsar import clock
 from dsar.messages.notifications import NotificationKind
 
@@ -70,27 +70,20 @@ class ReminderWatch:
     """Team reminders in the mail catcher's folder, read once per new file."""
 
     def __init__(self, folder: Path, references: set[str], occasion: str) -> None:
-        self._folder = folder
+        self._mails = NewMails(folder)
         self._references = references
         self._occasion = occasion
-        self._seen: set[str] = set()
-        self._parser = BytesHeaderParser()
         self.arrivals: dict[str, list[float]] = {}
 
     def scan(self) -> None:
-        for path in self._folder.glob("*.eml"):
-            if path.name in self._seen:
-                continue
-            self._seen.add(path.name)
-            with path.open("rb") as file:
-                headers = self._parser.parse(file)
+        for headers, saved in self._mails.scan():
             reference = str(headers["X-DSAR-Reference"] or "")
             if (
                 headers["X-DSAR-Kind"] == NotificationKind.TEAM_REMINDER.value
                 and str(headers["X-DSAR-Occasion"] or "") == self._occasion
                 and reference in self._references
             ):
-                self.arrivals.setdefault(reference, []).append(path.stat().st_mtime)
+                self.arrivals.setdefault(reference, []).append(saved)
 
     def complete(self) -> bool:
         return len(self.arrivals) == len(self._references)

@@ -10,8 +10,9 @@ priority key); the recording of this run is the patched shape's replay fixture
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 import asyncpg
 from temporalio.api.enums.v1 import EventType
@@ -27,26 +28,28 @@ from tests.workflow.conftest import running_workers
 from tests.workflow.test_download import deliver
 
 PACKAGE_ACTIVITIES = {str(Activity.BUILD_PACKAGE), str(Activity.ENSURE_PACKAGE)}
+T = TypeVar("T")
 
 
-def scheduled_priorities(history: WorkflowHistory) -> dict[str, set[int]]:
-    """Each activity type the workflow scheduled, with the priority keys it was given (0: none)."""
-    found: dict[str, set[int]] = {}
+def scheduled(history: WorkflowHistory, what: Callable[[Any], T]) -> dict[str, set[T]]:
+    """Each activity type the workflow scheduled, with `what` of each scheduling (its
+    `activity_task_scheduled_event_attributes`)."""
+    found: dict[str, set[T]] = {}
     for event in history.events:
         if event.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
             attributes = event.activity_task_scheduled_event_attributes
-            found.setdefault(attributes.activity_type.name, set()).add(attributes.priority.priority_key)
+            found.setdefault(attributes.activity_type.name, set()).add(what(attributes))
     return found
 
 
 def scheduled_queues(history: WorkflowHistory) -> dict[str, set[str]]:
-    """Each activity type the workflow scheduled, with the task queues it was scheduled on."""
-    found: dict[str, set[str]] = {}
-    for event in history.events:
-        if event.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
-            attributes = event.activity_task_scheduled_event_attributes
-            found.setdefault(attributes.activity_type.name, set()).add(attributes.task_queue.name)
-    return found
+    """The task queues each activity type was scheduled on."""
+    return scheduled(history, lambda a: str(a.task_queue.name))
+
+
+def scheduled_priorities(history: WorkflowHistory) -> dict[str, set[int]]:
+    """The priority keys each activity type was given (0: none)."""
+    return scheduled(history, lambda a: int(a.priority.priority_key))
 
 
 async def test_the_package_is_built_and_checked_on_the_packaging_queue(
