@@ -109,7 +109,12 @@ async def sample_control_cpu(stack: BenchStack, samples: list[tuple[float, float
 
 
 async def measure(
-    stack: BenchStack, batches: list[int], open_count: int, storm_count: int, startup: float
+    stack: BenchStack,
+    batches: list[int],
+    open_count: int,
+    storm_count: int,
+    startup: float,
+    open_cache: int = 0,
 ) -> Figures:
     settings = stack.settings()
     client = await connect_client(settings)
@@ -181,7 +186,9 @@ async def measure(
     figures.open_requests = open_count
     figures.temporal_db_before_open_mb = stack.temporal_db_mb()
     figures.startup_s = startup
-    opened, storm = await open_phase(stack, client, people[taken : taken + open_count], storm_count, figures)
+    opened, storm = await open_phase(
+        stack, client, people[taken : taken + open_count], storm_count, figures, open_cache
+    )
     taken += open_count
     histories = [await request_histories(client, workflow_id_for(d.reference)) for d in driven]
     for request in histories:
@@ -201,12 +208,20 @@ LISTINGS_S = 120
 
 
 async def open_phase(
-    stack: BenchStack, client: Client, people: list[Person], storm_count: int, figures: Figures
+    stack: BenchStack,
+    client: Client,
+    people: list[Person],
+    storm_count: int,
+    figures: Figures,
+    open_cache: int = 0,
 ) -> tuple[list[str], tuple[Storm, str] | None]:
     """`len(people)` requests left waiting for identity, the last `storm_count` of them the
     reminder storm (bench.pipeline.storm): the rest first, received over the last 45 days (so
     some are overdue), which times the opening; then the control workers restart with the
-    reminder time that time allows and the storm's requests are opened. Returns the
+    reminder time that time allows (and `open_cache`, if set, as their workflow cache: the
+    batches can run with the default cache, so that their deliveries fill it and show whether
+    memory grows past it, and the open requests with one that holds them all) and the storm's
+    requests are opened. Returns the
     references, and the storm with its occasion (the reminders' day) if there is one."""
     settings = stack.settings()
     open_count, spread = len(people), len(people) - storm_count
@@ -228,7 +243,11 @@ async def open_phase(
             f"reminder storm: {storm_count} requests with team reminders due at {reminder_time} ...",
             flush=True,
         )
-        stack.restart_controls({"DSAR_REMINDER_TIME": reminder_time})
+        restart = {"DSAR_REMINDER_TIME": reminder_time}
+        if open_cache:
+            restart["DSAR_WORKFLOW_CACHE"] = str(open_cache)
+            figures.open_cache = open_cache
+        stack.restart_controls(restart)
         # The restart emptied the workflow cache: memory per open request is counted over
         # the storm's requests, each cached as it opens.
         figures.rss_before_open_mb = stack.control_rss_mb()
@@ -285,15 +304,26 @@ def main() -> int:
     parser.add_argument(
         "--storm", type=int, default=10000, help="of the open requests, those in the reminder storm (0: none)"
     )
+    parser.add_argument(
+        "--open-cache",
+        type=int,
+        default=0,
+        help="the control workers' workflow cache from the storm's restart on (0: as for the batches)",
+    )
     parser.add_argument("--control-workers", type=int, default=1, help="control worker processes")
     parser.add_argument("--packaging-workers", type=int, default=1, help="packaging worker processes")
     args = parser.parse_args()
-    if args.open < 100 or args.control_workers < 1 or args.packaging_workers < 1:
-        parser.error("--open must be at least 100, --control-workers and --packaging-workers at least 1")
+    if args.open < 100 or args.control_workers < 1 or args.packaging_workers < 1 or args.open_cache < 0:
+        parser.error(
+            "--open must be at least 100, --control-workers and --packaging-workers at least 1,"
+            " --open-cache at least 0"
+        )
     if not 0 <= args.storm <= args.open - 100:
         parser.error(
             "--storm must be between 0 and --open less 100: the other open requests time the opening"
         )
+    if args.open_cache and not args.storm:
+        parser.error("--open-cache applies from the storm's restart: it needs --storm above 0")
     configure_logging("console", "WARNING")
     stop_on_sigterm()
     registry = load_group()
@@ -313,7 +343,9 @@ def main() -> int:
             # A command's own start-up, before the workers start (they import for seconds).
             startup = time_cli(stack.cli_env(), ["--help"], runs=7)
             stack.start_workers()
-            figures = asyncio.run(measure(stack, args.requests, args.open, args.storm, startup))
+            figures = asyncio.run(
+                measure(stack, args.requests, args.open, args.storm, startup, args.open_cache)
+            )
         finally:
             stack.stop()
     print()

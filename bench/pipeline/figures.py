@@ -74,6 +74,9 @@ class Figures:
     # were not restarted): what the memory per open request is counted over.
     open_cached: int = 0
     rss_before_open_mb: float = 0.0
+    # The control workers' workflow cache (per worker) after the restart for the storm, when
+    # `--open-cache` set one other than the batches' (0: the same).
+    open_cache: int = 0
     rss_open_mb: float = 0.0
     temporal_db_before_open_mb: float = 0.0
     temporal_db_open_mb: float = 0.0
@@ -325,6 +328,7 @@ def table(f: Figures) -> list[str]:
                 if f.open_cached and f.open_cached != f.open_requests
                 else ""
             )
+            + (f", workflow cache {f.open_cache} per worker" if f.open_cache else "")
             + "); Temporal DB"
             f" {f.temporal_db_before_open_mb:.1f} -> {f.temporal_db_open_mb:.1f} MB",
         ),
