@@ -72,6 +72,10 @@ async def wait_open(client: Client, count: int, timeout: float = 3600) -> None:
         await asyncio.sleep(2)
 
 
+# Per batch, the decisions signed again (drive.Stages.signed_again), for the table.
+SIGNED_AGAIN: list[int] = []
+
+
 async def drive_batch(
     stack: BenchStack, client: Client, people: list[Person], delivered: Callable[[Driven], None]
 ) -> tuple[list[Driven], float, list[float]]:
@@ -93,6 +97,13 @@ async def drive_batch(
     finally:
         watching.cancel()
     driven = [task.result() for task in tasks]
+    SIGNED_AGAIN.append(stages.signed_again)
+    if stages.signed_again:
+        print(
+            f"{stages.signed_again} decisions waited in Temporal's queue past their signature's"
+            " window and were signed again",
+            flush=True,
+        )
     mails = link_mail_times(stack.mail.folder)
     missing = [d.reference for d in driven if d.reference not in mails]
     if missing:
@@ -172,6 +183,7 @@ async def measure(
     cache = int(os.environ.get("DSAR_WORKFLOW_CACHE") or settings.workflow_cache)
     figures.workflow_cache = cache * stack.control_workers
     figures.batches = done
+    figures.signed_again = sum(SIGNED_AGAIN)
     figures.control_workers = stack.control_workers
     figures.packaging_workers = stack.packaging_workers
     figures.cpu_s = {part: cpu_after[part] - cpu_before.get(part, 0.0) for part in cpu_after}

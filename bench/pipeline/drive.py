@@ -113,6 +113,9 @@ class Stages:
         self._status: dict[str, str] = {}
         self._changed = asyncio.Condition()
         self.listings = 0
+        # Decisions the workflow took up after their signature's window (`SIGNATURE_WINDOW`)
+        # had passed, refused and sent again with a new signature, as `dsar` tells its user to.
+        self.signed_again = 0
 
     async def watch(self) -> None:
         """Runs until cancelled; a listing refused by a busy server is tried again."""
@@ -161,7 +164,7 @@ def manual_systems(registry: GroupRegistry) -> set[tuple[str, str]]:
 
 
 async def mark_manual_systems(
-    client: Client, settings: Settings, reference: str, unmarked: set[tuple[str, str]]
+    client: Client, settings: Settings, stages: Stages, reference: str, unmarked: set[tuple[str, str]]
 ) -> None:
     """`dsar mark-na` for each manual system in `unmarked` that waits for an upload (no export
     exists), once: marked ones leave `unmarked`, and only companies with one left are asked.
@@ -194,8 +197,21 @@ async def mark_manual_systems(
                         raise asyncio.CancelledError from None
                     unmarked.add(key)  # not answered in time: looked at again next round
                 except WorkflowUpdateFailedError as refused:
-                    if "already settled" not in str(refused.cause):
+                    if signed_too_long_ago(refused):
+                        stages.signed_again += 1
+                        unmarked.add(key)  # refused unapplied: marked again next round
+                    elif "already settled" not in str(refused.cause):
                         raise
+
+
+def signed_too_long_ago(refused: WorkflowUpdateFailedError) -> bool:
+    """The validator's refusal of a decision that waited in Temporal's queue for longer than
+    a signature is valid (dsar.signing): it was not applied, and signing it again is the cure."""
+    return "sign the decision again" in str(refused.cause)
+
+
+# A decision signed again this many times is a workflow that never takes it up in time.
+SIGNED_AGAIN_AT_MOST = 10
 
 
 async def patiently(
@@ -206,12 +222,16 @@ async def patiently(
     tells whether it was applied, and it is sent again only if not. The stage is read from
     visibility, which can still show it for a moment after the first was applied: the
     workflow then refuses the second as decided already, which is the answer."""
-    sent_before = False
+    sent_before, signed_again = False, 0
     while True:
         try:
             await send_update(client, reference, update, decision)
             return
-        except WorkflowUpdateFailedError:
+        except WorkflowUpdateFailedError as refused:
+            if signed_too_long_ago(refused) and signed_again < SIGNED_AGAIN_AT_MOST:
+                signed_again += 1
+                stages.signed_again += 1
+                continue  # the signing client signs each send anew
             if sent_before:
                 return  # refused as decided already: the one that timed out was applied
             raise
@@ -250,7 +270,7 @@ async def drive(
         if status in ENDED or time.monotonic() > deadline:
             raise RuntimeError(f"{reference} is {status!r}, never reached review")
         if status == "collecting" and unmarked:
-            await mark_manual_systems(client, settings, reference, unmarked)
+            await mark_manual_systems(client, settings, stages, reference, unmarked)
             await asyncio.sleep(POLL)
         await stages.changed()
     driven.review = time.time()

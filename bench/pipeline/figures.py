@@ -77,6 +77,8 @@ class Figures:
     # The control workers' workflow cache (per worker) after the restart for the storm, when
     # `--open-cache` set one other than the batches' (0: the same).
     open_cache: int = 0
+    # Decisions taken up by their workflow after the signature's window, signed again.
+    signed_again: int = 0
     rss_open_mb: float = 0.0
     temporal_db_before_open_mb: float = 0.0
     temporal_db_open_mb: float = 0.0
@@ -337,6 +339,7 @@ def table(f: Figures) -> list[str]:
         (f"{command} ({f.open_requests} open)", f"{seconds:.2f} s") for command, seconds in f.cli_s.items()
     ]
     rows.append(("dsar --help", f"{f.startup_s:.2f} s"))
+    rows.append(("decisions signed again (queued past the window)", str(f.signed_again)))
     if f.storm is not None:
         rows += storm_rows(f.storm)
     if f.cpu_s:
