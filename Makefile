@@ -40,8 +40,8 @@ bench-collection: $(STAMP)
 	$(BIN)/python -m bench.collection_benchmark
 
 # The whole pipeline at volume against the server's own ceiling (issue #16): batches of 100
-# and 1,000 requests, 10,500 open with a reminder storm of 10,000 among them (hours on 2
-# cores; give the control worker a cache that holds them: DSAR_WORKFLOW_CACHE=12000). Smaller:
+# and 1,000 requests, 10,500 open with a reminder storm of 10,000 among them (about 2.5 hours
+# on 2 cores; the control worker restarts with a cache that holds them, --open-cache). Smaller:
 # `make bench-pipeline PIPELINE='--requests 20,100 --open 1100 --storm 1000 --control-workers 2'`.
 bench-pipeline: $(STAMP)
 	$(BIN)/python -m bench.pipeline_benchmark $(PIPELINE)

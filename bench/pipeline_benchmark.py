@@ -25,12 +25,15 @@ every request to have its own person. Then, in one run:
 It prints the table and PASS/MISS per goal of the issue, and exits 1 when a goal is missed.
 
     python -m bench.pipeline_benchmark [--requests 100,1000] [--open 10500] [--storm 10000]
-                                       [--control-workers 2] [--packaging-workers 2]
+                                       [--open-cache 11500] [--control-workers 2]
+                                       [--packaging-workers 2]
 
 The defaults are the issue's: batches of 100 and 1,000 requests, 10,000 open (10,500) and
-a storm of 10,000 among them. On a shared 2-core machine run it small (`--requests 20
---open 300 --storm 200`), and with 10,000 open give the control worker a workflow cache
-that holds them (`DSAR_WORKFLOW_CACHE=12000`). The stack goes with it however it ends (see
+a storm of 10,000 among them, about 2.5 hours on 2 cores. On a shared 2-core machine run it
+small (`--requests 20 --open 300 --storm 200`). The batches run with the workers' workflow
+cache (`DSAR_WORKFLOW_CACHE`, default 1,000: their deliveries fill it, which is when memory
+growth is judged); the control workers restart for the storm with `--open-cache`, by default
+one that holds every open request. The stack goes with it however it ends (see
 `bench.collection_benchmark.stop_on_sigterm`; SIGKILL leaves it to the stack's reaper).
 """
 
@@ -319,12 +322,15 @@ def main() -> int:
     parser.add_argument(
         "--open-cache",
         type=int,
-        default=0,
-        help="the control workers' workflow cache from the storm's restart on (0: as for the batches)",
+        default=None,
+        help="the control workers' workflow cache from the storm's restart on (default: --open plus"
+        " 1,000, so that every open request stays cached; 0: as for the batches)",
     )
     parser.add_argument("--control-workers", type=int, default=1, help="control worker processes")
     parser.add_argument("--packaging-workers", type=int, default=1, help="packaging worker processes")
     args = parser.parse_args()
+    if args.open_cache is None:
+        args.open_cache = args.open + 1000 if args.storm else 0
     if args.open < 100 or args.control_workers < 1 or args.packaging_workers < 1 or args.open_cache < 0:
         parser.error(
             "--open must be at least 100, --control-workers and --packaging-workers at least 1,"
