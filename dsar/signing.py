@@ -32,6 +32,9 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 # A decision signed longer ago (or further ahead) than this, by the workflow's clock, is refused.
 SIGNATURE_WINDOW = timedelta(minutes=5)
+# How a refusal for age ends: a sender that sees it knows the decision was not applied and
+# that signing it again is the cure (the pipeline benchmark's driver does so).
+SIGN_AGAIN = "sign the decision again"
 # Changes only with the canonical form below; old signatures keep verifying under their version.
 CANONICAL_VERSION = "dsar-decision-v1"
 _KEY_TYPE = "ssh-ed25519"
@@ -165,7 +168,7 @@ def check_signature(
             minutes = int(SIGNATURE_WINDOW.total_seconds() // 60)
             raise SignatureError(
                 f"signature: made at {signature.signed_at.isoformat(timespec='seconds')}, more than"
-                f" {minutes} minutes from the workflow's time; sign the decision again"
+                f" {minutes} minutes from the workflow's time; {SIGN_AGAIN}"
             )
         if signature.nonce in seen_nonces:
             raise SignatureError("signature: this signature was already used for a decision (a replay)")

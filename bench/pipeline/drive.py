@@ -40,6 +40,7 @@ from dsar.messages.collection import SystemDecision, SystemStatus
 from dsar.messages.identity import IdentityDecision, IdentityMethod
 from dsar.messages.review import ReviewDecision
 from dsar.roles import Role
+from dsar.signing import SIGN_AGAIN
 from workflows.rights_request import RightsRequestWorkflow
 
 POLL = 1.0
@@ -207,7 +208,7 @@ async def mark_manual_systems(
 def signed_too_long_ago(refused: WorkflowUpdateFailedError) -> bool:
     """The validator's refusal of a decision that waited in Temporal's queue for longer than
     a signature is valid (dsar.signing): it was not applied, and signing it again is the cure."""
-    return "sign the decision again" in str(refused.cause)
+    return SIGN_AGAIN in str(refused.cause)
 
 
 # A decision signed again this many times is a workflow that never takes it up in time.
