@@ -31,6 +31,7 @@ from activities._smtp import compose, deliver, recipient
 from activities.case_store import load_subject
 from activities.delivery import ensure_link, forget_code, sealed_code
 from activities.identity import ensure_challenge, forget_identity_code, sealed_identity_code
+from activities.team_reminders import holds_the_reminder
 from casestore.audit import append_audit
 from casestore.db import Conn
 from dsar.clock import get_jurisdiction
@@ -92,7 +93,10 @@ class NotificationActivities:
                     message_id,
                 )
                 assert row is not None
-            if row["status"] == "sent":
+            if row["status"] == "sent" or (
+                # A request started before the morning's list sends its own; the list claimed it first.
+                inp.kind is NotificationKind.TEAM_REMINDER and holds_the_reminder(row["message_id"])
+            ):
                 return NotificationResult(message_id=row["message_id"], already_sent=True)
             message_id = row["message_id"]
             request = await conn.fetchrow("SELECT * FROM requests WHERE reference = $1", inp.reference)

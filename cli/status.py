@@ -42,6 +42,7 @@ from cli.soonest import narrowest_bound
 from cli.status_view import View, pending_actions
 from dsar import search_attributes as sa
 from dsar.domain import Status
+from dsar.visibility import REQUEST_WORKFLOWS, open_clauses, rfc3339
 
 # Seconds for the workflow's own answer (a Query needs a worker); past them the answer comes
 # from the server's description and the case store, so `dsar status` answers within 5 s.
@@ -168,10 +169,6 @@ def _open(execution: WorkflowExecutionStatus | None, stage: str | None) -> bool:
     return execution is WorkflowExecutionStatus.RUNNING and (stage is None or stage in OPEN_STAGES)
 
 
-def _rfc3339(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
 def parse_window(value: str) -> timedelta:
     """`7d`, `2w` or a plain number of days."""
     text = value.strip().lower()
@@ -190,17 +187,15 @@ def build_list_query(
     status: str | None, due_before: datetime | None = None, overdue_at: datetime | None = None
 ) -> str:
     """A visibility query; every value in it comes from a checked enum or a datetime."""
-    clauses = ['WorkflowType = "RightsRequestWorkflow"']
+    clauses = [REQUEST_WORKFLOWS]
     if status:
         clauses.append(f'{sa.DSAR_STATUS.name} = "{Status(status).value}"')
     if due_before or overdue_at:
-        # A delivered request keeps running while its package is kept; it is answered.
-        clauses.append('ExecutionStatus = "Running"')
-        clauses.append(f'{sa.DSAR_STATUS.name} != "{Status.DELIVERED.value}"')
+        clauses += open_clauses()
     if due_before:
-        clauses.append(f'{sa.DSAR_DUE_AT.name} <= "{_rfc3339(due_before)}"')
+        clauses.append(f'{sa.DSAR_DUE_AT.name} <= "{rfc3339(due_before)}"')
     if overdue_at:
-        clauses.append(f'{sa.DSAR_DUE_AT.name} < "{_rfc3339(overdue_at)}"')
+        clauses.append(f'{sa.DSAR_DUE_AT.name} < "{rfc3339(overdue_at)}"')
     return " AND ".join(clauses)
 
 

@@ -57,6 +57,7 @@ from dsar.messages.intake import RightsRequestInput, StatusChange
 from dsar.messages.notifications import NotificationResult, SendNotification
 from dsar.messages.retention import EarlierCasesResult, PurgeBatchInput, PurgeBatchResult
 from dsar.messages.review import DecideMatchesInput, IndexNamesInput, RedactionDecisionInput, ScanResult
+from dsar.messages.team_reminders import TeamRemindersInput, TeamRemindersResult
 from dsar.roles import RoleGrants
 
 I = TypeVar("I")  # noqa: E741
@@ -229,6 +230,9 @@ ENSURE_PACKAGE = ActivityRef(
 # Retention: a batch of cases, and an erasure's earlier cases (files and rows; both heartbeat).
 PURGE_BATCH = ActivityRef(Activity.PURGE_BATCH, PurgeBatchInput, PurgeBatchResult, heartbeating(1))
 ERASE_EARLIER_CASES = ActivityRef(Activity.ERASE_EARLIER_CASES, str, EarlierCasesResult, heartbeating(1))
+SEND_TEAM_REMINDERS = ActivityRef(
+    Activity.SEND_TEAM_REMINDERS, TeamRemindersInput, TeamRemindersResult, heartbeating(1)
+)
 
 
 def all_refs() -> list[ActivityRef[object, object]]:

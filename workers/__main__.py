@@ -17,7 +17,6 @@ from typing import Annotated
 import httpx
 import structlog
 import typer
-from temporalio.service import RPCError
 
 from casestore.db import create_pool, migrate
 from dsar.client import connect, ensure_namespace, key_ring
@@ -31,7 +30,7 @@ from workers.faults import fault_interceptors
 from workers.identity_relay import IdentityRelay, relay_client
 from workers.metrics import publish_case_metrics, runtime_with_metrics
 from workers.packaging import packaging_worker
-from workers.schedules import ensure_purge_schedule
+from workers.schedules import ensure_schedules
 
 log = structlog.get_logger("workers")
 
@@ -71,11 +70,9 @@ async def run(role: str, company_code: str | None) -> None:
                 http=http,
                 interceptors=faults,
             )
-            try:
-                await ensure_purge_schedule(client, settings)  # retention: docs/retention.md
-            except RPCError as exc:
-                # The worker still serves requests; the log says the purge is not scheduled.
-                log.error("schedule.not_ensured", schedule="dsar-retention-purge", status=str(exc.status))
+            # The retention purge (docs/retention.md) and each jurisdiction's team reminders; one
+            # that cannot be made is logged, and the worker still serves requests.
+            await ensure_schedules(client, settings)
             # Codes entered on the verification page reach their workflows through this relay.
             signing = relay_client(client, settings)
             if signing is None:

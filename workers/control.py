@@ -24,6 +24,7 @@ from activities.portability import PortabilityActivities
 from activities.redactions import RedactionActivities
 from activities.retention import RetentionActivities
 from activities.suppression import SuppressionActivities
+from activities.team_reminders import TeamReminderActivities
 from casestore.storage import s3_client
 from dsar.codec import KeyRing
 from dsar.config import Settings
@@ -35,6 +36,7 @@ from workers.sandbox import workflow_runner
 from workers.tuning import worker_tuning
 from workflows.purge import PurgeWorkflow
 from workflows.rights_request import RightsRequestWorkflow
+from workflows.team_reminders import TeamRemindersWorkflow
 
 
 def control_worker(
@@ -55,7 +57,11 @@ def control_worker(
     s3 = s3_client(settings)
     case_store = CaseStoreActivities(pool, ring, registry, company_queue_suffix)
     packaging = PackagingActivities(pool, ring, registry, s3, settings.s3_bucket)
+    sender = sender or SmtpSender(
+        settings.smtp_url, connections=settings.smtp_connections, idle_seconds=settings.smtp_idle_seconds
+    )
     notifications = NotificationActivities(pool, ring, settings, s3, sender)
+    reminders = TeamReminderActivities(client, pool, settings, settings.team_reminder_days, sender)
     access = AccessControlActivities(settings.roles_file)
     collection = CollectionActivities(pool, ring, registry)
     delivery = DeliveryActivities(pool, s3)
@@ -83,7 +89,7 @@ def control_worker(
     return Worker(
         client,
         task_queue=task_queue,
-        workflows=[RightsRequestWorkflow, PurgeWorkflow],
+        workflows=[RightsRequestWorkflow, PurgeWorkflow, TeamRemindersWorkflow],
         activities=[
             case_store.register_request,
             case_store.record_status,
@@ -96,6 +102,7 @@ def control_worker(
             packaging.build_package,
             PackageRebuildActivities(pool, s3, packaging).ensure_package,
             notifications.send_notification,
+            reminders.send_team_reminders,
             delivery.delete_package,
             access.load_roles,
             collection.record_system_result,

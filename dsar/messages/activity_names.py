@@ -49,4 +49,6 @@ class Activity:
     # Retention (control queue): one batch of the purge Schedule's run, and an erasure's
     # reach into the person's earlier closed cases.
     PURGE_BATCH = "purge_batch"
+    # The morning's team reminders (control queue): one e-mail listing the requests due soon.
+    SEND_TEAM_REMINDERS = "send_team_reminders"
     ERASE_EARLIER_CASES = "erase_earlier_cases"

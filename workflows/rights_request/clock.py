@@ -1,9 +1,12 @@
 """The statutory clock (Art. 12(3)): the deadline, its extension, and questions that stop it.
 
-Reminders to the privacy team before the due date and an escalation on it and every
-working day after are durable timers that start over whenever the deadline moves (an
-extension, a stopped clock). The jurisdiction's policy decides whether waiting for
-identity evidence or for the person's answer stops the clock.
+An escalation on the due date and every working day after is a durable timer that starts
+over whenever the deadline moves (an extension, a stopped clock). Reminders to the privacy
+team before the due date go out in the morning's list of every request due soon
+(workflows/team_reminders.py), read from the `DsarDueAt` this stage keeps current; a
+request started before that list existed (`TEAM_REMINDERS_LISTED`) keeps timers for its
+own. The jurisdiction's policy decides whether waiting for identity evidence or for the
+person's answer stops the clock.
 """
 
 from __future__ import annotations
@@ -33,6 +36,9 @@ with workflow.unsafe.imports_passed_through():
     from dsar.roles import Role
 
 from workflows.rights_request.context import RequestContext
+
+# Team reminders come in the morning's list, not from each request's own timers.
+TEAM_REMINDERS_LISTED = "team-reminders-in-morning-list"
 
 
 class ClockStage:
@@ -88,13 +94,19 @@ class ClockStage:
     async def watch(self) -> None:
         """Sleep until the next reminder or escalation; start over whenever the deadline moves."""
         ctx = self._ctx
+        listed = workflow.patched(TEAM_REMINDERS_LISTED)
         while not ctx.closed:
             version = self._version
             moved: Callable[[], bool] = lambda v=version: ctx.closed or self._version != v  # type: ignore[misc]  # noqa: E731
             deadline = self.deadline
             now = workflow.now()
             sent = {n.key for n in ctx.state.notices}
-            pending = [e for e in deadline.events if notice_key(e.kind, e.occasion) not in sent]
+            pending = [
+                e
+                for e in deadline.events
+                if notice_key(e.kind, e.occasion) not in sent
+                and not (listed and e.kind is NotificationKind.TEAM_REMINDER)
+            ]
             missed = [e for e in pending if e.at <= now and e.kind is NotificationKind.ESCALATION]
             if missed and not any(k.startswith(NotificationKind.ESCALATION.value) for k in sent):
                 # Entered or resumed after its due date: escalate at once, once.
