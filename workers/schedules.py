@@ -55,7 +55,10 @@ def purge_schedule(settings: Settings, task_queue: str = CONTROL_TASK_QUEUE) -> 
 
 
 def team_reminders_schedule(
-    settings: Settings, jurisdiction: clock.Jurisdiction, task_queue: str = CONTROL_TASK_QUEUE
+    settings: Settings,
+    jurisdiction: clock.Jurisdiction,
+    task_queue: str = CONTROL_TASK_QUEUE,
+    suffix: str = "",
 ) -> Schedule:
     """Every day at the reminder time in the jurisdiction's zone (summer time included). A
     run missed while Temporal was down is still made within the catch-up window, for the
@@ -65,7 +68,7 @@ def team_reminders_schedule(
         action=ScheduleActionStartWorkflow(
             TeamRemindersWorkflow.run,
             args=[],  # the run reads its jurisdiction and moment from the Schedule's attributes
-            id=team_reminders_schedule_id(jurisdiction.code),
+            id=team_reminders_schedule_id(jurisdiction.code, suffix),
             task_queue=task_queue,
         ),
         spec=ScheduleSpec(
@@ -82,11 +85,14 @@ def team_reminders_schedule(
     )
 
 
-async def ensure_schedules(client: Client, settings: Settings, task_queue: str = CONTROL_TASK_QUEUE) -> None:
+async def ensure_schedules(
+    client: Client, settings: Settings, task_queue: str = CONTROL_TASK_QUEUE, suffix: str = ""
+) -> list[str]:
     """The purge's Schedule and one team-reminders Schedule per jurisdiction; one that cannot
-    be made is logged and the others still are, so the worker serves requests either way."""
-    wanted = {PURGE_SCHEDULE_ID: purge_schedule(settings, task_queue)} | {
-        team_reminders_schedule_id(code): team_reminders_schedule(settings, rules, task_queue)
+    be made is logged and the others still are, so the worker serves requests either way.
+    `suffix` gives a test Schedules of its own beside the real ones. Returns their ids."""
+    wanted = {PURGE_SCHEDULE_ID + (f".{suffix}" if suffix else ""): purge_schedule(settings, task_queue)} | {
+        team_reminders_schedule_id(code, suffix): team_reminders_schedule(settings, rules, task_queue, suffix)
         for code, rules in sorted(clock.load_jurisdictions().items())
     }
     for schedule_id, schedule in wanted.items():
@@ -94,6 +100,7 @@ async def ensure_schedules(client: Client, settings: Settings, task_queue: str =
             await ensure_schedule(client, schedule_id, schedule)
         except RPCError as exc:
             log.error("schedule.not_ensured", schedule=schedule_id, status=str(exc.status))
+    return list(wanted)
 
 
 async def ensure_purge_schedule(

@@ -30,9 +30,17 @@ SCHEDULED_BY = SearchAttributeKey.for_keyword("TemporalScheduledById")
 SCHEDULED_AT = SearchAttributeKey.for_datetime("TemporalScheduledStartTime")
 
 
-def team_reminders_schedule_id(jurisdiction: str) -> str:
-    """`dsar-team-reminders-se`: the Schedule, and its runs' workflow ids before their time."""
-    return TEAM_REMINDERS_SCHEDULE_PREFIX + jurisdiction.lower()
+def team_reminders_schedule_id(jurisdiction: str, suffix: str = "") -> str:
+    """`dsar-team-reminders-se`: the Schedule, and its runs' workflow ids before their time.
+    A test's Schedule beside the real one gets `.suffix`: no jurisdiction code has a dot."""
+    return TEAM_REMINDERS_SCHEDULE_PREFIX + jurisdiction.lower() + (f".{suffix}" if suffix else "")
+
+
+def scheduled_jurisdiction(schedule_id: str) -> str | None:
+    """The jurisdiction a team-reminders Schedule is for; None for any other Schedule."""
+    if not schedule_id.startswith(TEAM_REMINDERS_SCHEDULE_PREFIX):
+        return None
+    return schedule_id.removeprefix(TEAM_REMINDERS_SCHEDULE_PREFIX).split(".")[0].upper() or None
 
 
 @workflow.defn
@@ -43,15 +51,15 @@ class TeamRemindersWorkflow:
     async def run(self, inp: TeamRemindersInput | None = None) -> TeamRemindersResult:
         if inp is None:
             attrs = workflow.info().typed_search_attributes
-            by = attrs.get(SCHEDULED_BY) or ""
-            if not by.startswith(TEAM_REMINDERS_SCHEDULE_PREFIX):
+            jurisdiction = scheduled_jurisdiction(attrs.get(SCHEDULED_BY) or "")
+            if jurisdiction is None:
                 raise ApplicationError(
                     "input: a run not started by a team-reminders Schedule needs its jurisdiction and moment",
                     type="InvalidRequestError",
                     non_retryable=True,
                 )
             inp = TeamRemindersInput(
-                jurisdiction=by.removeprefix(TEAM_REMINDERS_SCHEDULE_PREFIX).upper(),
+                jurisdiction=jurisdiction,
                 at=attrs.get(SCHEDULED_AT) or workflow.now(),
             )
         result = await run_activity(refs.SEND_TEAM_REMINDERS, inp, activity_id="team-reminders")

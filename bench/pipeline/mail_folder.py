@@ -17,9 +17,14 @@ class NewMails:
 
     def scan(self) -> Iterator[tuple[Message, float]]:
         """The headers and saved time of each e-mail not seen before."""
+        for headers, saved, _ in self.scan_files():
+            yield headers, saved
+
+    def scan_files(self) -> Iterator[tuple[Message, float, Path]]:
+        """`scan`, with each e-mail's file for a caller that reads the body too."""
         for path in self._folder.glob("*.eml"):
             if path.name in self._seen:
                 continue
             self._seen.add(path.name)
             with path.open("rb") as file:
-                yield self._parser.parse(file), path.stat().st_mtime
+                yield self._parser.parse(file), path.stat().st_mtime, path

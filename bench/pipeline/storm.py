@@ -6,14 +6,17 @@ it starts. So the storm is made the way a real morning makes it: the control wor
 restarted with a reminder time a few minutes ahead, and requests are submitted with a
 received date whose deadline has a team reminder on that day (Sweden: the clock runs while
 identity is awaited, so they wait for identity and still get reminders), spread over the
-deadlines that have a reminder that day (due in 1, 3, 7 and 14 days). Then the mail
-catcher is watched: the lag from the due minute to each reminder's arrival, and any request
-with no reminder or two.
+deadlines that have a reminder that day (due in 1, 3, 7 and 14 days). The restart also moves
+the team-reminders Schedule to that time (workers.schedules). Then the mail catcher is
+watched: the lag from the due minute to the arrival of the e-mail that names each request
+(the morning's list, or the request's own reminder from a request started before the
+list), and any request named in none or in two.
 """
 
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -27,6 +30,7 @@ from dsar.messages.notifications import NotificationKind
 JURISDICTION = "SE"  # the benchmark's requests are Swedish (bench.pipeline.drive.submit)
 # How long after the due minute the watch gives up on reminders still missing.
 PATIENCE_S = 900.0
+REFERENCE = re.compile(rb"DSAR-\d{4}-\d{6}")
 
 
 @dataclass
@@ -76,13 +80,16 @@ class ReminderWatch:
         self.arrivals: dict[str, list[float]] = {}
 
     def scan(self) -> None:
-        for headers, saved in self._mails.scan():
-            reference = str(headers["X-DSAR-Reference"] or "")
+        for headers, saved, path in self._mails.scan_files():
             if (
-                headers["X-DSAR-Kind"] == NotificationKind.TEAM_REMINDER.value
-                and str(headers["X-DSAR-Occasion"] or "") == self._occasion
-                and reference in self._references
+                headers["X-DSAR-Kind"] != NotificationKind.TEAM_REMINDER.value
+                or str(headers["X-DSAR-Occasion"] or "") != self._occasion
             ):
+                continue
+            own = str(headers["X-DSAR-Reference"] or "")
+            # A request's own reminder names it in a header; the morning's list in its lines.
+            named = {own} if own else {m.decode() for m in REFERENCE.findall(path.read_bytes())}
+            for reference in named & self._references:
                 self.arrivals.setdefault(reference, []).append(saved)
 
     def complete(self) -> bool:

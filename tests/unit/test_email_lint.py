@@ -148,6 +148,17 @@ def context(kind: str, language: str) -> dict[str, Any]:
             "controller": "ECI Software Solutions Europe Holdings Limited",
             "group_name": registry.name,
         }
+    if kind == "team_reminders":
+        row = {"reference": REFERENCE, "rights": ["access", "erasure"], "status": "review", "extended": True}
+        base |= {
+            "jurisdiction": "SE",
+            "day": date(2026, 12, 7),
+            "count": 2,
+            "by_due": [
+                (date(2026, 12, 8), 1, [row]),
+                (date(2026, 12, 14), 7, [row | {"reference": "DSAR-2026-000124", "extended": False}]),
+            ],
+        }
     return base
 
 

@@ -4,6 +4,7 @@ the goals it checks (a miss must fail the run) and the table it prints."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from temporalio.client import WorkflowHistory
 
@@ -209,3 +210,25 @@ def test_activity_waits_are_told_apart_by_queue() -> None:
     assert queue_kind("dsar-packaging") == "packaging"
     assert queue_kind("dsar-packaging-test-1a2b") == "packaging"
     assert queue_kind("dsar-company-se01") == "company"
+
+
+def test_the_storm_watch_reads_the_morning_list_and_a_requests_own_reminder(tmp_path: Path) -> None:
+    """A reference named in the morning's list and again in a request's own reminder counts
+    as doubled; one named nowhere stays missing; other kinds and days are not counted."""
+    from bench.pipeline.storm import ReminderWatch
+
+    def mail(name: str, headers: dict[str, str], body: str) -> None:
+        lines = [f"{k}: {v}" for k, v in headers.items()]
+        (tmp_path / f"{name}.eml").write_text("\r\n".join([*lines, "", body]), encoding="ascii")
+
+    today = {"X-DSAR-Kind": "team_reminder", "X-DSAR-Occasion": "2026-12-07"}
+    mail("list", today, "Due 2026-12-08\r\n  DSAR-2026-000001  access\r\n  DSAR-2026-000002  access\r\n")
+    mail("own", today | {"X-DSAR-Reference": "DSAR-2026-000002"}, "Request DSAR-2026-000002 is due")
+    mail("other-day", today | {"X-DSAR-Occasion": "2026-12-06"}, "  DSAR-2026-000003  access")
+    mail("other-kind", {"X-DSAR-Kind": "escalation", "X-DSAR-Occasion": "2026-12-07"}, "DSAR-2026-000003")
+    references = {"DSAR-2026-000001", "DSAR-2026-000002", "DSAR-2026-000003"}
+    watch = ReminderWatch(tmp_path, references, "2026-12-07")
+    watch.scan()
+    watch.scan()  # a second scan reads no file twice
+    assert {r: len(t) for r, t in watch.arrivals.items()} == {"DSAR-2026-000001": 1, "DSAR-2026-000002": 2}
+    assert not watch.complete()
