@@ -67,21 +67,43 @@ def queue_kind(queue: str) -> str:
 
 def task_waits(histories: list[WorkflowHistory]) -> dict[str, list[float]]:
     """Seconds each task waited for a worker slot (scheduled -> started): activities by task
-    queue (control, packaging or company), workflow tasks by workflow (the request or a company's)."""
+    queue (control, packaging or company), workflow tasks by workflow (the request or a company's).
+    The request's tasks after its approval are counted again on their own ("... after
+    approval"), and how long its activities then ran, since that is what approval -> e-mail
+    is made of."""
     waits: dict[str, list[float]] = {}
     for n, history in enumerate(histories):
-        scheduled = {}
+        scheduled: dict[int, tuple[float, str]] = {}
+        started: dict[int, float] = {}
+        approved = False
         for event in history.events:
             at = event.event_time.ToMicroseconds() / 1e6
-            if event.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
+            after = " after approval" if approved else ""
+            if event.event_type == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED:
+                update = event.workflow_execution_update_accepted_event_attributes.accepted_request
+                approved = approved or (n == 0 and update.input.name == "approve")
+            elif event.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
                 queue = event.activity_task_scheduled_event_attributes.task_queue.name
                 scheduled[event.event_id] = (at, queue_kind(queue))
             elif event.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED:
                 scheduled[event.event_id] = (at, "request" if n == 0 else "company")
             elif event.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_STARTED:
                 since, queue = scheduled[event.activity_task_started_event_attributes.scheduled_event_id]
-                waits.setdefault(f"activity wait, {queue} queue", []).append(at - since)
+                started[event.activity_task_started_event_attributes.scheduled_event_id] = at
+                _add(waits, f"activity wait, {queue} queue", at - since, after)
+            elif event.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED:
+                attributes = event.activity_task_completed_event_attributes
+                if approved and attributes.scheduled_event_id in started:
+                    queue = scheduled[attributes.scheduled_event_id][1]
+                    ran = at - started[attributes.scheduled_event_id]
+                    waits.setdefault(f"activity run, {queue} queue after approval", []).append(ran)
             elif event.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED:
                 since, kind = scheduled[event.workflow_task_started_event_attributes.scheduled_event_id]
-                waits.setdefault(f"workflow task wait, {kind} workflow", []).append(at - since)
+                _add(waits, f"workflow task wait, {kind} workflow", at - since, after)
     return waits
+
+
+def _add(waits: dict[str, list[float]], key: str, seconds: float, after: str) -> None:
+    waits.setdefault(key, []).append(seconds)
+    if after:
+        waits.setdefault(key + after, []).append(seconds)

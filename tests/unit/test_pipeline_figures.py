@@ -106,7 +106,14 @@ def test_task_waits_from_a_recorded_history() -> None:
         "activity wait, control queue",
         "activity wait, company queue",
         "workflow task wait, request workflow",
+        # What approval -> e-mail is made of, counted again on its own.
+        "activity wait, control queue after approval",
+        "activity run, control queue after approval",
+        "workflow task wait, request workflow after approval",
     }
+    after = waits["activity wait, control queue after approval"]
+    assert 0 < len(after) < len(waits["activity wait, control queue"])
+    assert len(waits["activity run, control queue after approval"]) == len(after)
     activities = len(waits["activity wait, control queue"]) + len(waits["activity wait, company queue"])
     assert activities == recorded_shape().before + recorded_shape().after
     assert all(0 <= w < 60 for values in waits.values() for w in values)

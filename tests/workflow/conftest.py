@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -15,6 +15,7 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from temporalio.client import Client, WorkflowExecutionStatus, WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.service import RPCError
+from temporalio.worker import Interceptor, Worker
 from typer.testing import CliRunner, Result
 
 from casestore.db import create_pool
@@ -63,7 +64,11 @@ async def running_workers(
     registry: GroupRegistry,
     case_pool: asyncpg.Pool,
     source_pools: dict[str, asyncpg.Pool],
+    packaging: bool = True,
 ) -> AsyncIterator[str]:
+    """Control, packaging and company workers on queues ending in `suffix`; without the
+    packaging worker (`packaging=False`) a test starts its own (`packaging_on`) when it wants
+    the packages built."""
     control_queue = CONTROL_TASK_QUEUE + suffix
     async with AsyncExitStack() as stack:
         http = await stack.enter_async_context(httpx.AsyncClient(timeout=10))
@@ -79,16 +84,17 @@ async def running_workers(
                 http=http,
             )
         )
-        await stack.enter_async_context(
-            packaging_worker(
-                client,
-                settings=settings,
-                ring=ring,
-                registry=registry,
-                pool=case_pool,
-                task_queue=packaging_task_queue(control_queue),
+        if packaging:
+            await stack.enter_async_context(
+                packaging_on(
+                    client,
+                    control_queue,
+                    settings=settings,
+                    ring=ring,
+                    registry=registry,
+                    case_pool=case_pool,
+                )
             )
-        )
         for company in registry.companies:
             sources = {
                 s.connection: source_pools[s.connection]
@@ -109,6 +115,29 @@ async def running_workers(
                 )
             )
         yield control_queue
+
+
+def packaging_on(
+    client: Client,
+    control_queue: str,
+    *,
+    settings: Settings,
+    ring: KeyRing,
+    registry: GroupRegistry,
+    case_pool: asyncpg.Pool,
+    interceptors: Sequence[Interceptor] = (),
+    **_: Any,
+) -> Worker:
+    """The packaging worker beside `control_queue` (takes `workers_kwargs` as they are)."""
+    return packaging_worker(
+        client,
+        settings=settings,
+        ring=ring,
+        registry=registry,
+        pool=case_pool,
+        task_queue=packaging_task_queue(control_queue),
+        interceptors=interceptors,
+    )
 
 
 @asynccontextmanager
