@@ -23,7 +23,7 @@ from workers.packaging import packaging_worker
 def test_defaults_follow_the_measurements() -> None:
     settings = Settings.from_env({})
     assert settings.workflow_cache == 1000 and settings.workflow_tasks == 100
-    assert (settings.workflow_pollers, settings.activity_pollers) == (5, 5)
+    assert (settings.workflow_pollers, settings.activity_pollers) == (16, 5)
     assert settings.control_activity_slots == 100 and settings.company_activity_slots == 16
     # Unset, a pool is as large as the slots, up to the case store's connection budget.
     assert settings.db_pool(settings.company_activity_slots) == 16
