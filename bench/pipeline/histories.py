@@ -78,7 +78,6 @@ def task_waits(histories: list[WorkflowHistory]) -> dict[str, list[float]]:
         approved = False
         for event in history.events:
             at = event.event_time.ToMicroseconds() / 1e6
-            after = " after approval" if approved else ""
             if event.event_type == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED:
                 update = event.workflow_execution_update_accepted_event_attributes.accepted_request
                 approved = approved or (n == 0 and update.input.name == "approve")
@@ -90,7 +89,7 @@ def task_waits(histories: list[WorkflowHistory]) -> dict[str, list[float]]:
             elif event.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_STARTED:
                 since, queue = scheduled[event.activity_task_started_event_attributes.scheduled_event_id]
                 started[event.activity_task_started_event_attributes.scheduled_event_id] = at
-                _add(waits, f"activity wait, {queue} queue", at - since, after)
+                _add(waits, f"activity wait, {queue} queue", at - since, approved)
             elif event.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED:
                 attributes = event.activity_task_completed_event_attributes
                 if approved and attributes.scheduled_event_id in started:
@@ -99,11 +98,12 @@ def task_waits(histories: list[WorkflowHistory]) -> dict[str, list[float]]:
                     waits.setdefault(f"activity run, {queue} queue after approval", []).append(ran)
             elif event.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED:
                 since, kind = scheduled[event.workflow_task_started_event_attributes.scheduled_event_id]
-                _add(waits, f"workflow task wait, {kind} workflow", at - since, after)
+                _add(waits, f"workflow task wait, {kind} workflow", at - since, approved)
     return waits
 
 
-def _add(waits: dict[str, list[float]], key: str, seconds: float, after: str) -> None:
+def _add(waits: dict[str, list[float]], key: str, seconds: float, approved: bool) -> None:
+    """Under `key`, and again under "`key` after approval" once the request is approved."""
     waits.setdefault(key, []).append(seconds)
-    if after:
-        waits.setdefault(key + after, []).append(seconds)
+    if approved:
+        waits.setdefault(f"{key} after approval", []).append(seconds)
