@@ -28,8 +28,9 @@ from temporalio.exceptions import ApplicationError
 
 from activities.packaging import PACKAGE_KIND, PackagingActivities
 from casestore.audit import append_audit
+from casestore.package_inputs import package_fingerprint
 from dsar.messages.activity_names import Activity
-from dsar.messages.delivery import BuildPackageInput, PackageCheck
+from dsar.messages.delivery import BuildPackageInput, PackageCheck, PreparedPackage
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -117,6 +118,29 @@ class PackageRebuildActivities:
             ) from None
         log.info("package.rebuilt", reference=inp.reference, bytes=built.bytes)
         return PackageCheck(outcome="rebuilt", package=built)
+
+    @activity.defn(name=Activity.PACKAGE_STILL_CURRENT)
+    async def package_still_current(self, inp: PreparedPackage) -> bool:
+        """A package built while the request waited for review may be sent as it is: its
+        artefact row still names it (not rebuilt since, not deleted), nothing it was built
+        from has changed (a review decision, a system collected again), and the object is
+        in S3. False sends the workflow to build it again; nothing is changed here, so a
+        retry asks the same questions."""
+        prepared = inp.package
+        if not prepared.fingerprint:
+            return False
+        async with self._pool.acquire() as conn:
+            row = await conn.fetchrow(
+                "SELECT bucket, s3_key, sha256, deleted_at FROM artefacts WHERE reference = $1 AND kind = $2",
+                inp.reference,
+                PACKAGE_KIND,
+            )
+            if row is None or row["deleted_at"] is not None or row["sha256"] != prepared.sha256:
+                return False
+            if await package_fingerprint(conn, inp.reference) != prepared.fingerprint:
+                log.info("package.changed_in_review", reference=inp.reference)
+                return False
+        return await asyncio.to_thread(self._exists, row["bucket"], row["s3_key"])
 
     def _exists(self, bucket: str, key: str) -> bool:
         try:

@@ -33,6 +33,7 @@ from activities.case_store import load_subject
 from activities.file_redaction import ScannedFile, redact_file
 from activities.redactions import own_identifiers
 from casestore.audit import append_audit
+from casestore.package_inputs import package_fingerprint, package_snapshot
 from casestore.queries import earlier_requests
 from casestore.redaction_plan import RedactionPlan, Removal, field_name, load_redaction_plan
 from casestore.storage import artefact_id, package_key
@@ -85,7 +86,10 @@ class PackagingActivities:
     @activity.defn(name=Activity.BUILD_PACKAGE)
     @heartbeating
     async def build_package(self, inp: BuildPackageInput) -> PackageResult:
-        async with self._pool.acquire() as conn:
+        async with self._pool.acquire() as conn, package_snapshot(conn):
+            # What the rows below amount to, seen at the same moment: approval sends a package
+            # built during review as it is only while this still matches (package_inputs.py).
+            fingerprint = await package_fingerprint(conn, inp.reference)
             request = await conn.fetchrow("SELECT * FROM requests WHERE reference = $1", inp.reference)
             assert request is not None, "registered before packaging"
             subject = await load_subject(conn, self._ring, inp.reference)
@@ -224,6 +228,7 @@ class PackagingActivities:
             sha256=digest,
             records=records,
             companies_with_data=sorted({r["company"] for r in rows}),
+            fingerprint=fingerprint,
         )
 
     def _portable_view(

@@ -50,6 +50,7 @@ from dsar.messages.delivery import (
     PackageDeletion,
     PackageResult,
     PortableInput,
+    PreparedPackage,
     TransmissionResult,
 )
 from dsar.messages.identity import ConfirmIdentityCodeInput, FindHeldContactsInput, HeldContacts
@@ -226,6 +227,9 @@ DELETE_PACKAGE = ActivityRef(Activity.DELETE_PACKAGE, DeletePackageInput, Packag
 ENSURE_PACKAGE = ActivityRef(
     Activity.ENSURE_PACKAGE, BuildPackageInput, PackageCheck, heartbeating(1), priority=FIRST
 )
+# The check at approval of a package built during review: one query and a HEAD request,
+# on the control queue, so an approval never waits behind other requests' builds.
+PACKAGE_STILL_CURRENT = ActivityRef(Activity.PACKAGE_STILL_CURRENT, PreparedPackage, bool, quick(30))
 
 # Retention: a batch of cases, and an erasure's earlier cases (files and rows; both heartbeat).
 PURGE_BATCH = ActivityRef(Activity.PURGE_BATCH, PurgeBatchInput, PurgeBatchResult, heartbeating(1))

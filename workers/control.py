@@ -57,6 +57,7 @@ def control_worker(
     s3 = s3_client(settings)
     case_store = CaseStoreActivities(pool, ring, registry, company_queue_suffix)
     packaging = PackagingActivities(pool, ring, registry, s3, settings.s3_bucket)
+    rebuild = PackageRebuildActivities(pool, s3, packaging)
     sender = sender or SmtpSender(
         settings.smtp_url, connections=settings.smtp_connections, idle_seconds=settings.smtp_idle_seconds
     )
@@ -100,7 +101,9 @@ def control_worker(
             # (workers/packaging.py); a request that started building here before that change
             # replays with its packages (and re-sent links' checks) on this queue, so these two stay.
             packaging.build_package,
-            PackageRebuildActivities(pool, s3, packaging).ensure_package,
+            rebuild.ensure_package,
+            # At approval, the package built during review is checked here, not behind builds.
+            rebuild.package_still_current,
             notifications.send_notification,
             reminders.send_team_reminders,
             delivery.delete_package,

@@ -27,6 +27,8 @@ class Activity:
     DELETE_PACKAGE = "delete_package"
     # Before a link is sent: the package object is there, or rebuilt from the case store.
     ENSURE_PACKAGE = "ensure_package"
+    # At approval: the package built during review still shows what the case store holds.
+    PACKAGE_STILL_CURRENT = "package_still_current"
     # Review and redaction: names each company knows (on its own queue), the scan of the
     # collected records (control), and the reviewer's decisions about them (control).
     INDEX_KNOWN_NAMES = "index_known_names"

@@ -22,6 +22,8 @@ class PackageResult(BaseModel):
     sha256: str
     records: int
     companies_with_data: list[str]
+    # What it was built from (casestore.package_inputs); empty in results recorded before.
+    fingerprint: str = ""
 
 
 class PackageCheck(BaseModel):
@@ -33,6 +35,13 @@ class PackageCheck(BaseModel):
 
     outcome: Literal["present", "rebuilt", "deleted"]
     package: PackageResult | None = None
+
+
+class PreparedPackage(BaseModel):
+    """A package built while the request waited for review: still what would be sent now?"""
+
+    reference: str
+    package: PackageResult
 
 
 class ResendLinkRequest(Decision):

@@ -197,6 +197,12 @@ async def manual_task_waiting(client: Client, reference: str, company: str = "gb
 
 async def reach_review(client: Client, handle: WorkflowHandle[Any, Any]) -> RequestState:
     """Collection up to review, with the demo's manual system (gb01/signups) marked not applicable."""
+    await mark_manual_system(client, handle)
+    return await wait_for_status(handle, Status.REVIEW)
+
+
+async def mark_manual_system(client: Client, handle: WorkflowHandle[Any, Any]) -> None:
+    """The demo's manual system (gb01/signups) marked not applicable, once it is asked for."""
     reference = handle.id.removeprefix("dsar-")
     system = await manual_task_waiting(client, reference)
     await handle.execute_update(
@@ -205,7 +211,6 @@ async def reach_review(client: Client, handle: WorkflowHandle[Any, Any]) -> Requ
             actor="privacy-officer", company="gb01", system=system, reason="binder searched: none"
         ),
     )
-    return await wait_for_status(handle, Status.REVIEW)
 
 
 def cli_environment(

@@ -7,8 +7,10 @@ from typing import Any
 
 import asyncpg
 import pytest
+from botocore.exceptions import ClientError
 from temporalio.client import WorkflowUpdateFailedError
 
+from casestore.storage import s3_client
 from dsar.domain import Language, Status
 from dsar.messages.identity import IdentityDecision
 from dsar.messages.review import RefusalDecision
@@ -83,3 +85,14 @@ async def test_a_request_is_refused_at_review_and_nothing_is_sent(
     ]  # fmt: skip
     assert len(refusal) == 1 and "Information Commissioner" in refusal[0].get_content()
     assert "court" in refusal[0].get_content()
+    # The package built for review was never approved to leave: it is deleted, object and all.
+    package = await case_pool.fetchrow(
+        "SELECT bucket, s3_key, deleted_at FROM artefacts WHERE reference = $1 AND kind = 'access-package'",
+        reference,
+    )
+    assert package is not None and package["deleted_at"] is not None
+    s3 = s3_client(workers_kwargs["settings"])
+    with pytest.raises(ClientError):
+        s3.head_object(Bucket=package["bucket"], Key=package["s3_key"])
+    links = await case_pool.fetchval("SELECT count(*) FROM download_links WHERE reference = $1", reference)
+    assert links == 0

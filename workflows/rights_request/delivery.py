@@ -1,5 +1,8 @@
 """Delivery: the package, the download link and its code, the package's retention.
 
+The package is built before review opens, so what the reviewer approves is a finished
+answer and the link goes out at once; a review decision since has it built again.
+
 The link and the code travel in two e-mails, so one intercepted or forwarded mail is not
 enough. The package is kept only while the person may still fetch it (Art. 5(1)(e)),
 then deleted; until then the team can send a new link and code (`dsar resend-link`).
@@ -12,7 +15,7 @@ import asyncio
 from datetime import timedelta
 
 from temporalio import workflow
-from temporalio.exceptions import ApplicationError
+from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from dsar import activity_refs as refs
@@ -23,6 +26,7 @@ with workflow.unsafe.imports_passed_through():
         PackageCheck,
         PackageResult,
         PortableInput,
+        PreparedPackage,
         ResendLinkRequest,
     )
     from dsar.messages.notifications import NotificationKind
@@ -49,6 +53,14 @@ PACKAGING_QUEUE = "package-on-packaging-queue"
 # queue) still is, before its link goes.
 FEWER_ROUNDS = "fewer-rounds-to-link"
 RECHECK_AFTER = timedelta(minutes=10)
+# The package is built before review opens (issue #16: with many requests approved at once,
+# approval -> e-mail was the wait for a turn on the packaging queue): the reviewer approves a
+# finished answer, and approval only checks, on the control queue, that it still shows what
+# the case store holds (casestore/package_inputs.py); a decision taken in review since, or a
+# system collected again, has it built again. Review opens without it after PREPARE_PATIENCE
+# (packaging down, a long queue), and approval then waits for it as it always did.
+PACKAGE_BEFORE_REVIEW = "package-before-review"
+PREPARE_PATIENCE = timedelta(minutes=10)
 
 
 class DeliveryStage:
@@ -60,6 +72,50 @@ class DeliveryStage:
         self._lock = asyncio.Lock()
         self._resends = 0
         self._portable = False  # set again on replay, as deliver_package runs again
+        # The package built before review (PACKAGE_BEFORE_REVIEW); None before the patch.
+        self._prepared: asyncio.Task[PackageResult | None] | None = None
+
+    async def prepare_package(self, portable: bool) -> None:
+        """Build the package the person would get while review opens, so approval sends it
+        at once; review waits for it at most PREPARE_PATIENCE."""
+        if not workflow.patched(PACKAGE_BEFORE_REVIEW):
+            return
+        self._portable = portable
+        prepared = self._prepared = asyncio.create_task(self._try_build())
+        try:
+            await workflow.wait_condition(prepared.done, timeout=PREPARE_PATIENCE)
+        except TimeoutError:
+            workflow.logger.warning("package not built within %s; review opens without it", PREPARE_PATIENCE)
+
+    async def _try_build(self) -> PackageResult | None:
+        """A build that failed for good (a collected file gone) is not this step's to report:
+        approval builds again and reports it as a build after approval always has."""
+        try:
+            return await self._build()
+        except ActivityError:
+            return None
+
+    async def _prepared_if_current(self) -> PackageResult | None:
+        """The package built before review, if nothing it shows has changed since and its
+        object is there; None: build it now. Without a prepared package this returns at
+        once, so a request from before the patch replays the same commands."""
+        if self._prepared is None:
+            return None
+        prepared = await self._prepared  # done, unless review opened without it
+        if prepared is None:
+            return None
+        current = await self._ctx.call(
+            refs.PACKAGE_STILL_CURRENT, PreparedPackage(reference=self._ctx.state.reference, package=prepared)
+        )
+        return prepared if current else None
+
+    async def discard_prepared(self) -> None:
+        """A refused request's prepared package is deleted: nothing is kept that was never
+        approved to leave. Waits for a build still under way, so none is left behind."""
+        if self._prepared is None:
+            return
+        await self._prepared
+        await self._ctx.call(refs.DELETE_PACKAGE, DeletePackageInput(reference=self._ctx.state.reference))
 
     async def deliver_package(self, portable: bool) -> None:
         ctx, state = self._ctx, self._ctx.state
@@ -93,11 +149,15 @@ class DeliveryStage:
 
     async def _build_then_link(self, approver: str) -> None:
         """Two rounds from approval to the link instead of five: the status records go
-        beside the build and beside the link (each is its own audit row either way)."""
+        beside the build (or the check of the package built before review) and beside the
+        link (each is its own audit row either way)."""
         ctx, state = self._ctx, self._ctx.state
         began = workflow.now()
         packaging = asyncio.create_task(ctx.set_status(Status.PACKAGING, approver))
-        package = await self._build()
+        package = await self._prepared_if_current()
+        if package is None:
+            began = workflow.now()
+            package = await self._build()
         await packaging
         state.package = package
         if workflow.now() - began > RECHECK_AFTER:

@@ -101,8 +101,12 @@ class RightsRequestWorkflow:
         if steps.review:
             companies = await self._collection.collect_all()
             await self._review.scan_for_others_data(companies)
+            if steps.copy:
+                # Ready before review opens: approval sends it at once (delivery.py).
+                await self._delivery.prepare_package(portable=steps.portable)
             if not await self._review.await_decision():
                 await self._review.close_refused()
+                await self._delivery.discard_prepared()
                 return await self._finish(clock)
             if steps.copy:
                 await self._delivery.deliver_package(portable=steps.portable)
