@@ -106,9 +106,12 @@ def outage_cells() -> list[Cell]:
     return [
         outage("case-store", 30, "collecting", "collection"),
         outage("case-store", 300, "collecting", "collection"),
-        outage("case-store", 30, "approved", "packaging"),
-        outage("case-store", 300, "approved", "packaging"),
-        outage("s3", 120, "approved", "packaging"),
+        # From the approval: the check of the package built before review, the link. (Until
+        # the patch package-before-review these were the build; a 5-minute outage from
+        # collection still covers it.)
+        outage("case-store", 30, "approved", "approval"),
+        outage("case-store", 300, "approved", "approval"),
+        outage("s3", 120, "approved", "approval"),
         outage("smtp", 300, "packaging", "delivery"),
     ]
 
