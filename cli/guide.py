@@ -82,7 +82,7 @@ def _automatic(status: Status) -> str:
     return {
         Status.RECEIVED: "the identity search in every company",
         Status.IDENTITY: "the identity search in every company",
-        Status.COLLECTING: "collection in every company",
+        Status.COLLECTING: "collection in every company, then the scan and the package for review",
         Status.PACKAGING: "building the package",
         Status.DELIVERY: "sending the download link",
         Status.EXECUTING: "the actions in every company",
@@ -228,10 +228,11 @@ def action_words(action: Action) -> str:
 
 
 def after_approval(rights: list[Right], objection_upheld: bool | None = None) -> str:
-    """What approval starts, for these rights: `the package is built and sent; then erasure ...`."""
+    """What approval starts, for these rights: `the package's download link is sent; then erasure ...`."""
     parts = []
     if Right.ACCESS in rights or Right.PORTABILITY in rights:
-        parts.append("the package is built and the download link sent")
+        # Built before review opened; again only if a review decision changed it.
+        parts.append("the package's download link is sent")
     acts = []
     if Right.RECTIFICATION in rights:
         acts.append("the corrections")

@@ -46,6 +46,11 @@ from workflows.rights_request import RightsRequestWorkflow
 POLL = 1.0
 # A request's stage not listed for this long: the listing has stopped, not the request.
 LISTING_PATIENCE_S = 300.0
+# How long one request may take to reach the next stage the team acts on before the driver
+# gives up on it. A thousand submitted at once queue for the companies' identity searches:
+# the slowest took 984 s in run 9, and over 1,800 s on a machine half as fast (a run of
+# 1,000 on 3 December stopped there), so this is an hour.
+STAGE_PATIENCE_S = 3600.0
 # Queries in flight at once for the manual systems, as a team looks at requests: all the
 # requests waiting, woken by the same listing, asked at once and some timed out.
 LOOKING = asyncio.Semaphore(8)
@@ -142,7 +147,7 @@ class Stages:
     def status(self, reference: str) -> str:
         return self._status.get(workflow_id_for(reference), "")
 
-    async def wait(self, reference: str, wanted: str, timeout: float = 1800) -> None:
+    async def wait(self, reference: str, wanted: str, timeout: float = STAGE_PATIENCE_S) -> None:
         """Until the request's status is `wanted`; an error if it ends or the time runs out."""
         deadline = time.monotonic() + timeout
         while (status := self.status(reference)) != wanted:
@@ -265,7 +270,7 @@ async def drive(
     )
     await patiently(stages, client, reference, "identity", RightsRequestWorkflow.verify_identity, decision)
     driven.verified = time.time()
-    deadline = time.monotonic() + 1800
+    deadline = time.monotonic() + STAGE_PATIENCE_S
     unmarked = set(manual)
     while (status := stages.status(reference)) != "review":
         if status in ENDED or time.monotonic() > deadline:

@@ -241,7 +241,7 @@ async def test_an_access_request_says_what_it_waits_for_at_each_stage(
 
             said = await run_dsar(env, "approve", reference, seen=seen)
             seen.check(
-                f"Approved {reference}: the package is built and the download link sent." in said
+                f"Approved {reference}: the package's download link is sent." in said
                 and "erasure" not in said
                 and f"dsar status {reference}" in said,
                 "approve says what follows for access",

@@ -74,8 +74,9 @@ def test_work_in_progress_waits_for_nobody_and_a_closed_request_for_nothing() ->
 
 
 def test_approval_says_what_follows_for_the_rights_asked() -> None:
-    assert after_approval([Right.ACCESS]) == "the package is built and the download link sent"
+    assert after_approval([Right.ACCESS]) == "the package's download link is sent"
     erasure = after_approval([Right.ERASURE])
     assert "package" not in erasure and erasure.startswith("erasure in every company")
     both = after_approval([Right.ACCESS, Right.RECTIFICATION])
-    assert both.startswith("the package is built") and "the corrections in every company" in both
+    assert both.startswith("the package's download link is sent")
+    assert "the corrections in every company" in both
