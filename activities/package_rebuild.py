@@ -28,6 +28,7 @@ from temporalio.exceptions import ApplicationError
 
 from activities.packaging import PACKAGE_KIND, PackagingActivities
 from casestore.audit import append_audit
+from casestore.db import Conn
 from casestore.package_inputs import package_fingerprint
 from dsar.messages.activity_names import Activity
 from dsar.messages.delivery import BuildPackageInput, PackageCheck, PreparedPackage
@@ -68,6 +69,15 @@ async def heartbeating(every: float = BEAT_SECONDS) -> AsyncIterator[None]:
             await task
 
 
+async def _package_row(conn: Conn, reference: str) -> asyncpg.Record | None:
+    """The request's package artefact row: where its object is, its checksum, its deletion."""
+    return await conn.fetchrow(
+        "SELECT id, bucket, s3_key, sha256, deleted_at FROM artefacts WHERE reference = $1 AND kind = $2",
+        reference,
+        PACKAGE_KIND,
+    )
+
+
 class PackageRebuildActivities:
     def __init__(self, pool: asyncpg.Pool, s3: S3Client, packaging: PackagingActivities) -> None:
         self._pool = pool
@@ -78,12 +88,7 @@ class PackageRebuildActivities:
     async def ensure_package(self, inp: BuildPackageInput) -> PackageCheck:
         """The package is there, rebuilt, or deleted for good; see the module's docstring."""
         async with self._pool.acquire() as conn:
-            row = await conn.fetchrow(
-                "SELECT id, bucket, s3_key, sha256, deleted_at FROM artefacts"
-                " WHERE reference = $1 AND kind = $2",
-                inp.reference,
-                PACKAGE_KIND,
-            )
+            row = await _package_row(conn, inp.reference)
         if row is None:
             raise ApplicationError(
                 "no package was ever built for this request", type="InvalidRequestError", non_retryable=True
@@ -130,11 +135,7 @@ class PackageRebuildActivities:
         if not prepared.fingerprint:
             return False
         async with self._pool.acquire() as conn:
-            row = await conn.fetchrow(
-                "SELECT bucket, s3_key, sha256, deleted_at FROM artefacts WHERE reference = $1 AND kind = $2",
-                inp.reference,
-                PACKAGE_KIND,
-            )
+            row = await _package_row(conn, inp.reference)
             if row is None or row["deleted_at"] is not None or row["sha256"] != prepared.sha256:
                 return False
             if await package_fingerprint(conn, inp.reference) != prepared.fingerprint:

@@ -33,7 +33,7 @@ from activities.case_store import load_subject
 from activities.file_redaction import ScannedFile, redact_file
 from activities.redactions import own_identifiers
 from casestore.audit import append_audit
-from casestore.package_inputs import package_fingerprint, package_snapshot
+from casestore.package_inputs import package_fingerprint
 from casestore.queries import earlier_requests
 from casestore.redaction_plan import RedactionPlan, Removal, field_name, load_redaction_plan
 from casestore.storage import artefact_id, package_key
@@ -86,7 +86,12 @@ class PackagingActivities:
     @activity.defn(name=Activity.BUILD_PACKAGE)
     @heartbeating
     async def build_package(self, inp: BuildPackageInput) -> PackageResult:
-        async with self._pool.acquire() as conn, package_snapshot(conn):
+        async with (
+            self._pool.acquire() as conn,
+            # One moment of the case store: the fingerprint and the rows agree, whatever a
+            # reviewer decides meanwhile.
+            conn.transaction(isolation="repeatable_read", readonly=True),
+        ):
             # What the rows below amount to, seen at the same moment: approval sends a package
             # built during review as it is only while this still matches (package_inputs.py).
             fingerprint = await package_fingerprint(conn, inp.reference)

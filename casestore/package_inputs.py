@@ -11,13 +11,10 @@ them changes the fingerprint and the package is built again.
 
 Computed by the database in one statement (hashes of the rows, never the rows themselves sent
 to the worker), so the check at approval costs one round trip whatever the request's size.
-The build computes it in the same snapshot as the rows it renders (`package_snapshot`).
+The build computes it in the same read-only repeatable-read transaction as the rows it renders.
 """
 
 from __future__ import annotations
-
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 
 from casestore.db import Conn
 
@@ -52,11 +49,3 @@ async def package_fingerprint(conn: Conn, reference: str) -> str:
     value = await conn.fetchval(FINGERPRINT_SQL, reference)
     assert isinstance(value, str)
     return value
-
-
-@asynccontextmanager
-async def package_snapshot(conn: Conn) -> AsyncIterator[None]:
-    """A read-only transaction that sees one moment of the case store: the fingerprint and
-    the rows a build reads agree, whatever a reviewer decides meanwhile."""
-    async with conn.transaction(isolation="repeatable_read", readonly=True):
-        yield

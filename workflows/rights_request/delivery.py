@@ -152,11 +152,10 @@ class DeliveryStage:
         beside the build (or the check of the package built before review) and beside the
         link (each is its own audit row either way)."""
         ctx, state = self._ctx, self._ctx.state
-        began = workflow.now()
         packaging = asyncio.create_task(ctx.set_status(Status.PACKAGING, approver))
         package = await self._prepared_if_current()
+        began = workflow.now()
         if package is None:
-            began = workflow.now()
             package = await self._build()
         await packaging
         state.package = package
