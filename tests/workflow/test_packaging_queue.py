@@ -9,8 +9,8 @@ the package is still current (on the control queue), and the next one as the lin
 Packaging down, review opens after a while without the package; a decision in review has
 it built again, and a build that waited long (no packaging worker for a while) is checked
 before its link, first on its queue (a priority key). The recording is the patched shape's
-replay fixture (`rights_request_access_fewer_rounds`, `_packaging_queue` and
-`_ensure_first` are the shapes before).
+replay fixture (`rights_request_access_one_step_watch`; `_package_before_review`,
+`_fewer_rounds`, `_packaging_queue` and `_ensure_first` are the shapes before).
 """
 
 from __future__ import annotations
@@ -47,9 +47,13 @@ from tests.workflow.conftest import (
 from tests.workflow.test_download import deliver
 from workflows.rights_request import RightsRequestWorkflow
 from workflows.rights_request.delivery import PREPARE_PATIENCE, RECHECK_AFTER
+from workflows.rights_request.step_watch import STUCK_AFTER
 
 PACKAGE_ACTIVITIES = {str(Activity.BUILD_PACKAGE), str(Activity.ENSURE_PACKAGE)}
 T = TypeVar("T")
+# An access request's stretches of steps: intake, identity, the plan, collection's status,
+# the scan and the package, approval, the link, the package's deletion (35 timers before).
+WATCH_TIMERS_AT_MOST = 12
 
 
 def scheduled(history: WorkflowHistory, what: Callable[[Any], T]) -> dict[str, set[T]]:
@@ -115,7 +119,7 @@ async def test_the_package_is_built_before_review_and_sent_in_two_rounds(
         # On to the package's deletion, so the recording is of a whole request.
         await own_time_skipping_env.sleep(timedelta(days=31))
         final: RequestState = await handle.result()
-        await record_history(handle, "rights_request_access_package_before_review")
+        await record_history(handle, "rights_request_access_one_step_watch")
         history = await handle.fetch_history()
 
     assert final.status is Status.DELIVERED and final.package is not None
@@ -145,6 +149,14 @@ async def test_the_package_is_built_before_review_and_sent_in_two_rounds(
     beside_link = [name for name, task in scheduled if task == link_task]
     assert set(beside_link) == {str(Activity.SEND_NOTIFICATION), str(Activity.RECORD_STATUS)}
     assert not [task for _, task in scheduled if check_task < task < link_task]
+    # One timer watches each stretch of steps (step_watch.py), not one timer per step.
+    watch_timers = [
+        e
+        for e in history.events
+        if e.event_type == EventType.EVENT_TYPE_TIMER_STARTED
+        and e.timer_started_event_attributes.start_to_fire_timeout.ToTimedelta() == STUCK_AFTER
+    ]
+    assert 0 < len(watch_timers) <= WATCH_TIMERS_AT_MOST < len(scheduled) // 2
 
 
 async def test_review_opens_without_a_package_that_cannot_be_built_and_approval_waits_for_it(

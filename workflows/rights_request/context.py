@@ -10,7 +10,8 @@ A step Temporal keeps retrying (the mail relay refuses, the case store is down) 
 fail the request: it waits. So that the team sees it, a step that has not finished after
 `STUCK_AFTER` sets the `DsarFailedStep` search attribute to its name (`build_package`,
 `notify:acknowledgement`; never anything about the person) until it completes; `dsar
-status` shows the attempt and the last error from Temporal (`dsar.pending`).
+status` shows the attempt and the last error from Temporal (`dsar.pending`). One timer
+watches all the steps in flight (`step_watch.py`).
 """
 
 from __future__ import annotations
@@ -41,13 +42,13 @@ with workflow.unsafe.imports_passed_through():
 from workflows.calls import run_activity
 from workflows.rights_request.details import current_details
 from workflows.rights_request.signatures import NonceBook, check_decision
+from workflows.rights_request.step_watch import ONE_WATCH_PATCH, STUCK_AFTER, StepWatch
 
 I = TypeVar("I")  # noqa: E741
 O = TypeVar("O")  # noqa: E741
 
-# A step not finished after this long is shown as the request's failed step while it waits.
-STUCK_AFTER = timedelta(minutes=2)
-# The change that brought the watch (a timer per step, and the search attribute).
+# The change that brought the watch (a timer per step, and the search attribute); since
+# `one-step-watch`, one timer watches every step (step_watch.py).
 FAILED_STEP_PATCH = "failed-step-attribute"
 # Who the workflow names in the audit trail for the steps it takes itself.
 SYSTEM_ACTOR = "dsar-workflow"
@@ -85,6 +86,7 @@ class RequestContext:
         # Steps called so far (their activity ids' numbers), and those shown as stuck.
         self._steps = 0
         self._stuck: list[str] = []
+        self._watch = StepWatch(self._publish_watched)
 
     def start(self, req: RightsRequestInput) -> RequestState:
         self._req = req
@@ -155,6 +157,9 @@ class RequestContext:
             # Awaited at once, as before the patch: its command keeps its place among the
             # commands of the request's other coroutines (the clock's timers).
             return await activity
+        if workflow.patched(ONE_WATCH_PATCH):
+            return await self._watch.run(self._steps, name, activity)
+        # A request that began with a timer per step keeps them.
         running = asyncio.create_task(activity)
         try:
             await workflow.wait_condition(running.done, timeout=STUCK_AFTER)
@@ -167,6 +172,10 @@ class RequestContext:
                 self._stuck.remove(name)
                 self._publish_stuck()
         return await running
+
+    def _publish_watched(self, stuck: list[str]) -> None:
+        self._stuck = stuck
+        self._publish_stuck()
 
     def _publish_stuck(self) -> None:
         """`DsarFailedStep`: the oldest step still waiting, or nothing."""
