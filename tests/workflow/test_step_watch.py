@@ -6,6 +6,8 @@ cleared when it finishes, also when several overlap. The steps here are workflow
 so the time-skipping server moves the clock without activities; the watch's own timers are
 told apart by their duration (`STUCK_AFTER`, where the steps sleep 1-300 s). The request
 workflow runs it sandboxed in every request test (test_packaging_queue counts its timers).
+On a time-skipping server of its own: on the shared one, work left by earlier tests held
+the clock and the test waited for ever in the full suite.
 """
 
 from __future__ import annotations
@@ -63,9 +65,9 @@ def count(history: WorkflowHistory, event_type: EventType.ValueType) -> int:
 
 
 async def test_one_timer_per_stretch_and_each_stuck_step_named_at_its_time(
-    time_skipping_env: WorkflowEnvironment,
+    own_time_skipping_env: WorkflowEnvironment,
 ) -> None:
-    client = time_skipping_env.client
+    client = own_time_skipping_env.client
     queue = f"step-watch-{uuid.uuid4().hex[:8]}"
     async with Worker(client, task_queue=queue, workflows=[WatchedStepsWorkflow]):
         handle = await client.start_workflow(WatchedStepsWorkflow.run, id=queue, task_queue=queue)
