@@ -13,7 +13,14 @@ import asyncpg
 import httpx
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
-from temporalio.client import Client, WorkflowExecutionStatus, WorkflowHandle, WorkflowUpdateFailedError
+from temporalio.api.enums.v1 import EventType
+from temporalio.client import (
+    Client,
+    WorkflowExecutionStatus,
+    WorkflowHandle,
+    WorkflowHistory,
+    WorkflowUpdateFailedError,
+)
 from temporalio.service import RPCError
 from temporalio.worker import Interceptor, Worker
 from typer.testing import CliRunner, Result
@@ -47,6 +54,7 @@ from workers.control import control_worker
 from workers.packaging import packaging_worker
 from workflows.company_collection import CompanyCollectionWorkflow
 from workflows.rights_request import RightsRequestWorkflow
+from workflows.rights_request.step_watch import STUCK_AFTER
 
 
 async def new_reference(pool: asyncpg.Pool) -> str:
@@ -333,3 +341,13 @@ async def page_client(
         await client.close()
         if pool is not case_pool:
             await pool.close()
+
+
+def watch_timers(history: WorkflowHistory) -> list[int]:
+    """The event ids of the timers of the step watch's duration (`STUCK_AFTER`) started."""
+    return [
+        e.event_id
+        for e in history.events
+        if e.event_type == EventType.EVENT_TYPE_TIMER_STARTED
+        and e.timer_started_event_attributes.start_to_fire_timeout.ToTimedelta() == STUCK_AFTER
+    ]

@@ -43,11 +43,11 @@ from tests.workflow.conftest import (
     running_workers,
     start_request_for,
     wait_for_status,
+    watch_timers,
 )
 from tests.workflow.test_download import deliver
 from workflows.rights_request import RightsRequestWorkflow
 from workflows.rights_request.delivery import PREPARE_PATIENCE, RECHECK_AFTER
-from workflows.rights_request.step_watch import STUCK_AFTER
 
 PACKAGE_ACTIVITIES = {str(Activity.BUILD_PACKAGE), str(Activity.ENSURE_PACKAGE)}
 T = TypeVar("T")
@@ -150,13 +150,7 @@ async def test_the_package_is_built_before_review_and_sent_in_two_rounds(
     assert set(beside_link) == {str(Activity.SEND_NOTIFICATION), str(Activity.RECORD_STATUS)}
     assert not [task for _, task in scheduled if check_task < task < link_task]
     # One timer watches each stretch of steps (step_watch.py), not one timer per step.
-    watch_timers = [
-        e
-        for e in history.events
-        if e.event_type == EventType.EVENT_TYPE_TIMER_STARTED
-        and e.timer_started_event_attributes.start_to_fire_timeout.ToTimedelta() == STUCK_AFTER
-    ]
-    assert 0 < len(watch_timers) <= WATCH_TIMERS_AT_MOST < len(scheduled) // 2
+    assert 0 < len(watch_timers(history)) <= WATCH_TIMERS_AT_MOST < len(scheduled) // 2
 
 
 async def test_review_opens_without_a_package_that_cannot_be_built_and_approval_waits_for_it(

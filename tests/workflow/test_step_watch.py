@@ -21,7 +21,8 @@ from temporalio.client import WorkflowHistory
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
-from workflows.rights_request.step_watch import STUCK_AFTER, StepWatch
+from tests.workflow.conftest import watch_timers
+from workflows.rights_request.step_watch import StepWatch
 
 # (whole seconds since the start: each workflow task adds milliseconds, names stuck)
 Published = list[tuple[int, list[str]]]
@@ -48,16 +49,6 @@ class WatchedStepsWorkflow:
             watch.run(5, "short", asyncio.sleep(1)),
         )
         return published
-
-
-def watch_timers(history: WorkflowHistory) -> list[int]:
-    """The event ids of the timers of the watch's duration that were started."""
-    return [
-        e.event_id
-        for e in history.events
-        if e.event_type == EventType.EVENT_TYPE_TIMER_STARTED
-        and e.timer_started_event_attributes.start_to_fire_timeout.ToTimedelta() == STUCK_AFTER
-    ]
 
 
 def count(history: WorkflowHistory, event_type: EventType.ValueType) -> int:

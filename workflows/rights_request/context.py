@@ -83,10 +83,11 @@ class RequestContext:
         self.acting: set[tuple[str, Action]] = set()
         self._failed_published = False
         self._plan: CollectionPlan | None = None
-        # Steps called so far (their activity ids' numbers), and those shown as stuck.
+        # Steps called so far (their activity ids' numbers), and those shown as stuck by a
+        # request that began with a timer per step (since `one-step-watch`, the watch's).
         self._steps = 0
         self._stuck: list[str] = []
-        self._watch = StepWatch(self._publish_watched)
+        self._watch = StepWatch(self._publish_stuck)
 
     def start(self, req: RightsRequestInput) -> RequestState:
         self._req = req
@@ -165,26 +166,18 @@ class RequestContext:
             await workflow.wait_condition(running.done, timeout=STUCK_AFTER)
         except TimeoutError:
             self._stuck.append(name)
-            self._publish_stuck()
+            self._publish_stuck(self._stuck)
             try:
                 return await running
             finally:
                 self._stuck.remove(name)
-                self._publish_stuck()
+                self._publish_stuck(self._stuck)
         return await running
 
-    def _publish_watched(self, stuck: list[str]) -> None:
-        self._stuck = stuck
-        self._publish_stuck()
-
-    def _publish_stuck(self) -> None:
-        """`DsarFailedStep`: the oldest step still waiting, or nothing."""
+    def _publish_stuck(self, stuck: list[str]) -> None:
+        """`DsarFailedStep`: the oldest of the stuck steps (oldest first), or nothing."""
         workflow.upsert_search_attributes(
-            [
-                sa.DSAR_FAILED_STEP.value_set(self._stuck[0])
-                if self._stuck
-                else sa.DSAR_FAILED_STEP.value_unset()
-            ]
+            [sa.DSAR_FAILED_STEP.value_set(stuck[0]) if stuck else sa.DSAR_FAILED_STEP.value_unset()]
         )
 
     async def plan(self) -> CollectionPlan:

@@ -5,7 +5,7 @@ fail the request, it waits; so that the team sees it, a step unfinished `STUCK_A
 after it began is named in the `DsarFailedStep` search attribute until it completes.
 
 Before this watch, every step carried its own timer, started with the step and cancelled
-when it finished: about 35 timers a request, each a timer task Temporal stores, a started
+when it finished: about 30 timers an access request, each a timer task Temporal stores, a started
 and a cancelled event in the history, and one more row its timer queue reads when the timer
 would have fired, for steps that nearly always take under a second. Here one timer watches
 every step in flight: it is started when a step begins and none is running, set for the
