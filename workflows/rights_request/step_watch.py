@@ -79,13 +79,16 @@ class StepWatch:
         """Until no step is left to time: wait for the oldest one's time unless every step
         finishes first (the timer is then cancelled), then name the steps whose time has come.
         Steps that finish and begin in the same workflow task never make the set look empty:
-        Temporal's SDK checks the wait's condition only once every ready coroutine has run."""
+        Temporal's SDK checks the wait's condition only once every ready coroutine has run.
+        After the wait ends the loop looks again rather than returning: a step begun between
+        the condition's check and this coroutine's turn (`run` saw the watcher not yet done)
+        is watched here."""
         while (due := self._next_due()) is not None:
             left = due - workflow.now()
             if left > timedelta(0):
                 try:
                     await workflow.wait_condition(lambda: self._next_due() is None, timeout=left)
-                    return
+                    continue
                 except TimeoutError:
                     pass
             now = workflow.now()
