@@ -3,13 +3,16 @@
 The pipeline benchmark's Temporal server spends more CPU per delivered request than per
 ceiling workflow (1.93 against 1.39 s in run 16) although a driven request takes no more
 workflow tasks than the ceiling's (40 each, `python -m bench.workflow_tasks`). This
-script runs the ceiling's shape (18 activities, 4 children of 11, 15 activities) on a
-fresh dev server with its SQLite file, once per variant, one variant at a time, and prints
-each variant's rate and the server's CPU per workflow beside the plain one:
+script runs the ceiling's shape (`bench.pipeline.shape.recorded_shape`: the request's
+activities before its children, the children's, the activities after) on a fresh dev
+server started as the local stack starts it (`TemporalDevServer`, with its SQLite file),
+once per variant, one variant at a time, and prints each variant's rate and the server's
+CPU per workflow beside the plain one:
 
 - `plain`: the ceiling as the pipeline benchmark runs it;
 - `payload`: every activity input and result about 1.3 kB, as the request's encrypted ones;
-- `upserts`: 16 search-attribute upserts per request workflow (the request has 18);
+- `upserts`: a search-attribute upsert after every other activity of the request workflow
+  (17 with the recorded shape; the request makes 18);
 - `heartbeat`: every child activity heartbeats once at its start, as the collectors do;
 - `listing`: a visibility listing of every running workflow beside it, repeated after
   twice the time the last took, as the benchmark's driver lists its batch;
@@ -25,10 +28,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import shutil
-import subprocess
 import tempfile
 import time
 import uuid
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
@@ -38,12 +41,24 @@ from temporalio.client import Client
 from temporalio.common import SearchAttributeKey
 from temporalio.worker import UnsandboxedWorkflowRunner, Worker
 
-from devstack.local_servers import free_port, venv_binary, wait_for_port
+from bench.pipeline.shape import Shape, recorded_shape
+from devstack.local_servers import TemporalDevServer, free_port
 
 VARIANTS = ("plain", "payload", "upserts", "heartbeat", "listing", "wal")
 STEP = timedelta(seconds=30)
 STATUS = SearchAttributeKey.for_keyword("BenchStatus")
 PAD = "x" * 1300
+
+
+@dataclass(frozen=True)
+class CostInput:
+    variant: str
+    shape: Shape
+
+    @property
+    def value(self) -> str:
+        """What each activity takes and returns."""
+        return PAD if self.variant == "payload" else "1"
 
 
 @activity.defn
@@ -61,36 +76,34 @@ async def beating_step(value: str) -> str:
 @workflow.defn
 class CostChild:
     @workflow.run
-    async def run(self, variant: str) -> int:
-        value = PAD if variant == "payload" else "1"
-        for _ in range(11):
-            if variant == "heartbeat":
+    async def run(self, inp: CostInput) -> int:
+        for _ in range(inp.shape.child_activities):
+            if inp.variant == "heartbeat":
                 await workflow.execute_activity(
-                    beating_step, value, start_to_close_timeout=STEP, heartbeat_timeout=STEP
+                    beating_step, inp.value, start_to_close_timeout=STEP, heartbeat_timeout=STEP
                 )
             else:
-                await workflow.execute_activity(step, value, start_to_close_timeout=STEP)
-        return 11
+                await workflow.execute_activity(step, inp.value, start_to_close_timeout=STEP)
+        return inp.shape.child_activities
 
 
 @workflow.defn
 class CostRequest:
     @workflow.run
-    async def run(self, variant: str) -> int:
-        value = PAD if variant == "payload" else "1"
+    async def run(self, inp: CostInput) -> int:
         upserts = 0
-        for stretch, count in (("before", 18), ("after", 15)):
+        for stretch, count in (("before", inp.shape.before), ("after", inp.shape.after)):
             if stretch == "after":
                 own = workflow.info().workflow_id
                 await asyncio.gather(
                     *(
-                        workflow.execute_child_workflow(CostChild.run, variant, id=f"{own}-c{i}")
-                        for i in range(4)
+                        workflow.execute_child_workflow(CostChild.run, inp, id=f"{own}-c{i}")
+                        for i in range(inp.shape.children)
                     )
                 )
             for n in range(count):
-                await workflow.execute_activity(step, value, start_to_close_timeout=STEP)
-                if variant == "upserts" and n % 2 == 0:
+                await workflow.execute_activity(step, inp.value, start_to_close_timeout=STEP)
+                if inp.variant == "upserts" and n % 2 == 0:
                     workflow.upsert_search_attributes([STATUS.value_set(f"{stretch}-{n}")])
                     upserts += 1
         return upserts
@@ -107,27 +120,21 @@ async def _list_beside(client: Client, stop: asyncio.Event) -> int:
     return listings
 
 
-def _start_server(variant: str, port: int, state: Path) -> subprocess.Popen[bytes]:
-    args = [
-        venv_binary("temporal"), "server", "start-dev", "--headless", "--log-level", "error",
-        "--ip", "127.0.0.1", "--port", str(port), "--db-filename", str(state / f"{variant}.db"),
-        "--search-attribute", f"{STATUS.name}=Keyword",
-    ]  # fmt: skip
-    if variant == "wal":
-        args += ["--sqlite-pragma", "journal_mode=WAL", "--sqlite-pragma", "synchronous=NORMAL"]
-    with open(state / f"{variant}.log", "ab") as log:
-        return subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT)
-
-
 async def run_variant(variant: str, workflows: int, state: Path) -> str:
     """One variant on a server of its own; its line of the table."""
-    port = free_port()
-    server = _start_server(variant, port, state)
+    extra = ["--search-attribute", f"{STATUS.name}=Keyword"]
+    if variant == "wal":
+        extra += ["--sqlite-pragma", "journal_mode=WAL", "--sqlite-pragma", "synchronous=NORMAL"]
+    server = TemporalDevServer(
+        state / f"{variant}.db", free_port(), free_port(), state / f"{variant}.log", extra_args=extra
+    )
+    server.start()
     try:
-        wait_for_port(port, 60, server)
-        client = await _connected(f"127.0.0.1:{port}")
+        client = await _connected(server.address)
         queue = f"cost-{uuid.uuid4().hex[:8]}"
-        process = psutil.Process(server.pid)
+        assert server.process is not None
+        process = psutil.Process(server.process.pid)
+        inp = CostInput(variant, recorded_shape())
         before = sum(process.cpu_times()[:2])
         stop = asyncio.Event()
         lister = asyncio.create_task(_list_beside(client, stop)) if variant == "listing" else None
@@ -141,7 +148,7 @@ async def run_variant(variant: str, workflows: int, state: Path) -> str:
             started = time.monotonic()
             handles = await asyncio.gather(
                 *(
-                    client.start_workflow(CostRequest.run, variant, id=f"{queue}-{i}", task_queue=queue)
+                    client.start_workflow(CostRequest.run, inp, id=f"{queue}-{i}", task_queue=queue)
                     for i in range(workflows)
                 )
             )
@@ -151,12 +158,11 @@ async def run_variant(variant: str, workflows: int, state: Path) -> str:
         listings = await lister if lister is not None else 0
         cpu = sum(process.cpu_times()[:2]) - before
     finally:
-        server.terminate()
-        server.wait(30)
-    extra = f", {listings} listings beside it" if variant == "listing" else ""
+        server.stop()
+    beside = f", {listings} listings beside it" if variant == "listing" else ""
     return (
         f"{variant:<10} {workflows} in {seconds:6.1f} s = {workflows / seconds * 60:5.1f}/min,"
-        f" server CPU {cpu / workflows:.2f} s per workflow{extra}"
+        f" server CPU {cpu / workflows:.2f} s per workflow{beside}"
     )
 
 
