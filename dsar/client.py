@@ -103,7 +103,9 @@ def connect_options(
         namespace=settings.temporal_namespace,
         api_key=access_token(settings),
         data_converter=data_converter(
-            ring or key_ring(settings), UnboundPayloads(settings.codec_unbound_payloads)
+            ring or key_ring(settings),
+            UnboundPayloads(settings.codec_unbound_payloads),
+            compress=settings.codec_compress,
         ),
         tls=tls_config(settings),
         runtime=runtime,

@@ -10,6 +10,12 @@ Key material only ever comes from the environment (`DSAR_CODEC_KEYS`) or a key f
 (`DSAR_CODEC_KEY_FILE`), one `id:base64key` entry per line or comma, the first being the
 active key. A separate `lookup:` entry is the HMAC key for searchable hashes, kept apart so
 rotating encryption keys does not change lookups.
+
+Payloads of `COMPRESS_FROM` bytes or more are deflated before they are sealed: a request's
+history is mostly its activities' inputs and results, and Temporal's store writes, reads and
+ships every byte of it on each workflow task (docs/benchmarks.md, the server's cost per
+payload). Deflate before encryption lets a ciphertext's length tell how repetitive its
+plaintext was; docs/delivery-security.md weighs that against who can see the lengths.
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ import hashlib
 import hmac
 import os
 import secrets
+import zlib
 from collections.abc import Sequence
 from enum import StrEnum
 from pathlib import Path
@@ -53,6 +60,16 @@ REFUSED_ENCODING = b"dsar/refused"
 METADATA_REFUSED = "dsar-refused"
 LOOKUP_ID = "lookup"
 _NONCE = 12
+# Deflated before sealing; the marker is also sealed in as associated data, so it cannot be
+# added or stripped without the payload failing to open.
+METADATA_COMPRESSION = "dsar-compression"
+COMPRESSION_DEFLATE = b"deflate"
+_COMPRESSED_LABEL = b"\x00compression:deflate"
+# Below this, deflate rarely pays for its header and most payloads are small dates and ids.
+COMPRESS_FROM = 512
+# Above Temporal's own payload limit (2 MB by default), so a payload that opens to more was
+# not sealed by us intact: refused instead of inflated without bound.
+MAX_INFLATED = 8 * 1024 * 1024
 
 
 class KeyConfigError(ValueError):
@@ -182,11 +199,13 @@ class EncryptionCodec(PayloadCodec, WithSerializationContext):
         *,
         strict: bool = False,
         unbound: UnboundPayloads = UnboundPayloads.ACCEPT,
+        compress: bool = True,
     ) -> None:
         self._ring = ring
         self._workflow_id = workflow_id
         self._strict = strict
         self._unbound = unbound
+        self._compress = compress
 
     def with_context(self, context: SerializationContext) -> EncryptionCodec:
         workflow_id = getattr(context, "workflow_id", None)
@@ -195,6 +214,7 @@ class EncryptionCodec(PayloadCodec, WithSerializationContext):
             workflow_id if isinstance(workflow_id, str) and workflow_id else None,
             strict=self._strict,
             unbound=self._unbound,
+            compress=self._compress,
         )
 
     async def encode(self, payloads: Sequence[Payload]) -> list[Payload]:
@@ -206,7 +226,14 @@ class EncryptionCodec(PayloadCodec, WithSerializationContext):
                 associated = _associated(self._workflow_id)
                 metadata[METADATA_WORKFLOW_ID] = self._workflow_id.encode()
                 metadata[METADATA_BINDING] = BINDING_WORKFLOW_ID
-            key_id, blob = self._ring.encrypt(payload.SerializeToString(), associated)
+            plain = payload.SerializeToString()
+            if self._compress and len(plain) >= COMPRESS_FROM:
+                deflated = zlib.compress(plain, 6)
+                if len(deflated) < len(plain):
+                    plain = deflated
+                    associated += _COMPRESSED_LABEL
+                    metadata[METADATA_COMPRESSION] = COMPRESSION_DEFLATE
+            key_id, blob = self._ring.encrypt(plain, associated)
             metadata[METADATA_KEY_ID] = key_id.encode()
             out.append(Payload(metadata=metadata, data=blob))
         return out
@@ -253,6 +280,11 @@ def open_sealed(ring: KeyRing, payload: Payload, expected_workflow: str | None) 
     if bound and (named is None or (expected_workflow is not None and named != expected_workflow)):
         return Opened(None, named, bound, "it belongs to another workflow")
     associated = _associated(named) if bound and named is not None else b""
+    compression = metadata.get(METADATA_COMPRESSION)
+    if compression is not None and compression != COMPRESSION_DEFLATE:
+        return Opened(None, named, bound, "it is compressed in a way this version does not know")
+    if compression is not None:
+        associated += _COMPRESSED_LABEL
     try:
         plain = ring.decrypt(key_id, payload.data, associated)
     except KeyConfigError as exc:
@@ -260,6 +292,15 @@ def open_sealed(ring: KeyRing, payload: Payload, expected_workflow: str | None) 
     except InvalidTag:
         # A changed ciphertext, a stripped binding, or a workflow id edited in the metadata.
         return Opened(None, named, bound, "it does not open with our keys (changed, or moved from elsewhere)")
+    if compression is not None:
+        inflater = zlib.decompressobj()
+        try:
+            inflated = inflater.decompress(plain, MAX_INFLATED)
+        except zlib.error:
+            return Opened(None, named, bound, "it does not inflate")
+        if inflater.unconsumed_tail or not inflater.eof:
+            return Opened(None, named, bound, "it inflates past the payload size limit, or is cut short")
+        plain = inflated
     inner = Payload()
     inner.ParseFromString(plain)
     return Opened(inner, named if bound else None, bound)
@@ -287,13 +328,17 @@ class SealedPayloadConverter(PydanticPayloadConverter):
         self._set_converters(RefusingConverter(), *self.converters.values())
 
 
-def data_converter(ring: KeyRing, unbound: UnboundPayloads = UnboundPayloads.ACCEPT) -> DataConverter:
+def data_converter(
+    ring: KeyRing, unbound: UnboundPayloads = UnboundPayloads.ACCEPT, *, compress: bool = True
+) -> DataConverter:
     """The pydantic converter (dates, models) wrapped in encryption: the one converter
     the CLI, every worker and the tests share. It refuses unencrypted inputs and payloads
-    sealed for another workflow (`EncryptionCodec`, strict)."""
+    sealed for another workflow (`EncryptionCodec`, strict). `compress=False` (the setting
+    `DSAR_CODEC_COMPRESS`) is for a rolling upgrade, while workers that cannot open deflated
+    payloads still run; every version since reads both."""
     # Failure messages and stack traces are encoded too: they are stored in history as well.
     return DataConverter(
         payload_converter_class=SealedPayloadConverter,
-        payload_codec=EncryptionCodec(ring, strict=True, unbound=unbound),
+        payload_codec=EncryptionCodec(ring, strict=True, unbound=unbound, compress=compress),
         failure_converter_class=DefaultFailureConverterWithEncodedAttributes,
     )

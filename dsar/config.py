@@ -160,6 +160,9 @@ class Settings(BaseSettings):
     temporal_token_file: str | None = None
     # Sealed payloads without a workflow binding (from before it existed): accept or refuse.
     codec_unbound_payloads: str = "accept"
+    # Deflate large payloads before sealing them; off only while workers of a version that
+    # cannot open them still run (a rolling upgrade, CHANGELOG).
+    codec_compress: bool = True
     database_url: str = "postgresql://dsar@localhost:5432/dsar"
     migration_database_url: str | None = None
     s3_endpoint_url: str | None = None
