@@ -3,14 +3,15 @@
 Drawn with fpdf2 (pure Python, a wheel) from the same `ReportView` as the HTML report:
 the same strings, the same records, the same Art. 15 items, in the same order.
 
-The font is Noto Sans from the `fontpkg-noto-sans` wheel (SIL Open Font License),
-embedded and subset, so nothing depends on the fonts of the machine that builds or
-opens the file. It covers Latin (å, ä, ö and every EU language), Greek, Cyrillic and
-Vietnamese. Records come from other systems and may hold any character: one the font
-cannot draw (Chinese, Arabic, emoji, control characters) is printed as U+FFFD, and the
-PDF then says that report.html and data.json hold the exact text. That replacement is
-done here, before fpdf2 sees the text, because fpdf2 would otherwise log the missing
-characters themselves, and a log line must never carry personal data.
+The font is Noto Sans from the `fontpkg-noto-sans` wheel (SIL Open Font License), cut to
+its regular instance without the shaping tables (`report_font`), embedded and subset, so
+nothing depends on the fonts of the machine that builds or opens the file. It covers Latin
+(å, ä, ö and every EU language), Greek, Cyrillic and Vietnamese. Records come from other
+systems and may hold any character: one the font cannot draw (Chinese, Arabic, emoji,
+control characters) is printed as U+FFFD, and the PDF then says that report.html and
+data.json hold the exact text. That replacement is done here, before fpdf2 sees the text,
+because fpdf2 would otherwise log the missing characters themselves, and a log line must
+never carry personal data.
 
 Records are printed as tables (`dsar.package.tables`: labels, values in the person's
 locale, what every record shares printed once above the table), at a small size, so a
@@ -31,7 +32,6 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import fontpkg
 import structlog
 from fpdf import FPDF, FontFace
 from fpdf.enums import TextMode
@@ -40,6 +40,7 @@ from dsar.package.locale_format import format_date
 from dsar.package.pdf_columns import column_parts, floored_widths
 from dsar.package.pdf_grid import FirstRow, draw_grid, fit
 from dsar.package.pdf_lines import text_block
+from dsar.package.report_font import REPORT_FONT
 
 if TYPE_CHECKING:
     from dsar.package.views import ReportView
@@ -60,14 +61,14 @@ CAPTION_STYLE = FontFace(color=MUTED)
 
 @cache
 def font_file() -> Path:
-    """The variable Noto Sans at its default instance (regular weight, normal width).
-    fpdf2 could cut a bold instance from it, but that takes seconds per document, so
-    headings and terms are emboldened by also stroking the glyphs' outlines."""
+    """Noto Sans at its default instance (regular weight, normal width), as `report_font`
+    cut it from the wheel's variable font. There is no bold instance (cutting one per
+    document took seconds), so headings and terms are emboldened by also stroking the
+    glyphs' outlines."""
     # fontTools logs every subsetting step at INFO; the lines say nothing useful about a
     # report and would drown a worker's own logs.
     logging.getLogger("fontTools").setLevel(logging.WARNING)
-    path: Path = fontpkg.path("Noto Sans")
-    return path
+    return REPORT_FONT
 
 
 @cache
