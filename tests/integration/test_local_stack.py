@@ -630,7 +630,9 @@ def test_a_killed_worker_resumes_a_long_scan_without_duplicates(stack: Stack) ->
 
     wait_manual_task(stack, reference)
     assert dsar(stack, "mark-na", reference, "--system", "gb01/signups", "--reason", "none").returncode == 0
-    state = wait_status(stack, reference, "review", timeout=180)
+    # Review opens once her package is built (a million rows: 2.2-2.6 minutes on 2 cores
+    # with the whole stack running), or after the 10 minutes it is given.
+    state = wait_status(stack, reference, "review", timeout=360)
     se01 = next(c for c in state["companies"] if c["company"] == "se01")
     app = next(s for s in se01["systems"] if s["system"] == "app")
     assert app["status"] == "collected" and app["records"] == rows
