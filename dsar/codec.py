@@ -281,9 +281,9 @@ def open_sealed(ring: KeyRing, payload: Payload, expected_workflow: str | None) 
         return Opened(None, named, bound, "it belongs to another workflow")
     associated = _associated(named) if bound and named is not None else b""
     compression = metadata.get(METADATA_COMPRESSION)
-    if compression is not None and compression != COMPRESSION_DEFLATE:
-        return Opened(None, named, bound, "it is compressed in a way this version does not know")
     if compression is not None:
+        if compression != COMPRESSION_DEFLATE:
+            return Opened(None, named, bound, "it is compressed in a way this version does not know")
         associated += _COMPRESSED_LABEL
     try:
         plain = ring.decrypt(key_id, payload.data, associated)

@@ -2,7 +2,7 @@
 
 The `fontpkg-noto-sans` wheel ships Noto Sans only as a variable font. Embedding that in a
 PDF made fpdf2 parse 2 MB and decompile and subset its variation and layout tables for every
-document: about a fifth of a package's CPU (docs/benchmarks.md, run 17). The report uses
+document: about a quarter of each PDF's CPU (docs/benchmarks.md, runs 17-19). The report uses
 the default instance (regular weight, normal width) and fpdf2 draws it without text shaping,
 so the file shipped here is that instance without the layout tables (GSUB, GPOS, GDEF) that
 only shaping reads: the same outlines, the same character map, the same advance widths

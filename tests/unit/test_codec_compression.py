@@ -83,11 +83,7 @@ async def test_an_edited_compression_marker_does_not_open(edit: str) -> None:
         metadata[METADATA_COMPRESSION] = b"zstd"
         expected = "compressed in a way"
     with pytest.raises(PayloadProblem, match=expected):
-        await (
-            EncryptionCodec(RING)
-            .with_context(WorkflowSerializationContext(namespace="default", workflow_id=WORKFLOW))
-            .decode([Payload(metadata=metadata, data=sealed.data)])
-        )
+        await codec().decode([Payload(metadata=metadata, data=sealed.data)])
 
 
 async def test_an_added_compression_marker_does_not_open() -> None:
