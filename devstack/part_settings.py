@@ -30,5 +30,10 @@ PART_SETTINGS: dict[str, tuple[str, ...]] = {
 SECRET_PREFIXES = ("DSAR_CONN_", "DSAR_DATABASE_URL", "DSAR_MIGRATION_DATABASE_URL", "DSAR_CODEC_",
                     "DSAR_DOWNLOAD_SIGNING_KEY", "DSAR_AUDIT_MAC_KEYS", "DSAR_CONTROL_DATABASE_URL",
                     "DSAR_COMPANY_DATABASE_URL", "AWS_")  # fmt: skip
+# Behaviour switches that share a secret's prefix: passed through from the shell like any
+# other DSAR_* setting, so a rolling upgrade's `DSAR_CODEC_COMPRESS=false` (docs/settings.md)
+# can be tried on the local stack. Names only, never a prefix: a new DSAR_CODEC_ setting stays
+# withheld until it is listed here.
+NOT_SECRET = ("DSAR_CODEC_COMPRESS", "DSAR_CODEC_UNBOUND_PAYLOADS")
 # Not for the team's `dsar` (local.env): the superuser's DSN, the link signing key, the systems.
 NOT_FOR_THE_TEAM = ("DSAR_MIGRATION_DATABASE_URL", "DSAR_DOWNLOAD_SIGNING_KEY", "DSAR_CONN_")

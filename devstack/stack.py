@@ -32,12 +32,11 @@ from devstack.local_servers import (
     LocalS3,
     MailCatcher,
     TemporalDevServer,
-    free_port,
     free_port_block,
     stop_process,
     write_private,
 )
-from devstack.part_settings import DEV_AWS, NOT_FOR_THE_TEAM, PART_SETTINGS, SECRET_PREFIXES
+from devstack.part_settings import DEV_AWS, NOT_FOR_THE_TEAM, NOT_SECRET, PART_SETTINGS, SECRET_PREFIXES
 from devstack.reaper import ProcessBook, start_reaper
 from devstack.supervisor import Supervisor
 from devstack.team import LOCAL_USER, ensure_team
@@ -72,18 +71,15 @@ class Ports:
     @classmethod
     def free(cls, companies: int, packaging: int = 1) -> Ports:
         """Free ports for a throw-away stack (tests, benchmarks) beside a running `make dev`;
-        `packaging`: as many packaging workers as the stack will run."""
-        return cls(
-            temporal=free_port(),
-            ui=free_port(),
-            postgres=free_port(),
-            s3=free_port(),
-            smtp=free_port(),
-            codec=free_port(),
-            metrics=free_port_block(1 + companies + packaging),
-            newsletter=free_port(),
-            download=free_port(),
-        )
+        `packaging`: as many packaging workers as the stack will run.
+
+        All in one block below the kernel's ephemeral range (`free_port_block`): a port the
+        kernel handed out for a moment was free when chosen, and could be handed out again
+        before its server bound it, to an outgoing connection or to the dev server's own
+        internal ports (a benchmark's dev server once exited before its UI port was up)."""
+        names = ("temporal", "ui", "postgres", "s3", "smtp", "codec", "download", "newsletter")
+        base = free_port_block(len(names) + 1 + companies + packaging)
+        return cls(**{name: base + i for i, name in enumerate(names)}, metrics=base + len(names))
 
 
 def ensure_key_file(state: Path) -> Path:
@@ -275,7 +271,7 @@ class Stack:
     def worker_env(self, part: str = "control", company: str | None = None) -> dict[str, str]:
         """Only this part's settings (PART_SETTINGS), its own case-store login and, for a
         company's worker, only its own systems' connections."""
-        env = {k: v for k, v in os.environ.items() if not k.startswith(SECRET_PREFIXES)}
+        env = {k: v for k, v in os.environ.items() if k in NOT_SECRET or not k.startswith(SECRET_PREFIXES)}
         env.update({k: v for k, v in self.env.items() if k in PART_SETTINGS[part]})
         if company is None:
             env["DSAR_DATABASE_URL"] = self.db_dsns["public" if part == "download-server" else "control"]

@@ -58,7 +58,11 @@ def test_mails_and_temporals_database_are_the_owners_only(tmp_path: Path) -> Non
         temporal.stop()
 
 
-def test_each_process_gets_only_its_own_settings(tmp_path: Path) -> None:
+def test_each_process_gets_only_its_own_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # From the shell the stack starts in: a codec key is withheld, the codec's switches are not.
+    monkeypatch.setenv("DSAR_CODEC_KEYS", "shell-key")
+    monkeypatch.setenv("DSAR_CODEC_COMPRESS", "false")
+    monkeypatch.setenv("DSAR_CODEC_UNBOUND_PAYLOADS", "refuse")
     registry = load_group()
     stack = Stack(tmp_path, Ports.free(len(registry.companies)), registry)
     assert mode(tmp_path) == 0o700
@@ -93,6 +97,8 @@ def test_each_process_gets_only_its_own_settings(tmp_path: Path) -> None:
     )  # an API's token too
     assert "DSAR_CONN_DK01_NEWSLETTER_TOKEN" not in stack.worker_env("company", mine.code) or mine is api
     assert "DSAR_AUDIT_MAC_KEYS" in env
+    assert "DSAR_CODEC_KEYS" not in env
+    assert (env["DSAR_CODEC_COMPRESS"], env["DSAR_CODEC_UNBOUND_PAYLOADS"]) == ("false", "refuse")
     pages = stack.worker_env("download-server")
     assert pages["DSAR_DATABASE_URL"] == "pg://public" and "DSAR_CODEC_KEY_FILE" not in pages
     control = stack.worker_env("control")
