@@ -40,7 +40,7 @@ bench-collection: $(STAMP)
 	$(BIN)/python -m bench.collection_benchmark
 
 # The whole pipeline at volume against the server's own ceiling (issue #16): batches of 100
-# and 1,000 requests, 10,500 open with a reminder storm of 10,000 among them (about 2.5 hours
+# and 1,000 requests, each between two ceilings, 10,500 open with a storm of 10,000 (about 2 h 45 min
 # on 2 cores; the control worker restarts with a cache that holds them, --open-cache). Smaller:
 # `make bench-pipeline PIPELINE='--requests 20,100 --open 1100 --storm 1000 --control-workers 2'`.
 bench-pipeline: $(STAMP)

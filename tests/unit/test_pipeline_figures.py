@@ -141,6 +141,26 @@ def test_each_batch_has_its_own_ratio_and_p95_goal() -> None:
     assert "batch of 10: delivered / ceiling" in "\n".join(table(figures(batches=[small])))
 
 
+def test_the_ratio_is_against_the_mean_of_the_ceilings_before_and_after_the_batch() -> None:
+    # Delivered 20/min; the ceiling 30/min before (40 s) and 20/min after (60 s): mean 25/min.
+    f = figures(ceiling_after_s=60.0)
+    assert f.ceiling_per_minute == 25.0 and f.ratio == 0.8
+    assert {g.name: g.met for g in goals(f)}["throughput vs ceiling"] is True  # 0.67 before it alone
+    text = "\n".join(table(f))
+    assert "20 in 40.0 s before and 60.0 s after = 25.0/min" in text
+    assert "0.80 (against the ceiling before it 0.67, after it 1.00)" in text
+    small = Batch(requests=10, pipeline_s=30.0, ceiling_s=20.0, latencies_s=[2.0], ceiling_after_s=30.0)
+    assert small.ratio == 0.8  # 20/min against the mean of 30 and 20
+    assert "20.0/min / 25.0/min (mean of 30.0 before, 20.0 after), ratio 0.80" in small.rates_text()
+    # Without an after-ceiling, the one before is the ceiling (as runs 1-20 measured it).
+    assert figures().ratio == 20 / 30 and "ratio" in "\n".join(table(figures()))
+
+
+def test_the_temporal_store_per_request_is_its_growth_while_driving() -> None:
+    f = figures(temporal_db_driven_mb=2.0, rss_by_delivery_mb=[200.0] * 20)
+    assert f.costs().temporal_kb == 100.0  # 2 MB over 20 delivered, the ceilings not counted
+
+
 def test_the_storm_fails_on_lag_on_a_missing_and_on_a_doubled_reminder() -> None:
     def storm_goal(**changes: object) -> bool:
         storm = Storm(requests=3, reminder_time="10:15", due=0.0, opened_s=5.0, lags_s=[1.0, 2.0, 30.0])
