@@ -143,9 +143,10 @@ async def measure(
     for number, size in enumerate(batches):
         last = number == len(batches) - 1
         # The ceiling on the server as the batch finds it, and again as the batch leaves it:
-        # the store grows with the batch, and a ceiling run only before it (the server at its
-        # quickest) or only after it (run 4, at its slowest) would judge the batch against a
-        # server it did not run on. The ratio is against the mean of the two rates.
+        # the store grows with the batch and the server's speed moves with it (and with noise,
+        # either way: run 22's ceiling after its 100 ran faster than before), so one ceiling
+        # alone judges the batch against a server at one end of the stretch it ran across.
+        # The ratio is against the mean of the two rates.
         ceiling_s, ceiling_cpu = await ceiling(stack, size, shape, "before")
         print(f"driving {size} access requests ...", flush=True)
         cpu_before = stack.cpu_seconds()

@@ -47,9 +47,9 @@ def busiest(samples: list[tuple[float, float]], window: float = 5.0) -> float:
 def ceiling_per_minute(requests: int, before_s: float, after_s: float | None) -> float:
     """The ceiling's rate while a batch ran: the mean of the rates measured just before the
     batch and just after it, when both were. The server's store grows with the batch (run 4's
-    ceiling after its batch fell to 26.0/min; before the batches it ran at 35-59/min), so a
-    ceiling taken before only is the server at its quickest, one taken after only at its
-    slowest; the batch ran across the whole stretch between them."""
+    ceiling, taken after its batch of 500, ran at 26.0/min; runs 7-20 took it before theirs,
+    at 30-59/min), so a ceiling taken only before is the server as the batch began, one taken
+    only after as it ended; the batch ran across the whole stretch between them."""
     rates = [requests / before_s * 60]
     if after_s is not None:
         rates.append(requests / after_s * 60)
