@@ -84,7 +84,7 @@ async def drive_batch(
     again because the workflow took them up past their signature's window)."""
     settings = stack.settings()
     started = time.time()
-    stages = Stages(client, datetime.now(UTC) - timedelta(seconds=5), stack.mail.folder)
+    stages = Stages(settings.database_url, datetime.now(UTC) - timedelta(seconds=5), stack.mail.folder)
     watching = asyncio.create_task(stages.watch())
     manual = manual_systems(stack.registry)
     try:
@@ -98,6 +98,11 @@ async def drive_batch(
     finally:
         watching.cancel()
     driven = [task.result() for task in tasks]
+    print(
+        f"driver: {stages.listings} reads of the stages from the case store,"
+        f" {stages.queries} Queries to the workflows ({stages.queries / len(people):.1f} a request)",
+        flush=True,
+    )
     if stages.signed_again:
         print(
             f"{stages.signed_again} decisions waited in Temporal's queue past their signature's"
