@@ -8,8 +8,9 @@ workflow mirrors into the case store at every stage, and the link e-mails in the
 catcher for the delivered ones. Not from the Temporal server being measured: a `describe`
 per request a second was a thousand calls a second, and one visibility listing of the
 batch took that server 1.8 s with a thousand in flight (run 23), repeated every few
-seconds. Likewise the manual systems are looked at (Queries to the workflows) only until
-the team has marked each one, as a team member does once per request."""
+seconds. Likewise a manual system waiting for the team is seen in the case store's
+collection results (`dsar status` shows the same), not asked of each workflow with Queries:
+run 24 sent 9.9 a request that way."""
 
 from __future__ import annotations
 
@@ -17,23 +18,21 @@ import asyncio
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 import asyncpg
 from temporalio.client import (
     Client,
-    WorkflowQueryFailedError,
     WorkflowUpdateFailedError,
     WorkflowUpdateRPCTimeoutOrCancelledError,
 )
-from temporalio.service import RPCError
 
 from bench.pipeline.mail_folder import NewMails
 from bench.pipeline.people import Person
 from casestore.db import connection
-from cli._base import company_progress, request_state, require_role, send_update
+from cli._base import require_role, send_update
 from cli.submit import allocate_reference, find_open_duplicate, start_request, validate_submission
 from dsar.config import Settings
 from dsar.domain import workflow_id_for
@@ -53,12 +52,6 @@ LISTING_PATIENCE_S = 300.0
 # the slowest took 984 s in run 9, and over 1,800 s on a machine half as fast (a run of
 # 1,000 on 3 December stopped there), so this is an hour.
 STAGE_PATIENCE_S = 3600.0
-# A request whose manual system is not yet waiting for the team is looked at again after
-# this long (the stages are read every `POLL`; the Queries go to the server being measured).
-LOOK_EVERY_S = 5.0
-# Queries in flight at once for the manual systems, as a team looks at requests: all the
-# requests waiting, woken by the same listing, asked at once and some timed out.
-LOOKING = asyncio.Semaphore(8)
 # Submissions in flight at once: each `dsar submit` opens its own case-store connection (as
 # a team member's command does), and hundreds at once exhaust PostgreSQL's connections.
 SUBMITTING = asyncio.Semaphore(16)
@@ -120,11 +113,9 @@ class Stages:
         self._since = since
         self._mails = LinkMails(mail_folder)
         self._status: dict[str, str] = {}
+        self._awaiting: dict[str, set[tuple[str, str]]] = {}
         self._changed = asyncio.Condition()
         self.listings = 0
-        # Queries the driver sent the workflows (the manual systems, looked at until marked):
-        # the one load it still puts on the Temporal server besides the team's decisions.
-        self.queries = 0
         # Decisions the workflow took up after their signature's window (`SIGNATURE_WINDOW`)
         # had passed, refused and sent again with a new signature, as `dsar` tells its user to.
         self.signed_again = 0
@@ -140,21 +131,39 @@ class Stages:
                         self._since,
                         list(LISTED),
                     )
+                    asked = await conn.fetch(
+                        "SELECT c.reference, c.company, c.system FROM collection_results c"
+                        " JOIN requests r USING (reference)"
+                        " WHERE r.created_at >= $1 AND r.status = 'collecting' AND c.status = $2",
+                        self._since,
+                        SystemStatus.AWAITING_UPLOAD.value,
+                    )
                 except (OSError, asyncpg.PostgresError) as failed:
                     print(f"stage read failed ({type(failed).__name__}); trying again", flush=True)
                     await asyncio.sleep(POLL)
                     continue
                 found = {workflow_id_for(row["reference"]): str(row["status"]) for row in rows}
+                awaiting: dict[str, set[tuple[str, str]]] = {}
+                for row in asked:
+                    awaiting.setdefault(workflow_id_for(row["reference"]), set()).add(
+                        (row["company"], row["system"])
+                    )
                 for reference in self._mails.scan():
                     found[workflow_id_for(reference)] = "delivered"
                 self.listings += 1
                 async with self._changed:
                     self._status = found
+                    self._awaiting = awaiting
                     self._changed.notify_all()
                 await asyncio.sleep(POLL)
 
     def status(self, reference: str) -> str:
         return self._status.get(workflow_id_for(reference), "")
+
+    def awaiting(self, reference: str) -> set[tuple[str, str]]:
+        """The request's manual systems whose owner has been asked and has not answered: the
+        `collection_results` row the company's workflow records once it waits for the team."""
+        return self._awaiting.get(workflow_id_for(reference), set())
 
     async def wait(self, reference: str, wanted: str, timeout: float = STAGE_PATIENCE_S) -> None:
         """Until the request's status is `wanted`; an error if it ends or the time runs out."""
@@ -181,44 +190,31 @@ def manual_systems(registry: GroupRegistry) -> set[tuple[str, str]]:
 async def mark_manual_systems(
     client: Client, settings: Settings, stages: Stages, reference: str, unmarked: set[tuple[str, str]]
 ) -> None:
-    """`dsar mark-na` for each manual system in `unmarked` that waits for an upload (no export
-    exists), once: marked ones leave `unmarked`, and only companies with one left are asked.
-    The company's progress can still show a marked system waiting for a moment, and a second
-    `mark-na` then fails inside the workflow (see docs/benchmarks.md)."""
-    try:
-        async with LOOKING:
-            stages.queries += 1
-            state = await request_state(client, reference, timeout=timedelta(seconds=10))
-    except (RPCError, WorkflowQueryFailedError):
-        return  # a busy worker: looked at again next round
-    for company in state.companies:
-        if company.done or not any(c == company.company for c, _ in unmarked):
-            continue
-        async with LOOKING:
-            stages.queries += 1
-            progress = await company_progress(client, reference, company.company, company.rounds)
-        for system in progress.systems if progress else []:
-            key = (company.company, system.system)
-            if system.status is SystemStatus.AWAITING_UPLOAD and key in unmarked:
-                unmarked.discard(key)
-                decision = SystemDecision(
-                    actor=settings.actor,
-                    company=company.company,
-                    system=system.system,
-                    reason="benchmark: no paper records for this person",
-                )
-                try:
-                    await send_update(client, reference, RightsRequestWorkflow.mark_not_applicable, decision)
-                except WorkflowUpdateRPCTimeoutOrCancelledError:
-                    if (task := asyncio.current_task()) is not None and task.cancelling():
-                        raise asyncio.CancelledError from None
-                    unmarked.add(key)  # not answered in time: looked at again next round
-                except WorkflowUpdateFailedError as refused:
-                    if signed_too_long_ago(refused):
-                        stages.signed_again += 1
-                        unmarked.add(key)  # refused unapplied: marked again next round
-                    elif "already settled" not in str(refused.cause):
-                        raise
+    """`dsar mark-na` for each manual system in `unmarked` that the case store shows waiting
+    for an upload (`Stages.awaiting`), once: marked ones leave `unmarked`. The row is written
+    after the company's workflow began to wait, so the decision finds it waiting; should its
+    result already have settled the system, the workflow answers "already settled"."""
+    for key in stages.awaiting(reference) & unmarked:
+        unmarked.discard(key)
+        company, system = key
+        decision = SystemDecision(
+            actor=settings.actor,
+            company=company,
+            system=system,
+            reason="benchmark: no paper records for this person",
+        )
+        try:
+            await send_update(client, reference, RightsRequestWorkflow.mark_not_applicable, decision)
+        except WorkflowUpdateRPCTimeoutOrCancelledError:
+            if (task := asyncio.current_task()) is not None and task.cancelling():
+                raise asyncio.CancelledError from None
+            unmarked.add(key)  # not answered in time: looked at again next round
+        except WorkflowUpdateFailedError as refused:
+            if signed_too_long_ago(refused):
+                stages.signed_again += 1
+                unmarked.add(key)  # refused unapplied: marked again next round
+            elif "already settled" not in str(refused.cause):
+                raise
 
 
 def signed_too_long_ago(refused: WorkflowUpdateFailedError) -> bool:
@@ -283,12 +279,10 @@ async def drive(
     driven.verified = time.time()
     deadline = time.monotonic() + STAGE_PATIENCE_S
     unmarked = set(manual)
-    looked = 0.0
     while (status := stages.status(reference)) != "review":
         if status in ENDED or time.monotonic() > deadline:
             raise RuntimeError(f"{reference} is {status!r}, never reached review")
-        if status == "collecting" and unmarked and time.monotonic() - looked >= LOOK_EVERY_S:
-            looked = time.monotonic()
+        if status == "collecting" and unmarked:
             await mark_manual_systems(client, settings, stages, reference, unmarked)
         await stages.changed()
     driven.review = time.time()

@@ -55,5 +55,22 @@ async def test_stages_come_from_the_case_store_as_the_team_sees_them(
         await case_pool.execute("UPDATE requests SET status = 'closed' WHERE reference = $1", reviewing)
         await stages.wait(waiting, "collecting", timeout=10)
         assert stages.status(reviewing) == "closed"
+        assert stages.awaiting(waiting) == set()
+        # The company's workflow asks the system's owner and records that it waits: the
+        # driver sees it without a Query, and only while the request is collecting.
+        for system, status in (("signups", "awaiting_upload"), ("crm", "collected")):
+            await case_pool.execute(
+                "INSERT INTO collection_results (reference, company, system, kind, status)"
+                " VALUES ($1, 'gb01', $2, 'manual', $3)",
+                waiting,
+                system,
+                status,
+            )
+        await stages.changed(timeout=10)
+        await stages.changed(timeout=10)
+        assert stages.awaiting(waiting) == {("gb01", "signups")}
+        await case_pool.execute("UPDATE requests SET status = 'review' WHERE reference = $1", waiting)
+        await stages.wait(waiting, "review", timeout=10)
+        assert stages.awaiting(waiting) == set()
     finally:
         watching.cancel()
