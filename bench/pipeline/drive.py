@@ -35,7 +35,6 @@ from casestore.db import connection
 from cli._base import require_role, send_update
 from cli.submit import allocate_reference, find_open_duplicate, start_request, validate_submission
 from dsar.config import Settings
-from dsar.domain import workflow_id_for
 from dsar.group import GroupRegistry, SystemKind
 from dsar.messages.collection import SystemDecision, SystemStatus
 from dsar.messages.identity import IdentityDecision, IdentityMethod
@@ -45,7 +44,7 @@ from dsar.signing import SIGN_AGAIN
 from workflows.rights_request import RightsRequestWorkflow
 
 POLL = 1.0
-# A request's stage not listed for this long: the listing has stopped, not the request.
+# No read of the stages for this long: the watch has stopped, not the request.
 LISTING_PATIENCE_S = 300.0
 # How long one request may take to reach the next stage the team acts on before the driver
 # gives up on it. A thousand submitted at once queue for the companies' identity searches:
@@ -142,14 +141,12 @@ class Stages:
                     print(f"stage read failed ({type(failed).__name__}); trying again", flush=True)
                     await asyncio.sleep(POLL)
                     continue
-                found = {workflow_id_for(row["reference"]): str(row["status"]) for row in rows}
+                found = {str(row["reference"]): str(row["status"]) for row in rows}
                 awaiting: dict[str, set[tuple[str, str]]] = {}
                 for row in asked:
-                    awaiting.setdefault(workflow_id_for(row["reference"]), set()).add(
-                        (row["company"], row["system"])
-                    )
+                    awaiting.setdefault(str(row["reference"]), set()).add((row["company"], row["system"]))
                 for reference in self._mails.scan():
-                    found[workflow_id_for(reference)] = "delivered"
+                    found[reference] = "delivered"
                 self.listings += 1
                 async with self._changed:
                     self._status = found
@@ -158,12 +155,12 @@ class Stages:
                 await asyncio.sleep(POLL)
 
     def status(self, reference: str) -> str:
-        return self._status.get(workflow_id_for(reference), "")
+        return self._status.get(reference, "")
 
     def awaiting(self, reference: str) -> set[tuple[str, str]]:
         """The request's manual systems whose owner has been asked and has not answered: the
         `collection_results` row the company's workflow records once it waits for the team."""
-        return self._awaiting.get(workflow_id_for(reference), set())
+        return self._awaiting.get(reference, set())
 
     async def wait(self, reference: str, wanted: str, timeout: float = STAGE_PATIENCE_S) -> None:
         """Until the request's status is `wanted`; an error if it ends or the time runs out."""
@@ -174,12 +171,12 @@ class Stages:
             await self.changed()
 
     async def changed(self, timeout: float = LISTING_PATIENCE_S) -> None:
-        """Until the next listing; an error when none comes (the watch has stopped)."""
+        """Until the next read of the stages; an error when none comes (the watch has stopped)."""
         async with self._changed:
             try:
                 await asyncio.wait_for(self._changed.wait(), timeout)
             except TimeoutError:
-                raise RuntimeError(f"no stage listing for {timeout:.0f} s") from None
+                raise RuntimeError(f"no read of the stages for {timeout:.0f} s") from None
 
 
 def manual_systems(registry: GroupRegistry) -> set[tuple[str, str]]:
