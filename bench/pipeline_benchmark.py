@@ -98,7 +98,7 @@ async def drive_batch(
     finally:
         watching.cancel()
     driven = [task.result() for task in tasks]
-    print(f"driver: {stages.listings} reads of the stages from the case store", flush=True)
+    print(f"driver: {stages.reads} reads of the stages from the case store", flush=True)
     if stages.signed_again:
         print(
             f"{stages.signed_again} decisions waited in Temporal's queue past their signature's"

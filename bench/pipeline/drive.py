@@ -45,7 +45,7 @@ from workflows.rights_request import RightsRequestWorkflow
 
 POLL = 1.0
 # No read of the stages for this long: the watch has stopped, not the request.
-LISTING_PATIENCE_S = 300.0
+READ_PATIENCE_S = 300.0
 # How long one request may take to reach the next stage the team acts on before the driver
 # gives up on it. A thousand submitted at once queue for the companies' identity searches:
 # the slowest took 984 s in run 9, and over 1,800 s on a machine half as fast (a run of
@@ -57,7 +57,7 @@ SUBMITTING = asyncio.Semaphore(16)
 ENDED = {"closed", "rejected"}
 # The stages the driver acts on (and the ends it must notice); delivery it reads from the
 # mail catcher.
-LISTED = ("identity", "collecting", "review", *sorted(ENDED))
+ACTED_ON = ("identity", "collecting", "review", *sorted(ENDED))
 
 
 @dataclass
@@ -99,7 +99,7 @@ async def submit(client: Client, settings: Settings, person: Person, received: d
 class Stages:
     """Where each request of a batch stands, for all of them at once: the status each one's
     workflow records in the case store (`record_status`, the mirror `dsar report` reads),
-    for those registered since `since` at the stages in `LISTED`, and the link e-mails in
+    for those registered since `since` at the stages in `ACTED_ON`, and the link e-mails in
     the mail catcher for the delivered ones. A request in neither is on its way between two
     of them (`status` ""). The mirror is written by an activity the workflow schedules after
     it has entered the stage, so it never shows a stage before the workflow accepts the
@@ -114,7 +114,7 @@ class Stages:
         self._status: dict[str, str] = {}
         self._awaiting: dict[str, set[tuple[str, str]]] = {}
         self._changed = asyncio.Condition()
-        self.listings = 0
+        self.reads = 0
         # Decisions the workflow took up after their signature's window (`SIGNATURE_WINDOW`)
         # had passed, refused and sent again with a new signature, as `dsar` tells its user to.
         self.signed_again = 0
@@ -128,7 +128,7 @@ class Stages:
                         "SELECT reference, status FROM requests"
                         " WHERE created_at >= $1 AND status = ANY($2::text[])",
                         self._since,
-                        list(LISTED),
+                        list(ACTED_ON),
                     )
                     asked = await conn.fetch(
                         "SELECT c.reference, c.company, c.system FROM collection_results c"
@@ -147,7 +147,7 @@ class Stages:
                     awaiting.setdefault(str(row["reference"]), set()).add((row["company"], row["system"]))
                 for reference in self._mails.scan():
                     found[reference] = "delivered"
-                self.listings += 1
+                self.reads += 1
                 async with self._changed:
                     self._status = found
                     self._awaiting = awaiting
@@ -170,7 +170,7 @@ class Stages:
                 raise RuntimeError(f"{reference} is {status!r}, wanted {wanted!r}")
             await self.changed()
 
-    async def changed(self, timeout: float = LISTING_PATIENCE_S) -> None:
+    async def changed(self, timeout: float = READ_PATIENCE_S) -> None:
         """Until the next read of the stages; an error when none comes (the watch has stopped)."""
         async with self._changed:
             try:
