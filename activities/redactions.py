@@ -5,10 +5,14 @@ Where detection runs, and why:
 - Names cannot be recognised from text alone, so the detector looks for names the group
   knows. Those live in each company's customer tables (the `fuzzy.name` columns of
   `infra/group.toml`), which only that company's worker may read. So each company's
-  worker writes keyed fingerprints of its names (and of their first words, as given
+  worker hands keyed fingerprints of its names (and of their first words, as given
   names) to the case store (`index_known_names`, on the company's queue): no customer
   list leaves a company in clear, and a name known to one company is still found in
   another company's records (a Swedish customer quoted in a British support ticket).
+  Only the names the request's records mention are kept: the control worker first notes
+  the fingerprints of the records' capitalised phrases (`note_name_candidates`), and the
+  case store's `keep_known_names` keeps a company's fingerprints among them (migration
+  0018), so a request stores a few of each company's names, not its customer list.
 - The scan itself (`scan_redactions`) runs on the control worker over every record of
   the request: it looks up the capitalised phrases of the records among the
   fingerprints, then runs `dsar.redaction.Detector` (e-mail addresses, phone numbers,
@@ -28,6 +32,7 @@ import json
 import re
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
@@ -51,6 +56,7 @@ from dsar.messages.activity_names import Activity
 from dsar.messages.review import IndexNamesInput, RedactionDecisionInput, ScanResult
 from dsar.redaction import (
     Detector,
+    NameCandidate,
     OwnIdentifiers,
     finding_id,
     iter_strings,
@@ -147,6 +153,33 @@ def invalid(message: str) -> ApplicationError:
     return ApplicationError(message, type="InvalidRequestError", non_retryable=True)
 
 
+@dataclass(frozen=True)
+class CandidatePrints:
+    """The records' capitalised phrases and their keyed fingerprints (whole and first word):
+    what the control worker notes for the companies, and what the scan looks up."""
+
+    candidates: frozenset[NameCandidate]
+    full: Mapping[str, str]
+    given: Mapping[str, str]
+
+    @classmethod
+    def of(cls, records: Sequence[asyncpg.Record], key: bytes) -> CandidatePrints:
+        candidates: set[NameCandidate] = set()
+        for record in records:
+            if isinstance(record["data"], Mapping):
+                for _, text in iter_strings(record["data"]):
+                    candidates |= name_candidates(text)
+        return cls(
+            candidates=frozenset(candidates),
+            full={c.phrase: name_fingerprint(key, "full", c.phrase) for c in candidates},
+            given={c.given: name_fingerprint(key, "given", c.given) for c in candidates if c.given},
+        )
+
+    def rows(self) -> set[tuple[str, str]]:
+        """(kind, fingerprint) pairs, as `name_candidates` and `known_name_fingerprints` hold them."""
+        return {("full", fp) for fp in self.full.values()} | {("given", fp) for fp in self.given.values()}
+
+
 # --- the company side: names the company knows ---------------------------------------------
 
 
@@ -168,8 +201,30 @@ class KnownNameActivities:
     @activity.defn(name=Activity.INDEX_KNOWN_NAMES)
     @heartbeating
     async def index_known_names(self, inp: IndexNamesInput) -> int:
+        """The company's names for this request's scan; returns how many names it knows."""
+        names = await self._names(inp.company)
+        full = {name_fingerprint(self._key, "full", n) for n in names}
+        given = {name_fingerprint(self._key, "given", n.split()[0]) for n in names}
+        async with self._case_pool.acquire() as case:
+            if inp.among_candidates:
+                # Only the names the records mention are stored (migration 0018).
+                await case.execute(
+                    "SELECT public.keep_known_names($1, $2, $3::text[], $4::text[])",
+                    inp.reference,
+                    inp.company,
+                    sorted(full),
+                    sorted(given),
+                )
+            else:
+                # A request started before `names-among-candidates`: no candidates were noted.
+                await self._store_all(case, inp, full, given)
+        log.info("redaction.names_indexed", reference=inp.reference, company=inp.company, names=len(names))
+        return len(names)
+
+    async def _names(self, company: str) -> set[str]:
+        """Every distinct name in the company's customer tables (the `fuzzy.name` columns)."""
         names: set[str] = set()
-        for system in self._lookup.company(inp.company).systems:
+        for system in self._lookup.company(company).systems:
             source = self._sources.get(system.connection or "")
             if system.kind is not SystemKind.POSTGRES or source is None:
                 continue
@@ -182,9 +237,12 @@ class KnownNameActivities:
                     f" WHERE {column} IS NOT NULL"
                 )
                 names.update(str(r["name"]) for r in rows if str(r["name"]).strip())
-        prints = {("full", name_fingerprint(self._key, "full", n)) for n in names}
-        prints |= {("given", name_fingerprint(self._key, "given", n.split()[0])) for n in names}
-        async with self._case_pool.acquire() as case, case.transaction():
+        return names
+
+    @staticmethod
+    async def _store_all(case: Conn, inp: IndexNamesInput, full: set[str], given: set[str]) -> None:
+        prints = {("full", fp) for fp in full} | {("given", fp) for fp in given}
+        async with case.transaction():
             await case.execute(
                 "DELETE FROM known_name_fingerprints WHERE reference = $1 AND company = $2",
                 inp.reference,
@@ -195,8 +253,6 @@ class KnownNameActivities:
                 records=[(inp.reference, inp.company, kind, fp) for kind, fp in sorted(prints)],
                 columns=["reference", "company", "kind", "fingerprint"],
             )
-        log.info("redaction.names_indexed", reference=inp.reference, company=inp.company, names=len(names))
-        return len(names)
 
 
 # --- the control side: the scan, and the reviewer's decisions --------------------------------
@@ -207,6 +263,25 @@ class RedactionActivities:
         self._pool = pool
         self._ring = ring
         self._registry = registry
+
+    @activity.defn(name=Activity.NOTE_NAME_CANDIDATES)
+    @heartbeating
+    async def note_name_candidates(self, reference: str) -> int:
+        """The fingerprints of the records' capitalised phrases, among which each company
+        then keeps the names it knows; replaced whole, so a retry or a re-scan after more
+        records were collected stores the current set once."""
+        async with self._pool.acquire() as conn:
+            records = await conn.fetch("SELECT data FROM collected_records WHERE reference = $1", reference)
+            prints = CandidatePrints.of(records, self._ring.lookup_key).rows()
+            async with conn.transaction():
+                await conn.execute("DELETE FROM name_candidates WHERE reference = $1", reference)
+                await conn.copy_records_to_table(
+                    "name_candidates",
+                    records=[(reference, kind, fp) for kind, fp in sorted(prints)],
+                    columns=["reference", "kind", "fingerprint"],
+                )
+        log.info("redaction.candidates_noted", reference=reference, candidates=len(prints))
+        return len(prints)
 
     @activity.defn(name=Activity.SCAN_REDACTIONS)
     @heartbeating
@@ -267,27 +342,21 @@ class RedactionActivities:
 
     async def _known_names(self, conn: Conn, reference: str, records: list[asyncpg.Record]) -> set[str]:
         """The capitalised phrases of the records that name someone a company knows."""
-        candidates = set()
-        for record in records:
-            if isinstance(record["data"], Mapping):
-                for _, text in iter_strings(record["data"]):
-                    candidates |= name_candidates(text)
-        if not candidates:
+        prints = CandidatePrints.of(records, self._ring.lookup_key)
+        if not prints.candidates:
             return set()
-        key = self._ring.lookup_key
-        full = {c.phrase: name_fingerprint(key, "full", c.phrase) for c in candidates}
-        given = {c.given: name_fingerprint(key, "given", c.given) for c in candidates if c.given}
         known = await conn.fetch(
             "SELECT DISTINCT kind, fingerprint FROM known_name_fingerprints"
             " WHERE reference = $1 AND fingerprint = ANY($2::text[])",
             reference,
-            sorted(set(full.values()) | set(given.values())),
+            sorted({fp for _, fp in prints.rows()}),
         )
         hits = {(r["kind"], r["fingerprint"]) for r in known}
         common = common_given_names()
+        full, given = prints.full, prints.given
         return {
             c.phrase
-            for c in candidates
+            for c in prints.candidates
             if ("full", full[c.phrase]) in hits
             or (c.given and (c.given in common or ("given", given[c.given]) in hits))
         }

@@ -152,6 +152,7 @@ async def remove_copies(conn: Conn, reference: str) -> None:
     await conn.execute("DELETE FROM collected_records WHERE reference = $1", reference)
     await conn.execute("DELETE FROM collection_checkpoints WHERE reference = $1", reference)
     await conn.execute("DELETE FROM known_name_fingerprints WHERE reference = $1", reference)
+    await conn.execute("DELETE FROM name_candidates WHERE reference = $1", reference)
     await conn.execute(
         "UPDATE artefacts SET deleted_at = coalesce(deleted_at, now()) WHERE reference = $1", reference
     )

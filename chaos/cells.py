@@ -28,6 +28,7 @@ CONTROL_ACTIVITIES = [
     Activity.SEND_NOTIFICATION,
     Activity.LOAD_ROLES,
     Activity.PLAN_COLLECTION,
+    Activity.NOTE_NAME_CANDIDATES,
     Activity.SCAN_REDACTIONS,
     Activity.ENSURE_PACKAGE,
     Activity.BUILD_PACKAGE,

@@ -197,6 +197,7 @@ DECIDE_MATCHES = ActivityRef(Activity.DECIDE_MATCHES, DecideMatchesInput, int, w
 INDEX_KNOWN_NAMES = ActivityRef(
     Activity.INDEX_KNOWN_NAMES, IndexNamesInput, int, heartbeating(1, NAMES_BUDGET)
 )
+NOTE_NAME_CANDIDATES = ActivityRef(Activity.NOTE_NAME_CANDIDATES, str, int, heartbeating(1))
 SCAN_REDACTIONS = ActivityRef(Activity.SCAN_REDACTIONS, str, ScanResult, heartbeating(1))
 DECIDE_REDACTION = ActivityRef(Activity.DECIDE_REDACTION, RedactionDecisionInput, int, watched(10))
 

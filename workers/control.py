@@ -110,6 +110,7 @@ def control_worker(
             access.load_roles,
             collection.record_system_result,
             collection.decide_matches,
+            redactions.note_name_candidates,
             redactions.scan_redactions,
             redactions.decide_redaction,
             identity.confirm_identity_code,

@@ -32,6 +32,7 @@ class Activity:
     # Review and redaction: names each company knows (on its own queue), the scan of the
     # collected records (control), and the reviewer's decisions about them (control).
     INDEX_KNOWN_NAMES = "index_known_names"
+    NOTE_NAME_CANDIDATES = "note_name_candidates"
     SCAN_REDACTIONS = "scan_redactions"
     DECIDE_REDACTION = "decide_redaction"
     # Identity: runs on each company's queue (only that company's worker reads its systems).

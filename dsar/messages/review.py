@@ -25,6 +25,9 @@ class DecideMatchesInput(BaseModel):
 class IndexNamesInput(BaseModel):
     reference: str
     company: str
+    # True once the control worker has noted the records' name candidates (patch
+    # `names-among-candidates`): the company's names are kept only where they are among them.
+    among_candidates: bool = False
 
 
 class ScanResult(BaseModel):

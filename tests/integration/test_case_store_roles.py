@@ -282,3 +282,46 @@ async def test_a_single_use_download_code_is_spent_by_the_function(db: Db, ring:
     finally:
         await control.close()
         await public.close()
+
+
+async def test_a_company_keeps_only_its_names_among_the_candidates_and_reads_none(db: Db) -> None:
+    """`keep_known_names` (migration 0018): a company hands over its names' fingerprints and the
+    case store keeps those among the request's candidates, under the company of its login."""
+    companies = sorted(k.split(":", 1)[1] for k in db.dsns if k.startswith("company:"))
+    mine, theirs = companies[0], companies[1]
+    control = await connect(db.dsns["control"])
+    worker = await connect(db.dsns[f"company:{mine}"])
+    try:
+        await control.copy_records_to_table(
+            "name_candidates",
+            records=[(REFERENCE, "full", "f-mentioned"), (REFERENCE, "given", "g-mentioned")],
+            columns=["reference", "kind", "fingerprint"],
+        )
+        keep = "SELECT public.keep_known_names($1, $2, $3::text[], $4::text[])"
+        # Its whole list in; only the two names the records mention stay, each of its own kind.
+        everyone = [f"f-{n}" for n in range(2000)] + ["f-mentioned", "g-mentioned"]
+        await worker.execute(keep, REFERENCE, mine, everyone, ["g-mentioned", "g-other"])
+        stored = await control.fetch(
+            "SELECT company, kind, fingerprint FROM known_name_fingerprints WHERE reference = $1", REFERENCE
+        )
+        assert sorted(tuple(r) for r in stored) == [
+            (mine, "full", "f-mentioned"),
+            (mine, "given", "g-mentioned"),
+        ]
+        # Again (a retry): replaced, not doubled.
+        await worker.execute(keep, REFERENCE, mine, ["f-mentioned"], [])
+        assert await control.fetchval("SELECT count(*) FROM known_name_fingerprints") == 1
+        # Not under another company's name, and the candidates themselves stay unread.
+        with pytest.raises(asyncpg.InsufficientPrivilegeError, match="may not write the names"):
+            await worker.execute(keep, REFERENCE, theirs, ["f-mentioned"], [])
+        with pytest.raises(asyncpg.InsufficientPrivilegeError):
+            await worker.fetch("SELECT * FROM name_candidates")
+    finally:
+        await worker.close()
+        await control.close()
+    public = await connect(db.dsns["public"])
+    try:
+        with pytest.raises(asyncpg.InsufficientPrivilegeError):
+            await public.execute(keep, REFERENCE, mine, ["f-mentioned"], [])
+    finally:
+        await public.close()

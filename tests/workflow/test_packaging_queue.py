@@ -9,8 +9,9 @@ the package is still current (on the control queue), and the next one as the lin
 Packaging down, review opens after a while without the package; a decision in review has
 it built again, and a build that waited long (no packaging worker for a while) is checked
 before its link, first on its queue (a priority key). The recording is the patched shape's
-replay fixture (`rights_request_access_one_step_watch`; `_package_before_review`,
-`_fewer_rounds`, `_packaging_queue` and `_ensure_first` are the shapes before).
+replay fixture (`rights_request_access_names_among_candidates`; `_one_step_watch`,
+`_package_before_review`, `_fewer_rounds`, `_packaging_queue` and `_ensure_first` are the
+shapes before).
 """
 
 from __future__ import annotations
@@ -119,7 +120,7 @@ async def test_the_package_is_built_before_review_and_sent_in_two_rounds(
         # On to the package's deletion, so the recording is of a whole request.
         await own_time_skipping_env.sleep(timedelta(days=31))
         final: RequestState = await handle.result()
-        await record_history(handle, "rights_request_access_one_step_watch")
+        await record_history(handle, "rights_request_access_names_among_candidates")
         history = await handle.fetch_history()
 
     assert final.status is Status.DELIVERED and final.package is not None

@@ -144,6 +144,16 @@ async def test_astrids_package_holds_her_data_and_no_one_elses(
         try:
             state = await to_review(client, handle)
             assert state.redaction_findings and state.names_not_indexed == []
+            # A company keeps only its names that her records mention (migration 0018), not
+            # its customer list: Johan Berg for se01, Emma Clarke for gb01.
+            stored = await case_pool.fetch(
+                "SELECT company, EXISTS (SELECT 1 FROM name_candidates c WHERE c.reference = k.reference"
+                " AND c.kind = k.kind AND c.fingerprint = k.fingerprint) AS mentioned"
+                " FROM known_name_fingerprints k WHERE k.reference = $1",
+                reference,
+            )
+            assert {r["company"] for r in stored} >= {"se01", "gb01"}
+            assert all(r["mentioned"] for r in stored)
             members = await approve_and_read(handle, workers_kwargs["settings"], reference)
         finally:
             await handle.terminate("test done: no retention timer left behind")

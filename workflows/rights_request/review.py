@@ -41,6 +41,8 @@ from workflows.rights_request.collection import CollectionStage
 from workflows.rights_request.context import SYSTEM_ACTOR, RequestContext
 
 REFUSED = "refused_unfounded_or_excessive"
+# A request stores only the names its records mention, noted before the companies index.
+NAMES_AMONG_CANDIDATES = "names-among-candidates"
 
 
 class ReviewStage:
@@ -55,10 +57,18 @@ class ReviewStage:
 
     async def scan_for_others_data(self, companies: list[str]) -> None:
         """Each company indexes the names it knows (on its own queue, so its customer list
-        stays inside it), then one scan over all records finds other people's data."""
+        stays inside it), then one scan over all records finds other people's data.
+
+        Since `names-among-candidates`, the records' capitalised phrases are noted first and
+        a company keeps only its names among them; records collected again may mention
+        anyone, so every company of the request then indexes again, not only `companies`."""
         ctx, state = self._ctx, self._ctx.state
         self._busy += 1
         try:
+            among = workflow.patched(NAMES_AMONG_CANDIDATES)
+            if among:
+                await ctx.call(refs.NOTE_NAME_CANDIDATES, state.reference)
+                companies = [c.company for c in state.companies]
 
             async def index(code: str) -> bool:
                 # A company whose names cannot be indexed within the index's time budget (its
@@ -67,7 +77,7 @@ class ReviewStage:
                 try:
                     await run_activity(
                         refs.INDEX_KNOWN_NAMES,
-                        IndexNamesInput(reference=state.reference, company=code),
+                        IndexNamesInput(reference=state.reference, company=code, among_candidates=among),
                         task_queue=self._collection.progress(code).task_queue,
                         activity_id=company_activity_id("index_names", code),
                     )
