@@ -338,6 +338,13 @@ def main() -> int:
         help="the control workers' workflow cache from the storm's restart on (default: --open plus"
         " 1,000, so that every open request stays cached; 0: as for the batches)",
     )
+    parser.add_argument(
+        "--people",
+        type=int,
+        default=None,
+        help="the demo crowd's size (default: two per request driven or opened, plus 200); the"
+        " companies' customer tables grow with it, so a small run can be given the full run's crowd",
+    )
     parser.add_argument("--control-workers", type=int, default=1, help="control worker processes")
     parser.add_argument("--packaging-workers", type=int, default=1, help="packaging worker processes")
     args = parser.parse_args()
@@ -358,7 +365,9 @@ def main() -> int:
     stop_on_sigterm()
     registry = load_group()
     # About half of the generated people are someone's customer (a CRM row, hence a request).
-    people = 2 * (sum(args.requests) + args.open) + 200
+    people = args.people or 2 * (sum(args.requests) + args.open) + 200
+    if people < 2 * (sum(args.requests) + args.open):
+        parser.error("--people must be at least two per request driven or opened")
     with tempfile.TemporaryDirectory(prefix="dsar-bench-pipeline-") as tmp:
         stack = BenchStack(
             Path(tmp),
