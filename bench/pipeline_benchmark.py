@@ -60,7 +60,14 @@ from bench.pipeline.histories import measured_size, recorded_sizes, request_hist
 from bench.pipeline.people import Person, crowd
 from bench.pipeline.shape import Shape, recorded_shape
 from bench.pipeline.stack import BenchStack
-from bench.pipeline.storm import Storm, due_minute, received_for_reminders_on, watch_storm
+from bench.pipeline.storm import (
+    Storm,
+    due_minute,
+    minute_passed,
+    received_for_reminders_on,
+    storm_minute,
+    watch_storm,
+)
 from cli._base import connect_client
 from dsar.domain import workflow_id_for
 from dsar.group import load_group
@@ -213,8 +220,6 @@ async def measure(
     if storm is not None:
         storm_people, due = storm
         figures.storm = await watch_storm(storm_people, stack.mail.folder, opened[-storm_count:], due)
-    if not figures.cli_s:
-        await time_listings(stack, opened[0], figures)
     return figures
 
 
@@ -230,10 +235,6 @@ async def ceiling(stack: BenchStack, size: int, shape: Shape, when: str) -> tupl
     return seconds, {part: after[part] - before[part] for part in parts if part in after}
 
 
-# Time the listings before the reminders fall due only with this much time to spare.
-LISTINGS_S = 120
-
-
 async def open_phase(
     stack: BenchStack,
     client: Client,
@@ -244,12 +245,16 @@ async def open_phase(
 ) -> tuple[list[str], tuple[Storm, str] | None]:
     """`len(people)` requests left waiting for identity, the last `storm_count` of them the
     reminder storm (bench.pipeline.storm): the rest first, received over the last 45 days (so
-    some are overdue), which times the opening; then the control workers restart with the
-    reminder time that time allows (and `open_cache`, if set, as their workflow cache: the
-    batches can run with the default cache, so that their deliveries fill it and show whether
-    memory grows past it, and the open requests with one that holds them all) and the storm's
-    requests are opened. Returns the references, and the storm with its occasion (the
-    reminders' day) if there is one."""
+    some are overdue), which times the opening; then the control workers restart (with
+    `open_cache`, if set, as their workflow cache: the batches can run with the default
+    cache, so that their deliveries fill it and show whether memory grows past it, and the
+    open requests with one that holds them all) and the storm's requests are opened. With
+    every request open, the memory, the store and the listings are measured, and only then
+    are the control workers restarted with the storm's minute, 90 s ahead: the reminders
+    are listed by the morning's Schedule, not by the requests, so the minute need not be
+    known while they open (until run 27 it was set before, 1.3 times the time the opening
+    was expected to take ahead, a margin the run waited out). Returns the references, and
+    the storm with its occasion (the reminders' day) if there is one."""
     settings = stack.settings()
     open_count, spread = len(people), len(people) - storm_count
     today = date.today()
@@ -261,16 +266,13 @@ async def open_phase(
     await wait_open(client, spread)
     open_rate = spread / (time.monotonic() - opening)
     print(f"{spread} waiting for identity: {open_rate:.1f} opened a second", flush=True)
-    storm: tuple[Storm, str] | None = None
+    day: date | None = None
+    opened_s = 0.0
     if storm_count:
-        # Time to restart the control workers and open them all, with room to spare.
-        due = due_minute(90 + 1.3 * storm_count / open_rate)
-        reminder_time = due.strftime("%H:%M")
-        print(
-            f"reminder storm: {storm_count} requests with team reminders due at {reminder_time} ...",
-            flush=True,
-        )
-        restart = {"DSAR_REMINDER_TIME": reminder_time}
+        # The day the reminders will fall due: the day the opening is expected to end on.
+        day = due_minute(90 + 1.3 * storm_count / open_rate).date()
+        # Meanwhile the morning's list waits a day: its minute has just passed.
+        restart = {"DSAR_REMINDER_TIME": minute_passed().strftime("%H:%M")}
         if open_cache:
             restart["DSAR_WORKFLOW_CACHE"] = str(open_cache)
             figures.open_cache = open_cache
@@ -279,23 +281,26 @@ async def open_phase(
         # the storm's requests, each cached as it opens.
         figures.rss_before_open_mb = stack.control_rss_mb()
         figures.open_cached = storm_count
-        dates = received_for_reminders_on(due.date(), settings.team_reminder_days)
+        print(f"opening {storm_count} requests with team reminders on {day} ...", flush=True)
+        dates = received_for_reminders_on(day, settings.team_reminder_days)
         storming = time.monotonic()
         opened += await open_requests(
             client, settings, people[spread:], [dates[n % len(dates)] for n in range(storm_count)]
         )
-        storm = (
-            Storm(storm_count, reminder_time, due.timestamp(), time.monotonic() - storming),
-            due.date().isoformat(),
-        )
-    await wait_open(client, open_count, timeout=max(3600.0, storm[0].due - time.time()) if storm else 3600.0)
+        opened_s = time.monotonic() - storming
+    await wait_open(client, open_count, timeout=max(3600.0, 3 * open_count / open_rate))
     print(f"{open_count} waiting for identity after {time.monotonic() - opening:.0f} s", flush=True)
     await asyncio.sleep(5)
     figures.rss_open_mb = stack.control_rss_mb()
     figures.temporal_db_open_mb = stack.temporal_db_mb()
-    if storm is None or storm[0].due - time.time() > LISTINGS_S:
-        await time_listings(stack, opened[0], figures)
-    return opened, storm
+    await time_listings(stack, opened[0], figures)
+    if day is None:
+        return opened, None
+    due = storm_minute(day)
+    reminder_time = due.strftime("%H:%M")
+    print(f"reminder storm: {storm_count} requests with reminders due at {reminder_time} ...", flush=True)
+    stack.restart_controls({"DSAR_REMINDER_TIME": reminder_time})
+    return opened, (Storm(storm_count, reminder_time, due.timestamp(), opened_s), day.isoformat())
 
 
 async def time_listings(stack: BenchStack, reference: str, figures: Figures) -> None:

@@ -1,16 +1,17 @@
 """The reminder storm: thousands of requests whose team reminders fall due in the same minute.
 
 Team reminders fall due at the reminder time (`DSAR_REMINDER_TIME`, local time in the
-jurisdiction's zone) on days counted back from the due date; a request reads the time when
-it starts. So the storm is made the way a real morning makes it: the control workers are
-restarted with a reminder time a few minutes ahead, and requests are submitted with a
-received date whose deadline has a team reminder on that day (Sweden: the clock runs while
-identity is awaited, so they wait for identity and still get reminders), spread over the
-deadlines that have a reminder that day (due in 1, 3, 7 and 14 days). The restart also moves
-the team-reminders Schedule to that time (workers.schedules). Then the mail catcher is
-watched: the lag from the due minute to the arrival of the e-mail that names each request
-(the morning's list, or the request's own reminder from a request started before the
-list), and any request named in none or in two.
+jurisdiction's zone) on days counted back from the due date, in one list a morning made by
+a Schedule the control worker sets to that time at its start (workers.schedules). So the
+storm is made the way a real morning makes it: requests are submitted with a received date
+whose deadline has a team reminder on the day (Sweden: the clock runs while identity is
+awaited, so they wait for identity and still get reminders), spread over the deadlines
+that have a reminder that day (due in 1, 3, 7 and 14 days), while the Schedule's time has
+just passed; once they are all open, the control workers are restarted with a reminder
+time 90 s ahead (`storm_minute`). Then the mail catcher is watched: the lag from the due
+minute to the arrival of the e-mail that names each request (the morning's list, or the
+request's own reminder from a request started before the list), and any request named in
+none or in two.
 """
 
 from __future__ import annotations
@@ -68,6 +69,27 @@ def due_minute(seconds_ahead: float, jurisdiction: str = JURISDICTION) -> dateti
     zone = clock.get_jurisdiction(jurisdiction).zone
     at = datetime.now(zone) + timedelta(seconds=seconds_ahead)
     return at.replace(second=0, microsecond=0) + timedelta(minutes=1)
+
+
+def minute_passed(jurisdiction: str = JURISDICTION) -> datetime:
+    """The whole minute before this one, in the jurisdiction's zone: as a daily reminder time,
+    it next comes round tomorrow, so the morning's list stays out of the way meanwhile."""
+    zone = clock.get_jurisdiction(jurisdiction).zone
+    return datetime.now(zone).replace(second=0, microsecond=0) - timedelta(minutes=1)
+
+
+def storm_minute(day: date, jurisdiction: str = JURISDICTION) -> datetime:
+    """The storm's minute on `day`: the first whole minute at least 90 s from now (the control
+    workers' restart), or the first of `day` if that is still to come."""
+    due = due_minute(90, jurisdiction)
+    if due.date() < day:
+        due = datetime.combine(day, datetime.min.time(), due.tzinfo) + timedelta(minutes=1)
+    if due.date() > day:
+        raise RuntimeError(
+            f"the requests were opened for reminders on {day}, which has passed in the"
+            f" jurisdiction's zone; run the benchmark again away from midnight"
+        )
+    return due
 
 
 class ReminderWatch:

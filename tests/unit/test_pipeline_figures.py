@@ -202,6 +202,28 @@ def test_the_storms_received_dates_put_a_team_reminder_on_the_day_for_several_de
     assert on_wednesday == [date(2026, 12, 3), date(2026, 12, 9), date(2026, 12, 16)]
 
 
+def test_the_storms_minute_is_set_once_all_are_open_on_the_day_they_were_opened_for() -> None:
+    from datetime import datetime, timedelta
+
+    import pytest
+
+    from bench.pipeline.storm import minute_passed, storm_minute
+    from dsar import clock
+
+    zone = clock.get_jurisdiction("SE").zone
+    now = datetime.now(zone)
+    # While they open, the morning's list waits a day: its minute has just passed.
+    passed = minute_passed()
+    assert now - timedelta(minutes=2) <= passed < now and passed.second == 0
+    # The requests were opened for a later day (the opening was expected past midnight): its
+    # first minute, not one today, which would find no reminders due.
+    later = now.date() + timedelta(days=2)
+    assert storm_minute(later) == datetime.combine(later, datetime.min.time(), zone) + timedelta(minutes=1)
+    # Their day has passed: said, not a storm of nothing.
+    with pytest.raises(RuntimeError, match="has passed"):
+        storm_minute(now.date() - timedelta(days=1))
+
+
 def test_the_years_sizing_follows_from_the_measured_costs() -> None:
     from bench.pipeline.capacity import Costs, size, sizing_rows
 
